@@ -1,0 +1,3 @@
+"""Interlink: a self-hosted integration layer."""
+
+__version__ = "0.1.0"

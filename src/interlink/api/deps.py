@@ -1,0 +1,82 @@
+"""FastAPI dependencies: the request's unit of work, the caller, and the scope a route needs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.api.services import Services
+from interlink.auth.scopes import Principal, Scope
+from interlink.core.errors import Forbidden, TooManyRequests, Unauthenticated
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent."""
+    async with services(request).db.transaction() as session:
+        yield session
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise Unauthenticated("Send `Authorization: Bearer <API key or token>`")
+    return credential.strip()
+
+
+async def resolve_principal(request: Request) -> Principal:
+    """Authenticate once per request and count it against the caller's rate limit."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    found = services(request)
+    async with found.db.transaction() as session:
+        principal = await found.auth.authenticate(session, _bearer(request))
+    identity = principal.key_id or f"sub:{principal.workspace_id}:{principal.subject}"
+    state = await found.rate_limiter.hit(identity, principal.rate_limit)
+    if state is not None:
+        request.state.rate_limit_headers = state.headers()
+        if not state.allowed:
+            raise TooManyRequests(headers=state.headers())
+    request.state.principal = principal
+    return principal
+
+
+_bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API key (`sk_...`) or a JWT from POST /api/v1/auth/token"
+)
+
+
+async def current_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)],
+) -> Principal:
+    return await resolve_principal(request)
+
+
+def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.allows(scope):
+            raise Forbidden(f"This route needs the `{scope}` scope")
+        return principal
+
+    return check
+
+
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+Deps = Annotated[Services, Depends(services)]
+Caller = Annotated[Principal, Depends(current_principal)]
+IntegrationsRead = Annotated[Principal, Depends(require(Scope.INTEGRATIONS_READ))]
+IntegrationsWrite = Annotated[Principal, Depends(require(Scope.INTEGRATIONS_WRITE))]
+CredentialsRead = Annotated[Principal, Depends(require(Scope.CREDENTIALS_READ))]
+CredentialsWrite = Annotated[Principal, Depends(require(Scope.CREDENTIALS_WRITE))]
+Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]

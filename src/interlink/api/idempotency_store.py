@@ -1,0 +1,110 @@
+"""Idempotency-Key records: claimed before the work, completed with the sealed response after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.api.models import IdempotencyRecord
+from interlink.core.clock import Clock
+from interlink.core.db import Database
+from interlink.core.errors import Conflict, IdempotencyKeyReused
+from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+
+
+def _aad(workspace_id: str, key: str) -> str:
+    return f"idempotency:{workspace_id}:{key}"
+
+
+class IdempotencyStore:
+    def __init__(self, db: Database, keyring: Keyring, clock: Clock, ttl_hours: int) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.clock = clock
+        self.ttl = timedelta(hours=ttl_hours)
+
+    async def claim(self, workspace_id: str, key: str, fingerprint: str) -> StoredResponse | None:
+        """None: this request owns the key now. A StoredResponse: replay it."""
+        try:
+            async with self.db.transaction() as session:
+                return await self._claim(session, workspace_id, key, fingerprint)
+        except IntegrityError:
+            raise Conflict("A request with this Idempotency-Key is in progress") from None
+
+    async def _claim(
+        self, session: AsyncSession, workspace_id: str, key: str, fingerprint: str
+    ) -> StoredResponse | None:
+        now = self.clock.now()
+        record = await session.get(IdempotencyRecord, (workspace_id, key))
+        if record is not None and record.created_at < now - self.ttl:
+            await session.delete(record)
+            await session.flush()
+            record = None
+        if record is None:
+            session.add(
+                IdempotencyRecord(
+                    workspace_id=workspace_id,
+                    key=key,
+                    request_hash=fingerprint,
+                    state="processing",
+                    created_at=now,
+                )
+            )
+            await session.flush()
+            return None
+        if record.request_hash != fingerprint:
+            raise IdempotencyKeyReused()
+        if record.state != "completed" or record.sealed_response is None:
+            raise Conflict("A request with this Idempotency-Key is in progress")
+        try:
+            body = self.keyring.open(record.sealed_response, _aad(workspace_id, key))
+        except (DecryptionFailed, KeyMissing):
+            raise Conflict("The stored response for this Idempotency-Key cannot be read") from None
+        return StoredResponse(status_code=record.status_code or 200, body=body)
+
+    async def complete(self, workspace_id: str, key: str, status_code: int, body: bytes) -> None:
+        sealed = self.keyring.seal(body, _aad(workspace_id, key))
+        async with self.db.transaction() as session:
+            record = await session.get(IdempotencyRecord, (workspace_id, key))
+            if record is not None:
+                record.state, record.status_code = "completed", status_code
+                record.sealed_response, record.key_id = sealed, key_id_of(sealed)
+
+    async def release(self, workspace_id: str, key: str) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
+                )
+            )
+
+    @staticmethod
+    async def reseal(
+        session: AsyncSession, keyring: Keyring, old_key_ids: set[str], batch: int = 200
+    ) -> int:
+        """Re-encrypt one batch of stored responses sealed under old keys (key rotation)."""
+        rows: Sequence[IdempotencyRecord] = (
+            await session.scalars(
+                select(IdempotencyRecord)
+                .where(IdempotencyRecord.key_id.in_(old_key_ids))
+                .limit(batch)
+            )
+        ).all()
+        for row in rows:
+            assert row.sealed_response is not None
+            row.sealed_response = keyring.reseal(
+                row.sealed_response, _aad(row.workspace_id, row.key)
+            )
+            row.key_id = key_id_of(row.sealed_response)
+        return len(rows)

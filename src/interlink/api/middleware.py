@@ -1,0 +1,178 @@
+"""Pure ASGI middleware: request ids and access logs; the body guard (size, JSON sanity)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from interlink.core.errors import (
+    InterlinkError,
+    InvalidRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    error_body,
+)
+
+log = structlog.get_logger("interlink.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def send_error(send: Send, error: InterlinkError, extra: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps(error_body(error.code, error.message, error.details)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+    await send(
+        {"type": "http.response.start", "status": error.status_code, "headers": headers + extra}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept from X-Request-ID when sane), logs it, and turns an
+    unexpected exception into a 500 envelope that tells nothing of the internals."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started, status = time.perf_counter(), 500
+        id_header = [(b"x-request-id", request_id.encode())]
+
+        async def send_with_context(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                rate_headers = scope["state"].get("rate_limit_headers", {})
+                extra = [(k.lower().encode(), v.encode()) for k, v in rate_headers.items()]
+                existing = {k for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in extra if k not in existing]
+                message["headers"] = [*message.get("headers", []), *id_header, *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_context)
+        except Exception as exc:
+            log.error("unhandled_error", error_type=type(exc).__name__, exc_info=True)
+            if status == 500:
+                await send_error(send, InterlinkError(), id_header)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+class BodyGuardMiddleware:
+    """Refuses, before any route runs: bodies over the limit (413, without reading them whole),
+    bodies that are not JSON where JSON is expected (415), invalid JSON, NUL bytes, lone surrogates
+    and nesting deeper than the limit (400)."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_depth: int, json_prefix: str = "/api/"
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.json_prefix = json_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._read(scope, receive)
+            self._check(scope, body)
+        except InterlinkError as error:
+            await send_error(send, error, [])
+            return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large()
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
+
+    def _check(self, scope: Scope, body: bytes) -> None:
+        if not body or not scope["path"].startswith(self.json_prefix):
+            return
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType()
+        try:
+            document = json.loads(body)
+        except UnicodeDecodeError:
+            raise InvalidRequest("The request body is not valid UTF-8") from None
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(
+                f"The request body is not valid JSON: {exc.msg} at {exc.pos}"
+            ) from None
+        except RecursionError:
+            raise self._too_deep() from None
+        self._walk(document, 0)
+
+    def _walk(self, value: Any, depth: int) -> None:
+        if depth > self.max_depth:
+            raise self._too_deep()
+        if isinstance(value, str):
+            if _FORBIDDEN_TEXT.search(value):
+                raise InvalidRequest("Strings must not contain NUL characters or lone surrogates")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._walk(key, depth)
+                self._walk(item, depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                self._walk(item, depth + 1)
+
+    def _too_deep(self) -> InvalidRequest:
+        return InvalidRequest(f"The request body is nested deeper than {self.max_depth} levels")

@@ -1,0 +1,95 @@
+"""create_app(settings) -> the FastAPI application: routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from interlink import __version__, logs
+from interlink.api import errors
+from interlink.api.deps import Deps
+from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from interlink.api.services import Services
+from interlink.auth.router import router as auth_router
+from interlink.config import Settings
+from interlink.core.clock import Clock, SystemClock
+from interlink.core.db import Database
+from interlink.core.envelope import Envelope, ok
+from interlink.core.errors import ServiceUnavailable
+from interlink.events.router import router as events_router
+from interlink.integrations.router import router as integrations_router
+from interlink.startup import prepare
+from interlink.vault.router import router as credentials_router
+
+DESCRIPTION = """Interlink keeps the credentials of external systems in an encrypted vault and
+turns them into integrations. Authenticate with `Authorization: Bearer <API key>`.
+Every response is an envelope: `{"status": "success", "data": ...}` or
+`{"status": "error", "error": {"code", "message", "details"}}`."""
+
+
+def _health_routes() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is up")
+    async def healthz() -> Envelope[dict[str, Any]]:
+        return ok({"alive": True, "version": __version__})
+
+    @router.get(
+        "/readyz",
+        summary="The database answers",
+        responses=errors.responses(ServiceUnavailable),
+    )
+    async def readyz(deps: Deps) -> Envelope[dict[str, Any]]:
+        try:
+            async with deps.db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError):
+            raise ServiceUnavailable("The database does not answer") from None
+        return ok({"ready": True})
+
+    return router
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    logs.configure(settings.log)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepared = await prepare(settings, clock)
+        db = Database(settings.database_url, pool_size=settings.db.pool_size)
+        app.state.services = Services.build(settings, clock, db, prepared.keyring)
+        app.state.prepared = prepared
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Interlink",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        max_depth=settings.api.max_json_depth,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    api = APIRouter(prefix="/api/v1")
+    for router in (integrations_router, credentials_router, auth_router, events_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(_health_routes())
+    return app

@@ -1,0 +1,1 @@
+"""Workspaces, API keys, JWT bearer tokens, scopes and per-key request limits."""

@@ -1,0 +1,200 @@
+"""Who is calling and what they may do: API keys, bearer tokens, workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.auth import keys
+from interlink.auth.models import ApiKey, Workspace
+from interlink.auth.repository import ApiKeyRepository, WorkspaceRepository
+from interlink.auth.scopes import ALL_SCOPES, Principal, Scope
+from interlink.auth.tokens import TokenInvalid, TokenVerifier
+from interlink.core.clock import Clock
+from interlink.core.errors import (
+    ApiKeyNotFound,
+    Forbidden,
+    InvalidRequest,
+    Unauthenticated,
+    WorkspaceNotFound,
+)
+from interlink.core.ids import new_id
+from interlink.core.pagination import PageParams
+
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    row: ApiKey
+    plaintext: str
+
+
+@dataclass(frozen=True)
+class NewWorkspace:
+    workspace: Workspace
+    admin_key: NewApiKey
+
+
+class AuthService:
+    def __init__(self, clock: Clock, tokens: TokenVerifier) -> None:
+        self.clock = clock
+        self.tokens = tokens
+
+    # -- authentication -------------------------------------------------------------------
+    async def authenticate(self, session: AsyncSession, credential: str) -> Principal:
+        if keys.looks_like_key(credential):
+            return await self._from_api_key(session, credential)
+        return await self._from_token(session, credential)
+
+    async def _from_api_key(self, session: AsyncSession, plaintext: str) -> Principal:
+        repo = ApiKeyRepository(session)
+        row = await repo.by_hash(keys.digest(plaintext))
+        now = self.clock.now()
+        if row is None or not keys.matches(row.key_hash, plaintext):
+            raise Unauthenticated("the API key is not valid")
+        if row.revoked_at is not None:
+            raise Unauthenticated("the API key has been revoked")
+        if row.expires_at is not None and row.expires_at <= now:
+            raise Unauthenticated("the API key has expired")
+        if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
+            await repo.touch(row.id, now)
+        return Principal(
+            workspace_id=row.workspace_id,
+            subject=row.id,
+            scopes=frozenset(row.scopes),
+            key_id=row.id,
+            rate_limit=row.rate_limit,
+        )
+
+    async def _from_token(self, session: AsyncSession, token: str) -> Principal:
+        try:
+            claims = await self.tokens.verify(token)
+        except TokenInvalid as exc:
+            raise Unauthenticated(str(exc)) from None
+        workspace_id, scopes = claims.get("workspace"), claims.get("scopes", [])
+        if not isinstance(workspace_id, str) or not isinstance(scopes, list):
+            raise Unauthenticated("bearer token lacks the workspace or scopes claim")
+        if await WorkspaceRepository(session).get(workspace_id) is None:
+            raise Unauthenticated("bearer token names an unknown workspace")
+        key_id = claims.get("key_id")
+        if isinstance(key_id, str):
+            row = await ApiKeyRepository(session).get(workspace_id, key_id)
+            if row is None or row.revoked_at is not None:
+                raise Unauthenticated("the API key behind this token has been revoked")
+        return Principal(
+            workspace_id=workspace_id,
+            subject=str(claims["sub"]),
+            scopes=frozenset(s for s in scopes if s in ALL_SCOPES),
+            key_id=key_id if isinstance(key_id, str) else None,
+        )
+
+    def issue_token(self, principal: Principal) -> tuple[str, datetime]:
+        claims = {
+            "sub": principal.subject,
+            "workspace": principal.workspace_id,
+            "scopes": sorted(principal.scopes),
+            "key_id": principal.key_id,
+        }
+        return self.tokens.issue(claims, self.clock.now())
+
+    # -- API keys ----------------------------------------------------------------------------
+    async def create_key(
+        self,
+        session: AsyncSession,
+        principal: Principal | None,
+        workspace_id: str,
+        *,
+        name: str,
+        scopes: Iterable[str],
+        expires_at: datetime | None = None,
+        rate_limit: str | None = None,
+        plaintext: str | None = None,
+    ) -> NewApiKey:
+        wanted = frozenset(scopes)
+        if principal is not None and not principal.allows(Scope.ADMIN):
+            missing = wanted - principal.scopes
+            if missing:
+                raise Forbidden(f"a key cannot grant scopes it lacks: {sorted(missing)}")
+        now = self.clock.now()
+        if expires_at is not None and expires_at <= now:
+            raise InvalidRequest(
+                "expires_at must be in the future", details=[{"field": "expires_at"}]
+            )
+        secret = plaintext or keys.generate()
+        row = ApiKey(
+            id=new_id("key"),
+            workspace_id=workspace_id,
+            name=name,
+            prefix=keys.shown_prefix(secret),
+            key_hash=keys.digest(secret),
+            scopes=sorted(wanted),
+            rate_limit=rate_limit,
+            expires_at=expires_at,
+            last_used_at=None,
+            revoked_at=None,
+            created_at=now,
+            created_by=principal.subject if principal else "system",
+        )
+        ApiKeyRepository(session).add(row)
+        return NewApiKey(row=row, plaintext=secret)
+
+    async def list_keys(
+        self, session: AsyncSession, workspace_id: str, params: PageParams
+    ) -> tuple[Sequence[ApiKey], int]:
+        return await ApiKeyRepository(session).page(workspace_id, params)
+
+    async def revoke_key(self, session: AsyncSession, workspace_id: str, key_id: str) -> ApiKey:
+        row = await ApiKeyRepository(session).get(workspace_id, key_id)
+        if row is None or row.revoked_at is not None:
+            raise ApiKeyNotFound()
+        row.revoked_at = self.clock.now()
+        return row
+
+    # -- workspaces -------------------------------------------------------------------------
+    async def create_workspace(
+        self,
+        session: AsyncSession,
+        name: str,
+        *,
+        created_by: Principal | None = None,
+        admin_key: str | None = None,
+    ) -> NewWorkspace:
+        workspace = Workspace(
+            id=new_id("ws"),
+            name=name,
+            parent_id=created_by.workspace_id if created_by else None,
+            created_at=self.clock.now(),
+        )
+        WorkspaceRepository(session).add(workspace)
+        await session.flush()
+        key = await self.create_key(
+            session,
+            None,
+            workspace.id,
+            name="admin",
+            scopes=[Scope.ADMIN],
+            plaintext=admin_key,
+        )
+        if created_by is not None:
+            key.row.created_by = created_by.subject
+        return NewWorkspace(workspace=workspace, admin_key=key)
+
+    async def get_workspace(
+        self, session: AsyncSession, principal: Principal, workspace_id: str
+    ) -> Workspace:
+        workspace = await WorkspaceRepository(session).get(workspace_id)
+        if workspace is None or principal.workspace_id not in (workspace.id, workspace.parent_id):
+            raise WorkspaceNotFound()
+        return workspace
+
+    async def list_workspaces(
+        self, session: AsyncSession, principal: Principal, params: PageParams
+    ) -> tuple[Sequence[Workspace], int]:
+        return await WorkspaceRepository(session).page_visible_to(principal.workspace_id, params)
+
+    async def has_workspaces(self, session: AsyncSession) -> bool:
+        return await WorkspaceRepository(session).count() > 0

@@ -1,0 +1,93 @@
+"""JWT bearer tokens: issued for an API key, verified against a secret or a JWKS URL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from interlink.config import JwtSettings
+
+_ASYMMETRIC = {
+    "RS256",
+    "RS384",
+    "RS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "EdDSA",
+}
+_SYMMETRIC = {"HS256", "HS384", "HS512"}
+
+
+class TokenInvalid(Exception):
+    """The bearer token is not valid."""
+
+
+class TokenIssuingDisabled(Exception):
+    """No signing secret is configured (INTERLINK_JWT_SECRET)."""
+
+
+class TokenVerifier:
+    def __init__(self, settings: JwtSettings) -> None:
+        self.settings = settings
+        allowed = set(settings.algorithms) & (_ASYMMETRIC | _SYMMETRIC)  # never "none"
+        self.algorithms = sorted(allowed)
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.secret or self._jwks) and bool(self.algorithms)
+
+    def issue(self, claims: dict[str, Any], now: datetime) -> tuple[str, datetime]:
+        if not self.settings.secret:
+            raise TokenIssuingDisabled()
+        algorithm = next((a for a in self.algorithms if a in _SYMMETRIC), "HS256")
+        expires = now + timedelta(seconds=self.settings.token_ttl_seconds)
+        body = {
+            **claims,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "aud": self.settings.audience,
+            "iss": self.settings.issuer,
+        }
+        secret = self.settings.secret.get_secret_value()
+        return jwt.encode(body, secret, algorithm=algorithm), expires
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        if not self.enabled:
+            raise TokenInvalid("bearer tokens are not enabled on this server")
+        try:
+            header = jwt.get_unverified_header(token)
+            algorithm = header.get("alg")
+            if algorithm not in self.algorithms:
+                raise TokenInvalid("token algorithm is not allowed")
+            key = await self._key_for(token, algorithm)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                options={"require": ["exp", "sub", "aud", "iss"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenInvalid(f"bearer token rejected: {type(exc).__name__}") from None
+        return claims
+
+    async def _key_for(self, token: str, algorithm: str) -> Any:
+        if algorithm in _SYMMETRIC:
+            if not self.settings.secret:
+                raise TokenInvalid("symmetric tokens need INTERLINK_JWT_SECRET")
+            return self.settings.secret.get_secret_value()
+        if self._jwks is None:
+            raise TokenInvalid("asymmetric tokens need INTERLINK_JWT_JWKS_URL")
+        signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+        return signing_key.key

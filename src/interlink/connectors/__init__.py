@@ -1,0 +1,1 @@
+"""Connector types: the facts of each provider Interlink connects to."""

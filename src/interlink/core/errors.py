@@ -1,0 +1,178 @@
+"""The error tree of the API. Each class carries its HTTP status and error code.
+
+InterlinkError
+  InvalidRequest (400 INVALID_REQUEST)
+    InvalidIntegrationConfig (400 INVALID_INTEGRATION_CONFIG)
+    InvalidCredentials (400 INVALID_CREDENTIALS)
+    InvalidOperation (400 INVALID_OPERATION)
+  Unauthenticated (401 UNAUTHENTICATED)
+  Forbidden (403 FORBIDDEN)
+  NotFound (404 NOT_FOUND) and one subclass per resource (INTEGRATION_NOT_FOUND, ...)
+  Conflict (409 CONFLICT)
+  PayloadTooLarge (413 PAYLOAD_TOO_LARGE)
+  IdempotencyKeyReused (422 IDEMPOTENCY_KEY_REUSED)
+  TooManyRequests (429 TOO_MANY_REQUESTS)
+  ServiceUnavailable (503 SERVICE_UNAVAILABLE)
+
+A message never holds a secret: it names fields, never their values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class InterlinkError(Exception):
+    """An internal error occurred."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or (self.__doc__ or self.code).strip()
+        self.details = details or []
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class InvalidRequest(InterlinkError):
+    """The request is malformed or inconsistent."""
+
+    status_code = 400
+    code = "INVALID_REQUEST"
+
+
+class InvalidIntegrationConfig(InvalidRequest):
+    """The integration configuration is invalid."""
+
+    code = "INVALID_INTEGRATION_CONFIG"
+
+
+class InvalidCredentials(InvalidRequest):
+    """The credentials are invalid for the authentication method."""
+
+    code = "INVALID_CREDENTIALS"
+
+
+class InvalidOperation(InvalidRequest):
+    """The operation or its parameters are invalid."""
+
+    code = "INVALID_OPERATION"
+
+
+class Unauthenticated(InterlinkError):
+    """A valid API key or bearer token is required."""
+
+    status_code = 401
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(InterlinkError):
+    """The API key lacks the scope this route needs."""
+
+    status_code = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(InterlinkError):
+    """The resource was not found."""
+
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class IntegrationNotFound(NotFound):
+    """Integration not found."""
+
+    code = "INTEGRATION_NOT_FOUND"
+
+
+class CredentialNotFound(NotFound):
+    """Credential not found."""
+
+    code = "CREDENTIAL_NOT_FOUND"
+
+
+class ApiKeyNotFound(NotFound):
+    """API key not found."""
+
+    code = "API_KEY_NOT_FOUND"
+
+
+class WorkspaceNotFound(NotFound):
+    """Workspace not found."""
+
+    code = "WORKSPACE_NOT_FOUND"
+
+
+class RouteNotFound(NotFound):
+    """No route matches this path."""
+
+    code = "NOT_FOUND"
+
+
+class MethodNotAllowed(InterlinkError):
+    """This route does not accept that method."""
+
+    status_code = 405
+    code = "METHOD_NOT_ALLOWED"
+
+
+class Conflict(InterlinkError):
+    """The resource's state does not allow this."""
+
+    status_code = 409
+    code = "CONFLICT"
+
+
+class PayloadTooLarge(InterlinkError):
+    """The request body is larger than the configured limit."""
+
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(InterlinkError):
+    """The request body must be JSON (Content-Type: application/json)."""
+
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class IdempotencyKeyReused(InterlinkError):
+    """This Idempotency-Key was already used with another request body."""
+
+    status_code = 422
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class TooManyRequests(InterlinkError):
+    """This API key has used its request budget; retry after the time in Retry-After."""
+
+    status_code = 429
+    code = "TOO_MANY_REQUESTS"
+
+
+class ServiceUnavailable(InterlinkError):
+    """The service is not ready."""
+
+    status_code = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
+def error_body(
+    code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "error": {"code": code, "message": message, "details": details or []},
+    }

@@ -1,0 +1,1 @@
+"""The event log: typed events written in the same transaction as the change they describe."""

@@ -1,0 +1,62 @@
+"""Event types (`resource.verb`, stored: never rename one) and the payload model of each."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class EventType(StrEnum):
+    INTEGRATION_CREATED = "integration.created"
+    INTEGRATION_UPDATED = "integration.updated"
+    INTEGRATION_CREDENTIALS_UPDATED = "integration.credentials_updated"
+    INTEGRATION_ACTIVATED = "integration.activated"
+    INTEGRATION_DEACTIVATED = "integration.deactivated"
+    INTEGRATION_DELETED = "integration.deleted"
+    CREDENTIAL_CREATED = "credential.created"
+    CREDENTIAL_UPDATED = "credential.updated"
+    CREDENTIAL_DELETED = "credential.deleted"
+
+
+class IntegrationState(BaseModel):
+    """The integration's identity and status after the change."""
+
+    integration_id: str
+    name: str
+    type: str
+    status: str
+
+
+class IntegrationUpdated(BaseModel):
+    integration_id: str
+    name: str
+    type: str
+    status: str
+    changed_fields: list[str]
+
+
+class IntegrationCredentialsUpdated(BaseModel):
+    integration_id: str
+    credential_id: str
+    credential_fields: list[str]
+
+
+class CredentialState(BaseModel):
+    credential_id: str
+    name: str
+    type: str
+    provider: str | None
+
+
+PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
+    EventType.INTEGRATION_CREATED: IntegrationState,
+    EventType.INTEGRATION_UPDATED: IntegrationUpdated,
+    EventType.INTEGRATION_CREDENTIALS_UPDATED: IntegrationCredentialsUpdated,
+    EventType.INTEGRATION_ACTIVATED: IntegrationState,
+    EventType.INTEGRATION_DEACTIVATED: IntegrationState,
+    EventType.INTEGRATION_DELETED: IntegrationState,
+    EventType.CREDENTIAL_CREATED: CredentialState,
+    EventType.CREDENTIAL_UPDATED: CredentialState,
+    EventType.CREDENTIAL_DELETED: CredentialState,
+}

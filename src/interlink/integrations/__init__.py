@@ -1,0 +1,1 @@
+"""The integrations resource: configured connections to external systems."""

@@ -1,0 +1,72 @@
+"""How a type's defaults fill a configuration, and what its credentials must hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from interlink.connectors.types import IntegrationType
+from interlink.core.errors import InvalidCredentials, InvalidIntegrationConfig
+from interlink.integrations.schemas import IntegrationConfiguration
+
+
+def resolve(spec: IntegrationType, config: IntegrationConfiguration) -> dict[str, Any]:
+    """The stored configuration: what the user gave, plus the type's base URL and auth method."""
+    stored = config.model_dump(mode="json", exclude_none=True)
+    stored.setdefault("auth_method", spec.default_auth_method)
+    if spec.default_api_url:
+        stored.setdefault("api_url", spec.default_api_url)
+    if stored["auth_method"] not in spec.auth_methods:
+        raise InvalidIntegrationConfig(
+            f"{spec.name} integrations support auth_method {', '.join(spec.auth_methods)}",
+            details=[
+                {"field": "configuration.auth_method", "message": "not supported by this type"}
+            ],
+        )
+    if spec.needs_api_url and "api_url" not in stored:
+        raise InvalidIntegrationConfig(
+            f"{spec.name} has no default address: give configuration.api_url",
+            details=[{"field": "configuration.api_url", "message": "required for this type"}],
+        )
+    return stored
+
+
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386 JSON merge patch: objects merge, null removes a key."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_patch(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse(document: dict[str, Any]) -> IntegrationConfiguration:
+    try:
+        return IntegrationConfiguration.model_validate(document)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(["configuration", *map(str, e["loc"])]), "message": e["msg"]}
+            for e in exc.errors(include_input=False, include_url=False)
+        ]
+        raise InvalidIntegrationConfig(details=details) from None
+
+
+def check_credentials(spec: IntegrationType, auth_method: str, data: dict[str, Any]) -> None:
+    missing = [
+        " or ".join(alternatives)
+        for alternatives in spec.required_fields(auth_method)
+        if not any(data.get(name) not in (None, "") for name in alternatives)
+    ]
+    if missing:
+        raise InvalidCredentials(
+            f"auth_method {auth_method} needs credential fields: {'; '.join(missing)}",
+            details=[
+                {"field": f"credentials.{name.split(' or ')[0]}", "message": f"required: {name}"}
+                for name in missing
+            ],
+        )

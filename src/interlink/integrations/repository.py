@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.core.pagination import PageParams
+from interlink.integrations.models import Integration
+
+SORTABLE = {
+    "name": Integration.name,
+    "created_at": Integration.created_at,
+    "updated_at": Integration.updated_at,
+    "status": Integration.status,
+    "type": Integration.type,
+}
+
+
+class IntegrationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, integration: Integration) -> None:
+        self.session.add(integration)
+
+    async def get(self, workspace_id: str, integration_id: str) -> Integration | None:
+        query = select(Integration).where(
+            Integration.workspace_id == workspace_id, Integration.id == integration_id
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def page(
+        self,
+        workspace_id: str,
+        params: PageParams,
+        *,
+        sort_by: str,
+        status: str | None,
+        type_: str | None,
+        metadata: Mapping[str, str],
+    ) -> tuple[Sequence[Integration], int]:
+        query: Select[tuple[Integration]] = select(Integration).where(
+            Integration.workspace_id == workspace_id
+        )
+        if status:
+            query = query.where(Integration.status == status)
+        if type_:
+            query = query.where(Integration.type == type_)
+        for key, value in metadata.items():
+            query = query.where(Integration.metadata_[key].as_string() == value)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        column = SORTABLE[sort_by]
+        ordering = (column.asc(), Integration.id.asc())
+        if params.sort_order == "desc":
+            ordering = (column.desc(), Integration.id.desc())
+        rows = await self.session.scalars(
+            query.order_by(*ordering).offset(params.offset).limit(params.page_size)
+        )
+        return rows.all(), total or 0
+
+    async def delete(self, integration: Integration) -> None:
+        await self.session.delete(integration)
+        await self.session.flush()

@@ -1,0 +1,78 @@
+"""structlog for our logs and the stdlib's (uvicorn, SQLAlchemy): JSON in production, readable in a
+terminal, the request id on every line, and a last step that masks anything shaped like a secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, Processor
+
+from interlink.config import LogSettings
+
+MASK = "••••"
+_HANDLER_NAME = "interlink"
+_SECRET_NAMES = re.compile(
+    r"(pass(word)?|secret|token|api_?key|authorization|credential|private|bearer|cookie)", re.I
+)
+_SECRET_TEXT = [
+    (re.compile(r"sk_[A-Za-z0-9_\-]{8,}"), "sk_" + MASK),
+    (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1" + MASK),
+    (re.compile(r"v1\.[A-Za-z0-9_\-]{1,40}\.[A-Za-z0-9_\-]{16,}"), "v1." + MASK),
+]
+
+
+def scrub_text(text: str) -> str:
+    for pattern, replacement in _SECRET_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(_: Any, __: str, event: EventDict) -> EventDict:
+    for key, value in list(event.items()):
+        if key not in {"event", "level", "timestamp", "logger"} and _SECRET_NAMES.search(key):
+            event[key] = MASK
+        elif isinstance(value, str):
+            event[key] = scrub_text(value)
+    return event
+
+
+def configure(settings: LogSettings) -> None:
+    as_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
+    renderer: Processor = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    handler.set_name(_HANDLER_NAME)
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
+    root.setLevel(settings.level.upper())
+    for noisy in ("uvicorn.access", "sqlalchemy.engine", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

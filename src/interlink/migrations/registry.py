@@ -1,0 +1,11 @@
+"""Every domain's tables, imported so that one metadata holds them all."""
+
+from __future__ import annotations
+
+
+def import_models() -> None:
+    import interlink.api.models
+    import interlink.auth.models
+    import interlink.events.models
+    import interlink.integrations.models
+    import interlink.vault.models  # noqa: F401

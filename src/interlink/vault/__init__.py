@@ -1,0 +1,1 @@
+"""Keyring and AES-256-GCM encryption; the credentials resource."""

@@ -1,0 +1,20 @@
+"""Secrets are written, never read back: every credential field is masked unless it is known to be
+harmless (a token type, a user name, a host)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MASK = "•" * 26
+
+VISIBLE_FIELDS = frozenset(
+    {
+        "token_type", "header_name", "expires_at", "username", "user", "email", "host", "port",
+        "scope", "scopes", "app_id", "client_id", "token_url", "region", "account_id",
+        "use_tls", "start_tls", "from_email",
+    }
+)  # fmt: skip
+
+
+def mask(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: value if name in VISIBLE_FIELDS else MASK for name, value in data.items()}

@@ -1,0 +1,152 @@
+"""Credentials: sealed at rest, masked on the way out, opened only for the calls that need them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.auth.scopes import Principal
+from interlink.core.clock import Clock
+from interlink.core.errors import Conflict, CredentialNotFound
+from interlink.core.ids import new_id
+from interlink.core.pagination import PageParams
+from interlink.events.service import EventService
+from interlink.events.types import CredentialState, EventType
+from interlink.vault.keyring import Keyring, key_id_of
+from interlink.vault.masking import mask
+from interlink.vault.models import Credential
+from interlink.vault.repository import CredentialInUse, CredentialRepository
+from interlink.vault.schemas import CredentialCreate, CredentialOut, CredentialUpdate
+
+
+def credential_aad(workspace_id: str, credential_id: str) -> str:
+    return f"credential:{workspace_id}:{credential_id}"
+
+
+class CredentialService:
+    def __init__(self, clock: Clock, keyring: Keyring, events: EventService) -> None:
+        self.clock = clock
+        self.keyring = keyring
+        self.events = events
+
+    # -- reading -----------------------------------------------------------------------------
+    async def get(self, session: AsyncSession, workspace_id: str, credential_id: str) -> Credential:
+        row = await CredentialRepository(session).get(workspace_id, credential_id)
+        if row is None:
+            raise CredentialNotFound()
+        return row
+
+    async def page(
+        self,
+        session: AsyncSession,
+        workspace_id: str,
+        params: PageParams,
+        *,
+        type_: str | None = None,
+        provider: str | None = None,
+    ) -> tuple[Sequence[Credential], int]:
+        return await CredentialRepository(session).page(
+            workspace_id, params, type_=type_, provider=provider
+        )
+
+    def reveal(self, row: Credential) -> dict[str, Any]:
+        """The plaintext data, for the call that needs it. Never return it to a client."""
+        plaintext = self.keyring.open(row.sealed_data, credential_aad(row.workspace_id, row.id))
+        data: dict[str, Any] = json.loads(plaintext)
+        return data
+
+    def masked(self, row: Credential) -> dict[str, Any]:
+        return mask(self.reveal(row))
+
+    def to_out(self, row: Credential) -> CredentialOut:
+        return CredentialOut(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            type=row.type,
+            provider=row.provider,
+            data=self.masked(row),
+            metadata=row.metadata_,
+            integration_id=row.owner_integration_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            created_by=row.created_by,
+        )
+
+    # -- writing -----------------------------------------------------------------------------
+    async def create(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        body: CredentialCreate,
+        *,
+        owner_integration_id: str | None = None,
+        publish: bool = True,
+    ) -> Credential:
+        now = self.clock.now()
+        row = Credential(
+            id=new_id("cred"),
+            workspace_id=principal.workspace_id,
+            name=body.name,
+            description=body.description,
+            type=body.type,
+            provider=body.provider,
+            metadata_=body.metadata,
+            owner_integration_id=owner_integration_id,
+            created_at=now,
+            updated_at=now,
+            created_by=principal.subject,
+        )
+        self._seal(row, body.data)
+        CredentialRepository(session).add(row)
+        await session.flush()
+        if publish:
+            self._publish(session, row, EventType.CREDENTIAL_CREATED)
+        return row
+
+    async def update(
+        self, session: AsyncSession, workspace_id: str, credential_id: str, body: CredentialUpdate
+    ) -> Credential:
+        row = await self.get(session, workspace_id, credential_id)
+        for field in ("name", "description", "provider", "metadata"):
+            if field in body.model_fields_set:
+                setattr(row, "metadata_" if field == "metadata" else field, getattr(body, field))
+        if body.data is not None:
+            self._seal(row, body.data)
+        row.updated_at = self.clock.now()
+        self._publish(session, row, EventType.CREDENTIAL_UPDATED)
+        return row
+
+    def replace_data(self, row: Credential, data: dict[str, Any]) -> None:
+        self._seal(row, data)
+        row.updated_at = self.clock.now()
+
+    async def delete(self, session: AsyncSession, workspace_id: str, credential_id: str) -> None:
+        row = await self.get(session, workspace_id, credential_id)
+        try:
+            await CredentialRepository(session).delete(row)
+        except CredentialInUse:
+            raise Conflict(
+                "this credential is used by an integration: delete the integration or give it "
+                "other credentials first"
+            ) from None
+        self._publish(session, row, EventType.CREDENTIAL_DELETED)
+
+    async def delete_owned(self, session: AsyncSession, row: Credential) -> None:
+        await CredentialRepository(session).delete(row)
+
+    def _seal(self, row: Credential, data: dict[str, Any]) -> None:
+        plaintext = json.dumps(data, separators=(",", ":")).encode()
+        row.sealed_data = self.keyring.seal(plaintext, credential_aad(row.workspace_id, row.id))
+        row.key_id = key_id_of(row.sealed_data)
+
+    def _publish(self, session: AsyncSession, row: Credential, event_type: EventType) -> None:
+        payload = CredentialState(
+            credential_id=row.id, name=row.name, type=row.type, provider=row.provider
+        )
+        self.events.publish(
+            session, row.workspace_id, event_type, payload, integration_id=row.owner_integration_id
+        )
