@@ -31,7 +31,8 @@ async def test_create_answers_the_seed_shape(client: httpx.AsyncClient) -> None:
     assert body["credentials"] == {"access_token": MASK, "token_type": "bearer"}
     assert body["metadata"] == CREATE["metadata"]
     assert body["status"] == "configured"
-    assert TIME.match(body["created_at"]) and TIME.match(body["updated_at"])
+    assert TIME.match(body["created_at"])
+    assert TIME.match(body["updated_at"])
     assert body["created_by"].startswith("key_")
     assert body["health"]["status"] == "unknown"
     assert body["stats"] == {
@@ -57,7 +58,10 @@ async def test_list_filters_pages_and_sorts_like_the_seed(client: httpx.AsyncCli
     for integration in (github, jira):
         await client.post(f"/api/v1/integrations/{integration['id']}/activate")
 
-    query = "page=1&page_size=10&sort_by=created_at&sort_order=desc&status=active&department=engineering"
+    query = (
+        "page=1&page_size=10&sort_by=created_at&sort_order=desc&status=active"
+        "&department=engineering"
+    )
     listing = data(await client.get(f"/api/v1/integrations?{query}"))
 
     assert [item["id"] for item in listing["items"]] == [jira["id"], github["id"]]
@@ -111,9 +115,11 @@ async def test_activate_and_deactivate_answer_the_seed_shapes(client: httpx.Asyn
     deactivated = data(await client.post(f"/api/v1/integrations/{created['id']}/deactivate"))
 
     assert set(activated) == {"id", "status", "activated_at", "updated_at"}
-    assert activated["status"] == "active" and TIME.match(activated["activated_at"])
+    assert activated["status"] == "active"
+    assert TIME.match(activated["activated_at"])
     assert set(deactivated) == {"id", "status", "deactivated_at", "updated_at"}
-    assert deactivated["status"] == "inactive" and TIME.match(deactivated["deactivated_at"])
+    assert deactivated["status"] == "inactive"
+    assert TIME.match(deactivated["deactivated_at"])
     fetched = data(await client.get(f"/api/v1/integrations/{created['id']}"))
     assert fetched["activated_at"] == activated["activated_at"]
     assert fetched["deactivated_at"] == deactivated["deactivated_at"]
@@ -131,7 +137,9 @@ async def test_delete_answers_the_seed_shape_and_the_integration_is_gone(
         ("GET", ""), ("PUT", ""), ("PATCH", ""), ("POST", "/activate"), ("DELETE", ""),
     ]:  # fmt: skip
         body = {"name": "x"} if method in {"PUT", "PATCH"} else None
-        again = await client.request(method, f"/api/v1/integrations/{created['id']}{path}", json=body)
+        again = await client.request(
+            method, f"/api/v1/integrations/{created['id']}{path}", json=body
+        )
         assert again.status_code == 404
         assert again.json()["error"]["code"] == "INTEGRATION_NOT_FOUND"
     credential = await client.get(f"/api/v1/credentials/{created['credential_id']}")

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import Request, Response
@@ -16,16 +17,34 @@ from interlink.api.deps import resolve_principal, services
 from interlink.core.errors import InvalidRequest
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_FUNCTION_STACK = "fastapi_function_astack"  # where FastAPI keeps `Depends(scope="function")` exits
 
 
-def fingerprint(request: Request, body: bytes) -> str:
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """The request as a hash: JSON bodies are compared by content, not key order."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
     digest.update(canonical)
     return digest.hexdigest()
+
+
+async def _run_and_commit(
+    handle: Callable[[Request], Coroutine[Any, Any, Response]], request: Request
+) -> Response:
+    """Run the route with a function-scope exit stack of its own, so that its session has
+    committed (or rolled back) when this returns: only then is the response final, and only then
+    is the database free for the idempotency record's own write (SQLite has one writer)."""
+    outer = request.scope.get(_FUNCTION_STACK)
+    async with AsyncExitStack() as own_stack:
+        request.scope[_FUNCTION_STACK] = own_stack
+        try:
+            response = await handle(request)
+        finally:
+            request.scope[_FUNCTION_STACK] = outer
+    return response
 
 
 class IdempotentRoute(APIRoute):
@@ -41,7 +60,7 @@ class IdempotentRoute(APIRoute):
             principal = await resolve_principal(request)
             store = services(request).idempotency
             stored = await store.claim(
-                principal.workspace_id, key, fingerprint(request, await request.body())
+                principal.workspace_id, key, fingerprint(request.method, request.url.path, await request.body())
             )
             if stored is not None:
                 return Response(
@@ -51,16 +70,15 @@ class IdempotentRoute(APIRoute):
                     headers={"Idempotent-Replayed": "true"},
                 )
             try:
-                response = await handle(request)
+                response = await _run_and_commit(handle, request)
             except BaseException:
                 await store.release(principal.workspace_id, key)
                 raise
             if response.status_code >= 500:
                 await store.release(principal.workspace_id, key)
             else:
-                await store.complete(
-                    principal.workspace_id, key, response.status_code, bytes(response.body)
-                )
+                body = bytes(response.body)
+                await store.complete(principal.workspace_id, key, response.status_code, body)
             return response
 
         return handler
