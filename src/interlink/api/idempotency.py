@@ -60,7 +60,9 @@ class IdempotentRoute(APIRoute):
             principal = await resolve_principal(request)
             store = services(request).idempotency
             stored = await store.claim(
-                principal.workspace_id, key, fingerprint(request.method, request.url.path, await request.body())
+                principal.workspace_id,
+                key,
+                fingerprint(request.method, request.url.path, await request.body()),
             )
             if stored is not None:
                 return Response(

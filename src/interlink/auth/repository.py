@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.models import ApiKey, Workspace
-from interlink.core.pagination import PageParams
+from interlink.core.pagination import PageParams, fetch_page
 
 
 class WorkspaceRepository:
@@ -26,17 +26,10 @@ class WorkspaceRepository:
     async def page_visible_to(
         self, workspace_id: str, params: PageParams
     ) -> tuple[Sequence[Workspace], int]:
-        where = or_(Workspace.id == workspace_id, Workspace.parent_id == workspace_id)
-        order = Workspace.id.asc() if params.sort_order == "asc" else Workspace.id.desc()
-        total = await self.session.scalar(select(func.count()).select_from(Workspace).where(where))
-        rows = await self.session.scalars(
-            select(Workspace)
-            .where(where)
-            .order_by(order)
-            .offset(params.offset)
-            .limit(params.page_size)
+        query = select(Workspace).where(
+            or_(Workspace.id == workspace_id, Workspace.parent_id == workspace_id)
         )
-        return rows.all(), total or 0
+        return await fetch_page(self.session, query, params, (), Workspace.id)
 
 
 class ApiKeyRepository:
@@ -55,17 +48,10 @@ class ApiKeyRepository:
         return (await self.session.scalars(query)).first()
 
     async def page(self, workspace_id: str, params: PageParams) -> tuple[Sequence[ApiKey], int]:
-        where = (ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
-        order = ApiKey.id.asc() if params.sort_order == "asc" else ApiKey.id.desc()
-        total = await self.session.scalar(select(func.count()).select_from(ApiKey).where(*where))
-        rows = await self.session.scalars(
-            select(ApiKey)
-            .where(*where)
-            .order_by(order)
-            .offset(params.offset)
-            .limit(params.page_size)
+        query = select(ApiKey).where(
+            ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None)
         )
-        return rows.all(), total or 0
+        return await fetch_page(self.session, query, params, (), ApiKey.id)
 
     async def touch(self, key_id: str, when: datetime) -> None:
         await self.session.execute(

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Generic, Literal, TypeVar
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 T = TypeVar("T")
+Row = TypeVar("Row")
+SortColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 MAX_PAGE_SIZE = 100
 
@@ -51,3 +57,20 @@ class Page(BaseModel, Generic[T]):
                 page=params.page, page_size=params.page_size, total_items=total, total_pages=pages
             ),
         )
+
+
+async def fetch_page(
+    session: AsyncSession,
+    query: Select[tuple[Row]],
+    params: PageParams,
+    order_by: Sequence[SortColumn],
+    tie_breaker: SortColumn,
+) -> tuple[Sequence[Row], int]:
+    """One page of `query` in the requested order (with a stable tie-breaker), and the total."""
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    columns = (*order_by, tie_breaker)
+    ordering = [c.asc() if params.sort_order == "asc" else c.desc() for c in columns]
+    rows = await session.scalars(
+        query.order_by(*ordering).offset(params.offset).limit(params.page_size)
+    )
+    return rows.all(), total or 0

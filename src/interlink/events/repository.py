@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.core.pagination import PageParams
+from interlink.core.pagination import PageParams, fetch_page
 from interlink.events.models import Event
 
 
@@ -26,20 +26,11 @@ class EventRepository:
         since: datetime | None,
         integration_id: str | None,
     ) -> tuple[Sequence[Event], int]:
-        where = [Event.workspace_id == workspace_id]
+        query = select(Event).where(Event.workspace_id == workspace_id)
         if type_:
-            where.append(Event.type == type_)
+            query = query.where(Event.type == type_)
         if since:
-            where.append(Event.created_at >= since)
+            query = query.where(Event.created_at >= since)
         if integration_id:
-            where.append(Event.integration_id == integration_id)
-        total = await self.session.scalar(select(func.count()).select_from(Event).where(*where))
-        order = Event.id.asc() if params.sort_order == "asc" else Event.id.desc()
-        rows = await self.session.scalars(
-            select(Event)
-            .where(*where)
-            .order_by(order)
-            .offset(params.offset)
-            .limit(params.page_size)
-        )
-        return rows.all(), total or 0
+            query = query.where(Event.integration_id == integration_id)
+        return await fetch_page(self.session, query, params, (), Event.id)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.core.pagination import PageParams
+from interlink.core.pagination import PageParams, fetch_page
 from interlink.integrations.models import Integration
 
 SORTABLE = {
@@ -49,15 +49,7 @@ class IntegrationRepository:
             query = query.where(Integration.type == type_)
         for key, value in metadata.items():
             query = query.where(Integration.metadata_[key].as_string() == value)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        column = SORTABLE[sort_by]
-        ordering = (column.asc(), Integration.id.asc())
-        if params.sort_order == "desc":
-            ordering = (column.desc(), Integration.id.desc())
-        rows = await self.session.scalars(
-            query.order_by(*ordering).offset(params.offset).limit(params.page_size)
-        )
-        return rows.all(), total or 0
+        return await fetch_page(self.session, query, params, (SORTABLE[sort_by],), Integration.id)
 
     async def delete(self, integration: Integration) -> None:
         await self.session.delete(integration)

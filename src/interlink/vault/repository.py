@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.core.pagination import PageParams
+from interlink.core.pagination import PageParams, fetch_page
 from interlink.vault.models import Credential, VaultKeyCheck
 
 
@@ -30,23 +30,12 @@ class CredentialRepository:
     async def page(
         self, workspace_id: str, params: PageParams, *, type_: str | None, provider: str | None
     ) -> tuple[Sequence[Credential], int]:
-        where = [Credential.workspace_id == workspace_id]
+        query = select(Credential).where(Credential.workspace_id == workspace_id)
         if type_:
-            where.append(Credential.type == type_)
+            query = query.where(Credential.type == type_)
         if provider:
-            where.append(Credential.provider == provider)
-        total = await self.session.scalar(
-            select(func.count()).select_from(Credential).where(*where)
-        )
-        order = Credential.id.asc() if params.sort_order == "asc" else Credential.id.desc()
-        rows = await self.session.scalars(
-            select(Credential)
-            .where(*where)
-            .order_by(order)
-            .offset(params.offset)
-            .limit(params.page_size)
-        )
-        return rows.all(), total or 0
+            query = query.where(Credential.provider == provider)
+        return await fetch_page(self.session, query, params, (), Credential.id)
 
     async def delete(self, credential: Credential) -> None:
         try:
