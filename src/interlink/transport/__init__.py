@@ -1,0 +1,1 @@
+"""Outbound HTTP: pooled clients, authentication, rate limits, retries, breakers, the SSRF guard."""
