@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
 
 from interlink.api.idempotency import fingerprint
+from interlink.api.idempotency_store import Claim
 from interlink.core.clock import FrozenClock
 from tests.conftest import data, error
 from tests.integrations.seed import CREATE
@@ -104,8 +106,10 @@ async def test_a_concurrent_duplicate_is_409(client: httpx.AsyncClient) -> None:
     principal_ws = data(await client.get("/api/v1/workspaces"))["items"][0]["id"]
     body = json.dumps(CREATE).encode()
     # The first request holds the key: it has claimed it and not finished.
+    caller = data(await client.get("/api/v1/api-keys"))["items"][0]["id"]
     claimed = await store.claim(
-        principal_ws, "concurrent", fingerprint("POST", "/api/v1/integrations", body)
+        Claim(principal_ws, caller, "concurrent"),
+        fingerprint("POST", "/api/v1/integrations", body),
     )
     assert claimed is None
 
@@ -157,3 +161,40 @@ class TestExpiry:
         assert again.status_code == 201
         assert "Idempotent-Replayed" not in again.headers
         assert await _count(client, "/api/v1/integrations") == 2
+
+
+async def test_another_callers_key_never_replays_their_response(
+    client: httpx.AsyncClient, key_client: Any
+) -> None:
+    headers = {"Idempotency-Key": "admin-made-a-key"}
+    body = {"name": "ops", "scopes": ["admin"]}
+    made = await client.post("/api/v1/api-keys", json=body, headers=headers)
+    assert made.status_code == 201
+    reader = await key_client("integrations:read")
+
+    async with reader:
+        replay = await reader.post("/api/v1/api-keys", json=body, headers=headers)
+        token = await reader.post("/api/v1/auth/token", headers=headers)
+
+    assert replay.status_code == 403
+    assert made.json()["data"]["key"] not in replay.text + token.text
+    assert "Idempotent-Replayed" not in replay.headers
+    assert "Idempotent-Replayed" not in token.headers
+
+    async def test_a_claim_whose_request_died_is_taken_over_after_ten_minutes(
+        self, client: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        store = client._transport.app.state.services.idempotency  # type: ignore[attr-defined]
+        workspace = data(await client.get("/api/v1/workspaces"))["items"][0]["id"]
+        caller = data(await client.get("/api/v1/api-keys"))["items"][0]["id"]
+        body = json.dumps(CREATE).encode()
+        request_hash = fingerprint("POST", "/api/v1/integrations", body)
+        await store.claim(Claim(workspace, caller, "orphan"), request_hash)
+        headers = {"Idempotency-Key": "orphan"} | JSON
+
+        blocked = await client.post("/api/v1/integrations", content=body, headers=headers)
+        clock.advance(10 * 60 + 1)
+        taken_over = await client.post("/api/v1/integrations", content=body, headers=headers)
+
+        assert blocked.status_code == 409
+        assert taken_over.status_code == 201

@@ -14,6 +14,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from interlink.api.deps import resolve_principal, services
+from interlink.api.idempotency_store import Claim
 from interlink.core.errors import InvalidRequest
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -59,11 +60,9 @@ class IdempotentRoute(APIRoute):
                 raise InvalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters")
             principal = await resolve_principal(request)
             store = services(request).idempotency
-            stored = await store.claim(
-                principal.workspace_id,
-                key,
-                fingerprint(request.method, request.url.path, await request.body()),
-            )
+            claim = Claim(principal.workspace_id, principal.subject, key)
+            request_hash = fingerprint(request.method, request.url.path, await request.body())
+            stored = await store.claim(claim, request_hash)
             if stored is not None:
                 return Response(
                     stored.body,
@@ -74,13 +73,12 @@ class IdempotentRoute(APIRoute):
             try:
                 response = await _run_and_commit(handle, request)
             except BaseException:
-                await store.release(principal.workspace_id, key)
+                await store.release(claim)
                 raise
             if response.status_code >= 500:
-                await store.release(principal.workspace_id, key)
+                await store.release(claim)
             else:
-                body = bytes(response.body)
-                await store.complete(principal.workspace_id, key, response.status_code, body)
+                await store.complete(claim, response.status_code, bytes(response.body))
             return response
 
         return handler

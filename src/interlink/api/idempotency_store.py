@@ -1,4 +1,9 @@
-"""Idempotency-Key records: claimed before the work, completed with the sealed response after."""
+"""Idempotency-Key records: claimed before the work, completed with the sealed response after.
+
+A record belongs to one caller in one workspace. Records past their time to live are deleted as
+new ones are claimed; a claim whose request never finished (its process died) is taken over once
+it is older than the abandon time.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +21,28 @@ from interlink.core.db import Database
 from interlink.core.errors import Conflict, IdempotencyKeyReused
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
 
+ABANDONED_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Claim:
+    workspace_id: str
+    caller: str
+    key: str
+
+    @property
+    def aad(self) -> str:
+        return f"idempotency:{self.workspace_id}:{self.caller}:{self.key}"
+
+    @property
+    def primary_key(self) -> tuple[str, str, str]:
+        return (self.workspace_id, self.caller, self.key)
+
 
 @dataclass(frozen=True)
 class StoredResponse:
     status_code: int
     body: bytes
-
-
-def _aad(workspace_id: str, key: str) -> str:
-    return f"idempotency:{workspace_id}:{key}"
 
 
 class IdempotencyStore:
@@ -34,28 +52,36 @@ class IdempotencyStore:
         self.clock = clock
         self.ttl = timedelta(hours=ttl_hours)
 
-    async def claim(self, workspace_id: str, key: str, fingerprint: str) -> StoredResponse | None:
+    async def claim(self, claim: Claim, fingerprint: str) -> StoredResponse | None:
         """None: this request owns the key now. A StoredResponse: replay it."""
         try:
             async with self.db.transaction() as session:
-                return await self._claim(session, workspace_id, key, fingerprint)
+                return await self._claim(session, claim, fingerprint)
         except IntegrityError:
             raise Conflict("A request with this Idempotency-Key is in progress") from None
 
     async def _claim(
-        self, session: AsyncSession, workspace_id: str, key: str, fingerprint: str
+        self, session: AsyncSession, claim: Claim, fingerprint: str
     ) -> StoredResponse | None:
         now = self.clock.now()
-        record = await session.get(IdempotencyRecord, (workspace_id, key))
-        if record is not None and record.created_at < now - self.ttl:
+        await session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - self.ttl)
+        )
+        record = await session.get(IdempotencyRecord, claim.primary_key)
+        if (
+            record is not None
+            and record.state == "processing"
+            and (record.created_at < now - ABANDONED_AFTER)
+        ):
             await session.delete(record)
             await session.flush()
             record = None
         if record is None:
             session.add(
                 IdempotencyRecord(
-                    workspace_id=workspace_id,
-                    key=key,
+                    workspace_id=claim.workspace_id,
+                    caller=claim.caller,
+                    key=claim.key,
                     request_hash=fingerprint,
                     state="processing",
                     created_at=now,
@@ -68,26 +94,24 @@ class IdempotencyStore:
         if record.state != "completed" or record.sealed_response is None:
             raise Conflict("A request with this Idempotency-Key is in progress")
         try:
-            body = self.keyring.open(record.sealed_response, _aad(workspace_id, key))
+            body = self.keyring.open(record.sealed_response, claim.aad)
         except (DecryptionFailed, KeyMissing):
             raise Conflict("The stored response for this Idempotency-Key cannot be read") from None
         return StoredResponse(status_code=record.status_code or 200, body=body)
 
-    async def complete(self, workspace_id: str, key: str, status_code: int, body: bytes) -> None:
-        sealed = self.keyring.seal(body, _aad(workspace_id, key))
+    async def complete(self, claim: Claim, status_code: int, body: bytes) -> None:
+        sealed = self.keyring.seal(body, claim.aad)
         async with self.db.transaction() as session:
-            record = await session.get(IdempotencyRecord, (workspace_id, key))
+            record = await session.get(IdempotencyRecord, claim.primary_key)
             if record is not None:
                 record.state, record.status_code = "completed", status_code
                 record.sealed_response, record.key_id = sealed, key_id_of(sealed)
 
-    async def release(self, workspace_id: str, key: str) -> None:
+    async def release(self, claim: Claim) -> None:
         async with self.db.transaction() as session:
-            await session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
-                )
-            )
+            record = await session.get(IdempotencyRecord, claim.primary_key)
+            if record is not None:
+                await session.delete(record)
 
     @staticmethod
     async def reseal(
@@ -103,8 +127,7 @@ class IdempotencyStore:
         ).all()
         for row in rows:
             assert row.sealed_response is not None
-            row.sealed_response = keyring.reseal(
-                row.sealed_response, _aad(row.workspace_id, row.key)
-            )
+            aad = Claim(row.workspace_id, row.caller, row.key).aad
+            row.sealed_response = keyring.reseal(row.sealed_response, aad)
             row.key_id = key_id_of(row.sealed_response)
         return len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import uuid
@@ -89,8 +90,8 @@ class RequestContextMiddleware:
 
 class BodyGuardMiddleware:
     """Refuses, before any route runs: bodies over the limit (413, without reading them whole),
-    bodies that are not JSON where JSON is expected (415), invalid JSON, NUL bytes, lone surrogates
-    and nesting deeper than the limit (400)."""
+    bodies that are not JSON where JSON is expected (415), invalid JSON, NUL bytes (in the body or
+    the URL), lone surrogates, non-finite numbers and nesting deeper than the limit (400)."""
 
     def __init__(
         self, app: ASGIApp, *, max_bytes: int, max_depth: int, json_prefix: str = "/api/"
@@ -101,7 +102,14 @@ class BodyGuardMiddleware:
         self.json_prefix = json_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            error = InvalidRequest("The URL must not contain NUL characters")
+            await send_error(send, error, [])
+            return
+        if scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
             await self.app(scope, receive, send)
             return
         try:
@@ -158,6 +166,8 @@ class BodyGuardMiddleware:
             ) from None
         except RecursionError:
             raise self._too_deep() from None
+        except ValueError:  # an integer of more digits than Python converts
+            raise InvalidRequest("The request body holds a number that is too long") from None
         self._walk(document, 0)
 
     def _walk(self, value: Any, depth: int) -> None:
@@ -166,6 +176,9 @@ class BodyGuardMiddleware:
         if isinstance(value, str):
             if _FORBIDDEN_TEXT.search(value):
                 raise InvalidRequest("Strings must not contain NUL characters or lone surrogates")
+        elif isinstance(value, float):
+            if not math.isfinite(value):  # NaN, Infinity, or a number beyond a double's range
+                raise InvalidRequest("Numbers must be finite JSON numbers")
         elif isinstance(value, dict):
             for key, item in value.items():
                 self._walk(key, depth)

@@ -22,6 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column("workspace_id", sa.String(length=40), nullable=False),
+        sa.Column("caller", sa.String(length=200), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
@@ -29,10 +30,13 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(length=40), nullable=True),
         sa.Column("sealed_response", sa.Text(), nullable=True),
         sa.Column("created_at", interlink.core.db.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "key", name=op.f("pk_idempotency_keys")),
+        sa.PrimaryKeyConstraint("workspace_id", "caller", "key", name=op.f("pk_idempotency_keys")),
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_idempotency_keys_key_id"), ["key_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False
+        )
 
     op.create_table(
         "vault_key_checks",
@@ -191,6 +195,7 @@ def downgrade() -> None:
     op.drop_table("workspaces")
     op.drop_table("vault_key_checks")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
         batch_op.drop_index(batch_op.f("ix_idempotency_keys_key_id"))
 
     op.drop_table("idempotency_keys")
