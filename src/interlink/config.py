@@ -35,6 +35,13 @@ class RedisSettings(BaseSettings):
     model_config = _env("INTERLINK_REDIS_")
     url: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _check_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must start with redis:// or rediss://")
+        return value
+
 
 class ApiSettings(BaseSettings):
     model_config = _env("INTERLINK_API_")

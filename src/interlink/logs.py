@@ -22,6 +22,7 @@ _SECRET_TEXT = [
     (re.compile(r"sk_[A-Za-z0-9_\-]{8,}"), "sk_" + MASK),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1" + MASK),
     (re.compile(r"v1\.[A-Za-z0-9_\-]{1,40}\.[A-Za-z0-9_\-]{16,}"), "v1." + MASK),
+    (re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), "jwt." + MASK),
 ]
 
 
@@ -31,12 +32,25 @@ def scrub_text(text: str) -> str:
     return text
 
 
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, dict):
+        return {
+            k: MASK if isinstance(k, str) and _SECRET_NAMES.search(k) else _scrub(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_scrub(item) for item in value]
+    return value
+
+
 def redact(_: Any, __: str, event: EventDict) -> EventDict:
     for key, value in list(event.items()):
         if key not in {"event", "level", "timestamp", "logger"} and _SECRET_NAMES.search(key):
             event[key] = MASK
-        elif isinstance(value, str):
-            event[key] = scrub_text(value)
+        else:
+            event[key] = _scrub(value)
     return event
 
 

@@ -34,12 +34,12 @@ def _banner(prepared: Prepared, url: str, data_dir: str | None) -> None:
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind [env: INTERLINK_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env: INTERLINK_PORT]")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (env INTERLINK_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env INTERLINK_PORT)")] = None,
     data_dir: cli_settings.DataDir = None,
     database_url: cli_settings.DatabaseUrl = None,
     redis_url: Annotated[
-        str | None, typer.Option("--redis-url", help="Redis URL [env: INTERLINK_REDIS_URL]")
+        str | None, typer.Option("--redis-url", help="Redis URL (env INTERLINK_REDIS_URL)")
     ] = None,
 ) -> None:
     """Start the API server (on the embedded SQLite database unless told otherwise)."""

@@ -7,16 +7,17 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from interlink.cli.output import fail
-from interlink.config import Settings
+from interlink.config import DatabaseSettings, RedisSettings, ServerSettings, Settings
 
 DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data directory [env: INTERLINK_DATA_DIR]")
+    Path | None, typer.Option("--data-dir", help="Data directory (env INTERLINK_DATA_DIR)")
 ]
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", help="SQLAlchemy URL [env: INTERLINK_DATABASE_URL]"),
+    typer.Option("--database-url", help="SQLAlchemy URL (env INTERLINK_DATABASE_URL)"),
 ]
 
 
@@ -28,16 +29,19 @@ def load(
     host: str | None = None,
     port: int | None = None,
 ) -> Settings:
+    """Settings from the environment, with the options given on the command line laid over them."""
+    server = {k: v for k, v in {"data_dir": data_dir, "host": host, "port": port}.items() if v}
     try:
-        settings = Settings()
+        settings = Settings()  # reads INTERLINK_* variables
+        if server:
+            settings.server = ServerSettings(**(settings.server.model_dump() | server))
+        if database_url:
+            settings.db = DatabaseSettings(**(settings.db.model_dump() | {"url": database_url}))
+        if redis_url:
+            settings.redis = RedisSettings(url=redis_url)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         fail(f"invalid settings: {problems}", "INVALID_SETTINGS")
-    server = {k: v for k, v in {"data_dir": data_dir, "host": host, "port": port}.items() if v}
-    if server:
-        settings.server = settings.server.model_copy(update=server)
-    if database_url:
-        settings.db = settings.db.model_copy(update={"url": database_url})
-    if redis_url:
-        settings.redis = settings.redis.model_copy(update={"url": redis_url})
+    except (SettingsError, ValueError) as exc:
+        fail(f"invalid settings: {exc}", "INVALID_SETTINGS")
     return settings

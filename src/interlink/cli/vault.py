@@ -33,7 +33,9 @@ def rotate_key(
     INTERLINK_VAULT_ACTIVE_KEY; this re-encrypts everything under it, then remove the old keys.
     """
     settings = cli_settings.load(data_dir=data_dir, database_url=database_url)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+    # With --json, stdout carries the report alone: no spinner line before it.
+    columns = (SpinnerColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=console, disable=as_json) as bar:
         task = bar.add_task("re-encrypting secrets", total=None)
 
         def advance(count: int) -> None:

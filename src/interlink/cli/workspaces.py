@@ -19,7 +19,7 @@ app = typer.Typer(help="Workspaces: every row belongs to one.", no_args_is_help=
 
 async def _create(settings: Settings, name: str) -> dict[str, str]:
     clock = SystemClock()
-    await prepare(settings, clock)
+    prepared = await prepare(settings, clock)
     db = Database(settings.database_url, pool_size=1)
     try:
         async with db.transaction() as session:
@@ -28,7 +28,11 @@ async def _create(settings: Settings, name: str) -> dict[str, str]:
             )
     finally:
         await db.dispose()
-    return {"id": new.workspace.id, "name": name, "admin_key": new.admin_key.plaintext}
+    created = {"id": new.workspace.id, "name": name, "admin_key": new.admin_key.plaintext}
+    if prepared.admin_key and prepared.workspace_id:  # this was the database's first start
+        created["default_workspace_id"] = prepared.workspace_id
+        created["default_admin_key"] = prepared.admin_key
+    return created
 
 
 @app.command("create")
@@ -51,3 +55,8 @@ def create(
         return
     console.print(f"workspace [bold]{created['id']}[/] ({name}) created")
     console.print(f"admin API key (shown once, store it now): [bold]{created['admin_key']}[/]")
+    if "default_admin_key" in created:
+        console.print(
+            f"first start of this database: workspace {created['default_workspace_id']} (default) "
+            f"was made too; its admin API key (shown once): [bold]{created['default_admin_key']}[/]"
+        )
