@@ -65,7 +65,11 @@ async def create_api_key(
     return ok(_created(new))
 
 
-@router.get("/api-keys", summary="List API keys (never the keys)", responses=responses(*_AUTH))
+@router.get(
+    "/api-keys",
+    summary="List API keys (never the keys)",
+    responses=responses(*_AUTH, InvalidRequest),
+)
 async def list_api_keys(
     principal: Admin,
     session: Session,
@@ -95,12 +99,14 @@ async def revoke_api_key(
     responses=responses(*_AUTH, InvalidRequest),
 )
 async def issue_token(principal: Caller, deps: Deps) -> Envelope[TokenOut]:
-    if principal.key_id is None or principal.subject != principal.key_id:
+    if principal.via_token or principal.key_id is None:
         raise Forbidden("Only an API key can be traded for a token")
     try:
         token, expires = deps.auth.issue_token(principal)
     except TokenIssuingDisabled:
-        raise InvalidRequest("Token issuing is not configured: set INTERLINK_JWT_SECRET") from None
+        raise InvalidRequest(
+            "Token issuing is not configured: set INTERLINK_JWT_SECRET and allow an HS algorithm"
+        ) from None
     ttl = deps.settings.jwt.token_ttl_seconds
     return ok(TokenOut(access_token=token, expires_in=ttl, expires_at=expires))
 
@@ -128,7 +134,7 @@ async def create_workspace(
 @router.get(
     "/workspaces",
     summary="List this workspace and those it created",
-    responses=responses(*_AUTH),
+    responses=responses(*_AUTH, InvalidRequest),
 )
 async def list_workspaces(
     principal: Admin,

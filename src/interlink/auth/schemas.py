@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field
@@ -8,7 +9,15 @@ from pydantic import AfterValidator, AwareDatetime, Field
 from interlink.auth.scopes import Scope
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 
-_RATE = re.compile(r"^\d+/(second|minute|hour|day)$")
+_RATE = re.compile(r"^[1-9]\d*/(second|minute|hour|day)$")
+
+
+def _utc_representable(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC") from None
+    return value
 
 
 def _rate(value: str) -> str:
@@ -20,7 +29,7 @@ def _rate(value: str) -> str:
 class ApiKeyCreate(ApiInput):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
-    expires_at: AwareDatetime | None = None
+    expires_at: Annotated[AwareDatetime, AfterValidator(_utc_representable)] | None = None
     rate_limit: Annotated[str, Field(max_length=40), AfterValidator(_rate)] | None = None
 
 

@@ -28,6 +28,7 @@ class Principal:
     scopes: frozenset[str]
     key_id: str | None = None
     rate_limit: str | None = None
+    via_token: bool = False  # authenticated by a bearer token, not by an API key
 
     def allows(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes

@@ -80,16 +80,21 @@ class AuthService:
             raise Unauthenticated("bearer token lacks the workspace or scopes claim")
         if await WorkspaceRepository(session).get(workspace_id) is None:
             raise Unauthenticated("bearer token names an unknown workspace")
-        key_id = claims.get("key_id")
+        key_id, rate_limit = claims.get("key_id"), None
         if isinstance(key_id, str):
             row = await ApiKeyRepository(session).get(workspace_id, key_id)
             if row is None or row.revoked_at is not None:
                 raise Unauthenticated("the API key behind this token has been revoked")
+            if row.expires_at is not None and row.expires_at <= self.clock.now():
+                raise Unauthenticated("the API key behind this token has expired")
+            rate_limit = row.rate_limit
         return Principal(
             workspace_id=workspace_id,
             subject=str(claims["sub"]),
             scopes=frozenset(s for s in scopes if s in ALL_SCOPES),
             key_id=key_id if isinstance(key_id, str) else None,
+            rate_limit=rate_limit,
+            via_token=True,
         )
 
     def issue_token(self, principal: Principal) -> tuple[str, datetime]:

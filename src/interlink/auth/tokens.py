@@ -30,7 +30,7 @@ class TokenInvalid(Exception):
 
 
 class TokenIssuingDisabled(Exception):
-    """No signing secret is configured (INTERLINK_JWT_SECRET)."""
+    """No signing secret (INTERLINK_JWT_SECRET) or no HS* algorithm is configured."""
 
 
 class TokenVerifier:
@@ -47,9 +47,10 @@ class TokenVerifier:
         return bool(self.settings.secret or self._jwks) and bool(self.algorithms)
 
     def issue(self, claims: dict[str, Any], now: datetime) -> tuple[str, datetime]:
-        if not self.settings.secret:
+        # Sign only with an algorithm that verify() accepts: no HS* allowed, no tokens issued.
+        algorithm = next((a for a in self.algorithms if a in _SYMMETRIC), None)
+        if not self.settings.secret or algorithm is None:
             raise TokenIssuingDisabled()
-        algorithm = next((a for a in self.algorithms if a in _SYMMETRIC), "HS256")
         expires = now + timedelta(seconds=self.settings.token_ttl_seconds)
         body = {
             **claims,
