@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from interlink.auth import keys
 from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
 from interlink.core.clock import Clock
-from interlink.core.db import Database
+from interlink.core.db import Database, describe_failure
 from interlink.migrations.runner import upgrade
 from interlink.vault.keyring import Keyring, VaultError
 from interlink.vault.lifecycle import VaultKeys
@@ -37,9 +39,9 @@ async def prepare(settings: Settings, clock: Clock) -> Prepared:
         raise StartupError(
             "INTERLINK_BOOTSTRAP_API_KEY must start with sk_ and be 20 to 200 characters"
         )
-    await upgrade(settings.database_url)
     db = Database(settings.database_url, pool_size=1)
     try:
+        await upgrade(settings.database_url)
         async with db.transaction() as session:
             opened = await VaultKeys(clock).open(session, settings)
         async with db.transaction() as session:
@@ -53,6 +55,11 @@ async def prepare(settings: Settings, clock: Clock) -> Prepared:
             )
     except VaultError as exc:
         raise StartupError(str(exc)) from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(
+            f"cannot use the database ({describe_failure(exc)}): check INTERLINK_DATABASE_URL "
+            "and that the database server is up"
+        ) from None
     finally:
         await db.dispose()
     return Prepared(opened.keyring, opened.created_file, new.workspace.id, new.admin_key.plaintext)

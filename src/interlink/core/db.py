@@ -99,6 +99,13 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A database failure in one line, without SQL or parameters (they may hold data)."""
+    cause = getattr(exc, "orig", None) or exc
+    first_line = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__
+
+
 class Database:
     """One engine and its session factory; sessions never commit by themselves."""
 

@@ -12,6 +12,7 @@ InterlinkError
   PayloadTooLarge (413 PAYLOAD_TOO_LARGE)
   IdempotencyKeyReused (422 IDEMPOTENCY_KEY_REUSED)
   TooManyRequests (429 TOO_MANY_REQUESTS)
+  SecretUnreadable (500 SECRET_UNREADABLE)
   ServiceUnavailable (503 SERVICE_UNAVAILABLE)
 
 A message never holds a secret: it names fields, never their values.
@@ -160,6 +161,12 @@ class TooManyRequests(InterlinkError):
 
     status_code = 429
     code = "TOO_MANY_REQUESTS"
+
+
+class SecretUnreadable(InterlinkError):
+    """A stored secret cannot be decrypted: its vault key is missing or the data was altered."""
+
+    code = "SECRET_UNREADABLE"
 
 
 class ServiceUnavailable(InterlinkError):

@@ -69,7 +69,7 @@ class Keyring:
     keys: dict[str, bytes]
     active: str
     path: Path | None = None
-    _mtime: float = field(default=0.0, repr=False)
+    _stamp: tuple[int, int, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.active not in self.keys:
@@ -109,28 +109,39 @@ class Keyring:
         if self.path is None:
             return
         try:
-            mtime = self.path.stat().st_mtime
+            stamp = _file_stamp(self.path)
         except FileNotFoundError:
             return
-        if force or mtime != self._mtime:
+        if force or stamp != self._stamp:
             loaded = read_key_file(self.path)
-            self.keys, self.active, self._mtime = loaded.keys, loaded.active, mtime
+            self.keys, self.active, self._stamp = loaded.keys, loaded.active, loaded._stamp
 
     def save(self) -> None:
         if self.path is None:
             raise VaultError("this keyring comes from the environment; it has no file to save")
         write_key_file(self.path, self.keys, self.active)
-        self._mtime = self.path.stat().st_mtime
+        self._stamp = _file_stamp(self.path)
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int]:
+    """Tells one version of the key file from another even when the filesystem keeps mtimes at a
+    coarse grain: every write is a new file (a new inode), and adding or retiring a key changes
+    the size."""
+    status = path.stat()
+    return status.st_mtime_ns, status.st_ino, status.st_size
 
 
 def read_key_file(path: Path) -> Keyring:
     try:
+        stamp = _file_stamp(path)  # before reading: a change made meanwhile is seen next time
         document = json.loads(path.read_text())
         keys = {kid: decode_key(kid, text) for kid, text in document["keys"].items()}
         keyring = Keyring(keys=keys, active=document["active"], path=path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except VaultError as exc:
+        raise VaultError(f"cannot read the vault key file {path}: {exc}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise VaultError(f"cannot read the vault key file {path}: {type(exc).__name__}") from None
-    keyring._mtime = path.stat().st_mtime
+    keyring._stamp = stamp
     return keyring
 
 
@@ -162,7 +173,6 @@ def parse_env_keys(text: str, active: str | None) -> Keyring:
 
 
 def new_key_id(existing: set[str]) -> str:
-    number = len(existing) + 1
-    while f"k{number}" in existing:
-        number += 1
-    return f"k{number}"
+    """`k<n>` above every such id held: an id that a rotation retired never names another key."""
+    numbers = [int(k[1:]) for k in existing if k[:1] == "k" and k[1:].isascii() and k[1:].isdigit()]
+    return f"k{max(numbers, default=0) + 1}"

@@ -12,11 +12,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.config import Settings
 from interlink.core.clock import Clock
-from interlink.core.db import Database
+from interlink.core.db import Database, describe_failure
 from interlink.vault.keyring import Keyring, VaultError, write_key_file
 from interlink.vault.lifecycle import VaultKeys
 
@@ -59,6 +60,11 @@ async def rotate(
         async with db.transaction() as session:
             await VaultKeys.forget_keys(session, old)
         return RotationReport(new_key_id, sorted(old), resealed, from_file)
+    except (SQLAlchemyError, OSError) as exc:
+        raise VaultError(
+            f"cannot use the database ({describe_failure(exc)}): check INTERLINK_DATABASE_URL, "
+            "and run `interlink db upgrade` on a new database"
+        ) from None
     finally:
         await db.dispose()
 

@@ -14,6 +14,7 @@ from interlink.core.errors import (
     Forbidden,
     IdempotencyKeyReused,
     InvalidRequest,
+    SecretUnreadable,
     TooManyRequests,
     Unauthenticated,
 )
@@ -55,14 +56,14 @@ async def list_credentials(
     rows, total = await deps.credentials.page(
         session, principal.workspace_id, params, type_=type, provider=provider
     )
-    items = [deps.credentials.to_out(row) for row in rows]
+    items = [deps.credentials.to_out(row, tolerate_unreadable=True) for row in rows]
     return ok(Page[CredentialOut].build(items, total, params))
 
 
 @router.get(
     "/{credential_id}",
     summary="Get a credential (sanitized)",
-    responses=responses(*_AUTH, CredentialNotFound),
+    responses=responses(*_AUTH, CredentialNotFound, SecretUnreadable),
 )
 async def get_credential(
     credential_id: str, principal: CredentialsRead, session: Session, deps: Deps

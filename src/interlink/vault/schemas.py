@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, field_validator
 
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 
@@ -31,6 +31,13 @@ class CredentialUpdate(ApiInput):
     data: SecretData | None = None
     metadata: dict[str, JsonValue] | None = None
 
+    @field_validator("name", "metadata")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave it out to keep the stored value")
+        return value
+
 
 class CredentialOut(ApiOutput):
     id: str
@@ -39,6 +46,9 @@ class CredentialOut(ApiOutput):
     type: str
     provider: str | None
     data: dict[str, Any] = Field(description="Field names with secret values masked")
+    readable: bool = Field(
+        True, description="False when the stored data cannot be decrypted (see SECRET_UNREADABLE)"
+    )
     metadata: dict[str, Any]
     integration_id: str | None = Field(
         description="The integration this inline credential belongs to"

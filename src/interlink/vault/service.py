@@ -6,20 +6,23 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal
 from interlink.core.clock import Clock
-from interlink.core.errors import Conflict, CredentialNotFound
+from interlink.core.errors import Conflict, CredentialNotFound, SecretUnreadable
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
 from interlink.events.types import CredentialState, EventType
-from interlink.vault.keyring import Keyring, key_id_of
+from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
 from interlink.vault.masking import mask
 from interlink.vault.models import Credential
 from interlink.vault.repository import CredentialInUse, CredentialRepository
 from interlink.vault.schemas import CredentialCreate, CredentialOut, CredentialUpdate
+
+log = structlog.get_logger(__name__)
 
 
 def credential_aad(workspace_id: str, credential_id: str) -> str:
@@ -54,21 +57,36 @@ class CredentialService:
 
     def reveal(self, row: Credential) -> dict[str, Any]:
         """The plaintext data, for the call that needs it. Never return it to a client."""
-        plaintext = self.keyring.open(row.sealed_data, credential_aad(row.workspace_id, row.id))
+        try:
+            plaintext = self.keyring.open(row.sealed_data, credential_aad(row.workspace_id, row.id))
+        except (DecryptionFailed, KeyMissing):
+            log.error("credential_unreadable", credential_id=row.id, key_id=row.key_id)
+            raise SecretUnreadable(
+                f"Credential {row.id} cannot be decrypted: vault key {row.key_id!r} is missing "
+                "or its stored data was altered"
+            ) from None
         data: dict[str, Any] = json.loads(plaintext)
         return data
 
     def masked(self, row: Credential) -> dict[str, Any]:
         return mask(self.reveal(row))
 
-    def to_out(self, row: Credential) -> CredentialOut:
+    def to_out(self, row: Credential, *, tolerate_unreadable: bool = False) -> CredentialOut:
+        """`tolerate_unreadable`: a list shows a damaged row as unreadable instead of failing."""
+        try:
+            data, readable = self.masked(row), True
+        except SecretUnreadable:
+            if not tolerate_unreadable:
+                raise
+            data, readable = {}, False
         return CredentialOut(
             id=row.id,
             name=row.name,
             description=row.description,
             type=row.type,
             provider=row.provider,
-            data=self.masked(row),
+            data=data,
+            readable=readable,
             metadata=row.metadata_,
             integration_id=row.owner_integration_id,
             created_at=row.created_at,
