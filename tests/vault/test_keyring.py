@@ -19,6 +19,7 @@ from interlink.vault.keyring import (
     KeyMissing,
     Keyring,
     VaultError,
+    decode_key,
     encode_key,
     new_key,
     new_key_id,
@@ -330,3 +331,9 @@ def test_the_environment_variables_reach_the_settings_without_showing_the_key(
     assert set(ring.keys) == {"k7"}
     assert key not in repr(settings)
     assert key not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize("key_id", ["a.b", "x" * 41, "", "k 1", "k:1"])
+def test_a_key_id_that_cannot_live_in_a_ciphertext_is_refused(key_id: str) -> None:
+    with pytest.raises(VaultError, match="must be 1 to 40 letters"):
+        decode_key(key_id, encode_key(new_key()))

@@ -28,9 +28,10 @@ def rotate_key(
 ) -> None:
     """Add a new vault key, re-encrypt every secret under it and retire the old keys.
 
-    With a key file (the embedded default) the new key is made here and the service keeps
-    running. With INTERLINK_VAULT_KEYS, first add the new key there and name it in
-    INTERLINK_VAULT_ACTIVE_KEY; this re-encrypts everything under it, then remove the old keys.
+    With a key file (the embedded default) the new key is made here, and running services
+    pick it up by themselves. With INTERLINK_VAULT_KEYS: first add the new key there (keeping
+    the old one), name it in INTERLINK_VAULT_ACTIVE_KEY and restart every process; then run
+    this; then remove the old key and restart again. See docs/security.md.
     """
     settings = cli_settings.load(data_dir=data_dir, database_url=database_url)
     # With --json, stdout carries the report alone: no spinner line before it.
@@ -61,8 +62,9 @@ def rotate_key(
     )
     if report.retired_key_ids and not report.key_file_updated:
         console.print(
-            f"remove {', '.join(report.retired_key_ids)} from INTERLINK_VAULT_KEYS now: "
-            "no data uses them any more"
+            f"no data uses {', '.join(report.retired_key_ids)} any more: remove it from "
+            "INTERLINK_VAULT_KEYS and restart every process (each must already run with "
+            f"INTERLINK_VAULT_ACTIVE_KEY={report.new_key_id})"
         )
     elif report.retired_key_ids:
         console.print(f"retired: {', '.join(report.retired_key_ids)}")

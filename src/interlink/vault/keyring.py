@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _VERSION = "v1"
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _NONCE_BYTES = 12
 
 
@@ -42,6 +44,11 @@ def encode_key(key: bytes) -> str:
 
 
 def decode_key(kid: str, text: str) -> bytes:
+    if not _KEY_ID.match(kid):
+        raise VaultError(
+            f"vault key id {kid[:50]!r} must be 1 to 40 letters, digits, '-' or '_' "
+            "(it is written into every ciphertext)"
+        )
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
