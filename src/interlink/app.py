@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from interlink import __version__, logs
-from interlink.api import errors
+from interlink.api import errors, openapi
 from interlink.api.deps import Deps
 from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from interlink.api.services import Services
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.api.max_body_bytes,

@@ -5,10 +5,19 @@ InterlinkError
     InvalidIntegrationConfig (400 INVALID_INTEGRATION_CONFIG)
     InvalidCredentials (400 INVALID_CREDENTIALS)
     InvalidOperation (400 INVALID_OPERATION)
+    UrlNotAllowed (400 URL_NOT_ALLOWED)
   Unauthenticated (401 UNAUTHENTICATED)
+  AuthenticationFailed (401 AUTHENTICATION_FAILED): the external system said no
   Forbidden (403 FORBIDDEN)
+  PermissionDenied (403 PERMISSION_DENIED): the external system refused
   NotFound (404 NOT_FOUND) and one subclass per resource (INTEGRATION_NOT_FOUND, ...)
   Conflict (409 CONFLICT)
+  RateLimitExceeded (409 RATE_LIMIT_EXCEEDED): the external system's limit
+  ParameterValidationError (422 PARAMETER_VALIDATION_ERROR)
+  IntegrationError (500 INTEGRATION_ERROR): a fault inside a connector
+  ExternalServiceError (502 EXTERNAL_SERVICE_ERROR)
+  CircuitOpen (503 CIRCUIT_OPEN)
+  ExternalServiceTimeout (504 EXTERNAL_SERVICE_TIMEOUT)
   PayloadTooLarge (413 PAYLOAD_TOO_LARGE)
   IdempotencyKeyReused (422 IDEMPOTENCY_KEY_REUSED)
   TooManyRequests (429 TOO_MANY_REQUESTS)
@@ -167,6 +176,79 @@ class SecretUnreadable(InterlinkError):
     """A stored secret cannot be decrypted: its vault key is missing or the data was altered."""
 
     code = "SECRET_UNREADABLE"
+
+
+class AuthenticationFailed(InterlinkError):
+    """The external system rejected the credentials."""
+
+    status_code = 401
+    code = "AUTHENTICATION_FAILED"
+
+
+class PermissionDenied(InterlinkError):
+    """The external system refused the request."""
+
+    status_code = 403
+    code = "PERMISSION_DENIED"
+
+
+class OperationNotFound(NotFound):
+    """Operation not found."""
+
+    code = "OPERATION_NOT_FOUND"
+
+
+class ExternalResourceNotFound(NotFound):
+    """The external system has no such resource."""
+
+    code = "EXTERNAL_RESOURCE_NOT_FOUND"
+
+
+class UrlNotAllowed(InvalidRequest):
+    """The URL leads to an address this server may not call."""
+
+    code = "URL_NOT_ALLOWED"
+
+
+class RateLimitExceeded(InterlinkError):
+    """The external system's rate limit is spent."""
+
+    status_code = 409
+    code = "RATE_LIMIT_EXCEEDED"
+
+
+class ParameterValidationError(InterlinkError):
+    """The parameters do not match the operation's schema."""
+
+    status_code = 422
+    code = "PARAMETER_VALIDATION_ERROR"
+
+
+class IntegrationError(InterlinkError):
+    """A fault inside the connector."""
+
+    code = "INTEGRATION_ERROR"
+
+
+class ExternalServiceError(InterlinkError):
+    """The external system answered with an error or something unreadable."""
+
+    status_code = 502
+    code = "EXTERNAL_SERVICE_ERROR"
+
+
+class CircuitOpen(InterlinkError):
+    """The external system keeps failing: calls are stopped for a while (circuit breaker open)."""
+
+    status_code = 503
+    code = "CIRCUIT_OPEN"
+
+
+class ExternalServiceTimeout(InterlinkError):
+    """The external system did not answer in time."""
+
+    status_code = 504
+    code = "EXTERNAL_SERVICE_TIMEOUT"
 
 
 class ServiceUnavailable(InterlinkError):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -31,6 +31,10 @@ async def list_events(
 ) -> Envelope[Page[EventOut]]:
     if since is not None and since.tzinfo is None:
         raise InvalidRequest("`since` needs a time zone, e.g. 2026-01-01T00:00:00Z")
+    try:
+        since = since.astimezone(UTC) if since is not None else None
+    except OverflowError:
+        raise InvalidRequest("`since` is out of range once converted to UTC") from None
     rows, total = await deps.events.page(
         session,
         principal.workspace_id,

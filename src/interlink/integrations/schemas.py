@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field, JsonValue
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, field_validator
 
 from interlink.connectors.types import AuthMethod, TypeName
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
@@ -92,6 +92,13 @@ class IntegrationUpdate(ApiInput):
     configuration: IntegrationConfiguration | None = None
     credential_id: Annotated[str, Field(max_length=40)] | None = None
     metadata: Metadata | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("cannot be null; leave it out to keep the current name")
+        return value
 
 
 class CredentialsUpdate(ApiInput):

@@ -1,0 +1,308 @@
+"""ProviderClient: the one way a connector calls its provider.
+
+A call goes: breaker check, concurrency slot, rate budget (waiting for it, bounded), the request
+(redirects followed here, each hop checked by the SSRF guard), then the answer is read for the
+provider's rate-limit headers and judged by the connector's error table: done, retried with
+backoff (a provider's hint honoured), paused for the whole integration on 429, or failed with our
+error code and the provider's own message in `details`. aiohttp's exceptions end here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from interlink.core.clock import Clock
+from interlink.core.errors import (
+    AuthenticationFailed,
+    ExternalServiceError,
+    ExternalServiceTimeout,
+    InterlinkError,
+    RateLimitExceeded,
+    UrlNotAllowed,
+)
+from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
+from interlink.transport.pool import SessionOptions, SessionPool
+from interlink.transport.ratelimit import Rate, RateLimiter
+from interlink.transport.response import ProviderResponse
+from interlink.transport.retry import RetryPolicy
+from interlink.transport.ssrf import AddressPolicy, UrlRefused
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_BODY = 16 * 1024 * 1024
+
+Judge = Callable[[ProviderResponse, ErrorTable], Verdict]
+
+
+def judge_by_status(response: ProviderResponse, table: ErrorTable) -> Verdict:
+    return table.verdict(response.status)
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """How calls of one integration behave, from its configuration."""
+
+    base_url: str | None = None
+    rates: tuple[Rate, ...] = ()
+    max_wait: float = 10.0
+    max_concurrent: int | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    session: SessionOptions = field(default_factory=SessionOptions)
+    max_redirects: int = 5
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+    user_agent: str = "Interlink/0.1"
+
+
+@dataclass(frozen=True)
+class ProviderFacts:
+    """What the connector knows of its provider's answers."""
+
+    errors: ErrorTable = field(default_factory=ErrorTable)
+    rate_headers: RateLimitHeaders | None = field(default_factory=RateLimitHeaders)
+    judge: Judge = judge_by_status
+    default_pause: float = 1.0  # a 429 without any hint pauses the integration this long
+
+
+class Transport:
+    """Shared by one process: pooled sessions, budgets, breakers, and what was last observed."""
+
+    def __init__(
+        self, clock: Clock, limiter: RateLimiter, breakers: CircuitBreakers, policy: AddressPolicy
+    ) -> None:
+        self.clock = clock
+        self.limiter = limiter
+        self.breakers = breakers
+        self.policy = policy
+        self.pool = SessionPool(policy)
+        self.observed: dict[str, RateObservation] = {}
+
+    def client(
+        self,
+        key: str,
+        settings: CallSettings,
+        facts: ProviderFacts,
+        auth: Mapping[str, str],
+    ) -> ProviderClient:
+        return ProviderClient(self, key, settings, facts, dict(auth))
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+class ProviderClient:
+    def __init__(
+        self,
+        transport: Transport,
+        key: str,
+        settings: CallSettings,
+        facts: ProviderFacts,
+        auth: dict[str, str],
+    ) -> None:
+        self.transport = transport
+        self.key = key
+        self.settings = settings
+        self.facts = facts
+        self.auth = auth
+
+    # -- the calls a connector makes --------------------------------------------------------------
+    async def get(self, path: str, **kwargs: Any) -> ProviderResponse:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> ProviderResponse:
+        return await self.request("POST", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> ProviderResponse:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        form: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
+        idempotency_key: str | None = None,
+    ) -> ProviderResponse:
+        method = method.upper()
+        url = self._url(path)
+        sent_headers = self._headers(headers, idempotency_key)
+        retryable = method in SAFE_METHODS or idempotent or idempotency_key is not None
+        body: dict[str, Any] = {"json": json} if json is not None else {"data": form}
+        for attempt in range(1, self.settings.retry.max_retries + 2):
+            response, failure = await self._attempt(method, url, params, body, sent_headers)
+            verdict = self._verdict(response, failure)
+            if verdict.outcome is Outcome.OK:
+                assert response is not None
+                self.transport.breakers.record_success(self.key)
+                return response
+            self._settle_breaker(verdict)
+            if not await self._should_retry(verdict, attempt, retryable):
+                raise self._error(verdict, response, failure, method)
+        raise ExternalServiceError("The call failed after its retries")  # unreachable by bound
+
+    # -- one attempt ------------------------------------------------------------------------------
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: dict[str, Any],
+        headers: dict[str, str],
+    ) -> tuple[ProviderResponse | None, InterlinkError | None]:
+        transport, settings = self.transport, self.settings
+        transport.breakers.before_call(self.key)
+        slot = (
+            transport.limiter.concurrency(self.key, settings.max_concurrent)
+            if settings.max_concurrent
+            else contextlib.nullcontext()
+        )
+        async with slot:
+            await transport.limiter.acquire(self.key, settings.rates, settings.max_wait)
+            try:
+                response = await self._send(method, url, params, body, headers)
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                return None, ExternalServiceTimeout()
+            except UrlRefused as refused:
+                transport.breakers.release_probe(self.key)
+                raise UrlNotAllowed(str(refused)) from None
+            except (aiohttp.ClientError, OSError) as exc:
+                return None, ExternalServiceError(
+                    f"The external system could not be reached ({type(exc).__name__})"
+                )
+        await self._learn(response)
+        return response, None
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: dict[str, Any],
+        headers: dict[str, str],
+    ) -> ProviderResponse:
+        session = self.transport.pool.get(self.key, self.settings.session)
+        for _hop in range(self.settings.max_redirects + 1):
+            self.transport.policy.check_url(url)
+            async with session.request(
+                method, url, params=params, headers=headers, allow_redirects=False, **body
+            ) as raw:
+                content = await raw.content.read(_MAX_BODY)
+                response = ProviderResponse(
+                    status=raw.status,
+                    headers={k.lower(): v for k, v in raw.headers.items()},
+                    body=content,
+                    url=url,
+                )
+            location = response.headers.get("location")
+            if response.status not in _REDIRECTS or not location:
+                return response
+            next_url = urljoin(url, location)
+            if urlsplit(next_url).netloc != urlsplit(url).netloc:
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            if response.status == 303 or (response.status in {301, 302} and method == "POST"):
+                method, body = "GET", {}
+            url = next_url
+        return response
+
+    # -- judging the answer -----------------------------------------------------------------------
+    def _verdict(
+        self, response: ProviderResponse | None, failure: InterlinkError | None
+    ) -> Verdict:
+        if response is None:
+            return Verdict(Outcome.RETRY, type(failure) if failure else ExternalServiceError)
+        verdict = self.facts.judge(response, self.facts.errors)
+        if verdict.outcome is Outcome.RATE_LIMITED and verdict.retry_after is None:
+            hint = retry_after(response.headers, self._now())
+            return Verdict(Outcome.RATE_LIMITED, verdict.error, hint)
+        return verdict
+
+    def _settle_breaker(self, verdict: Verdict) -> None:
+        breakers = self.transport.breakers
+        if verdict.outcome is Outcome.RETRY:
+            breakers.record_failure(self.key)
+        else:
+            breakers.release_probe(self.key)
+
+    async def _should_retry(self, verdict: Verdict, attempt: int, retryable: bool) -> bool:
+        policy = self.settings.retry
+        if verdict.outcome is Outcome.RATE_LIMITED:
+            pause = (
+                verdict.retry_after if verdict.retry_after is not None else self.facts.default_pause
+            )
+            await self.transport.limiter.pause(self.key, pause)
+            return policy.allows(attempt, pause)  # the budget's pause is the wait
+        if verdict.outcome is Outcome.RETRY and retryable and policy.allows(attempt):
+            await self.transport.clock.sleep(policy.delay(attempt))
+            return True
+        return False
+
+    def _error(
+        self,
+        verdict: Verdict,
+        response: ProviderResponse | None,
+        failure: InterlinkError | None,
+        method: str,
+    ) -> InterlinkError:
+        if failure is not None and response is None:
+            return failure
+        assert response is not None
+        details: list[dict[str, Any]] = [{"provider_status": response.status}]
+        message = response.provider_message()
+        if message:
+            details[0]["provider_message"] = message
+        if verdict.outcome is Outcome.RATE_LIMITED:
+            return RateLimitExceeded(
+                "The external system's rate limit is spent (after retries)", details=details
+            )
+        if verdict.outcome is Outcome.REFRESH_THEN_RETRY:
+            return AuthenticationFailed(details=details)
+        error_class = verdict.error or ExternalServiceError
+        text = f"{error_class.__doc__ or error_class.code}".strip()
+        if message:
+            text = f"{text} ({method} answered {response.status}: {message})"
+        return error_class(text, details=details)
+
+    # -- learning the budget ----------------------------------------------------------------------
+    async def _learn(self, response: ProviderResponse) -> None:
+        spec = self.facts.rate_headers
+        if spec is None:
+            return
+        now = self._now()
+        observation = spec.observe(response.headers, now)
+        if observation is None:
+            return
+        self.transport.observed[self.key] = observation
+        if observation.remaining == 0 and observation.reset_at and observation.reset_at > now:
+            await self.transport.limiter.pause(self.key, observation.reset_at - now)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _now(self) -> float:
+        return self.transport.clock.now().timestamp()
+
+    def _url(self, path: str) -> str:
+        if urlsplit(path).scheme:
+            return path
+        if not self.settings.base_url:
+            raise UrlNotAllowed("This integration has no api_url: give a full URL")
+        return self.settings.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def _headers(
+        self, extra: Mapping[str, str] | None, idempotency_key: str | None
+    ) -> dict[str, str]:
+        headers = {"User-Agent": self.settings.user_agent, **self.settings.default_headers}
+        headers.update(extra or {})
+        headers.update(self.auth)
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
