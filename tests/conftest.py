@@ -55,7 +55,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "server": ServerSettings(data_dir=data_dir),
+        "server": ServerSettings(data_dir=data_dir, allow_private_urls=True),
         "db": DatabaseSettings(url=database_url, pool_size=5),
         "redis": RedisSettings(url=None),
         "api": ApiSettings(rate_limit="0"),

@@ -22,6 +22,7 @@ from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import ServiceUnavailable
 from interlink.events.router import router as events_router
+from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router
 from interlink.startup import prepare
 from interlink.vault.router import router as credentials_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         try:
             yield
         finally:
+            await app.state.services.transport.close()
             await db.dispose()
 
     app = FastAPI(
@@ -89,7 +91,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.add_middleware(RequestContextMiddleware)
     api = APIRouter(prefix="/api/v1")
-    for router in (integrations_router, credentials_router, auth_router, events_router):
+    routers = (
+        integrations_router,
+        operations_router,
+        credentials_router,
+        auth_router,
+        events_router,
+    )
+    for router in routers:
         api.include_router(router)
     app.include_router(api)
     app.include_router(_health_routes())

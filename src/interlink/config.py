@@ -66,6 +66,17 @@ class VaultSettings(BaseSettings):
     key_file: Path | None = None
 
 
+class TransportSettings(BaseSettings):
+    """Outbound calls: how long a call may wait for rate budget, the breaker, retry hints."""
+
+    model_config = _env("INTERLINK_TRANSPORT_")
+    max_wait_seconds: float = Field(10.0, ge=0, le=600)
+    max_retry_after_seconds: float = Field(60.0, ge=0, le=3600)
+    default_timeout_seconds: float = Field(30.0, gt=0, le=300)
+    breaker_threshold: int = Field(5, ge=1, le=1000)
+    breaker_cooldown_seconds: float = Field(30.0, gt=0, le=3600)
+
+
 class JwtSettings(BaseSettings):
     model_config = _env("INTERLINK_JWT_")
     secret: SecretStr | None = None
@@ -95,6 +106,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     vault: VaultSettings = Field(default_factory=VaultSettings)
+    transport: TransportSettings = Field(default_factory=TransportSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     bootstrap: BootstrapSettings = Field(default_factory=BootstrapSettings)
     log: LogSettings = Field(default_factory=LogSettings)

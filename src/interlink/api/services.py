@@ -9,10 +9,14 @@ from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
+from interlink.connectors.registry import default_registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.events.service import EventService
+from interlink.integrations.operations_service import OperationService
 from interlink.integrations.service import IntegrationService
+from interlink.transport.client import Transport
+from interlink.transport.factory import build_transport
 from interlink.vault.keyring import Keyring
 from interlink.vault.service import CredentialService
 
@@ -28,12 +32,19 @@ class Services:
     events: EventService
     credentials: CredentialService
     integrations: IntegrationService
+    operations: OperationService
+    transport: Transport
     idempotency: IdempotencyStore
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database, keyring: Keyring) -> Services:
         events = EventService(clock)
         credentials = CredentialService(clock, keyring, events)
+        integrations = IntegrationService(clock, credentials, events)
+        transport = build_transport(settings, clock)
+        operations = OperationService(
+            clock, db, default_registry(), transport, settings.transport, integrations, events
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -43,6 +54,8 @@ class Services:
             rate_limiter=RequestRateLimiter(settings.api.rate_limit, settings.redis.url),
             events=events,
             credentials=credentials,
-            integrations=IntegrationService(clock, credentials, events),
+            integrations=integrations,
+            operations=operations,
+            transport=transport,
             idempotency=IdempotencyStore(db, keyring, clock, settings.api.idempotency_ttl_hours),
         )

@@ -28,6 +28,7 @@ class EventService:
         payload: BaseModel,
         *,
         integration_id: str | None = None,
+        at: datetime | None = None,
     ) -> Event:
         expected = PAYLOAD_MODELS[event_type]
         if not isinstance(payload, expected):
@@ -38,7 +39,7 @@ class EventService:
             type=event_type.value,
             integration_id=integration_id,
             payload=payload.model_dump(mode="json"),
-            created_at=self.clock.now(),
+            created_at=at or self.clock.now(),
         )
         EventRepository(session).add(event)
         return event

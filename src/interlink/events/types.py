@@ -17,6 +17,9 @@ class EventType(StrEnum):
     CREDENTIAL_CREATED = "credential.created"
     CREDENTIAL_UPDATED = "credential.updated"
     CREDENTIAL_DELETED = "credential.deleted"
+    OPERATION_STARTED = "operation.started"
+    OPERATION_COMPLETED = "operation.completed"
+    OPERATION_FAILED = "operation.failed"
 
 
 class IntegrationState(BaseModel):
@@ -49,6 +52,21 @@ class CredentialState(BaseModel):
     provider: str | None
 
 
+class OperationStarted(BaseModel):
+    operation_id: str
+    integration_id: str
+    operation: str
+
+
+class OperationFinished(BaseModel):
+    operation_id: str
+    integration_id: str
+    operation: str
+    status: str
+    duration_ms: int
+    error_code: str | None = None
+
+
 PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.INTEGRATION_CREATED: IntegrationState,
     EventType.INTEGRATION_UPDATED: IntegrationUpdated,
@@ -59,4 +77,7 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.CREDENTIAL_CREATED: CredentialState,
     EventType.CREDENTIAL_UPDATED: CredentialState,
     EventType.CREDENTIAL_DELETED: CredentialState,
+    EventType.OPERATION_STARTED: OperationStarted,
+    EventType.OPERATION_COMPLETED: OperationFinished,
+    EventType.OPERATION_FAILED: OperationFinished,
 }

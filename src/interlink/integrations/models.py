@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interlink.core.db import Base
@@ -32,3 +32,36 @@ class Integration(Base):
     activated_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Operation(Base):
+    """One run of a connector action on an integration."""
+
+    __tablename__ = "operations"
+    __table_args__ = (Index("ix_operations_integration_started", "integration_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    integration_id: Mapped[str] = mapped_column(String(40))
+    operation: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # queued | running | completed | failed
+    parameters: Mapped[dict[str, Any]]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    duration_ms: Mapped[int | None]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class IntegrationStatsHour(Base):
+    """Calls of one integration in one hour: stats and health read these, never every operation."""
+
+    __tablename__ = "integration_stats"
+
+    integration_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    total_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_call_at: Mapped[datetime]

@@ -22,6 +22,7 @@ from interlink.events.types import (
 )
 from interlink.integrations import configuration
 from interlink.integrations.models import Integration
+from interlink.integrations.operations_repository import StatsRepository
 from interlink.integrations.repository import IntegrationRepository
 from interlink.integrations.schemas import (
     IntegrationCreate,
@@ -71,6 +72,24 @@ class IntegrationService:
             metadata=metadata or {},
         )
 
+    async def revealed_credentials(self, session: AsyncSession, row: Integration) -> dict[str, Any]:
+        """The plaintext credentials, for the call that needs them; never for a response."""
+        if row.credential_id is None:
+            return {}
+        credential = await self.credentials.get(session, row.workspace_id, row.credential_id)
+        return self.credentials.reveal(credential)
+
+    async def stats(self, session: AsyncSession, row: Integration) -> IntegrationStats:
+        calls, failures, total_ms, last = await StatsRepository(session).totals(row.id)
+        if calls == 0:
+            return IntegrationStats()
+        return IntegrationStats(
+            last_used=last,
+            total_calls=calls,
+            success_rate=round(100 * (calls - failures) / calls, 2),
+            average_response_time_ms=round(total_ms / calls, 1),
+        )
+
     async def masked_credentials(
         self, session: AsyncSession, row: Integration
     ) -> dict[str, Any] | None:
@@ -90,7 +109,7 @@ class IntegrationService:
             credential_id=row.credential_id,
             metadata=row.metadata_,
             status=row.status,
-            stats=IntegrationStats(),
+            stats=await self.stats(session, row),
             health=IntegrationHealth(
                 status=row.health_status,
                 last_check=row.health_checked_at,

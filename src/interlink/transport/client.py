@@ -59,6 +59,7 @@ class CallSettings:
     max_redirects: int = 5
     default_headers: Mapping[str, str] = field(default_factory=dict)
     user_agent: str = "Interlink/0.1"
+    default_pause: float = 1.0  # a 429 without any hint pauses the integration this long
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,6 @@ class ProviderFacts:
     errors: ErrorTable = field(default_factory=ErrorTable)
     rate_headers: RateLimitHeaders | None = field(default_factory=RateLimitHeaders)
     judge: Judge = judge_by_status
-    default_pause: float = 1.0  # a 429 without any hint pauses the integration this long
 
 
 class Transport:
@@ -238,7 +238,9 @@ class ProviderClient:
         policy = self.settings.retry
         if verdict.outcome is Outcome.RATE_LIMITED:
             pause = (
-                verdict.retry_after if verdict.retry_after is not None else self.facts.default_pause
+                verdict.retry_after
+                if verdict.retry_after is not None
+                else self.settings.default_pause
             )
             await self.transport.limiter.pause(self.key, pause)
             return policy.allows(attempt, pause)  # the budget's pause is the wait

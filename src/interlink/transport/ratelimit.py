@@ -24,7 +24,7 @@ from interlink.core.errors import RateLimitExceeded
 
 @dataclass(frozen=True)
 class Rate:
-    count: int
+    count: float  # calls per period; 0.5 per second is one call every two seconds
     period_seconds: float
 
     @property

@@ -1,0 +1,114 @@
+"""What a connector is: a class of provider facts and typed actions.
+
+An action is an async method `(self, ctx, params) -> output` whose `params` and return types are
+pydantic models and whose docstring describes it; the catalog's parameter and result schemas are
+generated from them. Connectors never build an HTTP client: `ctx.http` already carries auth,
+budgets, retries, the breaker and error mapping.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar, get_type_hints
+
+from pydantic import BaseModel
+
+from interlink.connectors.context import ActionContext
+from interlink.connectors.types import IntegrationType
+from interlink.transport.classify import ErrorTable, Verdict
+from interlink.transport.client import ProviderFacts, judge_by_status
+from interlink.transport.headers import RateLimitHeaders
+from interlink.transport.response import ProviderResponse
+
+Handler = Callable[[Any, ActionContext, Any], Awaitable[BaseModel]]
+H = TypeVar("H", bound=Handler)
+_MARK = "__interlink_action__"
+
+
+@dataclass(frozen=True)
+class ActionOptions:
+    idempotent: bool = False  # safe to retry even when it writes (the provider dedupes)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    idempotent: bool
+    handler: Handler
+
+    @property
+    def summary(self) -> str:
+        return self.description.split("\n\n", 1)[0].strip()
+
+
+def action(*, idempotent: bool = False) -> Callable[[H], H]:
+    """Marks a connector method as an action."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, _MARK, ActionOptions(idempotent=idempotent))
+        return handler
+
+    return mark
+
+
+def _collect(cls: type[Connector]) -> dict[str, Action]:
+    found: dict[str, Action] = {}
+    for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction):
+        options = getattr(member, _MARK, None)
+        if options is None:
+            continue
+        hints = get_type_hints(member)
+        params = [p for p in inspect.signature(member).parameters if p not in {"self", "ctx"}]
+        found[name] = Action(
+            name=name,
+            description=inspect.getdoc(member) or "",
+            input_model=hints[params[0]],
+            output_model=hints["return"],
+            idempotent=options.idempotent,
+            handler=member,
+        )
+    return found
+
+
+class CheckResult(BaseModel):
+    """What a credential check learned: who the credentials are, and what they may do."""
+
+    message: str
+    scopes: list[str] | None = None
+
+
+class Connector:
+    """Subclass per provider. `spec` holds the facts the integrations resource needs."""
+
+    spec: ClassVar[IntegrationType]
+    category: ClassVar[str] = "other"
+    bearer_scheme: ClassVar[str] = "Bearer"
+    errors: ClassVar[ErrorTable] = ErrorTable()
+    rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders()
+    required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {}
+    actions: ClassVar[dict[str, Action]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.actions = _collect(cls)
+
+    @classmethod
+    def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
+        """Override where the provider says more than its status (e.g. Slack's `ok: false`)."""
+        return judge_by_status(response, table)
+
+    @classmethod
+    def facts(cls) -> ProviderFacts:
+        return ProviderFacts(errors=cls.errors, rate_headers=cls.rate_headers, judge=cls.judge)
+
+    async def check(self, ctx: ActionContext) -> CheckResult:
+        """The credential check used by test and health: one cheap authenticated call."""
+        raise NotImplementedError
+
+    async def run(self, name: str, ctx: ActionContext, params: BaseModel) -> BaseModel:
+        return await self.actions[name].handler(self, ctx, params)

@@ -1,0 +1,52 @@
+"""Which connectors exist: the built-ins, and third-party ones registered under the
+`interlink.connectors` entry-point group (each entry point names a Connector subclass)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from importlib.metadata import entry_points
+
+import structlog
+
+from interlink.connectors.base import Connector
+from interlink.connectors.builtin import BUILTIN_CONNECTORS
+from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+
+ENTRY_POINT_GROUP = "interlink.connectors"
+log = structlog.get_logger(__name__)
+
+
+class Registry:
+    def __init__(self, connectors: Iterable[type[Connector]]) -> None:
+        self._connectors = {c.spec.type: c for c in connectors}
+        self._specs = {**INTEGRATION_TYPES, **{t: c.spec for t, c in self._connectors.items()}}
+
+    def connector(self, type_: str) -> type[Connector] | None:
+        return self._connectors.get(type_)
+
+    def spec(self, type_: str) -> IntegrationType | None:
+        return self._specs.get(type_)
+
+    def types(self) -> list[str]:
+        return sorted(self._specs)
+
+
+def _from_entry_points() -> list[type[Connector]]:
+    found: list[type[Connector]] = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = entry.load()
+        except Exception:  # a broken plugin must not stop the service
+            log.exception("connector_entry_point_failed", entry_point=entry.name)
+            continue
+        if isinstance(loaded, type) and issubclass(loaded, Connector):
+            found.append(loaded)
+        else:
+            log.error("connector_entry_point_not_a_connector", entry_point=entry.name)
+    return found
+
+
+@cache
+def default_registry() -> Registry:
+    return Registry([*BUILTIN_CONNECTORS, *_from_entry_points()])

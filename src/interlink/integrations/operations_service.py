@@ -1,0 +1,253 @@
+"""Running an operation: a connector action on an integration, through the transport.
+
+The provider is called outside any database transaction (on SQLite a transaction holds the one
+write lock): a short read loads the integration and its credentials, the call runs, and one short
+write records the operation, its hourly stats and its events together. This service therefore
+opens its own transactions, as a job would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.auth.scopes import Principal
+from interlink.config import TransportSettings
+from interlink.connectors.base import Action, Connector
+from interlink.connectors.catalog import describe
+from interlink.connectors.context import ActionContext
+from interlink.connectors.registry import Registry
+from interlink.core.clock import Clock
+from interlink.core.db import Database
+from interlink.core.errors import (
+    Conflict,
+    IntegrationError,
+    InterlinkError,
+    OperationNotFound,
+    ParameterValidationError,
+)
+from interlink.core.ids import new_id
+from interlink.core.pagination import PageParams
+from interlink.events.service import EventService
+from interlink.events.types import EventType, OperationFinished, OperationStarted
+from interlink.integrations.models import Integration, Operation
+from interlink.integrations.operations_repository import OperationRepository, StatsRepository
+from interlink.integrations.service import IntegrationService
+from interlink.transport.auth import auth_headers
+from interlink.transport.client import Transport
+from interlink.transport.settings import call_settings
+
+log = structlog.get_logger(__name__)
+
+
+class OperationService:
+    def __init__(
+        self,
+        clock: Clock,
+        db: Database,
+        registry: Registry,
+        transport: Transport,
+        transport_settings: TransportSettings,
+        integrations: IntegrationService,
+        events: EventService,
+    ) -> None:
+        self.clock = clock
+        self.db = db
+        self.registry = registry
+        self.transport = transport
+        self.transport_settings = transport_settings
+        self.integrations = integrations
+        self.events = events
+
+    # -- the catalog of one integration -----------------------------------------------------------
+    async def available(
+        self, session: AsyncSession, workspace_id: str, integration_id: str
+    ) -> list[dict[str, Any]]:
+        row = await self.integrations.get(session, workspace_id, integration_id)
+        connector = self.registry.connector(row.type)
+        return [describe(a) for a in connector.actions.values()] if connector else []
+
+    # -- running ----------------------------------------------------------------------------------
+    async def execute(
+        self, principal: Principal, integration_id: str, name: str, parameters: dict[str, Any]
+    ) -> Operation:
+        async with self.db.transaction() as session:
+            row = await self.integrations.get(session, principal.workspace_id, integration_id)
+            connector, action = self._action(row, name)
+            credentials = await self.integrations.revealed_credentials(session, row)
+        self._require_active(row)
+        params = self._parse(action, parameters)
+        operation = Operation(
+            id=new_id("op"),
+            workspace_id=row.workspace_id,
+            integration_id=row.id,
+            operation=name,
+            status="running",
+            parameters=parameters,
+            started_at=self.clock.now(),
+            created_by=principal.subject,
+        )
+        ctx = self.context(row, connector, credentials, idempotency_key=operation.id)
+        error = await self._run(connector, action, ctx, params, operation)
+        await self._record(row, operation)
+        if error is not None:
+            error.details = [{"operation_id": operation.id}, *error.details]
+            raise error
+        return operation
+
+    def context(
+        self,
+        row: Integration,
+        connector: type[Connector],
+        credentials: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> ActionContext:
+        auth_method = str(row.configuration.get("auth_method", "api_key"))
+        headers = auth_headers(auth_method, credentials, bearer_scheme=connector.bearer_scheme)
+        settings = call_settings(row.configuration, self.transport_settings)
+        client = self.transport.client(row.id, settings, connector.facts(), headers)
+        return ActionContext(
+            http_client=client,
+            configuration=row.configuration,
+            credentials=credentials if connector.spec.type == "smtp" else {},
+            idempotency_key=idempotency_key,
+        )
+
+    async def _run(
+        self,
+        connector: type[Connector],
+        action: Action,
+        ctx: ActionContext,
+        params: BaseModel,
+        operation: Operation,
+    ) -> InterlinkError | None:
+        error: InterlinkError | None = None
+        try:
+            output = await connector().run(action.name, ctx, params)
+            operation.result = output.model_dump(mode="json")
+        except InterlinkError as failure:
+            error = failure
+        except Exception:
+            log.exception("connector_failed", connector=connector.spec.type, action=action.name)
+            error = IntegrationError(f"The {connector.spec.name} connector failed in {action.name}")
+        finished = self.clock.now()
+        operation.completed_at = finished
+        operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
+        operation.status = "failed" if error else "completed"
+        if error is not None:
+            operation.error = {
+                "code": error.code,
+                "message": error.message,
+                "details": error.details,
+            }
+        return error
+
+    async def _record(self, row: Integration, operation: Operation) -> None:
+        async with self.db.transaction() as session:
+            OperationRepository(session).add(operation)
+            await StatsRepository(session).count_call(
+                row.id,
+                operation.started_at,
+                operation.duration_ms or 0,
+                operation.status == "failed",
+            )
+            started = OperationStarted(
+                operation_id=operation.id, integration_id=row.id, operation=operation.operation
+            )
+            self.events.publish(
+                session,
+                row.workspace_id,
+                EventType.OPERATION_STARTED,
+                started,
+                integration_id=row.id,
+                at=operation.started_at,
+            )
+            finished_type = (
+                EventType.OPERATION_FAILED
+                if operation.status == "failed"
+                else EventType.OPERATION_COMPLETED
+            )
+            finished = OperationFinished(
+                operation_id=operation.id,
+                integration_id=row.id,
+                operation=operation.operation,
+                status=operation.status,
+                duration_ms=operation.duration_ms or 0,
+                error_code=(operation.error or {}).get("code"),
+            )
+            self.events.publish(
+                session,
+                row.workspace_id,
+                finished_type,
+                finished,
+                integration_id=row.id,
+                at=operation.completed_at,
+            )
+
+    # -- reading ----------------------------------------------------------------------------------
+    async def get(
+        self,
+        session: AsyncSession,
+        workspace_id: str,
+        integration_id: str,
+        name: str,
+        operation_id: str,
+    ) -> Operation:
+        await self.integrations.get(session, workspace_id, integration_id)
+        found = await OperationRepository(session).get(workspace_id, integration_id, operation_id)
+        if found is None or found.operation != name:
+            raise OperationNotFound()
+        return found
+
+    async def history(
+        self,
+        session: AsyncSession,
+        workspace_id: str,
+        integration_id: str,
+        params: PageParams,
+        *,
+        operation: str | None = None,
+        status: str | None = None,
+    ) -> tuple[Sequence[Operation], int]:
+        await self.integrations.get(session, workspace_id, integration_id)
+        return await OperationRepository(session).page(
+            workspace_id, integration_id, params, operation=operation, status=status
+        )
+
+    # -- rules ------------------------------------------------------------------------------------
+    def _action(self, row: Integration, name: str) -> tuple[type[Connector], Action]:
+        connector = self.registry.connector(row.type)
+        action = connector.actions.get(name) if connector else None
+        if connector is None or action is None:
+            known = ", ".join(sorted(connector.actions)) if connector else "none yet"
+            raise OperationNotFound(
+                f"{row.type} integrations have no operation {name!r} (operations: {known})"
+            )
+        return connector, action
+
+    @staticmethod
+    def _require_active(row: Integration) -> None:
+        if row.status != "active":
+            raise Conflict(
+                f"This integration is {row.status}: activate it first with "
+                f"POST /api/v1/integrations/{row.id}/activate"
+            )
+
+    @staticmethod
+    def _parse(action: Action, parameters: dict[str, Any]) -> BaseModel:
+        try:
+            return action.input_model.model_validate(parameters)
+        except ValidationError as exc:
+            details = [
+                {"field": ".".join(map(str, e["loc"])) or "parameters", "message": e["msg"]}
+                for e in exc.errors(include_input=False, include_url=False)
+            ]
+            summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+            raise ParameterValidationError(
+                f"The parameters of {action.name} are invalid: {summary}", details=details
+            ) from None

@@ -1,0 +1,204 @@
+"""Operations through the API: list, run against a real upstream, read back, history, stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from interlink.app import create_app
+from interlink.config import ServerSettings, Settings
+from tests.conftest import ADMIN_KEY, client_for, data, error, make_settings
+from tests.transport.conftest import Upstream, status
+
+
+async def _http_integration(client: httpx.AsyncClient, url: str, **config: Any) -> str:
+    body = {
+        "name": "Upstream",
+        "type": "http",
+        "configuration": {"api_url": url, "auth_method": "api_key", **config},
+        "credentials": {"api_key": "k-123"},
+    }
+    created = data(await client.post("/api/v1/integrations", json=body))
+    await client.post(f"/api/v1/integrations/{created['id']}/activate")
+    return str(created["id"])
+
+
+async def test_the_operations_of_an_integration_are_listed_with_their_schemas(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+
+    listed = data(await client.get(f"/api/v1/integrations/{iid}/operations"))["operations"]
+
+    assert [o["id"] for o in listed] == ["request"]
+    request = listed[0]
+    assert request["name"] == "Request"
+    assert request["description"].startswith("Make an authenticated HTTP request")
+    method = next(p for p in request["parameters"] if p["name"] == "method")
+    assert method == {
+        "name": "method", "type": "string", "description": "The HTTP method", "required": False,
+        "default": "GET", "format": None,
+    }  # fmt: skip
+    assert set(request["result_schema"]["properties"]) == {"status", "headers", "body"}
+
+
+async def test_running_an_operation_calls_the_upstream_and_records_everything(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/request",
+        json={"parameters": {"method": "GET", "path": "/things", "query": {"q": "1"}}},
+    )
+
+    run = data(response)
+    assert set(run) == {
+        "operation_id", "integration_id", "operation", "status", "started_at", "completed_at",
+        "duration_ms", "result",
+    }  # fmt: skip
+    assert run["status"] == "completed"
+    assert run["result"]["status"] == 200
+    assert run["result"]["body"] == {"ok": True}
+    assert upstream.seen[0]["path"] == "/things"
+    assert upstream.seen[0]["headers"]["Authorization"] == "Bearer k-123"
+    detail = data(
+        await client.get(f"/api/v1/integrations/{iid}/operations/request/{run['operation_id']}")
+    )
+    assert detail["parameters"] == {"method": "GET", "path": "/things", "query": {"q": "1"}}
+    assert detail["result"] == run["result"]
+    types = [
+        e["event"] for e in data(await client.get(f"/api/v1/events?integration_id={iid}"))["items"]
+    ]
+    assert types[:2] == ["operation.completed", "operation.started"]
+    stats = data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]
+    assert stats["total_calls"] == 1
+    assert stats["success_rate"] == 100.0
+    assert stats["last_used"] is not None
+
+
+async def test_a_provider_error_fails_the_operation_with_its_code_and_keeps_the_record(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+    await client.post(
+        f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/ok"}}
+    )
+    upstream.script(status(404, {"message": "No such thing"}))
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/missing"}}
+    )
+
+    assert response.status_code == 404
+    failure = error(response)
+    assert failure["code"] == "EXTERNAL_RESOURCE_NOT_FOUND"
+    operation_id = failure["details"][0]["operation_id"]
+    assert failure["details"][1] == {"provider_status": 404, "provider_message": "No such thing"}
+    recorded = data(
+        await client.get(f"/api/v1/integrations/{iid}/operations/request/{operation_id}")
+    )
+    assert recorded["status"] == "failed"
+    assert recorded["error"]["code"] == "EXTERNAL_RESOURCE_NOT_FOUND"
+    history = data(await client.get(f"/api/v1/integrations/{iid}/operations/history?status=failed"))
+    assert [o["operation_id"] for o in history["items"]] == [operation_id]
+    stats = data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]
+    assert stats["total_calls"] == 2
+    assert stats["success_rate"] == 50.0
+    failed = data(await client.get("/api/v1/events?type=operation.failed"))["items"]
+    assert failed[0]["data"]["error_code"] == "EXTERNAL_RESOURCE_NOT_FOUND"
+
+
+async def test_parameters_are_checked_by_the_actions_model(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/request",
+        json={"parameters": {"method": "TELEPORT", "path": "/x"}},
+    )
+
+    assert response.status_code == 422
+    assert error(response)["code"] == "PARAMETER_VALIDATION_ERROR"
+    assert error(response)["details"][0]["field"] == "method"
+    assert upstream.seen == []
+    history = data(await client.get(f"/api/v1/integrations/{iid}/operations/history"))
+    assert history["pagination"]["total_items"] == 0
+
+
+async def test_an_unknown_operation_is_404(client: httpx.AsyncClient, upstream: Upstream) -> None:
+    iid = await _http_integration(client, upstream.url)
+
+    response = await client.post(f"/api/v1/integrations/{iid}/operations/fly", json={})
+
+    assert response.status_code == 404
+    assert error(response)["code"] == "OPERATION_NOT_FOUND"
+    assert "request" in error(response)["message"]
+
+
+async def test_an_inactive_integration_says_how_to_activate_it(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+    await client.post(f"/api/v1/integrations/{iid}/deactivate")
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/"}}
+    )
+
+    assert response.status_code == 409
+    assert f"/api/v1/integrations/{iid}/activate" in error(response)["message"]
+    assert upstream.seen == []
+
+
+async def test_the_configured_budget_refuses_calls_before_the_provider_sees_them(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url, rate_limiting={"requests_per_minute": 2})
+    url = f"/api/v1/integrations/{iid}/operations/request"
+    for _ in range(2):
+        assert (await client.post(url, json={"parameters": {"path": "/"}})).status_code == 200
+
+    refused = await client.post(url, json={"parameters": {"path": "/"}})
+
+    assert len(upstream.seen) == 2
+    assert refused.status_code == 409  # the next slot is 30 s away, over the 10 s it may wait
+    assert error(refused)["code"] == "RATE_LIMIT_EXCEEDED"
+    assert refused.headers["Retry-After"] == "30"
+
+
+async def test_a_private_upstream_is_refused_unless_allowed(
+    tmp_path: Path, database_url: str, upstream: Upstream
+) -> None:
+    settings: Settings = make_settings(tmp_path / "data", database_url)
+    settings.server = ServerSettings(data_dir=tmp_path / "data", allow_private_urls=False)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), client_for(app, ADMIN_KEY) as client:
+        iid = await _http_integration(client, upstream.url)
+        response = await client.post(
+            f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/"}}
+        )
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "URL_NOT_ALLOWED"
+    assert upstream.seen == []
+
+
+@pytest.mark.parametrize("scope", ["integrations:read"])
+async def test_running_needs_the_write_scope(
+    key_client: Any, client: httpx.AsyncClient, upstream: Upstream, scope: str
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+    reader = await key_client(scope)
+
+    async with reader:
+        listed = await reader.get(f"/api/v1/integrations/{iid}/operations")
+        ran = await reader.post(f"/api/v1/integrations/{iid}/operations/request", json={})
+
+    assert listed.status_code == 200
+    assert ran.status_code == 403
