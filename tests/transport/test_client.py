@@ -317,3 +317,12 @@ async def test_two_processes_share_one_budget_through_redis(
             await redis.delete(*keys)
         await redis.aclose()
     assert len(upstream.seen) == 2
+
+
+async def test_a_large_answer_is_read_whole(make_client: MakeClient, upstream: Upstream) -> None:
+    items = [{"n": n, "text": "x" * 100} for n in range(20_000)]  # about 2.4 MB
+    upstream.script(lambda _: web.json_response(items))
+
+    response = await make_client().get("/big")
+
+    assert response.json() == items

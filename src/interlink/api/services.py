@@ -13,6 +13,7 @@ from interlink.connectors.registry import default_registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.events.service import EventService
+from interlink.integrations.health_service import HealthService
 from interlink.integrations.operations_service import OperationService
 from interlink.integrations.service import IntegrationService
 from interlink.transport.client import Transport
@@ -33,6 +34,7 @@ class Services:
     credentials: CredentialService
     integrations: IntegrationService
     operations: OperationService
+    health: HealthService
     transport: Transport
     idempotency: IdempotencyStore
 
@@ -56,6 +58,7 @@ class Services:
             credentials=credentials,
             integrations=integrations,
             operations=operations,
+            health=HealthService(clock, db, integrations, operations, events),
             transport=transport,
             idempotency=IdempotencyStore(db, keyring, clock, settings.api.idempotency_ttl_hours),
         )

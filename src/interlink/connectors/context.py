@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,16 +30,23 @@ class ActionContext:
         return self.http_client
 
     async def paginate_link(
-        self, path: str, params: Mapping[str, Any], *, limit: int, max_pages: int = 100
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        limit: int,
+        keep: Callable[[Any], bool] = lambda _: True,
+        max_pages: int = 100,
     ) -> tuple[list[Any], ProviderResponse]:
-        """Follows `Link: <...>; rel="next"` (GitHub style) until `limit` items or no next page."""
+        """Follows `Link: <...>; rel="next"` (GitHub style) until `limit` kept items or no next
+        page; `keep` filters items before they count."""
         items: list[Any] = []
         response = await self.http.get(path, params=params)
         for _ in range(max_pages):
             page = response.json()
             if not isinstance(page, list):
                 raise IntegrationError("Expected a list page from the provider")
-            items.extend(page)
+            items.extend(item for item in page if keep(item))
             next_url = next_link(response.headers.get("link", ""))
             if len(items) >= limit or next_url is None:
                 break

@@ -14,6 +14,7 @@ class EventType(StrEnum):
     INTEGRATION_ACTIVATED = "integration.activated"
     INTEGRATION_DEACTIVATED = "integration.deactivated"
     INTEGRATION_DELETED = "integration.deleted"
+    INTEGRATION_HEALTH_CHANGED = "integration.health_changed"
     CREDENTIAL_CREATED = "credential.created"
     CREDENTIAL_UPDATED = "credential.updated"
     CREDENTIAL_DELETED = "credential.deleted"
@@ -45,6 +46,13 @@ class IntegrationCredentialsUpdated(BaseModel):
     credential_fields: list[str]
 
 
+class IntegrationHealthChanged(BaseModel):
+    integration_id: str
+    previous_status: str
+    status: str
+    message: str
+
+
 class CredentialState(BaseModel):
     credential_id: str
     name: str
@@ -74,6 +82,7 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.INTEGRATION_ACTIVATED: IntegrationState,
     EventType.INTEGRATION_DEACTIVATED: IntegrationState,
     EventType.INTEGRATION_DELETED: IntegrationState,
+    EventType.INTEGRATION_HEALTH_CHANGED: IntegrationHealthChanged,
     EventType.CREDENTIAL_CREATED: CredentialState,
     EventType.CREDENTIAL_UPDATED: CredentialState,
     EventType.CREDENTIAL_DELETED: CredentialState,

@@ -27,6 +27,7 @@ class Integration(Base):
     health_status: Mapped[str] = mapped_column(String(20), default="unknown")
     health_checked_at: Mapped[datetime | None]
     health_message: Mapped[str | None] = mapped_column(Text)
+    health_checks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     activated_at: Mapped[datetime | None]

@@ -197,7 +197,7 @@ class ProviderClient:
             async with session.request(
                 method, url, params=params, headers=headers, allow_redirects=False, **body
             ) as raw:
-                content = await raw.content.read(_MAX_BODY)
+                content = await _read_body(raw)
                 response = ProviderResponse(
                     status=raw.status,
                     headers={k.lower(): v for k, v in raw.headers.items()},
@@ -308,3 +308,14 @@ class ProviderClient:
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         return headers
+
+
+async def _read_body(raw: aiohttp.ClientResponse) -> bytes:
+    """The whole body (a single read() may return only what has arrived), up to the size cap."""
+    chunks, size = [], 0
+    async for chunk in raw.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > _MAX_BODY:
+            raise ExternalServiceError(f"The external system's answer is over {_MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

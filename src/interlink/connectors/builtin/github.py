@@ -165,9 +165,12 @@ class GitHubConnector(Connector):
         if params.since is not None:
             query["since"] = params.since.isoformat().replace("+00:00", "Z")
         raw, _ = await ctx.paginate_link(
-            f"/repos/{params.repository}/issues", query, limit=params.limit
+            f"/repos/{params.repository}/issues",
+            query,
+            limit=params.limit,
+            keep=lambda item: "pull_request" not in item,  # GitHub lists pull requests as issues
         )
-        issues = [Issue.of(item) for item in raw if "pull_request" not in item]
+        issues = [Issue.of(item) for item in raw]
         return IssuePage(total_count=len(issues), items=issues)
 
     @action()

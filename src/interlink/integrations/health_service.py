@@ -1,0 +1,228 @@
+"""Test and health: the connector's credential check, run through the transport like any call,
+read as connection, authentication, rate limit, circuit breaker and permission checks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlink.auth.scopes import Principal
+from interlink.connectors.base import CheckResult, Connector
+from interlink.core.clock import Clock
+from interlink.core.db import Database
+from interlink.core.errors import AuthenticationFailed, InterlinkError, PermissionDenied
+from interlink.events.service import EventService
+from interlink.events.types import EventType, IntegrationHealthChanged
+from interlink.integrations.health_schemas import (
+    ConnectionTest,
+    HealthCheckItem,
+    HealthCheckRun,
+    HealthMetrics,
+    HealthStatus,
+)
+from interlink.integrations.models import Integration
+from interlink.integrations.operations_repository import StatsRepository
+from interlink.integrations.operations_service import OperationService
+from interlink.integrations.service import IntegrationService
+from interlink.transport.breaker import BreakerState
+
+_LOW_BUDGET = 0.1  # warn below a tenth of the provider's budget
+
+
+@dataclass(frozen=True)
+class Probe:
+    result: CheckResult | None
+    error: InterlinkError | None
+    latency_ms: int
+
+
+class HealthService:
+    def __init__(
+        self,
+        clock: Clock,
+        db: Database,
+        integrations: IntegrationService,
+        operations: OperationService,
+        events: EventService,
+    ) -> None:
+        self.clock = clock
+        self.db = db
+        self.integrations = integrations
+        self.operations = operations
+        self.events = events
+
+    async def test(self, principal: Principal, integration_id: str) -> ConnectionTest:
+        row, connector, credentials = await self._load(principal.workspace_id, integration_id)
+        probe = await self._probe(row, connector, credentials)
+        if probe.error is None and probe.result is not None and connector is not None:
+            message = f"Successfully connected to {connector.spec.name}: {probe.result.message}"
+        else:
+            message = self._failure(probe.error)
+        return ConnectionTest(
+            success=probe.error is None,
+            latency_ms=probe.latency_ms,
+            message=message,
+            timestamp=self.clock.now(),
+        )
+
+    async def check(self, principal: Principal, integration_id: str) -> HealthCheckRun:
+        row, connector, credentials = await self._load(principal.workspace_id, integration_id)
+        probe = await self._probe(row, connector, credentials)
+        checks = [
+            self._connection(connector, probe),
+            self._authentication(probe),
+            self._rate_limit(row),
+            self._breaker(row),
+            self._permissions(connector, probe),
+        ]
+        status = _overall(checks)
+        message = (
+            "All systems operational"
+            if status == "healthy"
+            else "; ".join(
+                f"{c.name}: {c.message}" for c in checks if c.status in {"failed", "warning"}
+            )
+        )
+        run = HealthCheckRun(
+            status=status, timestamp=self.clock.now(), message=message, checks=checks
+        )
+        await self._store(row.workspace_id, row.id, run)
+        return run
+
+    async def metrics(self, session: AsyncSession, row: Integration) -> HealthMetrics:
+        since = self.clock.now() - timedelta(hours=24)
+        calls, failures, total_ms, _ = await StatsRepository(session).totals(row.id, since=since)
+        if calls == 0:
+            return HealthMetrics(
+                success_rate_24h=None, average_latency_ms=None, error_rate=None, total_calls_24h=0
+            )
+        return HealthMetrics(
+            success_rate_24h=round(100 * (calls - failures) / calls, 2),
+            average_latency_ms=round(total_ms / calls, 1),
+            error_rate=round(100 * failures / calls, 2),
+            total_calls_24h=calls,
+        )
+
+    # -- steps ------------------------------------------------------------------------------------
+    async def _load(
+        self, workspace_id: str, integration_id: str
+    ) -> tuple[Integration, type[Connector] | None, dict[str, object]]:
+        async with self.db.transaction() as session:
+            row = await self.integrations.get(session, workspace_id, integration_id)
+            credentials = await self.integrations.revealed_credentials(session, row)
+        return row, self.operations.registry.connector(row.type), credentials
+
+    async def _probe(
+        self, row: Integration, connector: type[Connector] | None, credentials: dict[str, object]
+    ) -> Probe:
+        started = time.perf_counter()
+        if connector is None:
+            missing = InterlinkError(f"{row.type} integrations have no connector to test yet")
+            return Probe(None, missing, 0)
+        ctx = self.operations.context(row, connector, dict(credentials))
+        result: CheckResult | None = None
+        error: InterlinkError | None = None
+        try:
+            result = await connector().check(ctx)
+        except InterlinkError as failure:
+            error = failure
+        return Probe(result, error, int((time.perf_counter() - started) * 1000))
+
+    async def _store(self, workspace_id: str, integration_id: str, run: HealthCheckRun) -> None:
+        async with self.db.transaction() as session:
+            row = await self.integrations.get(session, workspace_id, integration_id)
+            previous = row.health_status
+            row.health_status, row.health_checked_at = run.status, run.timestamp
+            row.health_message = run.message
+            row.health_checks = [c.model_dump(mode="json") for c in run.checks]
+            if previous != run.status:
+                changed = IntegrationHealthChanged(
+                    integration_id=row.id, previous_status=previous, status=run.status,
+                    message=run.message,
+                )  # fmt: skip
+                self.events.publish(
+                    session, workspace_id, EventType.INTEGRATION_HEALTH_CHANGED, changed,
+                    integration_id=row.id,
+                )  # fmt: skip
+
+    # -- the checks -------------------------------------------------------------------------------
+    @staticmethod
+    def _failure(error: InterlinkError | None) -> str:
+        if error is None:
+            return "No answer"
+        provider = next(
+            (d.get("provider_message") for d in error.details if "provider_message" in d), None
+        )
+        return f"{error.code}: {provider or error.message}"
+
+    def _connection(self, connector: type[Connector] | None, probe: Probe) -> HealthCheckItem:
+        reached = probe.error is None or isinstance(
+            probe.error, AuthenticationFailed | PermissionDenied
+        )
+        name = connector.spec.name if connector else "the provider"
+        return HealthCheckItem(
+            name="connection",
+            status="passed" if reached else "failed",
+            latency_ms=probe.latency_ms,
+            message=f"Successfully connected to {name}" if reached else self._failure(probe.error),
+        )
+
+    def _authentication(self, probe: Probe) -> HealthCheckItem:
+        if probe.error is None:
+            return HealthCheckItem(
+                name="authentication", status="passed", message="Successfully authenticated"
+            )
+        if isinstance(probe.error, AuthenticationFailed | PermissionDenied):
+            return HealthCheckItem(
+                name="authentication", status="failed", message=self._failure(probe.error)
+            )
+        return HealthCheckItem(name="authentication", status="skipped", message="Not reached")
+
+    def _rate_limit(self, row: Integration) -> HealthCheckItem:
+        seen = self.operations.transport.observed.get(row.id)
+        if seen is None or seen.remaining is None:
+            return HealthCheckItem(
+                name="rate_limit", status="passed", message="No rate-limit headers seen"
+            )
+        low = seen.limit is not None and seen.remaining < seen.limit * _LOW_BUDGET
+        return HealthCheckItem(
+            name="rate_limit", status="warning" if low else "passed",
+            message=f"Rate limit: {seen.describe()}",
+        )  # fmt: skip
+
+    def _breaker(self, row: Integration) -> HealthCheckItem:
+        state = self.operations.transport.breakers.state(row.id)
+        return HealthCheckItem(
+            name="circuit_breaker",
+            status="failed" if state is BreakerState.OPEN else "passed",
+            message=f"Circuit {state.value.replace('_', ' ')}",
+        )
+
+    def _permissions(self, connector: type[Connector] | None, probe: Probe) -> HealthCheckItem:
+        if probe.result is None or probe.result.scopes is None or connector is None:
+            return HealthCheckItem(
+                name="permissions", status="passed", message="The provider reports no scopes"
+            )
+        held = set(probe.result.scopes)
+        missing = sorted(
+            action for action, needs in connector.required_scopes.items() if not held & needs
+        )
+        if missing:
+            return HealthCheckItem(
+                name="permissions", status="warning",
+                message=f"The credentials lack the scopes of: {', '.join(missing)}",
+            )  # fmt: skip
+        return HealthCheckItem(
+            name="permissions", status="passed", message="All required permissions granted"
+        )
+
+
+def _overall(checks: list[HealthCheckItem]) -> HealthStatus:
+    if any(c.status == "failed" for c in checks):
+        return "unhealthy"
+    if any(c.status == "warning" for c in checks):
+        return "degraded"
+    return "healthy"
