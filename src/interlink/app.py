@@ -22,6 +22,7 @@ from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import ServiceUnavailable
 from interlink.events.router import router as events_router
+from interlink.connectors.router import router as connectors_router
 from interlink.integrations.health_router import router as health_router
 from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         integrations_router,
         operations_router,
         health_router,
+        connectors_router,
         credentials_router,
         auth_router,
         events_router,

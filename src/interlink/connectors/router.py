@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.errors import responses
+from interlink.api.idempotency import IdempotentRoute
+from interlink.connectors.catalog_service import catalog
+from interlink.connectors.registry import default_registry
+from interlink.connectors.schemas import ConnectorInstanceCreate, ConnectorType
+from interlink.core.envelope import Envelope, ok
+from interlink.core.errors import (
+    CredentialNotFound,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidCredentials,
+    InvalidIntegrationConfig,
+    InvalidRequest,
+    TooManyRequests,
+    Unauthenticated,
+)
+from interlink.core.pagination import Page, PageParams, page_params
+from interlink.integrations import configuration
+from interlink.integrations.schemas import (
+    IntegrationCreate,
+    IntegrationHealthSummary,
+    IntegrationOut,
+    IntegrationSummary,
+)
+
+router = APIRouter(prefix="/connectors", tags=["connectors"], route_class=IdempotentRoute)
+_AUTH = (Unauthenticated, Forbidden, TooManyRequests)
+
+
+@router.get(
+    "",
+    summary="The connector catalog (available=true), or this workspace's connector instances",
+    responses=responses(*_AUTH, InvalidRequest),
+)
+async def list_connectors(
+    principal: IntegrationsRead,
+    session: Session,
+    deps: Deps,
+    params: Annotated[PageParams, Depends(page_params)],
+    available: Annotated[bool, Query(description="true: the types; false: the instances")] = False,
+) -> Envelope[Page[ConnectorType]] | Envelope[Page[IntegrationSummary]]:
+    if available:
+        types = catalog(default_registry())
+        window = types[params.offset : params.offset + params.page_size]
+        return ok(Page[ConnectorType].build(window, len(types), params))
+    rows, total = await deps.integrations.page(session, principal.workspace_id, params)
+    items = [
+        IntegrationSummary(
+            id=r.id, name=r.name, description=r.description, type=r.type, status=r.status,
+            metadata=r.metadata_,
+            health=IntegrationHealthSummary(status=r.health_status, last_check=r.health_checked_at),
+            created_at=r.created_at, updated_at=r.updated_at,
+        )
+        for r in rows
+    ]  # fmt: skip
+    return ok(Page[IntegrationSummary].build(items, total, params))
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a connector instance (an integration, listed under /integrations too)",
+    responses=responses(
+        *_AUTH, InvalidRequest, InvalidIntegrationConfig, InvalidCredentials, CredentialNotFound,
+        IdempotencyKeyReused,
+    ),
+)  # fmt: skip
+async def create_connector_instance(
+    body: ConnectorInstanceCreate, principal: IntegrationsWrite, session: Session, deps: Deps
+) -> Envelope[IntegrationOut]:
+    config: dict[str, Any] = dict(body.config)
+    create = IntegrationCreate(
+        name=body.name,
+        description=body.description,
+        type=body.type,
+        configuration=configuration.parse(config),
+        credential_id=body.credential_id,
+    )
+    row = await deps.integrations.create(session, principal, create)
+    return ok(await deps.integrations.describe(session, row))
