@@ -17,12 +17,12 @@ from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddlewa
 from interlink.api.services import Services
 from interlink.auth.router import router as auth_router
 from interlink.config import Settings
+from interlink.connectors.router import router as connectors_router
 from interlink.core.clock import Clock, SystemClock
 from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import ServiceUnavailable
 from interlink.events.router import router as events_router
-from interlink.connectors.router import router as connectors_router
 from interlink.integrations.health_router import router as health_router
 from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router

@@ -19,6 +19,7 @@ from interlink.integrations.service import IntegrationService
 from interlink.transport.client import Transport
 from interlink.transport.factory import build_transport
 from interlink.vault.keyring import Keyring
+from interlink.vault.oauth import OAuthRefresher
 from interlink.vault.service import CredentialService
 
 
@@ -44,9 +45,11 @@ class Services:
         credentials = CredentialService(clock, keyring, events)
         integrations = IntegrationService(clock, credentials, events)
         transport = build_transport(settings, clock)
+        refresher = OAuthRefresher(clock, db, credentials, transport, events)
         operations = OperationService(
-            clock, db, default_registry(), transport, settings.transport, integrations, events
-        )
+            clock, db, default_registry(), transport, settings.transport, integrations, events,
+            refresher,
+        )  # fmt: skip
         return cls(
             settings=settings,
             clock=clock,

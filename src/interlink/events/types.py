@@ -18,6 +18,7 @@ class EventType(StrEnum):
     CREDENTIAL_CREATED = "credential.created"
     CREDENTIAL_UPDATED = "credential.updated"
     CREDENTIAL_DELETED = "credential.deleted"
+    CREDENTIAL_REFRESH_FAILED = "credential.refresh_failed"
     OPERATION_STARTED = "operation.started"
     OPERATION_COMPLETED = "operation.completed"
     OPERATION_FAILED = "operation.failed"
@@ -75,6 +76,11 @@ class OperationFinished(BaseModel):
     error_code: str | None = None
 
 
+class CredentialRefreshFailed(BaseModel):
+    credential_id: str
+    reason: str
+
+
 PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.INTEGRATION_CREATED: IntegrationState,
     EventType.INTEGRATION_UPDATED: IntegrationUpdated,
@@ -86,6 +92,7 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.CREDENTIAL_CREATED: CredentialState,
     EventType.CREDENTIAL_UPDATED: CredentialState,
     EventType.CREDENTIAL_DELETED: CredentialState,
+    EventType.CREDENTIAL_REFRESH_FAILED: CredentialRefreshFailed,
     EventType.OPERATION_STARTED: OperationStarted,
     EventType.OPERATION_COMPLETED: OperationFinished,
     EventType.OPERATION_FAILED: OperationFinished,

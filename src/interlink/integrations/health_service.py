@@ -122,7 +122,7 @@ class HealthService:
         if connector is None:
             missing = InterlinkError(f"{row.type} integrations have no connector to test yet")
             return Probe(None, missing, 0)
-        ctx = self.operations.context(row, connector, dict(credentials))
+        ctx = await self.operations.context(row, connector, dict(credentials))
         result: CheckResult | None = None
         error: InterlinkError | None = None
         try:

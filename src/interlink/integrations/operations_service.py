@@ -38,8 +38,9 @@ from interlink.integrations.models import Integration, Operation
 from interlink.integrations.operations_repository import OperationRepository, StatsRepository
 from interlink.integrations.service import IntegrationService
 from interlink.transport.auth import auth_headers
-from interlink.transport.client import Transport
+from interlink.transport.client import Reauthenticate, Transport
 from interlink.transport.settings import call_settings
+from interlink.vault.oauth import OAuthRefresher, can_refresh
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +55,9 @@ class OperationService:
         transport_settings: TransportSettings,
         integrations: IntegrationService,
         events: EventService,
+        refresher: OAuthRefresher,
     ) -> None:
+        self.refresher = refresher
         self.clock = clock
         self.db = db
         self.registry = registry
@@ -91,7 +94,7 @@ class OperationService:
             started_at=self.clock.now(),
             created_by=principal.subject,
         )
-        ctx = self.context(row, connector, credentials, idempotency_key=operation.id)
+        ctx = await self.context(row, connector, credentials, idempotency_key=operation.id)
         error = await self._run(connector, action, ctx, params, operation)
         await self._record(row, operation)
         if error is not None:
@@ -99,7 +102,7 @@ class OperationService:
             raise error
         return operation
 
-    def context(
+    async def context(
         self,
         row: Integration,
         connector: type[Connector],
@@ -108,9 +111,24 @@ class OperationService:
         idempotency_key: str | None = None,
     ) -> ActionContext:
         auth_method = str(row.configuration.get("auth_method", "api_key"))
+        reauthenticate: Reauthenticate | None = None
+        if auth_method == "oauth" and row.credential_id and can_refresh(credentials):
+            credentials = await self.refresher.fresh(
+                row.workspace_id, row.credential_id, credentials
+            )
+            current = credentials
+
+            async def reauthenticate() -> dict[str, str]:
+                nonlocal current
+                assert row.credential_id is not None
+                current = await self.refresher.fresh(
+                    row.workspace_id, row.credential_id, current, rejected=True
+                )
+                return auth_headers(auth_method, current, bearer_scheme=connector.bearer_scheme)
+
         headers = auth_headers(auth_method, credentials, bearer_scheme=connector.bearer_scheme)
         settings = call_settings(row.configuration, self.transport_settings)
-        client = self.transport.client(row.id, settings, connector.facts(), headers)
+        client = self.transport.client(row.id, settings, connector.facts(), headers, reauthenticate)
         return ActionContext(
             http_client=client,
             configuration=row.configuration,

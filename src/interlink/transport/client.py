@@ -10,7 +10,7 @@ error code and the provider's own message in `details`. aiohttp's exceptions end
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -40,6 +40,9 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_BODY = 16 * 1024 * 1024
 
 Judge = Callable[[ProviderResponse, ErrorTable], Verdict]
+# Called once when the provider refuses the credentials (401): new auth headers, e.g. after an
+# OAuth refresh, and the call is tried again with them.
+Reauthenticate = Callable[[], Awaitable[Mapping[str, str]]]
 
 
 def judge_by_status(response: ProviderResponse, table: ErrorTable) -> Verdict:
@@ -90,8 +93,9 @@ class Transport:
         settings: CallSettings,
         facts: ProviderFacts,
         auth: Mapping[str, str],
+        reauthenticate: Reauthenticate | None = None,
     ) -> ProviderClient:
-        return ProviderClient(self, key, settings, facts, dict(auth))
+        return ProviderClient(self, key, settings, facts, dict(auth), reauthenticate)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -105,12 +109,14 @@ class ProviderClient:
         settings: CallSettings,
         facts: ProviderFacts,
         auth: dict[str, str],
+        reauthenticate: Reauthenticate | None = None,
     ) -> None:
         self.transport = transport
         self.key = key
         self.settings = settings
         self.facts = facts
         self.auth = auth
+        self.reauthenticate = reauthenticate
 
     # -- the calls a connector makes --------------------------------------------------------------
     async def get(self, path: str, **kwargs: Any) -> ProviderResponse:
@@ -136,16 +142,22 @@ class ProviderClient:
     ) -> ProviderResponse:
         method = method.upper()
         url = self._url(path)
-        sent_headers = self._headers(headers, idempotency_key)
         retryable = method in SAFE_METHODS or idempotent or idempotency_key is not None
         body: dict[str, Any] = {"json": json} if json is not None else {"data": form}
-        for attempt in range(1, self.settings.retry.max_retries + 2):
+        can_reauthenticate = self.reauthenticate is not None
+        for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
+            sent_headers = self._headers(headers, idempotency_key)
             response, failure = await self._attempt(method, url, params, body, sent_headers)
             verdict = self._verdict(response, failure)
             if verdict.outcome is Outcome.OK:
                 assert response is not None
                 self.transport.breakers.record_success(self.key)
                 return response
+            if verdict.outcome is Outcome.REFRESH_THEN_RETRY and can_reauthenticate:
+                assert self.reauthenticate is not None
+                self.auth = dict(await self.reauthenticate())
+                can_reauthenticate = False
+                continue
             self._settle_breaker(verdict)
             if not await self._should_retry(verdict, attempt, retryable):
                 raise self._error(verdict, response, failure, method)

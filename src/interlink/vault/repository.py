@@ -21,10 +21,16 @@ class CredentialRepository:
     def add(self, credential: Credential) -> None:
         self.session.add(credential)
 
-    async def get(self, workspace_id: str, credential_id: str) -> Credential | None:
+    async def get(
+        self, workspace_id: str, credential_id: str, *, for_update: bool = False
+    ) -> Credential | None:
+        """`for_update` locks the row until the transaction ends (on SQLite the whole database
+        is already locked for writing by BEGIN IMMEDIATE)."""
         query = select(Credential).where(
             Credential.workspace_id == workspace_id, Credential.id == credential_id
         )
+        if for_update:
+            query = query.with_for_update()
         return (await self.session.scalars(query)).first()
 
     async def page(

@@ -36,8 +36,17 @@ class CredentialService:
         self.events = events
 
     # -- reading -----------------------------------------------------------------------------
-    async def get(self, session: AsyncSession, workspace_id: str, credential_id: str) -> Credential:
-        row = await CredentialRepository(session).get(workspace_id, credential_id)
+    async def get(
+        self,
+        session: AsyncSession,
+        workspace_id: str,
+        credential_id: str,
+        *,
+        for_update: bool = False,
+    ) -> Credential:
+        row = await CredentialRepository(session).get(
+            workspace_id, credential_id, for_update=for_update
+        )
         if row is None:
             raise CredentialNotFound()
         return row
