@@ -19,12 +19,6 @@ def services(request: Request) -> Services:
     return found
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent."""
-    async with services(request).db.transaction() as session:
-        yield session
-
-
 def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
@@ -39,8 +33,11 @@ async def resolve_principal(request: Request) -> Principal:
     if cached is not None:
         return cached
     found = services(request)
-    async with found.db.transaction() as session:
+    async with found.db.read() as session:
         principal = await found.auth.authenticate(session, _bearer(request))
+    if found.auth.touch_due(principal):
+        async with found.db.transaction() as session:
+            await found.auth.touch(session, principal)
     identity = principal.key_id or f"sub:{principal.workspace_id}:{principal.subject}"
     state = await found.rate_limiter.hit(identity, principal.rate_limit)
     if state is not None:
@@ -49,6 +46,18 @@ async def resolve_principal(request: Request) -> Principal:
             raise TooManyRequests(headers=state.headers())
     request.state.principal = principal
     return principal
+
+
+async def get_session(
+    request: Request, _: Annotated[Principal, Depends(resolve_principal)]
+) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent. GET and HEAD read
+    only. The caller is authenticated first, so that no write of the authentication waits on
+    this request's own write transaction."""
+    db = services(request).db
+    reading = request.method in {"GET", "HEAD"}
+    async with db.read() if reading else db.transaction() as session:
+        yield session
 
 
 _bearer_scheme = HTTPBearer(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -29,6 +30,7 @@ class Principal:
     key_id: str | None = None
     rate_limit: str | None = None
     via_token: bool = False  # authenticated by a bearer token, not by an API key
+    last_used_at: datetime | None = None  # of the API key, before this request
 
     def allows(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes

@@ -60,15 +60,25 @@ class AuthService:
             raise Unauthenticated("the API key has been revoked")
         if row.expires_at is not None and row.expires_at <= now:
             raise Unauthenticated("the API key has expired")
-        if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-            await repo.touch(row.id, now)
         return Principal(
             workspace_id=row.workspace_id,
             subject=row.id,
             scopes=frozenset(row.scopes),
             key_id=row.id,
             rate_limit=row.rate_limit,
+            last_used_at=row.last_used_at,
         )
+
+    def touch_due(self, principal: Principal) -> bool:
+        """Whether the key's last use should be written now (at most once a minute)."""
+        if principal.key_id is None or principal.via_token:
+            return False
+        last = principal.last_used_at
+        return last is None or self.clock.now() - last >= _TOUCH_EVERY
+
+    async def touch(self, session: AsyncSession, principal: Principal) -> None:
+        assert principal.key_id is not None
+        await ApiKeyRepository(session).touch(principal.key_id, self.clock.now())
 
     async def _from_token(self, session: AsyncSession, token: str) -> Principal:
         try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from interlink.cli import db, serve, vault, workspaces
+from interlink.cli import db, mock, serve, vault, workspaces
 
 app = typer.Typer(
     name="interlink",
@@ -11,6 +11,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command("serve")(serve.serve)
+app.command("mock")(mock.mock)
 app.add_typer(db.app, name="db")
 app.add_typer(vault.app, name="vault")
 app.add_typer(workspaces.app, name="workspaces")

@@ -110,7 +110,7 @@ class HealthService:
     async def _load(
         self, workspace_id: str, integration_id: str
     ) -> tuple[Integration, type[Connector] | None, dict[str, object]]:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             row = await self.integrations.get(session, workspace_id, integration_id)
             credentials = await self.integrations.revealed_credentials(session, row)
         return row, self.operations.registry.connector(row.type), credentials

@@ -78,7 +78,7 @@ class OperationService:
     async def execute(
         self, principal: Principal, integration_id: str, name: str, parameters: dict[str, Any]
     ) -> Operation:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             row = await self.integrations.get(session, principal.workspace_id, integration_id)
             connector, action = self._action(row, name)
             credentials = await self.integrations.revealed_credentials(session, row)

@@ -1,0 +1,59 @@
+"""`interlink mock TYPE`: serve a provider's mock upstream on 127.0.0.1 until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+import typer
+
+from interlink.cli.output import console, emit_json, fail
+from interlink.testing import MOCKS, MockUpstream, RunningMock, serve_mock
+
+
+def mock(
+    type: Annotated[str, typer.Argument(help=f"The connector type: {', '.join(sorted(MOCKS))}")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)")] = 0,
+    token: Annotated[
+        str | None, typer.Option(help="The token (or API key) the mock accepts")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the address as JSON")] = False,
+) -> None:
+    """Serve a mock upstream API on 127.0.0.1, with fault injection, until Ctrl-C."""
+    if type not in MOCKS:
+        fail(
+            f"unknown mock type {type!r}; choose one of {', '.join(sorted(MOCKS))}",
+            "INVALID_REQUEST",
+        )
+    if not 0 <= port <= 65535:
+        fail("the port must be between 0 and 65535", "INVALID_REQUEST")
+    upstream = MOCKS[type](token=token)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(upstream, port, as_json))
+
+
+async def _serve(upstream: MockUpstream, port: int, as_json: bool) -> None:
+    try:
+        async with serve_mock(upstream, port=port) as running:
+            _announce(running, as_json)
+            await asyncio.Event().wait()
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", "PORT_UNAVAILABLE")
+
+
+def _announce(running: RunningMock[MockUpstream], as_json: bool) -> None:
+    info = {
+        "type": running.mock.name,
+        "url": running.url,
+        "api_url": running.api_url,
+        "credentials": running.mock.credentials,
+    }
+    if as_json:
+        emit_json(info)
+        return
+    console.print(f"[bold green]{running.mock.name} mock[/] listening at {running.url}")
+    console.print(f"  base URL:  {running.api_url}")
+    for name, value in running.mock.credentials.items():
+        console.print(f"  {name}: {value}", highlight=False)
+    console.print("  press Ctrl-C to stop")

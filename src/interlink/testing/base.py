@@ -1,0 +1,135 @@
+"""The base of every mock upstream: an aiohttp app with the call recorder and fault plan."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from interlink.core.clock import Clock, SystemClock
+from interlink.testing.calls import CallLog
+from interlink.testing.faults import FaultPlan, fault_middleware, retry_after_header
+
+STOPPING = web.AppKey("stopping", asyncio.Event)
+
+
+class MockUpstream(ABC):
+    """A small stateful stand-in for a provider's API, served on a loopback socket.
+
+    Subclasses set `name` (the connector type they stand in for), `api_root` (the path prefix of
+    the provider's base URL, e.g. `/api/v10` for Discord) and `default_token`, add their routes,
+    seed their state in `reset_state`, and say how their errors look. Tests read `calls`, queue
+    faults on `faults`, and call `reset()` between cases. `clock` is injected so rate-limit
+    windows and timestamps can be driven by a `FrozenClock`.
+    """
+
+    name: ClassVar[str]
+    api_root: ClassVar[str] = ""
+    default_token: ClassVar[str] = "test-token"  # noqa: S105
+
+    def __init__(self, *, token: str | None = None, clock: Clock | None = None) -> None:
+        self.token = token or self.default_token
+        self.clock: Clock = clock or SystemClock()
+        self.faults = FaultPlan()
+        self.calls = CallLog()
+        self.reset_state()
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """What a client must present to be let in (printed by `interlink mock`)."""
+        return {"token": self.token}
+
+    def app(self) -> web.Application:
+        """A fresh aiohttp application over this mock's state (one per server)."""
+        stopping = asyncio.Event()
+
+        @web.middleware
+        async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
+            return await self.gate(request, handler)
+
+        app = web.Application(
+            middlewares=[fault_middleware(self.faults, self.calls, self, stopping), gate],
+            client_max_size=16 * 1024 * 1024,
+        )
+        app[STOPPING] = stopping
+        app.on_shutdown.append(_set_stopping)
+        self.add_routes(app.router)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        return app
+
+    def reset(self) -> None:
+        """Forget calls and queued faults and go back to the seeded state."""
+        self.calls.clear()
+        self.faults.clear()
+        self.reset_state()
+
+    @abstractmethod
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        """Register the provider's paths."""
+
+    @abstractmethod
+    def reset_state(self) -> None:
+        """(Re)build the seeded state: called by the constructor and by `reset()`."""
+
+    async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Runs around every handler after faults: authentication, rate-limit budgets, headers."""
+        return await handler(request)
+
+    def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
+        """The provider's 429, used by `Fault.rate_limited`."""
+        return json_response(
+            {"message": "Too Many Requests"},
+            status=429,
+            headers={"Retry-After": retry_after_header(retry_after)},
+        )
+
+    def server_error_response(self, status: int) -> web.StreamResponse:
+        """The provider's 5xx (or other error status), used by `Fault.error`."""
+        return json_response({"message": _reason(status)}, status=status)
+
+    def not_found_response(self, request: web.Request) -> web.StreamResponse:
+        """What the provider answers on a path it does not have."""
+        return json_response({"message": "Not Found"}, status=404)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def _not_found(self, request: web.Request) -> web.StreamResponse:
+        return self.not_found_response(request)
+
+
+async def _set_stopping(app: web.Application) -> None:
+    app[STOPPING].set()
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """JSON with `application/json; charset=utf-8`, as the providers send it."""
+    return web.Response(
+        status=status,
+        body=json.dumps(data).encode(),
+        content_type="application/json",
+        charset="utf-8",
+        headers=dict(headers or {}),
+    )
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON; raises `ValueError` when it is not (or is empty)."""
+    raw = await request.read()
+    return json.loads(raw) if raw else None

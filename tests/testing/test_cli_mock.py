@@ -1,0 +1,79 @@
+"""`interlink mock TYPE` serves a mock until Ctrl-C and says where and with which token."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+
+import typer
+from typer.testing import CliRunner
+
+from interlink.cli import mock
+
+# the command as `interlink` registers it (cli/main.py: app.command("mock")(mock.mock))
+SCRIPT = """
+import typer
+from interlink.cli import mock
+app = typer.Typer()
+app.command("mock")(mock.mock)
+app.command("other")(lambda: None)
+app()
+"""
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("mock")(mock.mock)
+    app.command("other")(lambda: None)
+    return app
+
+
+def test_an_unknown_type_fails_with_the_list_of_types() -> None:
+    result = CliRunner().invoke(_app(), ["mock", "gitlab"])
+    assert result.exit_code == 1
+    assert "github" in result.output
+    assert "stripe" in result.output
+
+
+def test_a_bad_port_fails() -> None:
+    result = CliRunner().invoke(_app(), ["mock", "http", "--port", "70000"])
+    assert result.exit_code == 1
+
+
+def test_serves_until_interrupted() -> None:
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", SCRIPT, "mock", "github", "--json", "--token", "ghp_cli"],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.rstrip() == "}":
+                break
+        info = json.loads("".join(lines))
+        assert info["credentials"] == {"token": "ghp_cli"}
+        assert info["url"].startswith("http://127.0.0.1:")
+        request = urllib.request.Request(  # noqa: S310 - the loopback mock
+            info["url"] + "/user", headers={"Authorization": "Bearer ghp_cli"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            assert json.loads(response.read())["login"] == "octocat"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
