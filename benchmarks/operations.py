@@ -28,7 +28,7 @@ from pathlib import Path
 
 import aiohttp
 
-TOKEN = "ghp_bench_token"
+TOKEN = "ghp_bench_token"  # noqa: S105 - the mock's test token
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 120.0  # seconds per measured run, at most
 
@@ -40,9 +40,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[str]]:
+def process(
+    args: list[str], env: dict[str, str], ready_url: str
+) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(  # noqa: S603 - our own programs
-        args, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        args,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -76,12 +82,21 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
     def row(self) -> str:
-        return (f"{self.name:<22}{self.clients:>8}{self.rate:>10.0f}{self.pct(0.5):>10.2f}"
-                f"{self.pct(0.99):>10.2f}{self.errors:>8}")  # fmt: skip
+        return (
+            f"{self.name:<22}{self.clients:>8}{self.rate:>10.0f}{self.pct(0.5):>10.2f}"
+            f"{self.pct(0.99):>10.2f}{self.errors:>8}"
+        )
 
 
-async def load(name: str, method: str, url: str, headers: dict[str, str], body: bytes | None,
-               total: int, clients: int) -> Result:  # fmt: skip
+async def load(
+    name: str,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    total: int,
+    clients: int,
+) -> Result:
     latencies: list[float] = []
     errors = 0
     remaining = total
@@ -108,9 +123,12 @@ async def load(name: str, method: str, url: str, headers: dict[str, str], body: 
 
 async def setup_integration(api: str, key: str, mock_url: str) -> str:
     headers = {"Authorization": f"Bearer {key}"}
-    body = {"name": "bench", "type": "github",
-            "configuration": {"api_url": mock_url, "auth_method": "oauth"},
-            "credentials": {"access_token": TOKEN}}  # fmt: skip
+    body = {
+        "name": "bench",
+        "type": "github",
+        "configuration": {"api_url": mock_url, "auth_method": "oauth"},
+        "credentials": {"access_token": TOKEN},
+    }
     async with aiohttp.ClientSession(headers=headers) as http:
         async with http.post(f"{api}/api/v1/integrations", json=body) as created:
             integration_id = str((await created.json())["data"]["id"])
@@ -127,22 +145,41 @@ async def measure(requests: int, concurrency: int) -> list[Result]:
     mock_code = (
         "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
         "async def main():\n"
-        f"    async with serve_mock(GitHubMock(token={TOKEN!r}, rate_limit=10**9), port={mock_port}):\n"
+        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
+        f"    async with serve_mock(mock, port={mock_port}):\n"
         "        await asyncio.Event().wait()\n"
         "asyncio.run(main())\n"
     )
     key = "sk_bench_0123456789abcdefghijklmn"
-    api_env = {"INTERLINK_DATA_DIR": str(data_dir), "INTERLINK_PORT": str(api_port),
-               "INTERLINK_ALLOW_PRIVATE_URLS": "true", "INTERLINK_API_RATE_LIMIT": "0",
-               "INTERLINK_BOOTSTRAP_API_KEY": key, "INTERLINK_LOG_LEVEL": "warning"}  # fmt: skip
+    api_env = {
+        "INTERLINK_DATA_DIR": str(data_dir),
+        "INTERLINK_PORT": str(api_port),
+        "INTERLINK_ALLOW_PRIVATE_URLS": "true",
+        "INTERLINK_API_RATE_LIMIT": "0",
+        "INTERLINK_BOOTSTRAP_API_KEY": key,
+        "INTERLINK_LOG_LEVEL": "warning",
+    }
     proxy_env = {"BENCH_UPSTREAM": mock_url, "BENCH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     results: list[Result] = []
     with (
         process([python, "-c", mock_code], {}, mock_url),
-        process([python, "-m", "uvicorn", "benchmarks.proxy_app:app", "--port", str(proxy_port),
-                 "--log-level", "warning", "--no-access-log"], proxy_env, f"http://x:{proxy_port}"),
+        process(
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "benchmarks.proxy_app:app",
+                "--port",
+                str(proxy_port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            proxy_env,
+            f"http://x:{proxy_port}",
+        ),
         process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}"),
-    ):  # fmt: skip
+    ):
         api = f"http://127.0.0.1:{api_port}"
         integration_id = await setup_integration(api, key, mock_url)
         auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -151,12 +188,33 @@ async def measure(requests: int, concurrency: int) -> list[Result]:
         run_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         for clients, count in ((concurrency, requests), (1, max(100, requests // 10))):
             await load("warm-up", "POST", run_url, run_headers, run_body, 200, clients)
-            results.append(await load("direct to mock", "GET",
-                                      f"{mock_url}/repos/octo-org/hello-world", auth, None, count, clients))
-            results.append(await load("bare proxy", "GET", f"http://127.0.0.1:{proxy_port}/repo",
-                                      {}, None, count, clients))
-            results.append(await load("interlink operation", "POST", run_url, run_headers, run_body,
-                                      count, clients))  # fmt: skip
+            results.append(
+                await load(
+                    "direct to mock",
+                    "GET",
+                    f"{mock_url}/repos/octo-org/hello-world",
+                    auth,
+                    None,
+                    count,
+                    clients,
+                )
+            )
+            results.append(
+                await load(
+                    "bare proxy",
+                    "GET",
+                    f"http://127.0.0.1:{proxy_port}/repo",
+                    {},
+                    None,
+                    count,
+                    clients,
+                )
+            )
+            results.append(
+                await load(
+                    "interlink operation", "POST", run_url, run_headers, run_body, count, clients
+                )
+            )
     return results
 
 
@@ -167,8 +225,10 @@ def report(results: list[Result]) -> None:
     for clients in sorted({r.clients for r in results}, reverse=True):
         by = {r.name: r for r in results if r.clients == clients}
         ours, proxy = by["interlink operation"], by["bare proxy"]
-        print(f"{clients} clients: interlink/proxy throughput {ours.rate / proxy.rate:.2f}; "
-              f"added p50 over proxy {ours.pct(0.5) - proxy.pct(0.5):.2f} ms")  # fmt: skip
+        print(
+            f"{clients} clients: interlink/proxy throughput {ours.rate / proxy.rate:.2f}; "
+            f"added p50 over proxy {ours.pct(0.5) - proxy.pct(0.5):.2f} ms"
+        )
 
 
 def main() -> None:

@@ -30,6 +30,11 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with _session.get(f"{UPSTREAM}/repos/octo-org/hello-world", headers=headers) as upstream:
         body = await upstream.read()
-    await send({"type": "http.response.start", "status": upstream.status,
-                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": upstream.status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
