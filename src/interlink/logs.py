@@ -16,7 +16,7 @@ from interlink.config import LogSettings
 MASK = "••••"
 _HANDLER_NAME = "interlink"
 _SECRET_NAMES = re.compile(
-    r"(pass(word)?|secret|token|api_?key|authorization|credential|private|bearer|cookie)", re.I
+    r"(pass(word)?|secret|token|api[-_]?key|authorization|credential|private|bearer|cookie)", re.I
 )
 _SECRET_TEXT = [
     (re.compile(r"sk_[A-Za-z0-9_\-]{8,}"), "sk_" + MASK),

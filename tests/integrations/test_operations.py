@@ -202,3 +202,23 @@ async def test_running_needs_the_write_scope(
 
     assert listed.status_code == 200
     assert ran.status_code == 403
+
+
+async def test_secret_shaped_parameters_are_not_stored(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+
+    run = data(
+        await client.post(
+            f"/api/v1/integrations/{iid}/operations/request",
+            json={"parameters": {"path": "/", "headers": {"X-Api-Key": "s3cr3t-value"}}},
+        )
+    )
+    detail = data(
+        await client.get(f"/api/v1/integrations/{iid}/operations/request/{run['operation_id']}")
+    )
+
+    assert upstream.seen[0]["headers"]["X-Api-Key"] == "s3cr3t-value"  # the call got it
+    assert "s3cr3t-value" not in str(detail)
+    assert detail["parameters"]["headers"]["X-Api-Key"] == "•" * 26

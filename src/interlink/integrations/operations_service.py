@@ -8,6 +8,7 @@ opens its own transactions, as a job would.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,9 +41,20 @@ from interlink.integrations.service import IntegrationService
 from interlink.transport.auth import auth_headers
 from interlink.transport.client import Reauthenticate, Transport
 from interlink.transport.settings import call_settings
+from interlink.vault.masking import MASK
 from interlink.vault.oauth import OAuthRefresher, can_refresh
 
 log = structlog.get_logger(__name__)
+_SECRET_NAME = re.compile(r"(token|secret|password|api[-_]?key|authorization|credential)", re.I)
+
+
+def mask_secret_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters as stored and shown: values under secret-shaped names are masked."""
+    return {
+        name: MASK if _SECRET_NAME.search(name) else
+        (mask_secret_parameters(value) if isinstance(value, dict) else value)
+        for name, value in parameters.items()
+    }  # fmt: skip
 
 
 class OperationService:
@@ -90,7 +102,7 @@ class OperationService:
             integration_id=row.id,
             operation=name,
             status="running",
-            parameters=parameters,
+            parameters=mask_secret_parameters(parameters),
             started_at=self.clock.now(),
             created_by=principal.subject,
         )

@@ -118,6 +118,19 @@ class ProviderClient:
         self.auth = auth
         self.reauthenticate = reauthenticate
 
+    # -- for connectors that do not speak HTTP (SMTP): the same budget and breaker ----------------
+    async def acquire(self) -> None:
+        """Breaker check and rate budget, as an HTTP call would take them."""
+        self.transport.breakers.before_call(self.key)
+        await self.transport.limiter.acquire(self.key, self.settings.rates, self.settings.max_wait)
+
+    def settle(self, *, failed: bool) -> None:
+        """Tells the breaker how the call ended (a failure of the provider, not of the input)."""
+        if failed:
+            self.transport.breakers.record_failure(self.key)
+        else:
+            self.transport.breakers.record_success(self.key)
+
     # -- the calls a connector makes --------------------------------------------------------------
     async def get(self, path: str, **kwargs: Any) -> ProviderResponse:
         return await self.request("GET", path, **kwargs)

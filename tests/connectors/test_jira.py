@@ -1,0 +1,208 @@
+"""The jira connector through the API, against the Jira mock on a loopback socket."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from interlink.testing import JiraMock, RunningMock, serve_mock
+from tests.conftest import data, error
+
+EMAIL = "mock@example.com"
+TOKEN = "mock-api-token"
+SEARCH = "/rest/api/3/search"
+
+
+@pytest.fixture
+async def jira() -> AsyncIterator[RunningMock[JiraMock]]:
+    async with serve_mock(JiraMock(issues=120)) as running:
+        yield running
+
+
+async def _integration(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock], password: str = TOKEN
+) -> str:
+    body = {
+        "name": "Jira Integration",
+        "type": "jira",
+        "configuration": {"api_url": jira.api_url, "auth_method": "basic"},
+        "credentials": {"username": EMAIL, "password": password},
+    }
+    created = data(await client.post("/api/v1/integrations", json=body))
+    await client.post(f"/api/v1/integrations/{created['id']}/activate")
+    return str(created["id"])
+
+
+async def _run(client: httpx.AsyncClient, iid: str, op: str, **parameters: Any) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/integrations/{iid}/operations/{op}", json={"parameters": parameters}
+    )
+
+
+async def test_search_returns_the_total_and_issue_summaries(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    result = data(
+        await _run(client, iid, "search_issues", jql='project = PROJ AND status = "To Do"',
+                   max_results=10, limit=10)
+    )["result"]  # fmt: skip
+
+    assert result["total"] == 40
+    assert len(result["issues"]) == 10
+    first = result["issues"][0]
+    assert set(first) == {"id", "key", "summary", "status", "issue_type"}
+    assert first["key"].startswith("PROJ-")
+    assert first["summary"].startswith("Seeded issue")
+    assert all(issue["status"] == "To Do" for issue in result["issues"])
+    assert {issue["issue_type"] for issue in result["issues"]} <= {"Task", "Bug"}
+    call = jira.mock.calls.filter("GET", SEARCH)[0]
+    assert call.query["jql"] == 'project = PROJ AND status = "To Do"'
+    assert call.query["fields"] == "summary,status,issuetype"
+
+
+async def test_search_follows_startat_paging_up_to_the_limit(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    result = data(
+        await _run(client, iid, "search_issues", jql="project = PROJ", max_results=25, limit=60)
+    )["result"]  # fmt: skip
+
+    assert result["total"] == 120
+    assert len(result["issues"]) == 60
+    assert len({issue["key"] for issue in result["issues"]}) == 60
+    calls = jira.mock.calls.filter("GET", SEARCH)
+    assert len(calls) == 3
+    assert [(c.query["startAt"], c.query["maxResults"]) for c in calls] == [
+        ("0", "25"), ("25", "25"), ("50", "10")
+    ]  # fmt: skip
+
+
+async def test_search_stops_at_the_last_page(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    result = data(
+        await _run(client, iid, "search_issues", jql="project = PROJ", max_results=100,
+                   start_at=100, limit=500)
+    )["result"]  # fmt: skip
+
+    assert result["total"] == 120
+    assert len(result["issues"]) == 20
+    assert jira.mock.calls.count(SEARCH) == 1
+
+
+async def test_create_get_comment_and_transition(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    created = data(
+        await _run(client, iid, "create_issue", project_key="PROJ", summary="Login fails",
+                   issue_type="Bug", description="Steps:\n\n1. open the page")
+    )["result"]  # fmt: skip
+    key = created["key"]
+    comment = data(await _run(client, iid, "add_comment", key=key, body="Looking into it"))
+    moved = data(await _run(client, iid, "transition_issue", key=key, transition_id="21"))
+    issue = data(await _run(client, iid, "get_issue", key=key))["result"]
+
+    assert created == {
+        "id": "10121", "key": "PROJ-121", "self": f"{jira.api_url}/rest/api/3/issue/10121"
+    }  # fmt: skip
+    assert comment["result"]["id"]
+    assert moved["result"] == {"transitioned": True}
+    assert issue["key"] == key
+    assert issue["id"] == "10121"
+    assert issue["summary"] == "Login fails"
+    assert issue["issue_type"] == "Bug"
+    assert issue["status"] == "In Progress"
+    assert issue["project_key"] == "PROJ"
+    assert issue["description"]["type"] == "doc"
+    sent = jira.mock.calls.filter("POST", "/rest/api/3/issue")[0].json()
+    assert sent["fields"]["issuetype"] == {"name": "Bug"}
+    assert len(sent["fields"]["description"]["content"]) == 2
+    stored = jira.mock.issues[121]
+    assert stored.comments[0]["body"]["content"][0]["content"][0]["text"] == "Looking into it"
+
+
+async def test_create_issue_defaults_to_a_task_without_description(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    data(await _run(client, iid, "create_issue", project_key="PROJ", summary="Chore"))
+
+    sent = jira.mock.calls.filter("POST", "/rest/api/3/issue")[0].json()
+    assert sent["fields"] == {
+        "project": {"key": "PROJ"}, "summary": "Chore", "issuetype": {"name": "Task"}
+    }  # fmt: skip
+
+
+async def test_an_unknown_transition_is_invalid_with_jiras_message(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    response = await _run(client, iid, "transition_issue", key="PROJ-1", transition_id="99")
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "INVALID_OPERATION"
+    message = "Transition id '99' is not valid for this issue."
+    assert error(response)["details"][1]["provider_message"] == message
+    assert message in error(response)["message"]
+
+
+async def test_an_unknown_issue_is_not_found(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    response = await _run(client, iid, "get_issue", key="PROJ-9999")
+
+    assert response.status_code == 404
+    assert error(response)["code"] == "EXTERNAL_RESOURCE_NOT_FOUND"
+
+
+async def test_a_wrong_token_is_authentication_failed(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira, password="wrong-token")
+
+    response = await _run(client, iid, "get_issue", key="PROJ-1")
+
+    assert response.status_code == 401
+    assert error(response)["code"] == "AUTHENTICATION_FAILED"
+    assert error(response)["details"][1]["provider_message"] == (
+        "Client must be authenticated to access this resource."
+    )
+
+
+async def test_the_connection_test_names_the_user(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    tested = data(await client.post(f"/api/v1/integrations/{iid}/test"))
+
+    assert tested["connection_test"]["success"] is True
+    assert tested["connection_test"]["message"].endswith("Authenticated as Mock User")
+    assert jira.mock.calls.count("/rest/api/3/myself") == 1
+
+
+async def test_the_catalog_lists_the_jira_operations(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    operations = data(await client.get(f"/api/v1/integrations/{iid}/operations"))["operations"]
+
+    assert [o["id"] for o in operations] == [
+        "add_comment", "create_issue", "get_issue", "search_issues", "transition_issue"
+    ]  # fmt: skip
