@@ -222,3 +222,25 @@ async def test_secret_shaped_parameters_are_not_stored(
     assert upstream.seen[0]["headers"]["X-Api-Key"] == "s3cr3t-value"  # the call got it
     assert "s3cr3t-value" not in str(detail)
     assert detail["parameters"]["headers"]["X-Api-Key"] == "•" * 26
+
+
+async def test_the_http_connector_retries_a_write_only_with_an_idempotency_key(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+    url = f"/api/v1/integrations/{iid}/operations/request"
+    upstream.script(status(502))
+    once = await client.post(url, json={"parameters": {"method": "POST", "path": "/orders"}})
+    upstream.script(status(502))
+    keyed = await client.post(
+        url,
+        json={"parameters": {"method": "POST", "path": "/orders", "idempotency_key": "order-7"}},
+    )
+
+    assert once.status_code == 502
+    assert keyed.status_code == 200
+    assert [s["headers"].get("Idempotency-Key") for s in upstream.seen] == [
+        None,
+        "order-7",
+        "order-7",
+    ]

@@ -326,3 +326,48 @@ async def test_a_large_answer_is_read_whole(make_client: MakeClient, upstream: U
     response = await make_client().get("/big")
 
     assert response.json() == items
+
+
+async def test_a_probe_that_is_refused_before_it_leaves_frees_the_half_open_slot(
+    make_client: MakeClient, upstream: Upstream, clock: FrozenClock
+) -> None:
+    client = make_client(retry=RetryPolicy(max_retries=0))
+    upstream.script(status(500), status(500), status(500))
+    for _ in range(3):
+        with pytest.raises(ExternalServiceError):
+            await client.get("/x")
+    clock.advance(30)
+    strict = make_client(retry=RetryPolicy(max_retries=0), rates=(Rate(1, 3600),), max_wait=0)
+    await strict.transport.limiter.acquire("int_1", (Rate(1, 3600),), 0)  # someone took the slot
+
+    with pytest.raises(RateLimitExceeded):
+        await strict.get("/x")  # the probe is refused by the budget before it leaves
+    response = await client.get("/x")  # a probe may still go
+
+    assert response.status == 200
+
+
+async def test_a_5xx_with_retry_after_waits_what_the_provider_asks(
+    make_client: MakeClient, upstream: Upstream, clock: FrozenClock
+) -> None:
+    upstream.script(status(503, **{"Retry-After": "4"}))
+
+    await make_client().get("/busy")
+
+    assert clock.sleeps == [4.0]
+
+
+async def test_an_action_that_says_it_is_idempotent_has_its_writes_retried(
+    transport: Transport, upstream: Upstream
+) -> None:
+    from interlink.transport.client import CallSettings, ProviderFacts
+
+    upstream.script(status(500))
+    client = transport.client(
+        "int_1", CallSettings(base_url=upstream.url), ProviderFacts(), {}, assume_idempotent=True
+    )
+
+    response = await client.post("/reactions", json={"name": "+1"})
+
+    assert response.status == 200
+    assert len(upstream.seen) == 2

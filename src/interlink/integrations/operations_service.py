@@ -106,7 +106,9 @@ class OperationService:
             started_at=self.clock.now(),
             created_by=principal.subject,
         )
-        ctx = await self.context(row, connector, credentials, idempotency_key=operation.id)
+        ctx = await self.context(
+            row, connector, credentials, idempotency_key=operation.id, idempotent=action.idempotent
+        )
         error = await self._run(connector, action, ctx, params, operation)
         await self._record(row, operation)
         if error is not None:
@@ -121,6 +123,7 @@ class OperationService:
         credentials: dict[str, Any],
         *,
         idempotency_key: str | None = None,
+        idempotent: bool = False,
     ) -> ActionContext:
         auth_method = str(row.configuration.get("auth_method", "api_key"))
         reauthenticate: Reauthenticate | None = None
@@ -140,7 +143,14 @@ class OperationService:
 
         headers = auth_headers(auth_method, credentials, bearer_scheme=connector.bearer_scheme)
         settings = call_settings(row.configuration, self.transport_settings)
-        client = self.transport.client(row.id, settings, connector.facts(), headers, reauthenticate)
+        client = self.transport.client(
+            row.id,
+            settings,
+            connector.facts(),
+            headers,
+            reauthenticate,
+            assume_idempotent=idempotent,
+        )
         return ActionContext(
             http_client=client,
             configuration=row.configuration,

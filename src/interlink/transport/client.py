@@ -94,8 +94,14 @@ class Transport:
         facts: ProviderFacts,
         auth: Mapping[str, str],
         reauthenticate: Reauthenticate | None = None,
+        *,
+        assume_idempotent: bool = False,
     ) -> ProviderClient:
-        return ProviderClient(self, key, settings, facts, dict(auth), reauthenticate)
+        """`assume_idempotent`: the action says its writes are safe to repeat (the provider
+        dedupes them), so they are retried like reads."""
+        client = ProviderClient(self, key, settings, facts, dict(auth), reauthenticate)
+        client.assume_idempotent = assume_idempotent
+        return client
 
     async def close(self) -> None:
         await self.pool.close()
@@ -117,6 +123,7 @@ class ProviderClient:
         self.facts = facts
         self.auth = auth
         self.reauthenticate = reauthenticate
+        self.assume_idempotent = False
 
     # -- for connectors that do not speak HTTP (SMTP): the same budget and breaker ----------------
     async def acquire(self) -> None:
@@ -155,12 +162,21 @@ class ProviderClient:
     ) -> ProviderResponse:
         method = method.upper()
         url = self._url(path)
-        retryable = method in SAFE_METHODS or idempotent or idempotency_key is not None
+        retryable = (
+            method in SAFE_METHODS
+            or idempotent
+            or idempotency_key is not None
+            or self.assume_idempotent
+        )
         body: dict[str, Any] = {"json": json} if json is not None else {"data": form}
         can_reauthenticate = self.reauthenticate is not None
         for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
             sent_headers = self._headers(headers, idempotency_key)
-            response, failure = await self._attempt(method, url, params, body, sent_headers)
+            try:
+                response, failure = await self._attempt(method, url, params, body, sent_headers)
+            except BaseException:  # refused by the budget, cancelled...: the probe never ended
+                self.transport.breakers.release_probe(self.key)
+                raise
             verdict = self._verdict(response, failure)
             if verdict.outcome is Outcome.OK:
                 assert response is not None
@@ -168,6 +184,7 @@ class ProviderClient:
                 return response
             if verdict.outcome is Outcome.REFRESH_THEN_RETRY and can_reauthenticate:
                 assert self.reauthenticate is not None
+                self.transport.breakers.release_probe(self.key)
                 self.auth = dict(await self.reauthenticate())
                 can_reauthenticate = False
                 continue
@@ -247,9 +264,10 @@ class ProviderClient:
         if response is None:
             return Verdict(Outcome.RETRY, type(failure) if failure else ExternalServiceError)
         verdict = self.facts.judge(response, self.facts.errors)
-        if verdict.outcome is Outcome.RATE_LIMITED and verdict.retry_after is None:
+        waits = verdict.outcome in {Outcome.RATE_LIMITED, Outcome.RETRY}
+        if waits and verdict.retry_after is None:
             hint = retry_after(response.headers, self._now())
-            return Verdict(Outcome.RATE_LIMITED, verdict.error, hint)
+            return Verdict(verdict.outcome, verdict.error, hint)
         return verdict
 
     def _settle_breaker(self, verdict: Verdict) -> None:
@@ -269,8 +287,12 @@ class ProviderClient:
             )
             await self.transport.limiter.pause(self.key, pause)
             return policy.allows(attempt, pause)  # the budget's pause is the wait
-        if verdict.outcome is Outcome.RETRY and retryable and policy.allows(attempt):
-            await self.transport.clock.sleep(policy.delay(attempt))
+        if (
+            verdict.outcome is Outcome.RETRY
+            and retryable
+            and policy.allows(attempt, verdict.retry_after)
+        ):
+            await self.transport.clock.sleep(policy.delay(attempt, verdict.retry_after))
             return True
         return False
 

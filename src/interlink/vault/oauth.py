@@ -123,7 +123,8 @@ class OAuthRefresher:
         for name in ("client_id", "client_secret", "scope"):
             if data.get(name):
                 form[name] = str(data[name])
-        answer = (await client.post(str(data["token_url"]), form=form, idempotent=True)).json()
+        # Not retried after it was sent: with rotating refresh tokens the retry's token is spent.
+        answer = (await client.post(str(data["token_url"]), form=form)).json()
         if not isinstance(answer, dict) or not answer.get("access_token"):
             raise AuthenticationFailed("The OAuth token endpoint gave no access_token")
         refreshed = {**data, "access_token": answer["access_token"]}

@@ -23,6 +23,11 @@ class RequestInput(BaseModel):
         default_factory=dict, description="Extra headers (they cannot replace authentication)"
     )
     body: Any = Field(None, description="A JSON body")
+    idempotency_key: str | None = Field(
+        None,
+        max_length=255,
+        description="Sent as Idempotency-Key; a write is retried only when one is given",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> RequestInput:
@@ -51,7 +56,7 @@ class HttpConnector(Connector):
             params=params.query,
             json=params.body,
             headers=params.headers,
-            idempotency_key=ctx.idempotency_key if params.method != "GET" else None,
+            idempotency_key=params.idempotency_key,
         )
         try:
             body: Any = response.json()
