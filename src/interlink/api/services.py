@@ -43,7 +43,7 @@ class Services:
     def build(cls, settings: Settings, clock: Clock, db: Database, keyring: Keyring) -> Services:
         events = EventService(clock)
         credentials = CredentialService(clock, keyring, events)
-        integrations = IntegrationService(clock, credentials, events)
+        integrations = IntegrationService(clock, credentials, events, default_registry())
         transport = build_transport(settings, clock)
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
         operations = OperationService(

@@ -12,6 +12,7 @@ import structlog
 from interlink.connectors.base import Connector
 from interlink.connectors.builtin import BUILTIN_CONNECTORS
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.core.errors import IntegrationError
 
 ENTRY_POINT_GROUP = "interlink.connectors"
 log = structlog.get_logger(__name__)
@@ -19,7 +20,11 @@ log = structlog.get_logger(__name__)
 
 class Registry:
     def __init__(self, connectors: Iterable[type[Connector]]) -> None:
-        self._connectors = {c.spec.type: c for c in connectors}
+        self._connectors: dict[str, type[Connector]] = {}
+        for connector in connectors:
+            if connector.spec.type in self._connectors:
+                log.warning("connector_type_replaced", type=connector.spec.type)
+            self._connectors[connector.spec.type] = connector
         self._specs = {**INTEGRATION_TYPES, **{t: c.spec for t, c in self._connectors.items()}}
 
     def connector(self, type_: str) -> type[Connector] | None:
@@ -27,6 +32,15 @@ class Registry:
 
     def spec(self, type_: str) -> IntegrationType | None:
         return self._specs.get(type_)
+
+    def require_spec(self, type_: str) -> IntegrationType:
+        """The spec of a stored integration's type; its connector may have been uninstalled."""
+        spec = self._specs.get(type_)
+        if spec is None:
+            raise IntegrationError(
+                f"No connector for type {type_!r} is installed (a third-party connector removed?)"
+            )
+        return spec
 
     def types(self) -> list[str]:
         return sorted(self._specs)

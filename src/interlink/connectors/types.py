@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
 
 AuthMethod = Literal["api_key", "oauth", "basic", "jwt"]
 AUTH_METHODS: tuple[AuthMethod, ...] = ("api_key", "oauth", "basic", "jwt")
@@ -68,7 +70,18 @@ _TYPES = (
 )  # fmt: skip
 
 INTEGRATION_TYPES: Mapping[str, IntegrationType] = {spec.type: spec for spec in _TYPES}
-TypeName = Literal[
-    "github", "jira", "slack", "salesforce", "zendesk", "google_workspace", "microsoft_365",
-    "hubspot", "custom", "http", "stripe", "discord", "smtp",
-]  # fmt: skip
+
+
+def _known_type(value: str) -> str:
+    from interlink.connectors.registry import default_registry  # the registry imports this module
+
+    registry = default_registry()
+    if registry.spec(value) is None:
+        raise ValueError(f"unknown integration type; known types: {', '.join(registry.types())}")
+    return value
+
+
+# Built-in types and those of installed third-party connectors (the `interlink.connectors` group).
+TypeName = Annotated[
+    str, Field(min_length=1, max_length=40, examples=["github"]), AfterValidator(_known_type)
+]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal
-from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.connectors.registry import Registry
+from interlink.connectors.types import IntegrationType
 from interlink.core.clock import Clock
 from interlink.core.errors import Conflict, IntegrationNotFound, InvalidRequest
 from interlink.core.ids import new_id
@@ -38,7 +39,14 @@ _SIMPLE_FIELDS = ("name", "description")
 
 
 class IntegrationService:
-    def __init__(self, clock: Clock, credentials: CredentialService, events: EventService) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        credentials: CredentialService,
+        events: EventService,
+        registry: Registry,
+    ) -> None:
+        self.registry = registry
         self.clock = clock
         self.credentials = credentials
         self.events = events
@@ -126,7 +134,7 @@ class IntegrationService:
     async def create(
         self, session: AsyncSession, principal: Principal, body: IntegrationCreate
     ) -> Integration:
-        spec = INTEGRATION_TYPES[body.type]
+        spec = self.registry.require_spec(body.type)
         config = configuration.resolve(spec, body.configuration)
         if body.credentials is not None and body.credential_id is not None:
             raise InvalidRequest(
@@ -174,7 +182,7 @@ class IntegrationService:
         merge: bool,
     ) -> Integration:
         row = await self.get(session, principal.workspace_id, integration_id)
-        spec = INTEGRATION_TYPES[row.type]
+        spec = self.registry.require_spec(row.type)
         given = body.model_fields_set
         if body.type is not None and body.type != row.type:
             raise InvalidRequest(
@@ -208,7 +216,7 @@ class IntegrationService:
         self, session: AsyncSession, principal: Principal, integration_id: str, data: dict[str, Any]
     ) -> Integration:
         row = await self.get(session, principal.workspace_id, integration_id)
-        spec = INTEGRATION_TYPES[row.type]
+        spec = self.registry.require_spec(row.type)
         configuration.check_credentials(spec, row.configuration["auth_method"], data)
         current = (
             await self.credentials.get(session, row.workspace_id, row.credential_id)

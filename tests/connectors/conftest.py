@@ -1,0 +1,3 @@
+from tests.transport.conftest import Upstream, upstream
+
+__all__ = ["Upstream", "upstream"]

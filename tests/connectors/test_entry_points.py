@@ -1,0 +1,96 @@
+"""A third-party connector, installed as a distribution with an `interlink.connectors` entry
+point, is found by the registry and works through the API like a built-in."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from interlink.connectors.registry import default_registry
+from tests.conftest import data, error
+from tests.transport.conftest import Upstream
+
+ACME = '''
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from interlink.connectors.base import CheckResult, Connector, action
+from interlink.connectors.types import IntegrationType
+
+
+class PingInput(BaseModel):
+    word: str = "ping"
+
+
+class PingOutput(BaseModel):
+    status: int
+    echoed: str
+
+
+class AcmeConnector(Connector):
+    spec: ClassVar[IntegrationType] = IntegrationType(
+        "acme", "Acme", "The Acme API", auth_methods=("api_key",), needs_api_url=True
+    )
+
+    @action()
+    async def ping(self, ctx, params: PingInput) -> PingOutput:
+        """Pings Acme."""
+        response = await ctx.http.get("/ping", params={"word": params.word})
+        return PingOutput(status=response.status, echoed=params.word)
+
+    async def check(self, ctx) -> CheckResult:
+        await ctx.http.get("/ping")
+        return CheckResult(message="pong")
+'''
+
+
+@pytest.fixture
+def acme_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    (tmp_path / "acme_connector.py").write_text(textwrap.dedent(ACME))
+    dist = tmp_path / "acme_connector-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-connector\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[interlink.connectors]\nacme = acme_connector:AcmeConnector\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    default_registry.cache_clear()
+    yield
+    default_registry.cache_clear()
+
+
+async def test_a_third_party_connector_works_through_the_api(
+    acme_installed: None, client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    body = {
+        "name": "Acme",
+        "type": "acme",
+        "configuration": {"api_url": upstream.url},
+        "credentials": {"api_key": "acme-key"},
+    }
+    created = data(await client.post("/api/v1/integrations", json=body))
+    await client.post(f"/api/v1/integrations/{created['id']}/activate")
+
+    run = data(
+        await client.post(
+            f"/api/v1/integrations/{created['id']}/operations/ping",
+            json={"parameters": {"word": "hello"}},
+        )
+    )
+    catalog = data(await client.get("/api/v1/connectors?available=true&page_size=100"))
+
+    assert run["result"] == {"status": 200, "echoed": "hello"}
+    assert upstream.seen[0]["headers"]["Authorization"] == "Bearer acme-key"
+    assert "acme" in [c["type"] for c in catalog["items"]]
+
+
+async def test_without_it_the_type_is_unknown(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/integrations", json={"name": "Acme", "type": "acme"})
+
+    assert response.status_code == 400
+    assert error(response)["details"][0]["field"] == "type"
