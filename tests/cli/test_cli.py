@@ -210,3 +210,16 @@ def test_invalid_settings_fail_with_the_code(
 
     assert result.exit_code == 1
     assert result.stderr.startswith("INVALID_SETTINGS: invalid settings: rate_limit")
+
+
+def test_mock_refuses_an_unknown_type_and_lists_the_known_ones() -> None:
+    from typer.testing import CliRunner
+
+    from interlink.cli.main import app
+
+    result = CliRunner().invoke(app, ["mock", "myspace"])
+
+    assert result.exit_code == 1
+    assert "INVALID_REQUEST" in result.output
+    assert "github" in result.output
+    assert "smtp" in result.output

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from typing import Annotated
 
 import typer
 
 from interlink.cli.output import console, emit_json, fail
 from interlink.testing import MOCKS, MockUpstream, RunningMock, serve_mock
+from interlink.testing.smtp import SmtpMock
+
+_TYPES = sorted([*MOCKS, "smtp"])
 
 
 def mock(
-    type: Annotated[str, typer.Argument(help=f"The connector type: {', '.join(sorted(MOCKS))}")],
+    type: Annotated[str, typer.Argument(help=f"The connector type: {', '.join(_TYPES)}")],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)")] = 0,
     token: Annotated[
         str | None, typer.Option(help="The token (or API key) the mock accepts")
@@ -21,16 +25,36 @@ def mock(
     as_json: Annotated[bool, typer.Option("--json", help="Print the address as JSON")] = False,
 ) -> None:
     """Serve a mock upstream API on 127.0.0.1, with fault injection, until Ctrl-C."""
-    if type not in MOCKS:
-        fail(
-            f"unknown mock type {type!r}; choose one of {', '.join(sorted(MOCKS))}",
-            "INVALID_REQUEST",
-        )
+    if type not in _TYPES:
+        fail(f"unknown mock type {type!r}; choose one of {', '.join(_TYPES)}", "INVALID_REQUEST")
     if not 0 <= port <= 65535:
         fail("the port must be between 0 and 65535", "INVALID_REQUEST")
+    if type == "smtp":
+        _serve_smtp(port, as_json)
+        return
     upstream = MOCKS[type](token=token)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(upstream, port, as_json))
+
+
+def _serve_smtp(port: int, as_json: bool) -> None:
+    try:
+        with SmtpMock(tls="starttls", port=port) as server:
+            info = {
+                "type": "smtp", "host": server.host, "port": server.port,
+                "credentials": {"user": server.username, "password": server.password},
+                "ca_file": str(server.ca_path), "security": "starttls",
+            }  # fmt: skip
+            if as_json:
+                emit_json(info)
+            else:
+                console.print(f"[bold green]smtp mock[/] listening at {server.host}:{server.port}")
+                console.print(f"  STARTTLS; trust {server.ca_path}; user {server.username}")
+                console.print("  press Ctrl-C to stop")
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", "PORT_UNAVAILABLE")
 
 
 async def _serve(upstream: MockUpstream, port: int, as_json: bool) -> None:
