@@ -11,9 +11,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 _DIRECT = {
-    "AsyncGitHubIntegration",
-    "GitHubIntegration",
-    "GitHubIntegrationConfiguration",
+    f"{prefix}{name}{suffix}"
+    for name in ("GitHub", "Slack", "Stripe", "Discord", "Jira", "Smtp", "Http")
+    for prefix, suffix in (
+        ("", "Integration"),
+        ("Async", "Integration"),
+        ("", "IntegrationConfiguration"),
+    )
 }
 
 

@@ -57,3 +57,21 @@ async def test_the_async_twin() -> None:
 
 def test_the_names_come_from_the_package() -> None:
     assert interlink.GitHubIntegration is GitHubIntegration
+
+
+def test_every_other_connector_has_direct_twins_with_one_method_per_action() -> None:
+    from interlink.testing import SlackMock
+
+    with serve_mock_in_thread(SlackMock()) as mock:
+        slack = interlink.SlackIntegration(
+            interlink.SlackIntegrationConfiguration(
+                api_url=mock.api_url, auth_method="oauth", bot_token="xoxb-mock-token"
+            )
+        )
+        channels = slack.list_channels(limit=5)
+        sent = slack.send_message(channel=channels["items"][0]["id"], text="hello")
+        slack.close()
+
+    assert len(channels["items"]) == 5
+    assert sent["ts"]
+    assert interlink.AsyncStripeIntegration.create_customer.__doc__

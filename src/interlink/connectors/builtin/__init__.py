@@ -19,3 +19,14 @@ BUILTIN_CONNECTORS = (
     SmtpConnector,
     JiraConnector,
 )
+
+__all__ = [
+    "BUILTIN_CONNECTORS",
+    "DiscordConnector",
+    "GitHubConnector",
+    "HttpConnector",
+    "JiraConnector",
+    "SlackConnector",
+    "SmtpConnector",
+    "StripeConnector",
+]
