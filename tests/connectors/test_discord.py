@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +18,8 @@ from interlink.testing import DiscordMock, Fault, RunningMock, serve_mock
 from interlink.transport.classify import Outcome
 from interlink.transport.response import ProviderResponse
 from tests.conftest import data, error
+from tests.connectors.conftest import create_active
+from tests.connectors.conftest import run_operation as _run
 
 TOKEN = "discord-bot-token"
 CHANNEL = "1200000000000000001"
@@ -46,15 +47,7 @@ async def _integration(
         "configuration": {"api_url": discord.api_url, "auth_method": "api_key"},
         "credentials": {"bot_token": token},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
-
-
-async def _run(client: httpx.AsyncClient, iid: str, op: str, **parameters: Any) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/integrations/{iid}/operations/{op}", json={"parameters": parameters}
-    )
+    return await create_active(client, body)
 
 
 async def test_send_and_edit_a_message(

@@ -10,6 +10,8 @@ import pytest
 
 from interlink.testing import GitHubMock, RunningMock, serve_mock
 from tests.conftest import data, error
+from tests.connectors.conftest import create_active
+from tests.connectors.conftest import run_operation as _run
 
 TOKEN = "ghp_mock_token"
 
@@ -29,15 +31,7 @@ async def _integration(
         "configuration": {"api_url": github.api_url, "auth_method": "oauth", **config},
         "credentials": {"access_token": token, "token_type": "bearer"},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
-
-
-async def _run(client: httpx.AsyncClient, iid: str, op: str, **parameters: Any) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/integrations/{iid}/operations/{op}", json={"parameters": parameters}
-    )
+    return await create_active(client, body)
 
 
 async def test_the_seeds_get_issues_example(

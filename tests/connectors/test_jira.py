@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 
 from interlink.testing import JiraMock, RunningMock, serve_mock
 from tests.conftest import data, error
+from tests.connectors.conftest import create_active
+from tests.connectors.conftest import run_operation as _run
 
 EMAIL = "mock@example.com"
 TOKEN = "mock-api-token"
@@ -31,15 +32,7 @@ async def _integration(
         "configuration": {"api_url": jira.api_url, "auth_method": "basic"},
         "credentials": {"username": EMAIL, "password": password},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
-
-
-async def _run(client: httpx.AsyncClient, iid: str, op: str, **parameters: Any) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/integrations/{iid}/operations/{op}", json={"parameters": parameters}
-    )
+    return await create_active(client, body)
 
 
 async def test_search_returns_the_total_and_issue_summaries(

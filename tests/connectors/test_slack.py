@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +12,8 @@ from interlink.testing import Fault, RunningMock, SlackMock, serve_mock
 from interlink.transport.classify import ErrorTable, Outcome
 from interlink.transport.response import ProviderResponse
 from tests.conftest import data, error
+from tests.connectors.conftest import create_active
+from tests.connectors.conftest import run_operation as _run
 
 TOKEN = "xoxb-interlink-test"
 GENERAL = "C00000001"
@@ -33,15 +34,7 @@ async def _integration(
         "configuration": {"api_url": slack.api_url, "auth_method": "oauth"},
         "credentials": {"bot_token": token},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
-
-
-async def _run(client: httpx.AsyncClient, iid: str, op: str, **parameters: Any) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/integrations/{iid}/operations/{op}", json={"parameters": parameters}
-    )
+    return await create_active(client, body)
 
 
 async def test_send_update_and_react_to_a_message(

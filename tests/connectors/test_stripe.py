@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +10,8 @@ import pytest
 from interlink.connectors.builtin.stripe import stripe_form
 from interlink.testing import Fault, RunningMock, StripeMock, serve_mock
 from tests.conftest import data, error
+from tests.connectors.conftest import create_active
+from tests.connectors.conftest import run_operation as _run
 
 KEY = "sk_test_mock_key"
 
@@ -30,15 +31,7 @@ async def _integration(
         "configuration": {"api_url": stripe.api_url, "auth_method": "api_key"},
         "credentials": {"secret_key": key},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
-
-
-async def _run(client: httpx.AsyncClient, iid: str, op: str, **parameters: Any) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/integrations/{iid}/operations/{op}", json={"parameters": parameters}
-    )
+    return await create_active(client, body)
 
 
 def test_the_form_helper_uses_stripes_bracket_syntax() -> None:
