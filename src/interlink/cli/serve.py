@@ -21,7 +21,7 @@ def _banner(prepared: Prepared, url: str, data_dir: str | None) -> None:
         console.print(f"  data dir:  {data_dir}")
     if prepared.created_key_file:
         console.print(
-            f"  vault key: {prepared.created_key_file} (made now, mode 0600: back it up; "
+            f"  vault key: {prepared.created_key_file.resolve()} (made now, mode 0600: back it up; "
             "without it the credentials cannot be read)"
         )
     if prepared.admin_key:
