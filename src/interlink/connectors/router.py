@@ -25,7 +25,6 @@ from interlink.core.pagination import Page, PageParams, page_params
 from interlink.integrations import configuration
 from interlink.integrations.schemas import (
     IntegrationCreate,
-    IntegrationHealthSummary,
     IntegrationOut,
     IntegrationSummary,
 )
@@ -51,15 +50,7 @@ async def list_connectors(
         window = types[params.offset : params.offset + params.page_size]
         return ok(Page[ConnectorType].build(window, len(types), params))
     rows, total = await deps.integrations.page(session, principal.workspace_id, params)
-    items = [
-        IntegrationSummary(
-            id=r.id, name=r.name, description=r.description, type=r.type, status=r.status,
-            metadata=r.metadata_,
-            health=IntegrationHealthSummary(status=r.health_status, last_check=r.health_checked_at),
-            created_at=r.created_at, updated_at=r.updated_at,
-        )
-        for r in rows
-    ]  # fmt: skip
+    items = [IntegrationSummary.of(r) for r in rows]
     return ok(Page[IntegrationSummary].build(items, total, params))
 
 

@@ -29,7 +29,6 @@ from interlink.integrations.schemas import (
     Deactivated,
     Deleted,
     IntegrationCreate,
-    IntegrationHealthSummary,
     IntegrationOut,
     IntegrationStatus,
     IntegrationSummary,
@@ -86,20 +85,7 @@ async def list_integrations(
         type_=type,
         metadata=_metadata_filters(request),
     )
-    items = [
-        IntegrationSummary(
-            id=r.id,
-            name=r.name,
-            description=r.description,
-            type=r.type,
-            status=r.status,
-            metadata=r.metadata_,
-            health=IntegrationHealthSummary(status=r.health_status, last_check=r.health_checked_at),
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
-        for r in rows
-    ]
+    items = [IntegrationSummary.of(r) for r in rows]
     return ok(Page[IntegrationSummary].build(items, total, params))
 
 

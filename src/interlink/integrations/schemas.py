@@ -7,6 +7,7 @@ from pydantic import AfterValidator, ConfigDict, Field, JsonValue, field_validat
 
 from interlink.connectors.types import AuthMethod, TypeName
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
+from interlink.integrations.models import Integration
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=2000)]
@@ -152,6 +153,22 @@ class IntegrationSummary(ApiOutput):
     health: IntegrationHealthSummary
     created_at: UtcTime
     updated_at: UtcTime
+
+    @classmethod
+    def of(cls, row: Integration) -> IntegrationSummary:
+        return cls(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            type=row.type,
+            status=row.status,
+            metadata=row.metadata_,
+            health=IntegrationHealthSummary(
+                status=row.health_status, last_check=row.health_checked_at
+            ),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
 
 class CredentialsUpdated(ApiOutput):
