@@ -12,12 +12,11 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from interlink.config import LogSettings
+from interlink.core.secrets import is_secret_name, mask_by_name
 
 MASK = "••••"
 _HANDLER_NAME = "interlink"
-_SECRET_NAMES = re.compile(
-    r"(pass(word)?|secret|token|api[-_]?key|authorization|credential|private|bearer|cookie)", re.I
-)
+_NOT_MASKED = frozenset({"event", "level", "timestamp", "logger"})
 _SECRET_TEXT = [
     (re.compile(r"sk_[A-Za-z0-9_\-]{8,}"), "sk_" + MASK),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1" + MASK),
@@ -32,25 +31,10 @@ def scrub_text(text: str) -> str:
     return text
 
 
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, dict):
-        return {
-            k: MASK if isinstance(k, str) and _SECRET_NAMES.search(k) else _scrub(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [_scrub(item) for item in value]
-    return value
-
-
 def redact(_: Any, __: str, event: EventDict) -> EventDict:
     for key, value in list(event.items()):
-        if key not in {"event", "level", "timestamp", "logger"} and _SECRET_NAMES.search(key):
-            event[key] = MASK
-        else:
-            event[key] = _scrub(value)
+        masked = key not in _NOT_MASKED and is_secret_name(key)
+        event[key] = MASK if masked else mask_by_name(value, MASK, text=scrub_text)
     return event
 
 

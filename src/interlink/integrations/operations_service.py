@@ -8,7 +8,6 @@ opens its own transactions, as a job would.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +32,7 @@ from interlink.core.errors import (
 )
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
+from interlink.core.secrets import mask_by_name
 from interlink.events.service import EventService
 from interlink.events.types import EventType, OperationFinished, OperationStarted
 from interlink.integrations.models import Integration, Operation
@@ -45,16 +45,6 @@ from interlink.vault.masking import MASK
 from interlink.vault.oauth import OAuthRefresher, can_refresh
 
 log = structlog.get_logger(__name__)
-_SECRET_NAME = re.compile(r"(token|secret|password|api[-_]?key|authorization|credential)", re.I)
-
-
-def mask_secret_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
-    """The parameters as stored and shown: values under secret-shaped names are masked."""
-    return {
-        name: MASK if _SECRET_NAME.search(name) else
-        (mask_secret_parameters(value) if isinstance(value, dict) else value)
-        for name, value in parameters.items()
-    }  # fmt: skip
 
 
 class OperationService:
@@ -102,7 +92,7 @@ class OperationService:
             integration_id=row.id,
             operation=name,
             status="running",
-            parameters=mask_secret_parameters(parameters),
+            parameters=mask_by_name(parameters, MASK),  # as stored and shown
             started_at=self.clock.now(),
             created_by=principal.subject,
         )
