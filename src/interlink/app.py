@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         try:
             yield
         finally:
+            await app.state.services.operations.recorder.close()
             await app.state.services.transport.close()
             await db.dispose()
 

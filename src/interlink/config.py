@@ -29,6 +29,9 @@ class DatabaseSettings(BaseSettings):
     model_config = _env("INTERLINK_DATABASE_")
     url: str | None = None  # None: SQLite file `interlink.db` in the data dir
     pool_size: int = Field(10, ge=1, le=100)
+    # How long a process keeps an API key, integration or credential it has read. Its own
+    # changes apply at once; another process's changes within this time. 0 turns it off.
+    cache_seconds: float = Field(5.0, ge=0, le=300)
 
 
 class RedisSettings(BaseSettings):

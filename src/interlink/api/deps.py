@@ -14,9 +14,14 @@ from interlink.auth.scopes import Principal, Scope
 from interlink.core.errors import Forbidden, TooManyRequests, Unauthenticated
 
 
-def services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
+
+
+async def services(request: Request) -> Services:
+    """The dependency (async: FastAPI runs a plain function in a thread, which costs more)."""
+    return services_of(request)
 
 
 def _bearer(request: Request) -> str:
@@ -32,9 +37,8 @@ async def resolve_principal(request: Request) -> Principal:
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    found = services(request)
-    async with found.db.read() as session:
-        principal = await found.auth.authenticate(session, _bearer(request))
+    found = services_of(request)
+    principal = await found.auth.authenticate(found.db, _bearer(request))
     if found.auth.touch_due(principal):
         async with found.db.transaction() as session:
             await found.auth.touch(session, principal)
@@ -54,7 +58,7 @@ async def get_session(
     """One transaction per request, committed before the response is sent. GET and HEAD read
     only. The caller is authenticated first, so that no write of the authentication waits on
     this request's own write transaction."""
-    db = services(request).db
+    db = services_of(request).db
     reading = request.method in {"GET", "HEAD"}
     async with db.read() if reading else db.transaction() as session:
         yield session

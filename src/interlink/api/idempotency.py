@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from interlink.api.deps import resolve_principal, services
+from interlink.api.deps import resolve_principal, services_of
 from interlink.api.idempotency_store import Claim
 from interlink.core.errors import InvalidRequest
 
@@ -59,7 +59,7 @@ class IdempotentRoute(APIRoute):
             if not _KEY.match(key):
                 raise InvalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters")
             principal = await resolve_principal(request)
-            store = services(request).idempotency
+            store = services_of(request).idempotency
             claim = Claim(principal.workspace_id, principal.subject, key)
             request_hash = fingerprint(request.method, request.url.path, await request.body())
             stored = await store.claim(claim, request_hash)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interlink.api.idempotency_store import IdempotencyStore
+from interlink.auth.models import ApiKey
 from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
@@ -12,9 +13,10 @@ from interlink.config import Settings
 from interlink.connectors.registry import default_registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
+from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.integrations.health_service import HealthService
-from interlink.integrations.operations_service import OperationService
+from interlink.integrations.operations_service import Loaded, OperationService
 from interlink.integrations.service import IntegrationService
 from interlink.transport.client import Transport
 from interlink.transport.factory import build_transport
@@ -46,16 +48,22 @@ class Services:
         integrations = IntegrationService(clock, credentials, events, default_registry())
         transport = build_transport(settings, clock)
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
+        known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
+        db.on_commit({"api_keys", "workspaces"}, known_keys.clear)
+        loaded: SnapshotCache[tuple[str, str], Loaded] = SnapshotCache(
+            clock, settings.db.cache_seconds
+        )
+        db.on_commit({"integrations", "credentials", "workspaces"}, loaded.clear)
         operations = OperationService(
             clock, db, default_registry(), transport, settings.transport, integrations, events,
-            refresher,
+            refresher, loaded,
         )  # fmt: skip
         return cls(
             settings=settings,
             clock=clock,
             db=db,
             keyring=keyring,
-            auth=AuthService(clock, TokenVerifier(settings.jwt)),
+            auth=AuthService(clock, TokenVerifier(settings.jwt), known_keys),
             rate_limiter=RequestRateLimiter(settings.api.rate_limit, settings.redis.url),
             events=events,
             credentials=credentials,

@@ -14,6 +14,7 @@ from interlink.auth.repository import ApiKeyRepository, WorkspaceRepository
 from interlink.auth.scopes import ALL_SCOPES, Principal, Scope
 from interlink.auth.tokens import TokenInvalid, TokenVerifier
 from interlink.core.clock import Clock
+from interlink.core.db import Database
 from interlink.core.errors import (
     ApiKeyNotFound,
     Forbidden,
@@ -23,6 +24,7 @@ from interlink.core.errors import (
 )
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
+from interlink.core.snapshots import SnapshotCache
 
 _TOUCH_EVERY = timedelta(seconds=60)
 
@@ -40,21 +42,37 @@ class NewWorkspace:
 
 
 class AuthService:
-    def __init__(self, clock: Clock, tokens: TokenVerifier) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        tokens: TokenVerifier,
+        known_keys: SnapshotCache[str, ApiKey] | None = None,
+    ) -> None:
         self.clock = clock
         self.tokens = tokens
+        self.known_keys: SnapshotCache[str, ApiKey] = known_keys or SnapshotCache(clock, 0)
 
     # -- authentication -------------------------------------------------------------------
-    async def authenticate(self, session: AsyncSession, credential: str) -> Principal:
-        if keys.looks_like_key(credential):
-            return await self._from_api_key(session, credential)
-        return await self._from_token(session, credential)
+    async def authenticate(self, db: Database, credential: str) -> Principal:
+        """The caller behind an API key or a bearer token. A key read once is kept in
+        `known_keys`, so a known key costs no database read."""
+        if not keys.looks_like_key(credential):
+            async with db.read() as session:
+                return await self._from_token(session, credential)
+        digest = keys.digest(credential)
+        row = self.known_keys.get(digest)
+        if row is None:
+            generation = self.known_keys.generation
+            async with db.read() as session:
+                row = await ApiKeyRepository(session).by_hash(digest)
+            if row is None:
+                raise Unauthenticated("the API key is not valid")
+            self.known_keys.put(digest, row, generation)
+        return self._from_api_key(row, credential)
 
-    async def _from_api_key(self, session: AsyncSession, plaintext: str) -> Principal:
-        repo = ApiKeyRepository(session)
-        row = await repo.by_hash(keys.digest(plaintext))
+    def _from_api_key(self, row: ApiKey, plaintext: str) -> Principal:
         now = self.clock.now()
-        if row is None or not keys.matches(row.key_hash, plaintext):
+        if not keys.matches(row.key_hash, plaintext):
             raise Unauthenticated("the API key is not valid")
         if row.revoked_at is not None:
             raise Unauthenticated("the API key has been revoked")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,10 +18,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.types import TypeDecorator
 
+T = TypeVar("T")
 _READ_ONLY = "interlink_read_only"
+_WRITTEN = "interlink_written_tables"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -69,8 +73,8 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
@@ -83,7 +87,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Writers take the write lock up front (IMMEDIATE): no deadlock when a reader would
         # upgrade. Readers begin deferred: in WAL they never wait for a writer.
@@ -97,7 +101,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(
             full_url, pool_size=pool_size, max_overflow=0, hide_parameters=True
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(
         full_url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True, hide_parameters=True
@@ -122,13 +126,60 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._commit_listeners: list[tuple[frozenset[str], Callable[[], None]]] = []
+        session_class = self._watched_session_class()
+        self.sessions = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=session_class,
+        )
         self.read_sessions = async_sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}),
             expire_on_commit=False,
             autoflush=False,
+            sync_session_class=session_class,
         )
         self._one_writer = asyncio.Lock() if is_sqlite(url) else None
+        self._sqlite_writer: Engine | None = None
+        self._writer_executor: ThreadPoolExecutor | None = None
+
+    def on_commit(self, tables: Iterable[str], listener: Callable[[], None]) -> None:
+        """Call `listener` after each commit of this process that wrote to one of `tables`."""
+        self._commit_listeners.append((frozenset(tables), listener))
+
+    def _watched_session_class(self) -> type[Session]:
+        """A session class of this database's own, that notes the tables each transaction
+        writes (by the unit of work or by UPDATE/DELETE/INSERT statements) and tells the
+        listeners after the commit."""
+        session_class: type[Session] = type("InterlinkSession", (Session,), {})
+
+        def note(session: Session, table: str) -> None:
+            session.info.setdefault(_WRITTEN, set()).add(table)
+
+        @event.listens_for(session_class, "after_flush")
+        def _flushed(session: Session, _flush: UOWTransaction) -> None:
+            for changed in (session.new, session.dirty, session.deleted):
+                for instance in changed:
+                    note(session, type(instance).__table__.name)
+
+        @event.listens_for(session_class, "do_orm_execute")
+        def _executed(state: ORMExecuteState) -> None:
+            if state.is_update or state.is_delete or state.is_insert:
+                note(state.session, state.statement.table.name)  # type: ignore[attr-defined]
+
+        @event.listens_for(session_class, "after_commit")
+        def _committed(session: Session) -> None:
+            written: set[str] = session.info.pop(_WRITTEN, set())
+            for tables, listener in self._commit_listeners:
+                if tables & written:
+                    listener()
+
+        @event.listens_for(session_class, "after_rollback")
+        def _rolled_back(session: Session) -> None:
+            session.info.pop(_WRITTEN, None)
+
+        return session_class
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -140,6 +191,37 @@ class Database:
         async with self._one_writer, self.sessions() as session, session.begin():
             yield session
 
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction of Core statements, committed when it returns.
+
+        For hot writes of many rows: on SQLite the whole of `work` runs in one hop to a writer
+        thread with its own connection, where every statement through aiosqlite would be a hop
+        of its own; on PostgreSQL it runs on the async engine. `on_commit` listeners are not
+        told of these writes: use it only for tables no cache watches.
+        """
+        if self._one_writer is None:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work)
+        async with self._one_writer:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer_thread(), self._write_now, work)
+
+    def _write_now(self, work: Callable[[Connection], T]) -> T:
+        with self._sync_engine().begin() as connection:
+            return work(connection)
+
+    def _sync_engine(self) -> Engine:
+        if self._sqlite_writer is None:
+            url = make_url(async_url(self.url)).set(drivername="sqlite")
+            self._sqlite_writer = create_sync_engine(url, pool_size=1, max_overflow=0)
+            _tune_sqlite(self._sqlite_writer)
+        return self._sqlite_writer
+
+    def _writer_thread(self) -> ThreadPoolExecutor:
+        if self._writer_executor is None:
+            self._writer_executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        return self._writer_executor
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading only (on SQLite it must not write: it holds no write lock)."""
@@ -148,3 +230,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer_executor is not None:
+            sqlite_writer = self._sqlite_writer
+            if sqlite_writer is not None:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._writer_executor, sqlite_writer.dispose
+                )
+            self._writer_executor.shutdown(wait=True)

@@ -30,10 +30,25 @@ class EventService:
         integration_id: str | None = None,
         at: datetime | None = None,
     ) -> Event:
+        """Add an event to the caller's transaction."""
+        event = self.build(workspace_id, event_type, payload, integration_id=integration_id, at=at)
+        EventRepository(session).add(event)
+        return event
+
+    def build(
+        self,
+        workspace_id: str,
+        event_type: EventType,
+        payload: BaseModel,
+        *,
+        integration_id: str | None = None,
+        at: datetime | None = None,
+    ) -> Event:
+        """An event row, for a caller that writes it later in its own transaction."""
         expected = PAYLOAD_MODELS[event_type]
         if not isinstance(payload, expected):
             raise TypeError(f"{event_type} takes a {expected.__name__} payload")
-        event = Event(
+        return Event(
             id=new_id("evt"),
             workspace_id=workspace_id,
             type=event_type.value,
@@ -41,8 +56,6 @@ class EventService:
             payload=payload.model_dump(mode="json"),
             created_at=at or self.clock.now(),
         )
-        EventRepository(session).add(event)
-        return event
 
     async def page(
         self,

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,36 +49,50 @@ class OperationRepository:
         return await fetch_page(self.session, query, params, (Operation.started_at,), Operation.id)
 
 
+@dataclass
+class CallTally:
+    """Calls of one integration within one hour, to add to its stats in one statement."""
+
+    integration_id: str
+    hour: datetime
+    calls: int = 0
+    failures: int = 0
+    total_ms: int = 0
+    last_call_at: datetime | None = None
+
+    @staticmethod
+    def hour_of(at: datetime) -> datetime:
+        return at.replace(minute=0, second=0, microsecond=0)
+
+    def count(self, at: datetime, duration_ms: int, failed: bool) -> None:
+        self.calls += 1
+        self.failures += int(failed)
+        self.total_ms += duration_ms
+        self.last_call_at = at if self.last_call_at is None else max(self.last_call_at, at)
+
+
+@cache
+def upsert_calls(dialect_name: str) -> Insert:
+    """INSERT of `CallTally` rows that adds to the row of the same integration and hour."""
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    insert = dialect.insert(IntegrationStatsHour)
+    table, given = IntegrationStatsHour.__table__.c, insert.excluded
+    latest = func.max if dialect is sqlite else func.greatest  # of two values, not an aggregate
+    upsert: Insert = insert.on_conflict_do_update(
+        index_elements=[table.integration_id, table.hour],
+        set_={
+            "calls": table.calls + given.calls,
+            "failures": table.failures + given.failures,
+            "total_ms": table.total_ms + given.total_ms,
+            "last_call_at": latest(table.last_call_at, given.last_call_at),
+        },
+    )
+    return upsert
+
+
 class StatsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def count_call(
-        self, integration_id: str, at: datetime, duration_ms: int, failed: bool
-    ) -> None:
-        hour = at.replace(minute=0, second=0, microsecond=0)
-        dialect = sqlite if self.session.bind.dialect.name == "sqlite" else postgresql
-        row = {
-            "integration_id": integration_id,
-            "hour": hour,
-            "calls": 1,
-            "failures": int(failed),
-            "total_ms": duration_ms,
-            "last_call_at": at,
-        }
-        insert = dialect.insert(IntegrationStatsHour).values(**row)
-        table = IntegrationStatsHour.__table__.c
-        await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[table.integration_id, table.hour],
-                set_={
-                    "calls": table.calls + 1,
-                    "failures": table.failures + int(failed),
-                    "total_ms": table.total_ms + duration_ms,
-                    "last_call_at": insert.excluded.last_call_at,
-                },
-            )
-        )
 
     async def totals(
         self, integration_id: str, since: datetime | None = None

@@ -1,9 +1,10 @@
 """Running an operation: a connector action on an integration, through the transport.
 
 The provider is called outside any database transaction (on SQLite a transaction holds the one
-write lock): a short read loads the integration and its credentials, the call runs, and one short
-write records the operation, its hourly stats and its events together. This service therefore
-opens its own transactions, as a job would.
+write lock): the integration and its credentials come from a short read, or from the snapshot
+cache that keeps them for a few seconds, the call runs, and the recorder writes the operation, its
+hourly stats and its events together, in one transaction with the other operations that finished
+meanwhile. This service therefore opens its own transactions, as a job would.
 """
 
 from __future__ import annotations
@@ -33,10 +34,13 @@ from interlink.core.errors import (
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.core.secrets import mask_by_name
+from interlink.core.snapshots import SnapshotCache
+from interlink.events.models import Event
 from interlink.events.service import EventService
 from interlink.events.types import EventType, OperationFinished, OperationStarted
 from interlink.integrations.models import Integration, Operation
-from interlink.integrations.operations_repository import OperationRepository, StatsRepository
+from interlink.integrations.operation_recorder import OperationRecorder
+from interlink.integrations.operations_repository import OperationRepository
 from interlink.integrations.service import IntegrationService
 from interlink.transport.auth import auth_headers
 from interlink.transport.client import Reauthenticate, Transport
@@ -45,6 +49,8 @@ from interlink.vault.masking import MASK
 from interlink.vault.oauth import OAuthRefresher, can_refresh
 
 log = structlog.get_logger(__name__)
+
+Loaded = tuple[Integration, dict[str, Any]]  # an integration and its plaintext credentials
 
 
 class OperationService:
@@ -58,6 +64,7 @@ class OperationService:
         integrations: IntegrationService,
         events: EventService,
         refresher: OAuthRefresher,
+        loaded: SnapshotCache[tuple[str, str], Loaded] | None = None,
     ) -> None:
         self.refresher = refresher
         self.clock = clock
@@ -67,6 +74,8 @@ class OperationService:
         self.transport_settings = transport_settings
         self.integrations = integrations
         self.events = events
+        self.loaded: SnapshotCache[tuple[str, str], Loaded] = loaded or SnapshotCache(clock, 0)
+        self.recorder = OperationRecorder(db)
 
     # -- the catalog of one integration -----------------------------------------------------------
     async def available(
@@ -80,10 +89,8 @@ class OperationService:
     async def execute(
         self, principal: Principal, integration_id: str, name: str, parameters: dict[str, Any]
     ) -> Operation:
-        async with self.db.read() as session:
-            row = await self.integrations.get(session, principal.workspace_id, integration_id)
-            connector, action = self._action(row, name)
-            credentials = await self.integrations.revealed_credentials(session, row)
+        row, credentials = await self._load(principal.workspace_id, integration_id)
+        connector, action = self._action(row, name)
         self._require_active(row)
         params = self._parse(action, parameters)
         operation = Operation(
@@ -100,7 +107,7 @@ class OperationService:
             row, connector, credentials, idempotency_key=operation.id, idempotent=action.idempotent
         )
         error = await self._run(connector, action, ctx, params, operation)
-        await self._record(row, operation)
+        await self.recorder.record(operation, self._events_of(operation))
         if error is not None:
             error.details = [{"operation_id": operation.id}, *error.details]
             raise error
@@ -177,47 +184,50 @@ class OperationService:
             }
         return error
 
-    async def _record(self, row: Integration, operation: Operation) -> None:
-        async with self.db.transaction() as session:
-            OperationRepository(session).add(operation)
-            await StatsRepository(session).count_call(
-                row.id,
-                operation.started_at,
-                operation.duration_ms or 0,
-                operation.status == "failed",
-            )
-            started = OperationStarted(
-                operation_id=operation.id, integration_id=row.id, operation=operation.operation
-            )
-            self.events.publish(
-                session,
-                row.workspace_id,
+    async def _load(self, workspace_id: str, integration_id: str) -> Loaded:
+        key = (workspace_id, integration_id)
+        found = self.loaded.get(key)
+        if found is not None:
+            row, credentials = found
+            return row, dict(credentials)
+        generation = self.loaded.generation
+        async with self.db.read() as session:
+            row = await self.integrations.get(session, workspace_id, integration_id)
+            credentials = await self.integrations.revealed_credentials(session, row)
+        self.loaded.put(key, (row, dict(credentials)), generation)
+        return row, credentials
+
+    def _events_of(self, operation: Operation) -> list[Event]:
+        started = OperationStarted(
+            operation_id=operation.id,
+            integration_id=operation.integration_id,
+            operation=operation.operation,
+        )
+        finished = OperationFinished(
+            operation_id=operation.id,
+            integration_id=operation.integration_id,
+            operation=operation.operation,
+            status=operation.status,
+            duration_ms=operation.duration_ms or 0,
+            error_code=(operation.error or {}).get("code"),
+        )
+        failed = operation.status == "failed"
+        return [
+            self.events.build(
+                operation.workspace_id,
                 EventType.OPERATION_STARTED,
                 started,
-                integration_id=row.id,
+                integration_id=operation.integration_id,
                 at=operation.started_at,
-            )
-            finished_type = (
-                EventType.OPERATION_FAILED
-                if operation.status == "failed"
-                else EventType.OPERATION_COMPLETED
-            )
-            finished = OperationFinished(
-                operation_id=operation.id,
-                integration_id=row.id,
-                operation=operation.operation,
-                status=operation.status,
-                duration_ms=operation.duration_ms or 0,
-                error_code=(operation.error or {}).get("code"),
-            )
-            self.events.publish(
-                session,
-                row.workspace_id,
-                finished_type,
+            ),
+            self.events.build(
+                operation.workspace_id,
+                EventType.OPERATION_FAILED if failed else EventType.OPERATION_COMPLETED,
                 finished,
-                integration_id=row.id,
+                integration_id=operation.integration_id,
                 at=operation.completed_at,
-            )
+            ),
+        ]
 
     # -- reading ----------------------------------------------------------------------------------
     async def get(

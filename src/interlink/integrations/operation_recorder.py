@@ -1,0 +1,117 @@
+"""Writing finished operations with their events and hourly stats, many in one transaction.
+
+Each caller waits until its operation is committed, so an operation answered to a client can be
+read back at once. Operations that finish while a write is under way are written together by the
+next one (group commit): a busy process makes a few large transactions instead of one small one
+per call, which on SQLite, with its single writer, is what bounds the operations per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, insert, inspect
+
+from interlink.core.db import Base, Database
+from interlink.events.models import Event
+from interlink.integrations.models import Operation
+from interlink.integrations.operations_repository import CallTally, upsert_calls
+
+log = structlog.get_logger(__name__)
+
+MAX_BATCH = 500
+_INSERT_OPERATION = insert(Base.metadata.tables[Operation.__tablename__])
+_INSERT_EVENT = insert(Base.metadata.tables[Event.__tablename__])
+
+
+@dataclass
+class _Pending:
+    operation: Operation
+    events: list[Event]
+    done: asyncio.Future[None] = field(repr=False)
+
+
+class OperationRecorder:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[_Pending] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, operation: Operation, events: list[Event]) -> None:
+        """Write `operation` and `events` and count the call; return once they are committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(operation, events, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_pending())
+        # The write goes on if the caller is cancelled: the call to the provider has happened.
+        await asyncio.shield(done)
+
+    async def close(self) -> None:
+        """Wait for the writes under way (at shutdown)."""
+        if self._writer is not None:
+            await self._writer
+
+    async def _write_pending(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                try:
+                    await self._write(batch)
+                except Exception:
+                    # One bad record must not lose the others: write each on its own.
+                    for one in batch:
+                        await self._write_alone(one)
+                else:
+                    _settle(batch)
+        finally:
+            self._writer = None
+
+    async def _write_alone(self, pending: _Pending) -> None:
+        try:
+            await self._write([pending])
+        except Exception as exc:
+            log.exception("operation_not_recorded", operation_id=pending.operation.id)
+            if not pending.done.done():
+                pending.done.set_exception(exc)
+        else:
+            _settle([pending])
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        tallies: dict[tuple[str, object], CallTally] = {}
+        for pending in batch:
+            operation = pending.operation
+            hour = CallTally.hour_of(operation.started_at)
+            tally = tallies.get((operation.integration_id, hour))
+            if tally is None:
+                tally = tallies[(operation.integration_id, hour)] = CallTally(
+                    operation.integration_id, hour
+                )
+            tally.count(
+                operation.started_at, operation.duration_ms or 0, operation.status == "failed"
+            )
+        operations = [_values(p.operation) for p in batch]
+        events = [_values(event) for p in batch for event in p.events]
+        calls = [asdict(tally) for tally in tallies.values()]
+
+        def write(connection: Connection) -> None:
+            connection.execute(_INSERT_OPERATION, operations)
+            if events:
+                connection.execute(_INSERT_EVENT, events)
+            connection.execute(upsert_calls(connection.dialect.name), calls)
+
+        await self.db.run_write(write)
+
+
+def _values(row: Base) -> dict[str, Any]:
+    """A mapped object's column values, keyed by column name, for a Core INSERT."""
+    mapper = inspect(type(row))
+    return {attr.columns[0].name: getattr(row, attr.key) for attr in mapper.column_attrs}
+
+
+def _settle(batch: list[_Pending]) -> None:
+    for pending in batch:
+        if not pending.done.done():
+            pending.done.set_result(None)

@@ -1,0 +1,82 @@
+"""The recorder writes operations that finish together in one transaction; a record that cannot
+be written fails alone, and the others of its group are still written."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from interlink.core.ids import new_id
+from interlink.integrations.models import Operation
+from tests.conftest import data
+from tests.transport.conftest import Upstream
+
+_COLUMNS = (
+    "workspace_id", "integration_id", "operation", "status", "parameters", "result", "error",
+    "started_at", "completed_at", "duration_ms", "created_by",
+)  # fmt: skip
+
+
+_PATH = {"parameters": {"path": "/things"}}
+
+
+async def _integration(client: httpx.AsyncClient, url: str) -> str:
+    body = {
+        "name": "Upstream",
+        "type": "http",
+        "configuration": {"api_url": url, "auth_method": "api_key"},
+        "credentials": {"api_key": "k"},
+    }
+    iid = str(data(await client.post("/api/v1/integrations", json=body))["id"])
+    await client.post(f"/api/v1/integrations/{iid}/activate")
+    return iid
+
+
+async def test_a_record_that_fails_does_not_lose_the_others_of_its_group(
+    app: FastAPI, client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _integration(client, upstream.url)
+    run = data(await client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH))
+    services = app.state.services
+    async with services.db.read() as session:
+        done = (await session.scalars(select(Operation))).one()
+    template = {column: getattr(done, column) for column in _COLUMNS}
+    duplicate = Operation(id=run["operation_id"], **template)  # its id is taken
+    fresh = [Operation(id=new_id("op"), **template) for _ in range(3)]
+
+    outcomes = await asyncio.gather(
+        *[services.operations.recorder.record(op, []) for op in (fresh[0], duplicate, *fresh[1:])],
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] is None
+    assert outcomes[2:] == [None, None]
+    assert isinstance(outcomes[1], Exception)
+    async with services.db.read() as session:
+        ids = set((await session.scalars(select(Operation.id))).all())
+    assert ids == {run["operation_id"], *(op.id for op in fresh)}
+    stats = data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]
+    assert stats["total_calls"] == 4
+
+
+@pytest.mark.parametrize("count", [1, 40])
+async def test_every_record_is_committed_before_record_returns(
+    app: FastAPI, client: httpx.AsyncClient, upstream: Upstream, count: int
+) -> None:
+    iid = await _integration(client, upstream.url)
+    await client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH)
+    services = app.state.services
+    async with services.db.read() as session:
+        done = (await session.scalars(select(Operation))).one()
+    template = {column: getattr(done, column) for column in _COLUMNS}
+    batch = [Operation(id=new_id("op"), **template) for _ in range(count)]
+
+    await asyncio.gather(*[services.operations.recorder.record(op, []) for op in batch])
+
+    async with services.db.read() as session:
+        stored = set((await session.scalars(select(Operation.id))).all())
+    assert {op.id for op in batch} <= stored
