@@ -2,12 +2,13 @@
 
     python benchmarks/operations.py [--requests 3000] [--concurrency 50]
 
-Three servers, each a real process on 127.0.0.1: the GitHub mock; a bare proxy (an ASGI app that
-forwards to the mock with one shared aiohttp session, no database); and `interlink serve` on
+Four servers, each a real process on 127.0.0.1: the GitHub mock; a bare proxy (an ASGI app that
+forwards to the mock with one shared aiohttp session, no database); a FastAPI proxy (the same
+behind a FastAPI endpoint with a JSON body: the framework's own cost); and `interlink serve` on
 SQLite with a GitHub integration pointing at the mock. The load comes from this process with
-aiohttp, at N concurrent clients and at one client: calls made directly to the mock, through the
-bare proxy, and as Interlink `get_repository` operations. Prints ops/s, p50 and p99 of each and
-Interlink's ratio to the proxy. Bounded in count and time; loopback only.
+aiohttp, at N concurrent clients and at one client: calls made directly to the mock, through each
+proxy, and as Interlink `get_repository` operations. Prints ops/s, p50 and p99 of each and
+Interlink's ratios to the proxies. Bounded in count and time; loopback only.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ async def setup_integration(api: str, key: str, mock_url: str) -> str:
 
 async def measure(requests: int, concurrency: int) -> list[Result]:
     mock_port, proxy_port, api_port = free_port(), free_port(), free_port()
+    fastapi_port = free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
     data_dir = Path(tempfile.mkdtemp(prefix="interlink-bench-"))
     python = sys.executable
@@ -178,6 +180,21 @@ async def measure(requests: int, concurrency: int) -> list[Result]:
             proxy_env,
             f"http://x:{proxy_port}",
         ),
+        process(
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "benchmarks.fastapi_proxy_app:app",
+                "--port",
+                str(fastapi_port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            proxy_env,
+            f"http://x:{fastapi_port}",
+        ),
         process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}"),
     ):
         api = f"http://127.0.0.1:{api_port}"
@@ -212,6 +229,17 @@ async def measure(requests: int, concurrency: int) -> list[Result]:
             )
             results.append(
                 await load(
+                    "fastapi proxy",
+                    "POST",
+                    f"http://127.0.0.1:{fastapi_port}/repo",
+                    {"Content-Type": "application/json"},
+                    run_body,
+                    count,
+                    clients,
+                )
+            )
+            results.append(
+                await load(
                     "interlink operation", "POST", run_url, run_headers, run_body, count, clients
                 )
             )
@@ -224,10 +252,11 @@ def report(results: list[Result]) -> None:
         print(result.row())
     for clients in sorted({r.clients for r in results}, reverse=True):
         by = {r.name: r for r in results if r.clients == clients}
-        ours, proxy = by["interlink operation"], by["bare proxy"]
+        ours, proxy, framework = by["interlink operation"], by["bare proxy"], by["fastapi proxy"]
         print(
             f"{clients} clients: interlink/proxy throughput {ours.rate / proxy.rate:.2f}; "
-            f"added p50 over proxy {ours.pct(0.5) - proxy.pct(0.5):.2f} ms"
+            f"added p50 over proxy {ours.pct(0.5) - proxy.pct(0.5):.2f} ms; "
+            f"interlink/fastapi proxy throughput {ours.rate / framework.rate:.2f}"
         )
 
 
