@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield
         finally:
             await app.state.services.operations.recorder.close()
+            await app.state.services.event_stream.bell.close()
             await app.state.services.transport.close()
             await db.dispose()
 

@@ -15,6 +15,7 @@ from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
+from interlink.events.stream import EventBell, EventStream
 from interlink.integrations.health_service import HealthService
 from interlink.integrations.operations_service import Loaded, OperationService
 from interlink.integrations.service import IntegrationService
@@ -40,6 +41,7 @@ class Services:
     health: HealthService
     transport: Transport
     idempotency: IdempotencyStore
+    event_stream: EventStream
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database, keyring: Keyring) -> Services:
@@ -54,6 +56,8 @@ class Services:
             clock, settings.db.cache_seconds
         )
         db.on_commit({"integrations", "credentials", "workspaces"}, loaded.clear)
+        bell = EventBell(settings.redis.url)
+        db.on_commit({"events"}, bell.ring)
         operations = OperationService(
             clock, db, default_registry(), transport, settings.transport, integrations, events,
             refresher, loaded,
@@ -72,4 +76,5 @@ class Services:
             health=HealthService(clock, db, integrations, operations, events),
             transport=transport,
             idempotency=IdempotencyStore(db, keyring, clock, settings.api.idempotency_ttl_hours),
+            event_stream=EventStream(db, bell),
         )

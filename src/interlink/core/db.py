@@ -170,10 +170,7 @@ class Database:
 
         @event.listens_for(session_class, "after_commit")
         def _committed(session: Session) -> None:
-            written: set[str] = session.info.pop(_WRITTEN, set())
-            for tables, listener in self._commit_listeners:
-                if tables & written:
-                    listener()
+            self._committed(session.info.pop(_WRITTEN, set()))
 
         @event.listens_for(session_class, "after_rollback")
         def _rolled_back(session: Session) -> None:
@@ -191,20 +188,28 @@ class Database:
         async with self._one_writer, self.sessions() as session, session.begin():
             yield session
 
-    async def run_write(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in one write transaction of Core statements, committed when it returns.
+    async def run_write(self, work: Callable[[Connection], T], *, tables: Iterable[str]) -> T:
+        """Run `work` in one write transaction of Core statements, committed when it returns,
+        then tell the `on_commit` listeners of `tables` (the tables `work` writes).
 
         For hot writes of many rows: on SQLite the whole of `work` runs in one hop to a writer
         thread with its own connection, where every statement through aiosqlite would be a hop
-        of its own; on PostgreSQL it runs on the async engine. `on_commit` listeners are not
-        told of these writes: use it only for tables no cache watches.
+        of its own; on PostgreSQL it runs on the async engine.
         """
         if self._one_writer is None:
             async with self.engine.begin() as connection:
-                return await connection.run_sync(work)
-        async with self._one_writer:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer_thread(), self._write_now, work)
+                result = await connection.run_sync(work)
+        else:
+            async with self._one_writer:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self._writer_thread(), self._write_now, work)
+        self._committed(set(tables))
+        return result
+
+    def _committed(self, written: set[str]) -> None:
+        for watched, listener in self._commit_listeners:
+            if watched & written:
+                listener()
 
     def _write_now(self, work: Callable[[Connection], T]) -> T:
         with self._sync_engine().begin() as connection:

@@ -44,3 +44,17 @@ def new_id(prefix: str, *, now_ms: int | None = None) -> str:
         raise ValueError(f"unknown id prefix {prefix!r}")
     millis, randomness = _next(int(time.time() * 1000) if now_ms is None else now_ms)
     return f"{prefix}_{_base32(millis, 10)}{_base32(randomness, 16)}"
+
+
+def made_at_ms(value: str) -> int:
+    """The millisecond an id was made (its ULID time part)."""
+    body = value.partition("_")[2]
+    millis = 0
+    for char in body[:10]:
+        millis = millis * 32 + _ALPHABET.index(char)
+    return millis
+
+
+def lowest_id(prefix: str, millis: int) -> str:
+    """The smallest id of `prefix` made at or after `millis`, as a bound for range queries."""
+    return f"{prefix}_{_base32(max(0, millis), 10)}{'0' * 16}"

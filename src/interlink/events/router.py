@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from interlink.api.deps import Deps, IntegrationsRead, Session
 from interlink.api.errors import responses
@@ -11,6 +14,10 @@ from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import Forbidden, InvalidRequest, TooManyRequests, Unauthenticated
 from interlink.core.pagination import Page, PageParams, page_params
 from interlink.events.schemas import EventOut
+from interlink.events.stream import type_filter
+
+_EVENT_ID = re.compile(r"^evt_[0-9a-hjkmnp-tv-z]{26}$")
+PING_SECONDS = 15
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -44,3 +51,42 @@ async def list_events(
         integration_id=integration_id,
     )
     return ok(Page[EventOut].build([EventOut.of(r) for r in rows], total, params))
+
+
+@router.get(
+    "/stream",
+    summary="Follow events as they happen (Server-Sent Events)",
+    description=(
+        "A `text/event-stream` of the workspace's events, oldest first, from now on, or after "
+        "the id in `Last-Event-ID` (browsers resend it when they reconnect). Each message has "
+        "`id`, `event` (the type) and `data`: the event as JSON, the same envelope as webhook "
+        "deliveries. `type` filters (repeatable; `operation.*` for a family). A comment line is "
+        f"sent every {PING_SECONDS} s to keep proxies from closing the connection."
+    ),
+    response_class=EventSourceResponse,
+    responses={
+        **responses(Unauthenticated, Forbidden, TooManyRequests, InvalidRequest),
+        200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
+    },
+)
+async def stream_events(
+    request: Request,
+    principal: IntegrationsRead,
+    deps: Deps,
+    type: Annotated[list[str] | None, Query(max_length=50)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+) -> EventSourceResponse:
+    if last_event_id is not None and not _EVENT_ID.match(last_event_id):
+        raise InvalidRequest("`Last-Event-ID` must be an event id such as evt_01j...")
+    wanted = type_filter(type or [])
+    cursor = await deps.event_stream.start(principal.workspace_id, last_event_id)
+    events = deps.event_stream.follow(
+        principal.workspace_id, wanted, cursor, request.is_disconnected
+    )
+
+    async def messages() -> AsyncIterator[ServerSentEvent]:
+        async for row in events:
+            body = EventOut.of(row).model_dump_json(exclude={"integration_id"})
+            yield ServerSentEvent(data=body, event=row.type, id=row.id)
+
+    return EventSourceResponse(messages(), ping=PING_SECONDS)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, inspect
 
 from interlink.core.db import Base, Database
 from interlink.events.models import Event
-from interlink.integrations.models import Operation
+from interlink.integrations.models import IntegrationStatsHour, Operation
 from interlink.integrations.operations_repository import CallTally, upsert_calls
 
 log = structlog.get_logger(__name__)
@@ -25,6 +25,7 @@ log = structlog.get_logger(__name__)
 MAX_BATCH = 500
 _INSERT_OPERATION = insert(Base.metadata.tables[Operation.__tablename__])
 _INSERT_EVENT = insert(Base.metadata.tables[Event.__tablename__])
+_WRITTEN = {Operation.__tablename__, Event.__tablename__, IntegrationStatsHour.__tablename__}
 
 
 @dataclass
@@ -102,7 +103,7 @@ class OperationRecorder:
                 connection.execute(_INSERT_EVENT, events)
             connection.execute(upsert_calls(connection.dialect.name), calls)
 
-        await self.db.run_write(write)
+        await self.db.run_write(write, tables=_WRITTEN)
 
 
 def _values(row: Base) -> dict[str, Any]:
