@@ -1,12 +1,18 @@
-"""The jira connector through the API, against the Jira mock on a loopback socket."""
+"""The jira connector through the API, against the Jira mock on a loopback socket.
+
+The app and the mock share one FrozenClock: waiting for Jira's rate limit moves the clock, not
+the test.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from interlink.core.clock import FrozenClock
 from interlink.testing import JiraMock, RunningMock, serve_mock
 from tests.conftest import data, error
 from tests.connectors.conftest import create_active
@@ -14,12 +20,18 @@ from tests.connectors.conftest import run_operation as _run
 
 EMAIL = "mock@example.com"
 TOKEN = "mock-api-token"
-SEARCH = "/rest/api/3/search"
+SEARCH = "/rest/api/3/search/jql"
+FIELDS = ["summary", "status", "issuetype"]
 
 
 @pytest.fixture
-async def jira() -> AsyncIterator[RunningMock[JiraMock]]:
-    async with serve_mock(JiraMock(issues=120)) as running:
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 1, 1, 0, 0, 55, tzinfo=UTC))  # 5 s before a new minute
+
+
+@pytest.fixture
+async def jira(clock: FrozenClock) -> AsyncIterator[RunningMock[JiraMock]]:
+    async with serve_mock(JiraMock(issues=120, clock=clock)) as running:
         yield running
 
 
@@ -35,7 +47,7 @@ async def _integration(
     return await create_active(client, body)
 
 
-async def test_search_returns_the_total_and_issue_summaries(
+async def test_search_returns_issue_summaries_and_where_to_read_on(
     client: httpx.AsyncClient, jira: RunningMock[JiraMock]
 ) -> None:
     iid = await _integration(client, jira)
@@ -45,7 +57,8 @@ async def test_search_returns_the_total_and_issue_summaries(
                    max_results=10, limit=10)
     )["result"]  # fmt: skip
 
-    assert result["total"] == 40
+    assert set(result) == {"issues", "next_page_token"}  # Jira's search counts nothing: no total
+    assert result["next_page_token"]  # 40 match: there is more to read
     assert len(result["issues"]) == 10
     first = result["issues"][0]
     assert set(first) == {"id", "key", "summary", "status", "issue_type"}
@@ -53,28 +66,34 @@ async def test_search_returns_the_total_and_issue_summaries(
     assert first["summary"].startswith("Seeded issue")
     assert all(issue["status"] == "To Do" for issue in result["issues"])
     assert {issue["issue_type"] for issue in result["issues"]} <= {"Task", "Bug"}
-    call = jira.mock.calls.filter("GET", SEARCH)[0]
-    assert call.query["jql"] == 'project = PROJ AND status = "To Do"'
-    assert call.query["fields"] == "summary,status,issuetype"
+    assert jira.mock.calls.filter("POST", SEARCH)[0].json() == {
+        "jql": 'project = PROJ AND status = "To Do"', "maxResults": 10, "fields": FIELDS
+    }  # fmt: skip
+    assert jira.mock.calls.count("/rest/api/3/search") == 0  # the removed endpoint
 
 
-async def test_search_follows_startat_paging_up_to_the_limit(
+async def test_search_follows_the_page_token_up_to_the_limit_then_reads_on(
     client: httpx.AsyncClient, jira: RunningMock[JiraMock]
 ) -> None:
     iid = await _integration(client, jira)
 
-    result = data(
+    first = data(
         await _run(client, iid, "search_issues", jql="project = PROJ", max_results=25, limit=60)
     )["result"]  # fmt: skip
+    rest = data(
+        await _run(client, iid, "search_issues", jql="project = PROJ", max_results=100,
+                   limit=500, next_page_token=first["next_page_token"])
+    )["result"]  # fmt: skip
 
-    assert result["total"] == 120
-    assert len(result["issues"]) == 60
-    assert len({issue["key"] for issue in result["issues"]}) == 60
-    calls = jira.mock.calls.filter("GET", SEARCH)
-    assert len(calls) == 3
-    assert [(c.query["startAt"], c.query["maxResults"]) for c in calls] == [
-        ("0", "25"), ("25", "25"), ("50", "10")
+    keys = [issue["key"] for issue in first["issues"] + rest["issues"]]
+    assert (len(first["issues"]), len(rest["issues"])) == (60, 60)
+    assert len(set(keys)) == 120
+    assert rest["next_page_token"] is None  # the last page was read
+    sent = [call.json() for call in jira.mock.calls.filter("POST", SEARCH)]
+    assert [(body["maxResults"], "nextPageToken" in body) for body in sent] == [
+        (25, False), (25, True), (10, True), (100, True)
     ]  # fmt: skip
+    assert sent[3]["nextPageToken"] == first["next_page_token"]
 
 
 async def test_search_stops_at_the_last_page(
@@ -83,13 +102,43 @@ async def test_search_stops_at_the_last_page(
     iid = await _integration(client, jira)
 
     result = data(
-        await _run(client, iid, "search_issues", jql="project = PROJ", max_results=100,
-                   start_at=100, limit=500)
+        await _run(client, iid, "search_issues", jql="project = PROJ AND status = Done",
+                   max_results=100, limit=500)
     )["result"]  # fmt: skip
 
-    assert result["total"] == 120
-    assert len(result["issues"]) == 20
+    assert len(result["issues"]) == 40
+    assert result["next_page_token"] is None
     assert jira.mock.calls.count(SEARCH) == 1
+
+
+async def test_an_unbounded_search_is_jiras_invalid_operation(
+    client: httpx.AsyncClient, jira: RunningMock[JiraMock]
+) -> None:
+    iid = await _integration(client, jira)
+
+    response = await _run(client, iid, "search_issues", jql="ORDER BY created DESC")
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "INVALID_OPERATION"
+    assert "Unbounded JQL queries are not allowed" in error(response)["message"]
+
+
+async def test_a_spent_jira_budget_pauses_the_next_call_until_its_iso_reset(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    async with serve_mock(JiraMock(clock=clock, rate_limit=2)) as jira:
+        iid = await _integration(client, jira)
+        first = await _run(client, iid, "get_issue", key="PROJ-1")
+        second = await _run(client, iid, "get_issue", key="PROJ-2")  # the minute's last request
+        assert clock.sleeps == []
+
+        third = await _run(client, iid, "get_issue", key="PROJ-3")
+
+        answers = [c for c in jira.mock.calls.filter("GET") if c.path.startswith("/rest/api/3/i")]
+    assert [r.status_code for r in (first, second, third)] == [200, 200, 200]
+    # X-RateLimit-Remaining: 0 with X-RateLimit-Reset: 2026-01-01T00:01Z, read at 00:00:55
+    assert clock.sleeps == [5.0]
+    assert len(answers) == 3  # Jira never had to say 429
 
 
 async def test_create_get_comment_and_transition(

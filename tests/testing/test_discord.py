@@ -177,3 +177,21 @@ async def test_rate_limited_fault(
     discord.mock.faults.add(Fault.rate_limited(retry_after=1.5))
     body = await send(discord, session, {"content": "x"}, status=429)
     assert body == {"message": "You are being rate limited.", "retry_after": 1.5, "global": False}
+
+
+async def test_the_global_limit_answers_a_global_429(
+    clock: FrozenClock, session: aiohttp.ClientSession
+) -> None:
+    async with serve_mock(DiscordMock(clock=clock, global_limit=2)) as discord:
+        await send(discord, session, {"content": "one"})
+        await send(discord, session, {"content": "two"}, channel=OTHER_CHANNEL)
+        async with session.get(discord.api_url + "/users/@me", headers=AUTH) as response:
+            assert response.status == 429
+            assert response.headers["X-RateLimit-Global"] == "true"
+            assert response.headers["X-RateLimit-Scope"] == "global"
+            assert response.headers["Retry-After"] == "1"
+            assert "X-RateLimit-Bucket" not in response.headers
+            body = await response.json()
+        clock.advance(1)
+        await send(discord, session, {"content": "after the second"})
+    assert body == {"message": "You are being rate limited.", "retry_after": 1.0, "global": True}

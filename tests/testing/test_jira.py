@@ -63,21 +63,33 @@ async def test_bad_credentials_are_401(
     assert body["errors"] == {}
 
 
-async def test_search_pages_with_start_at(
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_the_old_search_is_gone_as_on_jira_cloud(
+    jira: RunningMock[JiraMock], session: aiohttp.ClientSession, method: str
+) -> None:
+    body = await request(
+        jira, session, method, "/search", status=410,
+        **({"params": {"jql": "project = PROJ"}} if method == "GET" else {"json": {"jql": "x"}}),
+    )  # fmt: skip
+    assert body["errorMessages"][0].startswith(
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."
+    )
+    assert body["errors"] == {}
+
+
+async def test_search_pages_with_a_token_and_no_total(
     jira: RunningMock[JiraMock], session: aiohttp.ClientSession
 ) -> None:
     keys: list[str] = []
-    start, total = 0, None
+    params = {"jql": "project = PROJ", "maxResults": "50", "fields": "summary"}
     for _ in range(10):
-        params = {"jql": "project = PROJ", "startAt": str(start), "maxResults": "50"}
-        page = await request(jira, session, "GET", "/search", params=params)
-        assert (page["startAt"], page["maxResults"]) == (start, 50)
-        total = page["total"]
+        page = await request(jira, session, "GET", "/search/jql", params=params)
+        assert set(page) <= {"issues", "isLast", "nextPageToken"}  # no total, startAt...
         keys += [issue["key"] for issue in page["issues"]]
-        start += len(page["issues"])
-        if start >= total:
+        if page["isLast"]:
+            assert "nextPageToken" not in page
             break
-    assert total == 120
+        params["nextPageToken"] = page["nextPageToken"]
     assert len(keys) == len(set(keys)) == 120
     assert keys[0] == "PROJ-120"  # newest first by default
 
@@ -85,14 +97,22 @@ async def test_search_pages_with_start_at(
 async def test_search_by_status_with_post_and_order(
     jira: RunningMock[JiraMock], session: aiohttp.ClientSession
 ) -> None:
-    body = {"jql": 'project = "PROJ" AND status = "In Progress" ORDER BY key ASC', "maxResults": 5}
-    page = await request(jira, session, "POST", "/search", json=body)
-    assert page["total"] == 40
+    body = {
+        "jql": 'project = "PROJ" AND status = "In Progress" ORDER BY key ASC',
+        "maxResults": 5,
+        "fields": ["status"],
+    }
+    page = await request(jira, session, "POST", "/search/jql", json=body)
+    assert page["isLast"] is False
     assert [issue["key"] for issue in page["issues"]] == [f"PROJ-{n}" for n in (2, 5, 8, 11, 14)]
     assert {issue["fields"]["status"]["name"] for issue in page["issues"]} == {"In Progress"}
-    done_or_todo = {"jql": "status in (Done, 'To Do') AND issuetype = Bug", "fields": ["summary"]}
-    page = await request(jira, session, "POST", "/search", json=done_or_todo)
-    assert page["total"] == 20
+    done_or_todo = {
+        "jql": "status in (Done, 'To Do') AND issuetype = Bug",
+        "fields": ["summary"],
+        "maxResults": 100,
+    }
+    page = await request(jira, session, "POST", "/search/jql", json=done_or_todo)
+    assert (len(page["issues"]), page["isLast"]) == (20, True)
     assert set(page["issues"][0]["fields"]) == {"summary"}
 
 
@@ -108,7 +128,7 @@ async def test_search_by_status_with_post_and_order(
 async def test_bad_jql_is_400(
     jira: RunningMock[JiraMock], session: aiohttp.ClientSession, jql: str, message: str
 ) -> None:
-    body = await request(jira, session, "GET", "/search", params={"jql": jql}, status=400)
+    body = await request(jira, session, "GET", "/search/jql", params={"jql": jql}, status=400)
     assert message in body["errorMessages"][0]
     assert body["errors"] == {}
 
@@ -116,8 +136,9 @@ async def test_bad_jql_is_400(
 async def test_max_results_is_capped_at_100(
     jira: RunningMock[JiraMock], session: aiohttp.ClientSession
 ) -> None:
-    page = await request(jira, session, "GET", "/search", params={"maxResults": "500"})
-    assert (page["maxResults"], len(page["issues"])) == (100, 100)
+    params = {"jql": "project = PROJ", "maxResults": "500"}
+    page = await request(jira, session, "GET", "/search/jql", params=params)
+    assert (len(page["issues"]), page["isLast"]) == (100, False)
 
 
 async def test_enhanced_search_pages_with_a_token(
@@ -163,7 +184,8 @@ async def test_create_an_issue_then_find_it(
     created = await request(jira, session, "POST", "/issue", json={"fields": fields}, status=201)
     assert (created["id"], created["key"]) == ("10121", "PROJ-121")
     assert created["self"] == f"{jira.url}{API}/issue/10121"
-    page = await request(jira, session, "GET", "/search", params={"jql": "key = PROJ-121"})
+    params = {"jql": "key = PROJ-121", "fields": "summary,status"}
+    page = await request(jira, session, "GET", "/search/jql", params=params)
     assert page["issues"][0]["fields"]["summary"] == "Crash"
     assert page["issues"][0]["fields"]["status"]["name"] == "To Do"
 
@@ -233,4 +255,30 @@ async def test_rate_limited_fault(
     async with session.get(jira.url + API + "/myself", headers=AUTH) as response:
         assert response.status == 429
         assert response.headers["Retry-After"] == "10"
+        assert response.headers["X-RateLimit-Reset"] == "2025-06-01T12:01Z"  # 12:00:10, rounded up
+        assert response.headers["RateLimit-Reason"] == "jira-burst-based"
         assert (await response.json())["errorMessages"]
+
+
+async def test_rate_limit_headers_have_jiras_shapes(
+    clock: FrozenClock, session: aiohttp.ClientSession
+) -> None:
+    clock.advance(30)  # 12:00:30: the budget comes back at 12:01
+    async with serve_mock(JiraMock(clock=clock, rate_limit=5)) as jira:
+        seen = []
+        for _ in range(6):
+            async with session.get(jira.url + API + "/myself", headers=AUTH) as response:
+                seen.append((response.status, dict(response.headers)))
+        clock.advance(30)
+        async with session.get(jira.url + API + "/myself", headers=AUTH) as response:
+            after_reset = response.headers["X-RateLimit-Remaining"]
+
+    assert [status for status, _ in seen] == [200] * 5 + [429]
+    assert [h["X-RateLimit-Limit"] for _, h in seen] == ["5"] * 6
+    assert [h["X-RateLimit-Remaining"] for _, h in seen] == ["4", "3", "2", "1", "0", "0"]
+    assert ["X-RateLimit-NearLimit" in h for _, h in seen] == [False] * 4 + [True] * 2  # < 1/5
+    assert ["X-RateLimit-Reset" in h for _, h in seen] == [False] * 4 + [True] * 2
+    assert seen[4][1]["X-RateLimit-Reset"] == "2025-06-01T12:01Z"  # ISO 8601, to the minute
+    limited = seen[5][1]
+    assert (limited["Retry-After"], limited["RateLimit-Reason"]) == ("30", "jira-burst-based")
+    assert after_reset == "4"

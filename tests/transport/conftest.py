@@ -1,8 +1,10 @@
-"""A scripted upstream on a real loopback socket, and a transport on a frozen clock."""
+"""A scripted upstream on a real loopback socket, and a transport on a frozen clock; with
+INTERLINK_TEST_REDIS_URL, transports that share one Redis like the processes of one deployment."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,13 +12,16 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from redis.asyncio import Redis
 
 from interlink.core.clock import FrozenClock
-from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.breaker import CircuitBreakers, RedisBreakers
 from interlink.transport.client import CallSettings, ProviderClient, ProviderFacts, Transport
-from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
+from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter, RedisBudgetStore
 from interlink.transport.retry import RetryPolicy
+from interlink.transport.slots import RedisSlots
 from interlink.transport.ssrf import AddressPolicy
+from tests.conftest import REDIS_URL
 
 Reply = Callable[[web.Request], Any]
 
@@ -99,3 +104,58 @@ def make_client(transport: Transport, upstream: Upstream) -> Callable[..., Provi
         )
 
     return make
+
+
+class SharedRedis:
+    """Builds transports that share one Redis under a prefix of their own, as the processes of
+    one deployment do; each `transport()` is one such process. Closed and cleaned by the
+    fixture."""
+
+    def __init__(self, redis: Redis, clock: FrozenClock) -> None:
+        self.redis = redis
+        self.clock = clock
+        self.prefix = f"test-{uuid.uuid4().hex[:12]}"
+        self.transports: list[Transport] = []
+
+    def slots(self) -> RedisSlots:
+        return RedisSlots(self.redis, self.clock, f"{self.prefix}:slots")
+
+    def transport(self, *, threshold: int = 3, cooldown: float = 30) -> Transport:
+        clock, prefix = self.clock, self.prefix
+        limiter = RateLimiter(RedisBudgetStore(self.redis, f"{prefix}:budget"), clock, self.slots())
+        breakers = RedisBreakers(
+            self.redis, clock, threshold=threshold, cooldown=cooldown, prefix=f"{prefix}:breaker"
+        )
+        made = Transport(clock, limiter, breakers, AddressPolicy(allow_private=True))
+        self.transports.append(made)
+        return made
+
+    async def close(self) -> None:
+        for made in self.transports:
+            await made.close()
+        keys = [key async for key in self.redis.scan_iter(f"{self.prefix}:*")]
+        if keys:
+            await self.redis.delete(*keys)
+        await self.redis.aclose()
+
+
+@pytest.fixture
+async def shared(clock: FrozenClock) -> AsyncIterator[SharedRedis]:
+    if not REDIS_URL:
+        pytest.skip("INTERLINK_TEST_REDIS_URL is not set: the Redis run is skipped")
+    made = SharedRedis(Redis.from_url(REDIS_URL), clock)
+    yield made
+    await made.close()
+
+
+def client_of(
+    transport: Transport,
+    upstream_url: str,
+    facts: ProviderFacts | None = None,
+    auth: dict[str, str] | None = None,
+    **settings: Any,
+) -> ProviderClient:
+    """A client of integration `int_1` on `transport`, retrying twice unless told otherwise."""
+    settings.setdefault("retry", RetryPolicy(max_retries=2, base_delay=1, max_delay=8))
+    call = CallSettings(base_url=upstream_url, **settings)
+    return transport.client("int_1", call, facts or ProviderFacts(), auth or {})

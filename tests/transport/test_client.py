@@ -371,3 +371,58 @@ async def test_an_action_that_says_it_is_idempotent_has_its_writes_retried(
 
     assert response.status == 200
     assert len(upstream.seen) == 2
+
+
+async def test_a_call_refused_while_the_probe_is_out_does_not_free_the_probe(
+    make_client: MakeClient, upstream: Upstream, clock: FrozenClock
+) -> None:
+    arrived, opened = asyncio.Event(), asyncio.Event()
+
+    async def held(_: web.Request) -> web.Response:
+        arrived.set()
+        await opened.wait()
+        return web.json_response({"ok": True})
+
+    client = make_client(retry=RetryPolicy(max_retries=0))
+    upstream.script(status(500), status(500), status(500), held)
+    for _ in range(3):
+        with pytest.raises(ExternalServiceError):
+            await client.get("/x")
+    clock.advance(30)
+
+    probe = asyncio.create_task(client.get("/probe"))
+    await asyncio.wait_for(arrived.wait(), timeout=10)
+    for _ in range(2):  # neither refusal hands the probe to the next call
+        with pytest.raises(CircuitOpen):
+            await client.get("/not-a-probe")
+    opened.set()
+    await probe
+
+    assert [s["path"] for s in upstream.seen[3:]] == ["/probe"]
+
+
+async def test_when_redis_does_not_answer_the_call_is_refused_before_it_leaves(
+    upstream: Upstream, clock: FrozenClock
+) -> None:
+    from redis.asyncio import Redis
+
+    from interlink.core.errors import ServiceUnavailable
+    from interlink.transport.breaker import RedisBreakers
+    from interlink.transport.client import CallSettings, ProviderFacts
+    from interlink.transport.ratelimit import RateLimiter, RedisBudgetStore
+    from interlink.transport.slots import RedisSlots
+    from interlink.transport.ssrf import AddressPolicy
+
+    nowhere = Redis.from_url("redis://127.0.0.1:9/0")  # the discard port: nothing listens
+    limiter = RateLimiter(RedisBudgetStore(nowhere), clock, RedisSlots(nowhere, clock))
+    transport = Transport(
+        clock, limiter, RedisBreakers(nowhere, clock), AddressPolicy(allow_private=True)
+    )
+    client = transport.client("int_1", CallSettings(base_url=upstream.url), ProviderFacts(), {})
+    try:
+        with pytest.raises(ServiceUnavailable, match="provider was not called"):
+            await client.get("/x")
+    finally:
+        await transport.close()
+        await nowhere.aclose()
+    assert upstream.seen == []

@@ -75,7 +75,7 @@ class HealthService:
             self._connection(connector, probe),
             self._authentication(probe),
             self._rate_limit(row),
-            self._breaker(row),
+            await self._breaker(row),
             self._permissions(connector, probe),
         ]
         status = _overall(checks)
@@ -193,8 +193,8 @@ class HealthService:
             message=f"Rate limit: {seen.describe()}",
         )  # fmt: skip
 
-    def _breaker(self, row: Integration) -> HealthCheckItem:
-        state = self.operations.transport.breakers.state(row.id)
+    async def _breaker(self, row: Integration) -> HealthCheckItem:
+        state = await self.operations.transport.breakers.state(row.id)
         return HealthCheckItem(
             name="circuit_breaker",
             status="failed" if state is BreakerState.OPEN else "passed",

@@ -3,8 +3,12 @@
 A call goes: breaker check, concurrency slot, rate budget (waiting for it, bounded), the request
 (redirects followed here, each hop checked by the SSRF guard), then the answer is read for the
 provider's rate-limit headers and judged by the connector's error table: done, retried with
-backoff (a provider's hint honoured), paused for the whole integration on 429, or failed with our
-error code and the provider's own message in `details`. aiohttp's exceptions end here.
+backoff (a provider's hint honoured), paused on 429 (the whole integration, or one route bucket
+for a provider that counts per bucket), or failed with our error code and the provider's own
+message in `details`. aiohttp's exceptions end here.
+
+Breaker, slots and budget are each in memory or in Redis (`factory.py`). Without Redis the hot
+path awaits nothing for the breaker: the client calls `MemoryBreakers` synchronously.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from interlink.core.errors import (
     RateLimitExceeded,
     UrlNotAllowed,
 )
-from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.breaker import Breakers, MemoryBreakers
+from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
 from interlink.transport.pool import SessionOptions, SessionPool
@@ -64,6 +69,12 @@ class CallSettings:
     user_agent: str = "Interlink/0.1"
     default_pause: float = 1.0  # a 429 without any hint pauses the integration this long
 
+    @property
+    def hold_seconds(self) -> float:
+        """The longest one attempt may take (its budget wait, then each redirect hop at its
+        timeout): how long a concurrency slot or the half-open probe is leased for."""
+        return self.max_wait + self.session.total_timeout * (self.max_redirects + 1) + 5.0
+
 
 @dataclass(frozen=True)
 class ProviderFacts:
@@ -72,17 +83,20 @@ class ProviderFacts:
     errors: ErrorTable = field(default_factory=ErrorTable)
     rate_headers: RateLimitHeaders | None = field(default_factory=RateLimitHeaders)
     judge: Judge = judge_by_status
+    buckets: RouteBuckets | None = None  # the provider counts per route bucket (Discord)
 
 
 class Transport:
     """Shared by one process: pooled sessions, budgets, breakers, and what was last observed."""
 
     def __init__(
-        self, clock: Clock, limiter: RateLimiter, breakers: CircuitBreakers, policy: AddressPolicy
+        self, clock: Clock, limiter: RateLimiter, breakers: Breakers, policy: AddressPolicy
     ) -> None:
         self.clock = clock
         self.limiter = limiter
         self.breakers = breakers
+        # In-process circuits are asked synchronously on the hot path (nothing to await).
+        self.local_breakers = breakers if isinstance(breakers, MemoryBreakers) else None
         self.policy = policy
         self.pool = SessionPool(policy)
         self.observed: dict[str, RateObservation] = {}
@@ -124,19 +138,31 @@ class ProviderClient:
         self.auth = auth
         self.reauthenticate = reauthenticate
         self.assume_idempotent = False
+        self._probe = False  # acquire() made the SMTP call the half-open probe
 
     # -- for connectors that do not speak HTTP (SMTP): the same budget and breaker ----------------
     async def acquire(self) -> None:
         """Breaker check and rate budget, as an HTTP call would take them."""
-        self.transport.breakers.before_call(self.key)
-        await self.transport.limiter.acquire(self.key, self.settings.rates, self.settings.max_wait)
+        breakers, settings = self.transport.breakers, self.settings
+        self._probe = await breakers.check(self.key, settings.hold_seconds)
+        try:
+            await self.transport.limiter.acquire(self.key, settings.rates, settings.max_wait)
+        except BaseException:
+            probe, self._probe = self._probe, False
+            await self._release_probe(probe)
+            raise
 
-    def settle(self, *, failed: bool) -> None:
+    async def settle(self, *, failed: bool) -> None:
         """Tells the breaker how the call ended (a failure of the provider, not of the input)."""
+        probe, self._probe = self._probe, False
         if failed:
-            self.transport.breakers.record_failure(self.key)
+            await self.transport.breakers.failed(self.key, probe)
         else:
-            self.transport.breakers.record_success(self.key)
+            await self.transport.breakers.succeeded(self.key, probe)
+
+    async def _release_probe(self, probe: bool) -> None:
+        if probe:
+            await self.transport.breakers.release_probe(self.key)
 
     # -- the calls a connector makes --------------------------------------------------------------
     async def get(self, path: str, **kwargs: Any) -> ProviderResponse:
@@ -169,27 +195,40 @@ class ProviderClient:
             or self.assume_idempotent
         )
         body: dict[str, Any] = {"json": json} if json is not None else {"data": form}
+        buckets = self.facts.buckets
+        route = buckets.route(method, urlsplit(url).path) if buckets is not None else None
         can_reauthenticate = self.reauthenticate is not None
+        breakers, local = self.transport.breakers, self.transport.local_breakers
         for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
             sent_headers = self._headers(headers, idempotency_key)
+            probe = (
+                local.before_call(self.key)
+                if local is not None
+                else await breakers.check(self.key, self.settings.hold_seconds)
+            )
             try:
-                response, failure = await self._attempt(method, url, params, body, sent_headers)
+                response, failure = await self._attempt(
+                    method, url, params, body, sent_headers, route
+                )
             except BaseException:  # refused by the budget, cancelled...: the probe never ended
-                self.transport.breakers.release_probe(self.key)
+                await self._release_probe(probe)
                 raise
             verdict = self._verdict(response, failure)
             if verdict.outcome is Outcome.OK:
                 assert response is not None
-                self.transport.breakers.record_success(self.key)
+                if local is not None:
+                    local.record_success(self.key)
+                else:
+                    await breakers.succeeded(self.key, probe)
                 return response
             if verdict.outcome is Outcome.REFRESH_THEN_RETRY and can_reauthenticate:
                 assert self.reauthenticate is not None
-                self.transport.breakers.release_probe(self.key)
+                await self._release_probe(probe)
                 self.auth = dict(await self.reauthenticate())
                 can_reauthenticate = False
                 continue
-            self._settle_breaker(verdict)
-            if not await self._should_retry(verdict, attempt, retryable):
+            await self._settle_breaker(verdict, probe)
+            if not await self._should_retry(verdict, attempt, retryable, response, route):
                 raise self._error(verdict, response, failure, method)
         raise ExternalServiceError("The call failed after its retries")  # unreachable by bound
 
@@ -201,28 +240,27 @@ class ProviderClient:
         params: Mapping[str, Any] | None,
         body: dict[str, Any],
         headers: dict[str, str],
+        route: Route | None,
     ) -> tuple[ProviderResponse | None, InterlinkError | None]:
         transport, settings = self.transport, self.settings
-        transport.breakers.before_call(self.key)
         slot = (
-            transport.limiter.concurrency(self.key, settings.max_concurrent)
+            transport.limiter.concurrency(self.key, settings.max_concurrent, settings.hold_seconds)
             if settings.max_concurrent
             else contextlib.nullcontext()
         )
         async with slot:
-            await transport.limiter.acquire(self.key, settings.rates, settings.max_wait)
+            await transport.limiter.acquire(self.key, settings.rates, settings.max_wait, route)
             try:
                 response = await self._send(method, url, params, body, headers)
             except (TimeoutError, aiohttp.ServerTimeoutError):
                 return None, ExternalServiceTimeout()
             except UrlRefused as refused:
-                transport.breakers.release_probe(self.key)
                 raise UrlNotAllowed(str(refused)) from None
             except (aiohttp.ClientError, OSError) as exc:
                 return None, ExternalServiceError(
                     f"The external system could not be reached ({type(exc).__name__})"
                 )
-        await self._learn(response)
+        await self._learn(response, route)
         return response, None
 
     async def _send(
@@ -270,14 +308,20 @@ class ProviderClient:
             return Verdict(verdict.outcome, verdict.error, hint)
         return verdict
 
-    def _settle_breaker(self, verdict: Verdict) -> None:
-        breakers = self.transport.breakers
+    async def _settle_breaker(self, verdict: Verdict, probe: bool) -> None:
         if verdict.outcome is Outcome.RETRY:
-            breakers.record_failure(self.key)
+            await self.transport.breakers.failed(self.key, probe)
         else:
-            breakers.release_probe(self.key)
+            await self._release_probe(probe)
 
-    async def _should_retry(self, verdict: Verdict, attempt: int, retryable: bool) -> bool:
+    async def _should_retry(
+        self,
+        verdict: Verdict,
+        attempt: int,
+        retryable: bool,
+        response: ProviderResponse | None,
+        route: Route | None,
+    ) -> bool:
         policy = self.settings.retry
         if verdict.outcome is Outcome.RATE_LIMITED:
             pause = (
@@ -285,7 +329,8 @@ class ProviderClient:
                 if verdict.retry_after is not None
                 else self.settings.default_pause
             )
-            await self.transport.limiter.pause(self.key, pause)
+            bucket = self._bucket_of_429(response) if route is not None else None
+            await self.transport.limiter.pause(self.key, pause, route, bucket)
             return policy.allows(attempt, pause)  # the budget's pause is the wait
         if (
             verdict.outcome is Outcome.RETRY
@@ -323,7 +368,12 @@ class ProviderClient:
         return error_class(text, details=details)
 
     # -- learning the budget ----------------------------------------------------------------------
-    async def _learn(self, response: ProviderResponse) -> None:
+    async def _learn(self, response: ProviderResponse, route: Route | None) -> None:
+        limiter, buckets, bucket = self.transport.limiter, self.facts.buckets, None
+        if buckets is not None and route is not None:
+            bucket = buckets.bucket(response.headers)
+            if bucket is not None and limiter.bucket_of(self.key, route) != bucket:
+                await limiter.learn_bucket(self.key, route, bucket)
         spec = self.facts.rate_headers
         if spec is None:
             return
@@ -333,7 +383,17 @@ class ProviderClient:
             return
         self.transport.observed[self.key] = observation
         if observation.remaining == 0 and observation.reset_at and observation.reset_at > now:
-            await self.transport.limiter.pause(self.key, observation.reset_at - now)
+            # A spent bucket holds its own routes; a spent answer without one, the integration.
+            scope = route if bucket is not None else None
+            await limiter.pause(self.key, observation.reset_at - now, scope, bucket)
+
+    def _bucket_of_429(self, response: ProviderResponse | None) -> str | None:
+        """The bucket a rate-limited answer speaks of; None (the whole integration) when it is
+        global or names none."""
+        buckets = self.facts.buckets
+        if buckets is None or response is None or buckets.is_global(response):
+            return None
+        return buckets.bucket(response.headers)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _now(self) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
@@ -25,25 +26,34 @@ class RateObservation:
 
 @dataclass(frozen=True)
 class RateLimitHeaders:
-    """The names a provider uses. `reset` is a unix time ("epoch") or seconds from now ("delta")."""
+    """The names a provider uses. `reset` is a unix time ("epoch", GitHub), seconds from now
+    ("delta", Discord's X-RateLimit-Reset-After) or an ISO 8601 timestamp ("iso8601", Jira's
+    `2026-03-26T16:00Z`; one without an offset is UTC)."""
 
     limit: str = "x-ratelimit-limit"
     remaining: str = "x-ratelimit-remaining"
     reset: str = "x-ratelimit-reset"
-    reset_kind: Literal["epoch", "delta"] = "epoch"
+    reset_kind: Literal["epoch", "delta", "iso8601"] = "epoch"
 
     def observe(self, headers: dict[str, str], now: float) -> RateObservation | None:
         remaining = _number(headers.get(self.remaining))
         if remaining is None:
             return None
-        reset = _number(headers.get(self.reset))
-        reset_at = None if reset is None else (reset if self.reset_kind == "epoch" else now + reset)
+        reset_at = self._reset_at(headers.get(self.reset), now)
         limit = _number(headers.get(self.limit))
         return RateObservation(
             limit=None if limit is None else int(limit),
             remaining=int(remaining),
             reset_at=reset_at,
         )
+
+    def _reset_at(self, value: str | None, now: float) -> float | None:
+        if self.reset_kind == "iso8601":
+            return _timestamp(value)
+        reset = _number(value)
+        if reset is None:
+            return None
+        return reset if self.reset_kind == "epoch" else now + reset
 
 
 def retry_after(headers: dict[str, str], now: float) -> float | None:
@@ -68,3 +78,14 @@ def _number(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+def _timestamp(value: str | None) -> float | None:
+    """An ISO 8601 date and time as unix seconds (UTC when it names no offset)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

@@ -1,9 +1,11 @@
 """Proactive rate limits: a call takes budget before it leaves; the provider need not say 429.
 
 Each integration has rates (N calls per period, from its configuration) kept as GCRA state (one
-"theoretical arrival time" per rate), and a pause learned from the provider's own answers
-(`X-RateLimit-Remaining: 0` until the reset, or a 429's Retry-After). A call asks for every rate
-at once: either all grant, or none is consumed and the answer is how long to wait.
+"theoretical arrival time" per rate), and pauses learned from the provider's own answers
+(`X-RateLimit-Remaining: 0` until the reset, or a 429's Retry-After). A pause holds the whole
+integration, or, for a provider that counts per route bucket (Discord, `buckets.py`), only the
+routes of one bucket. A call asks for every rate at once: either all grant, or none is consumed
+and the answer is how long to wait.
 
 The state lives in memory (one process) or in Redis (every process shares one budget). The
 `limits` library was not used: its clock cannot be injected, and a call here needs to know when
@@ -12,14 +14,21 @@ it may go, not only that it may not.
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
 from interlink.core.clock import Clock
 from interlink.core.errors import RateLimitExceeded
+from interlink.transport.buckets import Route
+from interlink.transport.slots import MemorySlots, Slots
+from interlink.transport.unavailable import after_the_call, before_the_call
+
+_ROUTE_TTL = 86_400  # seconds a learned route -> bucket mapping is kept in Redis
+_PRUNE_AT = 1024  # memory: past this many pauses, forget the ended ones
 
 
 @dataclass(frozen=True)
@@ -37,12 +46,19 @@ class Rate:
 
 
 class BudgetStore(Protocol):
-    async def take(self, key: str, rates: tuple[Rate, ...], now: float) -> float:
-        """0 when every rate granted one call (and it is counted); else seconds to wait."""
+    async def take(
+        self, key: str, rates: tuple[Rate, ...], now: float, route: Route | None = None
+    ) -> float:
+        """0 when no pause holds the call and every rate granted it (and it is counted); else
+        seconds to wait. A `route` is also held by the pause of the bucket it was learned in."""
 
-    async def pause(self, key: str, until: float) -> None: ...
+    async def pause(
+        self, key: str, until: float, now: float, bucket: tuple[Route, str] | None = None
+    ) -> None:
+        """Holds the integration (or, with `bucket`, that route's bucket) until `until`."""
 
-    async def paused_until(self, key: str) -> float: ...
+    async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
+        """The provider said `route` counts against `bucket`."""
 
 
 def _gcra(tats: list[float], rates: tuple[Rate, ...], now: float) -> tuple[float, list[float]]:
@@ -57,88 +73,159 @@ def _gcra(tats: list[float], rates: tuple[Rate, ...], now: float) -> tuple[float
 class MemoryBudgetStore:
     def __init__(self) -> None:
         self._tats: dict[tuple[str, Rate], float] = {}
-        self._paused: dict[str, float] = {}
+        self._paused: dict[str, float] = {}  # integration key, or "key bucket major"
+        self._routes: dict[tuple[str, str], str] = {}  # (key, route template) -> bucket
 
-    async def take(self, key: str, rates: tuple[Rate, ...], now: float) -> float:
+    async def take(
+        self, key: str, rates: tuple[Rate, ...], now: float, route: Route | None = None
+    ) -> float:
+        paused = self._paused.get(key, 0.0)
+        if route is not None:
+            bucket = self._routes.get((key, route.template))
+            if bucket is not None:
+                paused = max(paused, self._paused.get(f"{key} {bucket} {route.major}", 0.0))
+        if paused > now:
+            return paused - now
+        if not rates:
+            return 0.0
         current = [self._tats.get((key, rate), 0.0) for rate in rates]
         wait, updated = _gcra(current, rates, now)
         if wait == 0:
             self._tats.update({(key, rate): tat for rate, tat in zip(rates, updated, strict=True)})
         return wait
 
-    async def pause(self, key: str, until: float) -> None:
-        self._paused[key] = max(until, self._paused.get(key, 0.0))
+    async def pause(
+        self, key: str, until: float, now: float, bucket: tuple[Route, str] | None = None
+    ) -> None:
+        name = key
+        if bucket is not None:
+            route, bucket_name = bucket
+            self._routes[(key, route.template)] = bucket_name
+            name = f"{key} {bucket_name} {route.major}"
+        self._paused[name] = max(until, self._paused.get(name, 0.0))
+        if len(self._paused) > _PRUNE_AT:
+            self._paused = {k: v for k, v in self._paused.items() if v > now}
 
-    async def paused_until(self, key: str) -> float:
-        return self._paused.get(key, 0.0)
+    async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
+        self._routes[(key, route.template)] = bucket
 
 
 _TAKE = """
 local now = tonumber(ARGV[1])
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+local first = 2
+if ARGV[2] ~= '' then
+  first = 3
+  local bucket = redis.call('GET', KEYS[2])
+  if bucket then
+    local held = redis.call('GET', ARGV[2] .. bucket .. ':' .. ARGV[3])
+    paused = math.max(paused, tonumber(held or '0'))
+  end
+end
+if paused > now then return tostring(paused - now) end
 local wait = 0
 local tats = {}
-for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i])
-  local tolerance = tonumber(ARGV[2 * i + 1])
-  local tat = math.max(tonumber(redis.call('GET', key) or '0'), now)
+for i = first, #KEYS do
+  local n = i - first + 1
+  local interval = tonumber(ARGV[2 + 2 * n])
+  local tolerance = tonumber(ARGV[3 + 2 * n])
+  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
   wait = math.max(wait, tat - tolerance - now)
   tats[i] = tat + interval
 end
 if wait > 0 then return tostring(wait) end
-for i, key in ipairs(KEYS) do
+for i = first, #KEYS do
   local ttl = math.ceil(tats[i] - now) + 1
-  redis.call('SET', key, tostring(tats[i]), 'EX', ttl)
+  redis.call('SET', KEYS[i], tostring(tats[i]), 'EX', ttl)
 end
 return '0'
 """
 
+# KEYS[1] the pause, KEYS[2] the route's mapping (with a bucket); ARGV until, now, bucket.
+# A pause only grows; it expires (relative to the caller's clock) once it no longer holds.
+_PAUSE = """
+local ends, now = tonumber(ARGV[1]), tonumber(ARGV[2])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ends > current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', math.ceil((ends - now) * 1000) + 1000)
+end
+if KEYS[2] then
+  redis.call('SET', KEYS[2], ARGV[3], 'EX', math.max(tonumber(ARGV[4]), math.ceil(ends - now)))
+end
+"""
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
 
 class RedisBudgetStore:
-    """The same budget for every process: one Lua script checks and takes all rates at once."""
+    """The same budget for every process: one Lua script checks the pauses and takes all rates
+    at once; another grows a pause."""
 
     def __init__(self, redis: Redis, prefix: str = "interlink:budget") -> None:
         self.redis = redis
         self.prefix = prefix
         self._take = redis.register_script(_TAKE)
+        self._pause = redis.register_script(_PAUSE)
 
-    async def take(self, key: str, rates: tuple[Rate, ...], now: float) -> float:
-        keys = [f"{self.prefix}:{key}:{r.count}/{r.period_seconds}" for r in rates]
-        args: list[float] = [now]
+    def _route_key(self, key: str, route: Route) -> str:
+        return f"{self.prefix}:{key}:route:{_digest(route.template)}"
+
+    async def take(
+        self, key: str, rates: tuple[Rate, ...], now: float, route: Route | None = None
+    ) -> float:
+        keys = [f"{self.prefix}:{key}:paused"]
+        args: list[float | str] = [now, "", ""]
+        if route is not None:
+            keys.append(self._route_key(key, route))
+            args[1:] = [f"{self.prefix}:{key}:paused:", route.major]
+        keys += [f"{self.prefix}:{key}:{r.count}/{r.period_seconds}" for r in rates]
         for rate in rates:
             args += [rate.interval, rate.tolerance]
-        return float(await self._take(keys=keys, args=args))
+        with before_the_call():
+            return float(await self._take(keys=keys, args=args))
 
-    async def pause(self, key: str, until: float) -> None:
-        name = f"{self.prefix}:{key}:paused"
-        current = float(await self.redis.get(name) or 0)
-        if until > current:
-            await self.redis.set(name, str(until), exat=int(until) + 1)
+    async def pause(
+        self, key: str, until: float, now: float, bucket: tuple[Route, str] | None = None
+    ) -> None:
+        keys = [f"{self.prefix}:{key}:paused"]
+        args: list[float | str] = [until, now]
+        if bucket is not None:
+            route, name = bucket
+            keys = [f"{keys[0]}:{name}:{route.major}", self._route_key(key, route)]
+            args += [name, _ROUTE_TTL]
+        with after_the_call("pause"):
+            await self._pause(keys=keys, args=args)
 
-    async def paused_until(self, key: str) -> float:
-        return float(await self.redis.get(f"{self.prefix}:{key}:paused") or 0)
+    async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
+        with after_the_call("learn_bucket"):
+            await self.redis.set(self._route_key(key, route), bucket, ex=_ROUTE_TTL)
 
 
 class RateLimiter:
     """Takes budget for a call, waiting up to `max_wait` seconds for it; past that, refuses the
-    call with RATE_LIMIT_EXCEEDED without touching the provider."""
+    call with RATE_LIMIT_EXCEEDED without touching the provider. Also hands out the
+    integration's concurrency slots (`slots.py`)."""
 
-    def __init__(self, store: BudgetStore, clock: Clock) -> None:
+    def __init__(self, store: BudgetStore, clock: Clock, slots: Slots | None = None) -> None:
         self.store = store
         self.clock = clock
-        self._concurrency: dict[str, tuple[int, asyncio.Semaphore]] = {}
+        self.slots: Slots = slots if slots is not None else MemorySlots()
+        self._buckets: dict[tuple[str, str], str] = {}  # what this process told the store
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
-    async def acquire(self, key: str, rates: tuple[Rate, ...], max_wait: float) -> None:
+    async def acquire(
+        self, key: str, rates: tuple[Rate, ...], max_wait: float, route: Route | None = None
+    ) -> None:
         deadline = self._now() + max_wait
         for _ in range(10_000):  # bounded: each pass either returns, raises or sleeps
             now = self._now()
-            wait = await self.store.paused_until(key) - now
+            wait = await self.store.take(key, rates, now, route)
             if wait <= 0:
-                wait = await self.store.take(key, rates, now) if rates else 0.0
-                if wait <= 0:
-                    return
+                return
             if now + wait > deadline:
                 raise RateLimitExceeded(
                     f"The rate budget of this integration is spent; the next call may go in "
@@ -149,13 +236,27 @@ class RateLimiter:
             await self.clock.sleep(wait)
         raise RateLimitExceeded("The rate budget of this integration stayed spent")
 
-    async def pause(self, key: str, seconds: float) -> None:
-        await self.store.pause(key, self._now() + seconds)
+    async def pause(
+        self, key: str, seconds: float, route: Route | None = None, bucket: str | None = None
+    ) -> None:
+        """Pauses the integration; with a route and its bucket, only that bucket (for the
+        route's top-level resource)."""
+        now = self._now()
+        scope = None
+        if route is not None and bucket is not None:
+            scope = (route, bucket)
+            self._buckets[(key, route.template)] = bucket
+        await self.store.pause(key, now + seconds, now, scope)
 
-    def concurrency(self, key: str, limit: int) -> asyncio.Semaphore:
-        """At most `limit` calls in flight for this integration, in this process."""
-        known = self._concurrency.get(key)
-        if known is None or known[0] != limit:
-            known = (limit, asyncio.Semaphore(limit))
-            self._concurrency[key] = known
-        return known[1]
+    def bucket_of(self, key: str, route: Route) -> str | None:
+        """The bucket this process last learned for the route."""
+        return self._buckets.get((key, route.template))
+
+    async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
+        self._buckets[(key, route.template)] = bucket
+        await self.store.learn_bucket(key, route, bucket)
+
+    def concurrency(self, key: str, limit: int, hold: float) -> AbstractAsyncContextManager[Any]:
+        """At most `limit` calls in flight for this integration (in this process, or in every
+        process sharing the slots); a slot is held at most `hold` seconds."""
+        return self.slots.slot(key, limit, hold)

@@ -37,3 +37,7 @@ class Credential(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+    # The OAuth refresh lease (vault/oauth.py): who is refreshing the token and until when it may
+    # (both None when nobody is). Claimed and cleared in short transactions of their own.
+    refreshing_by: Mapped[str | None] = mapped_column(String(40))
+    refreshing_until: Mapped[datetime | None]

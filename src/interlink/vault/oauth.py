@@ -1,12 +1,24 @@
-"""OAuth2 tokens refreshed before they expire, one refresh at a time per credential.
+"""OAuth2 tokens refreshed before they expire: one refresh at a time per credential, and no
+database transaction open while the token endpoint is called.
 
-Within a process an asyncio lock per credential makes concurrent calls wait for one refresh;
-across processes the credential row is locked (`FOR UPDATE` on PostgreSQL; SQLite's
-BEGIN IMMEDIATE already admits one writer). Inside the lock the stored token is read again: if
-another caller refreshed it meanwhile, that token is used and the token endpoint is not called.
-A rotated refresh token is kept. A grant the token endpoint refuses (`invalid_grant`, 400/401)
-is told apart from a passing failure (5xx, timeout): it writes `credential.refresh_failed` and
-answers AUTHENTICATION_FAILED; a passing failure only fails this call.
+In one process, the callers that need one credential refreshed share one refresh (a single
+flight: the others await its result or its error). Across processes a lease on the credential row
+(`refreshing_by`, `refreshing_until`) says who refreshes:
+
+1. a short read finds the stored token; if another caller refreshed it meanwhile (or it is not
+   due any more), that token is used and the token endpoint is not called;
+2. a short write claims the lease by compare-and-set: only when it is free or expired and the
+   stored data is still what step 1 read;
+3. the token endpoint is called with no transaction open, for at most EXCHANGE_SECONDS (well
+   inside the LEASE);
+4. a short write stores the new tokens, a rotated refresh token included, and frees the lease.
+
+A process that finds the lease taken polls with short reads, on the injected clock, until the
+token changes (it uses the new one), the lease is freed or expires (its holder died: it claims
+it), or, after PATIENCE, finds the stored token has not expired yet (it uses that one rather than
+wait longer). A grant the token endpoint refuses (`invalid_grant`, 400/401) is told apart from a
+passing failure (5xx, timeout): it frees the lease, writes `credential.refresh_failed` and answers
+AUTHENTICATION_FAILED; a passing failure frees the lease and only fails this call.
 """
 
 from __future__ import annotations
@@ -15,18 +27,28 @@ import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
+
+import structlog
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
-from interlink.core.errors import AuthenticationFailed
+from interlink.core.errors import AuthenticationFailed, ExternalServiceTimeout
 from interlink.events.service import EventService
 from interlink.events.types import CredentialRefreshFailed, EventType
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.client import CallSettings, ProviderFacts, Transport
 from interlink.transport.retry import RetryPolicy
+from interlink.vault.models import Credential
 from interlink.vault.service import CredentialService
 
-REFRESH_AHEAD = timedelta(seconds=60)
+log = structlog.get_logger(__name__)
+
+REFRESH_AHEAD = timedelta(seconds=60)  # a token this close to its expiry is refreshed
+LEASE = timedelta(seconds=60)  # a claim no one frees (its process died) lapses after this
+EXCHANGE_SECONDS = 30.0  # the token call's own bound, so a live holder never outlasts LEASE
+PATIENCE = timedelta(seconds=10)  # how long a still-valid token waits on another's refresh
+POLL_SECONDS = 0.2
 _TOKEN_ENDPOINT = ProviderFacts(
     errors=ErrorTable(
         {
@@ -52,6 +74,11 @@ def can_refresh(data: Mapping[str, Any]) -> bool:
     return bool(data.get("refresh_token") and data.get("token_url"))
 
 
+def _expired(data: Mapping[str, Any], now: datetime) -> bool:
+    expiry = expires_at(data)
+    return expiry is not None and expiry <= now
+
+
 class OAuthRefresher:
     def __init__(
         self,
@@ -66,7 +93,7 @@ class OAuthRefresher:
         self.credentials = credentials
         self.transport = transport
         self.events = events
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._flights: dict[str, asyncio.Task[dict[str, Any]]] = {}
 
     def due(self, data: Mapping[str, Any]) -> bool:
         expiry = expires_at(data)
@@ -86,31 +113,116 @@ class OAuthRefresher:
         refused `data`'s token (401), so refresh even if it has not expired."""
         if not can_refresh(data) or not (rejected or self.due(data)):
             return dict(data)
-        lock = self._locks.setdefault(credential_id, asyncio.Lock())
-        async with lock:
-            try:
-                return await self._refresh_locked(workspace_id, credential_id, data, rejected)
-            except AuthenticationFailed as refused:
-                await self._record_failure(workspace_id, credential_id, refused)
-                raise AuthenticationFailed(
-                    "The OAuth token endpoint refused this credential's refresh token: the grant "
-                    "was revoked or expired; reconnect the account",
-                    details=refused.details,
-                ) from None
+        while True:
+            flight = self._flights.get(credential_id)
+            if flight is None:
+                flight = self._take_off(workspace_id, credential_id, data, rejected)
+                return dict(await asyncio.shield(flight))
+            landed = await asyncio.shield(flight)
+            token_changed = landed.get("access_token") != data.get("access_token")
+            if token_changed or not (rejected or self.due(landed)):
+                return dict(landed)
+            # That flight found no reason to refresh `data`'s token; this caller has one.
 
-    async def _refresh_locked(
+    def _take_off(
+        self, workspace_id: str, credential_id: str, seen: Mapping[str, Any], rejected: bool
+    ) -> asyncio.Task[dict[str, Any]]:
+        """This process's one refresh of the credential. It runs to its end even when the caller
+        that started it goes away: it may hold the lease and a refresh token already spent."""
+        task = asyncio.create_task(self._refresh(workspace_id, credential_id, seen, rejected))
+        self._flights[credential_id] = task
+
+        def landed(done: asyncio.Task[dict[str, Any]]) -> None:
+            if self._flights.get(credential_id) is done:
+                del self._flights[credential_id]
+            if not done.cancelled():
+                done.exception()  # retrieved: a failure no caller awaited is not logged as lost
+
+        task.add_done_callback(landed)
+        return task
+
+    async def _refresh(
         self, workspace_id: str, credential_id: str, seen: Mapping[str, Any], rejected: bool
     ) -> dict[str, Any]:
-        async with self.db.transaction() as session:
-            row = await self.credentials.get(session, workspace_id, credential_id, for_update=True)
-            current = self.credentials.reveal(row)
+        started = self.clock.now()
+        while True:
+            row, current = await self._read(workspace_id, credential_id)
             if current.get("access_token") != seen.get("access_token"):
-                return current  # another caller refreshed it while we waited
+                return current  # another caller refreshed it
             if not rejected and not self.due(current):
                 return current
-            refreshed = await self._exchange(credential_id, current)
-            self.credentials.replace_data(row, refreshed)
+            now = self.clock.now()
+            if row.refreshing_until is None or row.refreshing_until <= now:
+                owner = uuid4().hex
+                if await self._claim(row, owner, now):
+                    return await self._refresh_holding(row, current, owner)
+            elif not rejected and not _expired(current, now) and now - started >= PATIENCE:
+                return current  # still valid: better than waiting longer on a slow refresh
+            if now - started >= LEASE + PATIENCE:
+                raise ExternalServiceTimeout(
+                    "Another refresh of this OAuth credential did not finish in time"
+                )
+            await self.clock.sleep(POLL_SECONDS)
+
+    async def _read(
+        self, workspace_id: str, credential_id: str
+    ) -> tuple[Credential, dict[str, Any]]:
+        async with self.db.read() as session:
+            row = await self.credentials.get(session, workspace_id, credential_id)
+        return row, self.credentials.reveal(row)
+
+    async def _claim(self, row: Credential, owner: str, now: datetime) -> bool:
+        async with self.db.transaction() as session:
+            return await self.credentials.claim_refresh(session, row, owner, now, now + LEASE)
+
+    async def _refresh_holding(
+        self, row: Credential, current: dict[str, Any], owner: str
+    ) -> dict[str, Any]:
+        """The lease is `owner`'s: the token endpoint is called with no transaction open."""
+        try:
+            refreshed = await self._exchange(row.id, current)
+        except AuthenticationFailed as refused:
+            return await self._refused(row, owner, refused)
+        except BaseException:
+            await self._release(row, owner)
+            raise
+        async with self.db.transaction() as session:
+            stored = await self.credentials.store_refreshed(session, row, refreshed, owner)
+        if not stored:  # the lease lapsed and another refresh stored its tokens first
+            log.warning("oauth_refresh_superseded", credential_id=row.id)
         return refreshed
+
+    async def _refused(
+        self, row: Credential, owner: str, refused: AuthenticationFailed
+    ) -> dict[str, Any]:
+        reason = next(
+            (str(d["provider_message"]) for d in refused.details if "provider_message" in d),
+            refused.message,
+        )
+        async with self.db.transaction() as session:
+            now_stored = await self.credentials.get(session, row.workspace_id, row.id)
+            await self.credentials.release_refresh(session, row.workspace_id, row.id, owner)
+            if now_stored.sealed_data != row.sealed_data:
+                return self.credentials.reveal(now_stored)  # a lapsed lease's taker won
+            self.events.publish(
+                session,
+                row.workspace_id,
+                EventType.CREDENTIAL_REFRESH_FAILED,
+                CredentialRefreshFailed(credential_id=row.id, reason=reason[:300]),
+            )
+        raise AuthenticationFailed(
+            "The OAuth token endpoint refused this credential's refresh token: the grant "
+            "was revoked or expired; reconnect the account",
+            details=refused.details,
+        ) from None
+
+    async def _release(self, row: Credential, owner: str) -> None:
+        """Free the lease after a failed call; should even that fail, the lease lapses."""
+        try:
+            async with self.db.transaction() as session:
+                await self.credentials.release_refresh(session, row.workspace_id, row.id, owner)
+        except Exception:
+            log.warning("oauth_lease_not_released", credential_id=row.id, exc_info=True)
 
     async def _exchange(self, credential_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
         client = self.transport.client(
@@ -124,7 +236,16 @@ class OAuthRefresher:
             if data.get(name):
                 form[name] = str(data[name])
         # Not retried after it was sent: with rotating refresh tokens the retry's token is spent.
-        answer = (await client.post(str(data["token_url"]), form=form)).json()
+        try:
+            async with asyncio.timeout(EXCHANGE_SECONDS):
+                answer = (await client.post(str(data["token_url"]), form=form)).json()
+        except TimeoutError:
+            raise ExternalServiceTimeout(
+                "The OAuth token endpoint did not answer in time"
+            ) from None
+        return self._refreshed(data, answer)
+
+    def _refreshed(self, data: Mapping[str, Any], answer: Any) -> dict[str, Any]:
         if not isinstance(answer, dict) or not answer.get("access_token"):
             raise AuthenticationFailed("The OAuth token endpoint gave no access_token")
         refreshed = {**data, "access_token": answer["access_token"]}
@@ -137,18 +258,3 @@ class OAuthRefresher:
                 self.clock.now() + timedelta(seconds=answer["expires_in"])
             )
         return refreshed
-
-    async def _record_failure(
-        self, workspace_id: str, credential_id: str, refused: AuthenticationFailed
-    ) -> None:
-        reason = next(
-            (str(d["provider_message"]) for d in refused.details if "provider_message" in d),
-            refused.message,
-        )
-        async with self.db.transaction() as session:
-            self.events.publish(
-                session,
-                workspace_id,
-                EventType.CREDENTIAL_REFRESH_FAILED,
-                CredentialRefreshFailed(credential_id=credential_id, reason=reason[:300]),
-            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -36,17 +37,8 @@ class CredentialService:
         self.events = events
 
     # -- reading -----------------------------------------------------------------------------
-    async def get(
-        self,
-        session: AsyncSession,
-        workspace_id: str,
-        credential_id: str,
-        *,
-        for_update: bool = False,
-    ) -> Credential:
-        row = await CredentialRepository(session).get(
-            workspace_id, credential_id, for_update=for_update
-        )
+    async def get(self, session: AsyncSession, workspace_id: str, credential_id: str) -> Credential:
+        row = await CredentialRepository(session).get(workspace_id, credential_id)
         if row is None:
             raise CredentialNotFound()
         return row
@@ -151,6 +143,36 @@ class CredentialService:
         self._seal(row, data)
         row.updated_at = self.clock.now()
 
+    # -- the OAuth refresh lease (vault/oauth.py) --------------------------------------------
+    async def claim_refresh(
+        self, session: AsyncSession, row: Credential, owner: str, now: datetime, until: datetime
+    ) -> bool:
+        """Take the refresh lease of `row` as read (its sealed data unchanged since)."""
+        return await CredentialRepository(session).claim_refresh(
+            row.workspace_id, row.id, read_as=row.sealed_data, owner=owner, now=now, until=until
+        )
+
+    async def store_refreshed(
+        self, session: AsyncSession, row: Credential, data: dict[str, Any], owner: str
+    ) -> bool:
+        """Store refreshed `data` over `row` as read and free the lease; False when another
+        refresh stored its own first (the lease was lost)."""
+        sealed = self._sealed(row.workspace_id, row.id, data)
+        return await CredentialRepository(session).store_refreshed(
+            row.workspace_id,
+            row.id,
+            owner=owner,
+            read_as=row.sealed_data,
+            sealed_data=sealed,
+            key_id=key_id_of(sealed),
+            updated_at=self.clock.now(),
+        )
+
+    async def release_refresh(
+        self, session: AsyncSession, workspace_id: str, credential_id: str, owner: str
+    ) -> None:
+        await CredentialRepository(session).release_refresh(workspace_id, credential_id, owner)
+
     async def delete(self, session: AsyncSession, workspace_id: str, credential_id: str) -> None:
         row = await self.get(session, workspace_id, credential_id)
         try:
@@ -166,9 +188,12 @@ class CredentialService:
         await CredentialRepository(session).delete(row)
 
     def _seal(self, row: Credential, data: dict[str, Any]) -> None:
-        plaintext = json.dumps(data, separators=(",", ":")).encode()
-        row.sealed_data = self.keyring.seal(plaintext, credential_aad(row.workspace_id, row.id))
+        row.sealed_data = self._sealed(row.workspace_id, row.id, data)
         row.key_id = key_id_of(row.sealed_data)
+
+    def _sealed(self, workspace_id: str, credential_id: str, data: dict[str, Any]) -> str:
+        plaintext = json.dumps(data, separators=(",", ":")).encode()
+        return self.keyring.seal(plaintext, credential_aad(workspace_id, credential_id))
 
     def _publish(self, session: AsyncSession, row: Credential, event_type: EventType) -> None:
         payload = CredentialState(

@@ -1,8 +1,11 @@
 """`discord`: channel messages and webhooks on the Discord HTTP API (v10).
 
 The bot token goes as `Authorization: Bot <token>`. Every answer carries the route's bucket as
-X-RateLimit-Remaining / X-RateLimit-Reset-After (seconds from now); a 429 says how long to wait
-in its Retry-After header and, more precisely, in its body's `retry_after`.
+X-RateLimit-Bucket, X-RateLimit-Remaining and X-RateLimit-Reset-After (seconds from now); a 429
+says how long to wait in its Retry-After header and, more precisely, in its body's `retry_after`,
+and whether it is the bot's global limit (`X-RateLimit-Global: true`, `"global": true`). So a
+spent bucket pauses only the routes of that bucket for the same channel or webhook; a global 429
+pauses the whole integration (`transport/buckets.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pydantic import BaseModel, Field
 from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.connectors.webhook_verifiers import DiscordVerifier, WebhookVerifier
+from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.client import judge_by_status
 from interlink.transport.headers import RateLimitHeaders
@@ -92,12 +97,16 @@ class SendWebhookInput(BaseModel):
 class DiscordConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["discord"]
     category = "communication"
+    webhook_verifier: ClassVar[WebhookVerifier | None] = DiscordVerifier()
     bearer_scheme = "Bot"
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders(
         limit="x-ratelimit-limit",
         remaining="x-ratelimit-remaining",
         reset="x-ratelimit-reset-after",
         reset_kind="delta",
+    )
+    rate_buckets: ClassVar[RouteBuckets | None] = RouteBuckets(
+        major_resources={"channels": 1, "guilds": 1, "webhooks": 2}
     )
 
     @classmethod

@@ -2,7 +2,9 @@
 
 v3 takes rich text as Atlassian Document Format: plain-text descriptions and comments are wrapped
 in a one-paragraph document here. Jira's errors (`{"errorMessages": [...], "errors": {...}}`) are
-read by the transport.
+read by the transport. Search uses `/search/jql`, the endpoint Atlassian replaced `/search` with
+(the old one answers 410 Gone): it pages with `nextPageToken` and `isLast` and counts nothing.
+Jira's `X-RateLimit-Reset` is an ISO 8601 time (`2026-03-26T16:00Z`), not a unix time.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
 from interlink.core.errors import ExternalServiceError
+from interlink.transport.headers import RateLimitHeaders
 
 API = "/rest/api/3"
-_SEARCH_FIELDS = "summary,status,issuetype"
+_SEARCH_FIELDS = ["summary", "status", "issuetype"]
 _KEY = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 
 
@@ -39,9 +42,15 @@ def _issue_path(key: str) -> str:
 
 
 class SearchIssuesInput(BaseModel):
-    jql: str = Field(description="The JQL query, e.g. 'project = PROJ AND status = \"To Do\"'")
-    max_results: int = Field(50, ge=1, le=100, description="Issues per page (max 100)")
-    start_at: int = Field(0, ge=0, description="Index of the first issue to return")
+    jql: str = Field(
+        min_length=1,
+        description="The JQL query, e.g. 'project = PROJ AND status = \"To Do\"'; Jira refuses "
+        "an unbounded one (with no search restriction)",
+    )
+    max_results: int = Field(50, ge=1, le=100, description="Issues asked per page (max 100)")
+    next_page_token: str | None = Field(
+        None, description="Continue from a previous result's next_page_token"
+    )
     limit: int = Field(100, ge=1, le=1000, description="Stop after this many issues")
 
 
@@ -65,8 +74,13 @@ class Issue(BaseModel):
 
 
 class IssuePage(BaseModel):
-    total: int = Field(description="How many issues match the JQL in all")
+    """Issues matching the JQL, in its order. Jira's search no longer says how many match in all
+    (there is no `total`): read on with `next_page_token` until it is null."""
+
     issues: list[Issue]
+    next_page_token: str | None = Field(
+        None, description="Pass as `next_page_token` to read on; null after the last page"
+    )
 
 
 class GetIssueInput(BaseModel):
@@ -128,31 +142,31 @@ class Transitioned(BaseModel):
 class JiraConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["jira"]
     category = "project management"
+    rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders(reset_kind="iso8601")
 
     @action()
     async def search_issues(self, ctx: ActionContext, params: SearchIssuesInput) -> IssuePage:
-        """Searches issues with JQL, following startAt pagination up to `limit`."""
+        """Searches issues with JQL (`/search/jql`), following nextPageToken up to `limit`.
+        Jira's search does not count the matches, so there is no total: read on with
+        `next_page_token` until it is null."""
         issues: list[Issue] = []
-        start, total = params.start_at, 0
-        while len(issues) < params.limit:
-            response = await ctx.http.get(
-                f"{API}/search",
-                params={
-                    "jql": params.jql,
-                    "startAt": start,
-                    "maxResults": min(params.max_results, params.limit - len(issues)),
-                    "fields": _SEARCH_FIELDS,
-                },
-            )
-            page = response.json()
+        token = params.next_page_token
+        for _ in range(1000):  # bounded: each page brings at least one issue or ends
+            body: dict[str, Any] = {
+                "jql": params.jql,
+                "maxResults": min(params.max_results, params.limit - len(issues)),
+                "fields": _SEARCH_FIELDS,
+            }
+            if token:
+                body["nextPageToken"] = token
+            page = (await ctx.http.post(f"{API}/search/jql", json=body, idempotent=True)).json()
             if not isinstance(page, dict) or not isinstance(page.get("issues"), list):
                 raise ExternalServiceError("Jira answered a search without an issue list")
-            total = int(page.get("total", 0))
             issues.extend(Issue.of(raw) for raw in page["issues"])
-            start += len(page["issues"])
-            if not page["issues"] or start >= total:
+            token = None if page.get("isLast") is True else page.get("nextPageToken") or None
+            if not page["issues"] or token is None or len(issues) >= params.limit:
                 break
-        return IssuePage(total=total, issues=issues[: params.limit])
+        return IssuePage(issues=issues[: params.limit], next_page_token=token)
 
     @action()
     async def get_issue(self, ctx: ActionContext, params: GetIssueInput) -> IssueDetail:

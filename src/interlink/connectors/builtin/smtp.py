@@ -140,16 +140,16 @@ class _session:
                 await self.smtp.login(user, str(password))
         except BaseException as exc:
             await self._abort()
-            raise _translate(exc, ctx) from None
+            raise await _translate(exc, ctx) from None
         return self.smtp
 
     async def __aexit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         if exc is None:
             await self._quit()
-            self.ctx.http.settle(failed=False)
+            await self.ctx.http.settle(failed=False)
             return
         await self._abort()
-        raise _translate(exc, self.ctx) from None
+        raise await _translate(exc, self.ctx) from None
 
     async def _quit(self) -> None:
         if self.smtp is not None and self.smtp.is_connected:
@@ -191,32 +191,32 @@ async def _check_address(ctx: ActionContext, host: str, port: int) -> None:
         raise UrlNotAllowed(str(refused)) from None
 
 
-def _translate(exc: BaseException, ctx: ActionContext) -> BaseException:
+async def _translate(exc: BaseException, ctx: ActionContext) -> BaseException:
     if isinstance(exc, InterlinkError):
         return exc
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-        ctx.http.settle(failed=False)
+        await ctx.http.settle(failed=False)
         return AuthenticationFailed(
             details=[{"provider_status": exc.code, "provider_message": exc.message}]
         )
     if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
-        ctx.http.settle(failed=True)
+        await ctx.http.settle(failed=True)
         return ExternalServiceTimeout()
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-        ctx.http.settle(failed=False)
+        await ctx.http.settle(failed=False)
         refused = {e.recipient: e.message for e in exc.recipients}
         return InvalidOperation(
             "The SMTP server refused every recipient", details=[{"provider_message": str(refused)}]
         )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         permanent = exc.code >= 500
-        ctx.http.settle(failed=not permanent)
+        await ctx.http.settle(failed=not permanent)
         error = InvalidOperation if permanent else ExternalServiceError
         return error(
             f"The SMTP server answered {exc.code}: {exc.message}",
             details=[{"provider_status": exc.code, "provider_message": exc.message}],
         )
     if isinstance(exc, aiosmtplib.SMTPException | OSError):
-        ctx.http.settle(failed=True)
+        await ctx.http.settle(failed=True)
         return ExternalServiceError(f"The SMTP server could not be reached ({type(exc).__name__})")
     return exc

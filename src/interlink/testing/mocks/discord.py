@@ -60,8 +60,12 @@ class DiscordMock(MockUpstream):
     Bot routes take `Authorization: Bot <token>`; the webhook route is authenticated by the
     token in its path. Each route and top-level resource (channel, webhook) has a bucket of
     `bucket_limit` requests per `bucket_window` seconds (on the injected clock; None turns
-    the limits off): every answer carries its X-RateLimit-* headers, and a spent bucket answers
-    429 `{"message": "You are being rate limited.", "retry_after": ..., "global": false}`.
+    the limits off): every answer carries its X-RateLimit-* headers (the bucket's name in
+    X-RateLimit-Bucket, the same for one route on every channel), and a spent bucket answers 429
+    `{"message": "You are being rate limited.", "retry_after": ..., "global": false}`.
+    `global_limit` (off by default) is the bot's global limit: that many bot requests per
+    `global_window` seconds over all routes, past which the answer is a 429 with `"global":
+    true`, `X-RateLimit-Global: true` and `X-RateLimit-Scope: global`.
     Messages get snowflake ids; content is limited to 2000 characters, embeds to 10.
     """
 
@@ -79,12 +83,16 @@ class DiscordMock(MockUpstream):
         webhook_token: str = "mock-webhook-token",  # noqa: S107
         bucket_limit: int | None = 5,
         bucket_window: float = 5.0,
+        global_limit: int | None = None,
+        global_window: float = 1.0,
     ) -> None:
         self.channel_ids = channels
         self.webhook_id = webhook_id
         self.webhook_token = webhook_token
         self.bucket_limit = bucket_limit
         self.bucket_window = bucket_window
+        self.global_limit = global_limit
+        self.global_window = global_window
         super().__init__(token=token, clock=clock)
 
     @property
@@ -98,6 +106,7 @@ class DiscordMock(MockUpstream):
     def reset_state(self) -> None:
         self.messages: dict[str, dict[str, Obj]] = {channel: {} for channel in self.channel_ids}
         self.buckets: dict[str, _Bucket] = {}
+        self.global_bucket = _Bucket("global", self.global_limit or 0, self.global_window)
         self._increment = 0
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -113,8 +122,13 @@ class DiscordMock(MockUpstream):
         is_webhook = request.path.startswith(f"{self.api_root}/webhooks/")
         if not is_webhook and request.headers.get("Authorization") != f"Bot {self.token}":
             return _error(DiscordError(401, "401: Unauthorized", 0))
-        bucket = self._bucket(request)
         now = self.now().timestamp()
+        if not is_webhook and self.global_limit is not None:
+            self.global_bucket.refresh(now)
+            if self.global_bucket.used >= self.global_limit:
+                return self._limited(self.global_bucket.reset_at - now, scope="global")
+            self.global_bucket.used += 1
+        bucket = self._bucket(request)
         if bucket is None:
             response = await self._answer(request, handler)
         elif bucket.used >= bucket.limit:
@@ -150,9 +164,11 @@ class DiscordMock(MockUpstream):
         body = {
             "message": "You are being rate limited.",
             "retry_after": round(retry_after, 3),
-            "global": False,
+            "global": scope == "global",
         }
         headers = {"Retry-After": retry_after_header(retry_after), "X-RateLimit-Scope": scope}
+        if scope == "global":
+            headers["X-RateLimit-Global"] = "true"
         return json_response(body, status=429, headers=headers)
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:

@@ -1,9 +1,11 @@
-"""A mock of the Jira Cloud REST API v3: myself, JQL search, issues, comments, transitions."""
+"""A mock of the Jira Cloud REST API v3: myself, JQL search, issues, comments, transitions, and
+Jira's rate-limit headers."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -36,6 +38,11 @@ _UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
 _NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+_SEARCH_GONE = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+_RATE_REASON = "jira-burst-based"
 
 
 class JiraError(Exception):
@@ -47,15 +54,57 @@ class JiraError(Exception):
         self.body: Obj = {"errorMessages": list(messages), "errors": errors or {}}
 
 
+def reset_time(moment: datetime) -> str:
+    """Jira's X-RateLimit-Reset: ISO 8601 in UTC to the minute (`yyyy-MM-ddTHH:mmZ`)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _next_minute(moment: datetime) -> datetime:
+    start = moment.replace(second=0, microsecond=0)
+    return start if start == moment else start + timedelta(minutes=1)
+
+
+@dataclass
+class _Budget:
+    """The mock's request budget: `limit` requests in the UTC minute that starts at `window`."""
+
+    limit: int
+    window: datetime
+    used: int = 0
+
+    @property
+    def reset(self) -> datetime:
+        return self.window + timedelta(minutes=1)
+
+    def headers(self) -> dict[str, str]:
+        remaining = max(self.limit - self.used, 0)
+        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
+        if remaining < self.limit * 0.2:
+            headers["X-RateLimit-NearLimit"] = "true"
+        if remaining == 0:
+            headers["X-RateLimit-Reset"] = reset_time(self.reset)
+        return headers
+
+
 class JiraMock(MockUpstream):
     """Jira Cloud v3 with one project (`project`, seeded with `issues` issues).
 
     Basic auth with `email` and the API token. Seeded issues cycle through the statuses
-    "To Do", "In Progress" and "Done"; transitions 11/21/31 move to them. Search takes JQL of
-    AND-ed `project`, `status`, `key`, `issuetype`, `labels` clauses (`=`, `!=`, `in`,
-    `not in`, and `summary ~`) and `ORDER BY`; `/search` pages with startAt/maxResults/total,
-    `/search/jql` (Atlassian's newer search) with nextPageToken/isLast. Descriptions and
-    comments must be Atlassian Document Format, as v3 requires. Links (`self`) point at the mock.
+    "To Do", "In Progress" and "Done"; transitions 11/21/31 move to them. Search is
+    `/search/jql` (GET or POST): JQL of AND-ed `project`, `status`, `key`, `issuetype`, `labels`
+    clauses (`=`, `!=`, `in`, `not in`, and `summary ~`) and `ORDER BY`, a bounded query only,
+    `fields` `id` unless asked, pages of `issues` with `isLast` and `nextPageToken` and no
+    total. The old `/search` answers 410 Gone with Jira's message, as Jira Cloud does since
+    August 2025. Descriptions and comments must be Atlassian Document Format, as v3 requires.
+    Links (`self`) point at the mock.
+
+    Rate limits (`rate_limit` requests per UTC minute on the injected clock; None turns them
+    off), with Jira's header shapes: every authenticated answer carries `X-RateLimit-Limit` and
+    `X-RateLimit-Remaining`, and `X-RateLimit-NearLimit: true` once less than a fifth is left.
+    `X-RateLimit-Reset` is an ISO 8601 time to the minute (`2026-01-01T00:01Z`); Jira documents
+    it with 429s, and the mock also sends it with the answer that spends the last request. A
+    spent budget answers 429 with `Retry-After` (seconds), `X-RateLimit-Reset` and
+    `RateLimit-Reason: jira-burst-based`.
     """
 
     name: ClassVar[str] = "jira"
@@ -69,10 +118,12 @@ class JiraMock(MockUpstream):
         email: str = "mock@example.com",
         project: str = "PROJ",
         issues: int = 120,
+        rate_limit: int | None = 1000,
     ) -> None:
         self.email = email
         self.project = project
         self.seed_issues = issues
+        self.rate_limit = rate_limit
         super().__init__(token=token, clock=clock)
 
     @property
@@ -86,11 +137,12 @@ class JiraMock(MockUpstream):
             status = ("Done", "To Do", "In Progress")[n % 3]
             issuetype = "Bug" if n % 4 == 0 else "Task"
             self.issues[n] = Issue(n, f"Seeded issue {n}", status, issuetype, created, created)
+        self.budget: _Budget | None = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(f"{API}/myself", self.myself)
-        router.add_route("GET", f"{API}/search", self.search)
-        router.add_route("POST", f"{API}/search", self.search)
+        router.add_route("GET", f"{API}/search", self.search_gone)
+        router.add_route("POST", f"{API}/search", self.search_gone)
         router.add_route("GET", f"{API}/search/jql", self.search_jql)
         router.add_route("POST", f"{API}/search/jql", self.search_jql)
         router.add_post(f"{API}/issue", self.create_issue)
@@ -109,16 +161,44 @@ class JiraMock(MockUpstream):
             error = JiraError(401, "Client must be authenticated to access this resource.")
             headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"}
             return json_response(error.body, status=401, headers=headers)
+        budget = self._budget()
+        if budget is None:
+            return await self._answer(request, handler)
+        if budget.used >= budget.limit:
+            wait = (budget.reset - self.now()).total_seconds()
+            return self._rate_limited(wait, budget.headers())
+        budget.used += 1
+        response = await self._answer(request, handler)
+        response.headers.update(budget.headers())
+        return response
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
         except JiraError as error:
             return json_response(error.body, status=error.status)
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        headers = {"Retry-After": retry_after_header(retry_after), "X-RateLimit-NearLimit": "true"}
+        reset = _next_minute(self.now() + timedelta(seconds=retry_after))
+        headers = {"X-RateLimit-NearLimit": "true", "X-RateLimit-Reset": reset_time(reset)}
+        return self._rate_limited(retry_after, headers)
+
+    def _rate_limited(self, retry_after: float, headers: dict[str, str]) -> web.StreamResponse:
+        headers |= {
+            "Retry-After": retry_after_header(retry_after),
+            "RateLimit-Reason": _RATE_REASON,
+        }
         return json_response(
             JiraError(429, "Rate limit exceeded.").body, status=429, headers=headers
         )
+
+    def _budget(self) -> _Budget | None:
+        if self.rate_limit is None:
+            return None
+        minute = self.now().replace(second=0, microsecond=0)
+        if self.budget is None or self.budget.window != minute:
+            self.budget = _Budget(self.rate_limit, minute)
+        return self.budget
 
     def server_error_response(self, status: int) -> web.StreamResponse:
         return json_response(JiraError(status, "Internal server error").body, status=status)
@@ -140,25 +220,8 @@ class JiraMock(MockUpstream):
             }
         )
 
-    async def search(self, request: web.Request) -> web.StreamResponse:
-        args = await _search_args(request)
-        found = self._find(self._query(str(args.get("jql", ""))))
-        start = max(_int(args.get("startAt"), 0), 0)
-        limit = min(max(_int(args.get("maxResults"), 50), 0), 100)
-        wanted = _fields(args.get("fields"), default="*navigable")
-        issues = [
-            issue_json(_base(request), self.project, issue, wanted)
-            for issue in found[start : start + limit]
-        ]
-        return json_response(
-            {
-                "expand": "schema,names",
-                "startAt": start,
-                "maxResults": limit,
-                "total": len(found),
-                "issues": issues,
-            }
-        )
+    async def search_gone(self, request: web.Request) -> web.StreamResponse:
+        raise JiraError(410, _SEARCH_GONE)
 
     async def search_jql(self, request: web.Request) -> web.StreamResponse:
         args = await _search_args(request)
