@@ -19,6 +19,7 @@ from interlink.config import (
     ApiSettings,
     BootstrapSettings,
     DatabaseSettings,
+    JobsSettings,
     JwtSettings,
     LogSettings,
     RedisSettings,
@@ -39,6 +40,7 @@ async def reset_postgres(url: str) -> None:
     engine = create_async_engine(async_url(url))
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("DROP SCHEMA IF EXISTS dbos CASCADE"))  # DBOS's tables
         await connection.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
 
@@ -63,6 +65,8 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "jwt": JwtSettings(secret=JWT_SECRET),
         "bootstrap": BootstrapSettings(api_key=ADMIN_KEY),
         "log": LogSettings(format="json", level="info"),
+        # No worker in API tests (tests/jobs turn it on); queued work waits in the database.
+        "jobs": JobsSettings(embedded_worker=False),
     }
     values.update(overrides)
     return Settings(**values)

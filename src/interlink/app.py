@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from interlink import __version__, logs
+from interlink import __version__, background, logs
 from interlink.api import errors, openapi
 from interlink.api.deps import Deps
 from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
@@ -23,11 +23,13 @@ from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import ServiceUnavailable
 from interlink.events.router import router as events_router
+from interlink.hooks.router import router as hooks_router
 from interlink.integrations.health_router import router as health_router
 from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router
 from interlink.startup import prepare
 from interlink.vault.router import router as credentials_router
+from interlink.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """Interlink keeps the credentials of external systems in an encrypted vault and
 turns them into integrations. Authenticate with `Authorization: Bearer <API key>`.
@@ -69,13 +71,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         db = Database(settings.database_url, pool_size=settings.db.pool_size)
         app.state.services = Services.build(settings, clock, db, prepared.keyring)
         app.state.prepared = prepared
+        app.state.background = await background.start(
+            app.state.services, worker=settings.jobs.embedded_worker, role="serve"
+        )
         try:
             yield
         finally:
-            await app.state.services.operations.recorder.close()
-            await app.state.services.event_stream.bell.close()
-            await app.state.services.transport.close()
-            await db.dispose()
+            await app.state.background.stop()
+            await app.state.services.close()
 
     app = FastAPI(
         title="Interlink",
@@ -103,6 +106,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         credentials_router,
         auth_router,
         events_router,
+        webhooks_router,
+        hooks_router,
     )
     for router in routers:
         api.include_router(router)

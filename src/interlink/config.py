@@ -80,6 +80,43 @@ class TransportSettings(BaseSettings):
     breaker_cooldown_seconds: float = Field(30.0, gt=0, le=3600)
 
 
+class JobsSettings(BaseSettings):
+    """Durable work (DBOS): workers, executor ids, queues, schedules, retention."""
+
+    model_config = _env("INTERLINK_JOBS_")
+    # `interlink serve` runs a worker in its own process unless this is false.
+    embedded_worker: bool = True
+    # Unique per live process. Unset: a stable id kept in the data dir (one slot per process).
+    executor_id: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[\w.:-]+$")
+    # Pinned: a worker resumes only the pending work of its own version. Change it on purpose.
+    application_version: str = Field("interlink-1", min_length=1, max_length=100)
+    pool_size: int = Field(5, ge=2, le=50)  # DBOS's own connections, per worker process
+    polling_interval_seconds: float = Field(1.0, ge=0.01, le=60)
+    partition_concurrency: int = Field(10, ge=1, le=1000)  # per integration, when not configured
+    heartbeat_seconds: float = Field(10.0, ge=0.1, le=600)
+    executor_dead_after_seconds: float = Field(60.0, ge=1, le=86_400)
+    retention_hours: float = Field(24.0 * 7, ge=0.01, le=24 * 365)
+    health_check_interval_seconds: int = Field(300, ge=10, le=7 * 86_400)
+    health_sweep_cron: str = "0 * * * * *"  # seconds-first cron: when due checks are looked for
+    cleanup_cron: str = "0 17 * * * *"
+
+
+class WebhookSettings(BaseSettings):
+    """Outgoing webhooks: the dispatcher, delivery timeouts, rotation grace, auto-disable."""
+
+    model_config = _env("INTERLINK_WEBHOOKS_")
+    dispatcher_enabled: bool = True  # run the delivery dispatcher inside `interlink serve`
+    timeout_seconds: float = Field(15.0, gt=0, le=300)
+    rotation_grace_hours: float = Field(24.0, ge=0, le=24 * 30)
+    disable_after_hours: float = Field(120.0, gt=0, le=24 * 365)  # failing continuously
+    poll_interval_seconds: float = Field(1.0, gt=0, le=60)
+    batch_size: int = Field(50, ge=1, le=1000)
+    max_in_flight: int = Field(200, ge=1, le=10_000)
+    per_endpoint_concurrency: int = Field(10, ge=1, le=1000)
+    lease_seconds: float = Field(60.0, gt=0, le=3600)  # beyond the timeout: a claim's life
+    response_body_bytes: int = Field(2048, ge=0, le=65_536)
+
+
 class JwtSettings(BaseSettings):
     model_config = _env("INTERLINK_JWT_")
     secret: SecretStr | None = None
@@ -110,7 +147,9 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     vault: VaultSettings = Field(default_factory=VaultSettings)
     transport: TransportSettings = Field(default_factory=TransportSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     bootstrap: BootstrapSettings = Field(default_factory=BootstrapSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

@@ -138,12 +138,18 @@ def test_vault_rotate_key_prints_the_new_and_retired_key_ids(data_dir: Path) -> 
     credential = {"name": "Stripe", "type": "api_key", "data": {"username": "ops", "key": "s3"}}
     stored = api(data_dir, created["admin_key"], "POST", "/api/v1/credentials", json=credential)
     assert stored.status_code == 201, stored.text
+    endpoint = {"url": "https://hooks.example.com/in", "events": ["*"]}
+    hook = api(data_dir, created["admin_key"], "POST", "/api/v1/webhooks", json=endpoint)
+    assert hook.status_code == 201, hook.text
 
     report = ok_json("vault", "rotate-key", "--json", "--grace-seconds", "0")
 
     assert report == {
-        "new_key_id": "k2", "retired_key_ids": ["k1"], "resealed": 1, "key_file_updated": True
-    }  # fmt: skip
+        "new_key_id": "k2",
+        "retired_key_ids": ["k1"],
+        "resealed": 2,
+        "key_file_updated": True,
+    }  # fmt: skip  (the credential and the webhook's secret)
     assert list(json.loads((data_dir / "vault.key").read_text())["keys"]) == ["k2"]
     path = f"/api/v1/credentials/{data(stored)['id']}"
     after = api(data_dir, created["admin_key"], "GET", path)

@@ -92,4 +92,6 @@ IntegrationsRead = Annotated[Principal, Depends(require(Scope.INTEGRATIONS_READ)
 IntegrationsWrite = Annotated[Principal, Depends(require(Scope.INTEGRATIONS_WRITE))]
 CredentialsRead = Annotated[Principal, Depends(require(Scope.CREDENTIALS_READ))]
 CredentialsWrite = Annotated[Principal, Depends(require(Scope.CREDENTIALS_WRITE))]
+WebhooksRead = Annotated[Principal, Depends(require(Scope.WEBHOOKS_READ))]
+WebhooksWrite = Annotated[Principal, Depends(require(Scope.WEBHOOKS_WRITE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]

@@ -91,15 +91,25 @@ class RequestContextMiddleware:
 class BodyGuardMiddleware:
     """Refuses, before any route runs: bodies over the limit (413, without reading them whole),
     bodies that are not JSON where JSON is expected (415), invalid JSON, NUL bytes (in the body or
-    the URL), lone surrogates, non-finite numbers and nesting deeper than the limit (400)."""
+    the URL), lone surrogates, non-finite numbers and nesting deeper than the limit (400).
+
+    Under `raw_prefixes` (providers' webhooks) only the size is checked: a body is signed as
+    sent, in whatever content type the provider uses (Slack's forms, for one)."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, max_depth: int, json_prefix: str = "/api/"
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        max_depth: int,
+        json_prefix: str = "/api/",
+        raw_prefixes: tuple[str, ...] = ("/api/v1/hooks/",),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
         self.json_prefix = json_prefix
+        self.raw_prefixes = raw_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -151,7 +161,8 @@ class BodyGuardMiddleware:
         return PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
 
     def _check(self, scope: Scope, body: bytes) -> None:
-        if not body or not scope["path"].startswith(self.json_prefix):
+        path = scope["path"]
+        if not body or not path.startswith(self.json_prefix) or path.startswith(self.raw_prefixes):
             return
         content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):

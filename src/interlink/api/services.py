@@ -16,14 +16,21 @@ from interlink.core.db import Database
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.events.stream import EventBell, EventStream
+from interlink.hooks.service import HookService
+from interlink.integrations.durable import Durable
 from interlink.integrations.health_service import HealthService
 from interlink.integrations.operations_service import Loaded, OperationService
 from interlink.integrations.service import IntegrationService
+from interlink.jobs import Jobs
 from interlink.transport.client import Transport
 from interlink.transport.factory import build_transport
 from interlink.vault.keyring import Keyring
 from interlink.vault.oauth import OAuthRefresher
 from interlink.vault.service import CredentialService
+from interlink.webhooks.dispatcher import Dispatcher
+from interlink.webhooks.factory import build_webhooks
+from interlink.webhooks.outbox import Outbox
+from interlink.webhooks.service import WebhookService
 
 
 @dataclass
@@ -42,10 +49,23 @@ class Services:
     transport: Transport
     idempotency: IdempotencyStore
     event_stream: EventStream
+    hooks: HookService
+    jobs: Jobs
+    durable: Durable
+    webhooks: WebhookService
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        """Finish the writes under way and release connections (after background work stopped)."""
+        await self.operations.recorder.close()
+        await self.event_stream.bell.close()
+        await self.transport.close()
+        await self.db.dispose()
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database, keyring: Keyring) -> Services:
-        events = EventService(clock)
+        outbox = Outbox(db, clock, settings.db.cache_seconds)
+        events = EventService(clock, outbox)
         credentials = CredentialService(clock, keyring, events)
         integrations = IntegrationService(clock, credentials, events, default_registry())
         transport = build_transport(settings, clock)
@@ -62,6 +82,11 @@ class Services:
             clock, db, default_registry(), transport, settings.transport, integrations, events,
             refresher, loaded,
         )  # fmt: skip
+        operations.recorder.fanout = outbox
+        webhooks, dispatcher = build_webhooks(settings, clock, db, keyring, events, outbox)
+        health = HealthService(clock, db, integrations, operations, events)
+        jobs = Jobs(settings.jobs, settings.database_url, settings.server.data_dir)
+        durable = Durable(settings.jobs, clock, db, jobs, keyring, operations, health)
         return cls(
             settings=settings,
             clock=clock,
@@ -73,8 +98,13 @@ class Services:
             credentials=credentials,
             integrations=integrations,
             operations=operations,
-            health=HealthService(clock, db, integrations, operations, events),
+            health=health,
             transport=transport,
             idempotency=IdempotencyStore(db, keyring, clock, settings.api.idempotency_ttl_hours),
             event_stream=EventStream(db, bell),
+            hooks=HookService(clock, integrations, events),
+            jobs=jobs,
+            durable=durable,
+            webhooks=webhooks,
+            dispatcher=dispatcher,
         )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from interlink.cli import db, mock, serve, vault, workspaces
+from interlink.cli import db, mock, serve, vault, worker, workspaces
 
 app = typer.Typer(
     name="interlink",
@@ -12,6 +12,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("mock")(mock.mock)
+app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(vault.app, name="vault")
 app.add_typer(workspaces.app, name="workspaces")

@@ -41,11 +41,20 @@ def serve(
     redis_url: Annotated[
         str | None, typer.Option("--redis-url", help="Redis URL (env INTERLINK_REDIS_URL)")
     ] = None,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run durable work in this process too (env INTERLINK_JOBS_EMBEDDED_WORKER)",
+        ),
+    ] = None,
 ) -> None:
     """Start the API server (on the embedded SQLite database unless told otherwise)."""
     settings = cli_settings.load(
         data_dir=data_dir, database_url=database_url, redis_url=redis_url, host=host, port=port
     )
+    if worker is not None:
+        settings.jobs = settings.jobs.model_copy(update={"embedded_worker": worker})
     logs.configure(settings.log)
     try:
         prepared = asyncio.run(prepare(settings, SystemClock()))

@@ -13,6 +13,7 @@ from interlink.core.clock import SystemClock
 from interlink.vault.keyring import VaultError
 from interlink.vault.lifecycle import VaultKeys
 from interlink.vault.rotation import rotate
+from interlink.webhooks.service import reseal_webhook_secrets
 
 app = typer.Typer(help="The vault's encryption keys.", no_args_is_help=True)
 
@@ -47,7 +48,7 @@ def rotate_key(
                 rotate(
                     settings,
                     SystemClock(),
-                    [VaultKeys.reseal_credentials, IdempotencyStore.reseal],
+                    [VaultKeys.reseal_credentials, IdempotencyStore.reseal, reseal_webhook_secrets],
                     grace_seconds=grace_seconds,
                     on_progress=advance,
                 )

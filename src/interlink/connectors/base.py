@@ -17,6 +17,8 @@ from pydantic import BaseModel
 
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import IntegrationType
+from interlink.connectors.webhook_verifiers import WebhookVerifier
+from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Verdict
 from interlink.transport.client import ProviderFacts, judge_by_status
 from interlink.transport.headers import RateLimitHeaders
@@ -90,7 +92,9 @@ class Connector:
     bearer_scheme: ClassVar[str] = "Bearer"
     errors: ClassVar[ErrorTable] = ErrorTable()
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders()
+    rate_buckets: ClassVar[RouteBuckets | None] = None  # limits counted per route bucket
     required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {}
+    webhook_verifier: ClassVar[WebhookVerifier | None] = None  # None: it sends no webhooks
     actions: ClassVar[dict[str, Action]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -104,7 +108,12 @@ class Connector:
 
     @classmethod
     def facts(cls) -> ProviderFacts:
-        return ProviderFacts(errors=cls.errors, rate_headers=cls.rate_headers, judge=cls.judge)
+        return ProviderFacts(
+            errors=cls.errors,
+            rate_headers=cls.rate_headers,
+            judge=cls.judge,
+            buckets=cls.rate_buckets,
+        )
 
     async def check(self, ctx: ActionContext) -> CheckResult:
         """The credential check used by test and health: one cheap authenticated call."""

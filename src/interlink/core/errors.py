@@ -10,7 +10,8 @@ InterlinkError
   AuthenticationFailed (401 AUTHENTICATION_FAILED): the external system said no
   Forbidden (403 FORBIDDEN)
   PermissionDenied (403 PERMISSION_DENIED): the external system refused
-  NotFound (404 NOT_FOUND) and one subclass per resource (INTEGRATION_NOT_FOUND, ...)
+  NotFound (404 NOT_FOUND) and one subclass per resource (INTEGRATION_NOT_FOUND,
+    WEBHOOK_NOT_FOUND, DELIVERY_NOT_FOUND, ...)
   Conflict (409 CONFLICT)
   RateLimitExceeded (409 RATE_LIMIT_EXCEEDED): the external system's limit
   ParameterValidationError (422 PARAMETER_VALIDATION_ERROR)
@@ -122,6 +123,18 @@ class WorkspaceNotFound(NotFound):
     """Workspace not found."""
 
     code = "WORKSPACE_NOT_FOUND"
+
+
+class WebhookNotFound(NotFound):
+    """Webhook endpoint not found."""
+
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class DeliveryNotFound(NotFound):
+    """Webhook delivery not found."""
+
+    code = "DELIVERY_NOT_FOUND"
 
 
 class RouteNotFound(NotFound):

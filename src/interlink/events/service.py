@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 from pydantic import BaseModel
+from sqlalchemy import Connection, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock
+from interlink.core.db import Base, column_values
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.models import Event
 from interlink.events.repository import EventRepository
-from interlink.events.types import PAYLOAD_MODELS, EventType
+from interlink.events.types import PAYLOAD_MODELS, EventType, ProviderEvent, provider_event_type
+
+NewEvent = Event  # an event built by `EventService.build`, for a caller that writes it later
+_INSERT = insert(Base.metadata.tables[Event.__tablename__])
+
+
+class EventOutbox(Protocol):
+    """Where published events go to their webhook subscribers, in the same transaction."""
+
+    def stage(self, session: AsyncSession, event_row: Event) -> None: ...
 
 
 class EventService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, outbox: EventOutbox | None = None) -> None:
         self.clock = clock
+        self.outbox = outbox
 
     def publish(
         self,
@@ -29,10 +42,33 @@ class EventService:
         *,
         integration_id: str | None = None,
         at: datetime | None = None,
+        fan_out: bool = True,
     ) -> Event:
-        """Add an event to the caller's transaction."""
+        """Add an event to the caller's transaction, with its webhook deliveries unless
+        `fan_out` is False (the caller then writes the deliveries it wants)."""
         event = self.build(workspace_id, event_type, payload, integration_id=integration_id, at=at)
         EventRepository(session).add(event)
+        if fan_out and self.outbox is not None:
+            self.outbox.stage(session, event)
+        return event
+
+    def publish_provider(
+        self, session: AsyncSession, workspace_id: str, payload: ProviderEvent
+    ) -> Event:
+        """Add a `provider.<type>.<event>` event (a verified incoming webhook), with its webhook
+        deliveries, to the caller's transaction. These types are open-ended, so they are not
+        members of `EventType`: `ProviderEvent` is the payload of all of them."""
+        event = Event(
+            id=new_id("evt"),
+            workspace_id=workspace_id,
+            type=provider_event_type(payload.provider, payload.event),
+            integration_id=payload.integration_id,
+            payload=payload.model_dump(mode="json"),
+            created_at=payload.received_at,
+        )
+        EventRepository(session).add(event)
+        if self.outbox is not None:
+            self.outbox.stage(session, event)
         return event
 
     def build(
@@ -56,6 +92,18 @@ class EventService:
             payload=payload.model_dump(mode="json"),
             created_at=at or self.clock.now(),
         )
+
+    @staticmethod
+    def values(events: Sequence[NewEvent]) -> list[dict[str, Any]]:
+        """The rows of built events, for `insert`."""
+        return [column_values(event) for event in events]
+
+    @staticmethod
+    def insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Write event rows (from `values`) with a Core INSERT, in the caller's transaction.
+        For writers of many rows at once; deliveries are the caller's to write."""
+        if rows:
+            connection.execute(_INSERT, rows)
 
     async def page(
         self,

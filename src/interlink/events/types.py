@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -22,6 +25,8 @@ class EventType(StrEnum):
     OPERATION_STARTED = "operation.started"
     OPERATION_COMPLETED = "operation.completed"
     OPERATION_FAILED = "operation.failed"
+    WEBHOOK_TEST = "webhook.test"
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 class IntegrationState(BaseModel):
@@ -81,6 +86,19 @@ class CredentialRefreshFailed(BaseModel):
     reason: str
 
 
+class WebhookTest(BaseModel):
+    """Sent by POST /webhooks/{id}/test to that endpoint only."""
+
+    webhook_id: str
+    message: str
+
+
+class WebhookDisabled(BaseModel):
+    webhook_id: str
+    url: str
+    reason: str
+
+
 PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.INTEGRATION_CREATED: IntegrationState,
     EventType.INTEGRATION_UPDATED: IntegrationUpdated,
@@ -96,4 +114,29 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.OPERATION_STARTED: OperationStarted,
     EventType.OPERATION_COMPLETED: OperationFinished,
     EventType.OPERATION_FAILED: OperationFinished,
+    EventType.WEBHOOK_TEST: WebhookTest,
+    EventType.WEBHOOK_DISABLED: WebhookDisabled,
 }
+
+
+# -- provider events: `provider.<type>.<event>`, one type per provider event, so not in the enum --
+PROVIDER_PREFIX = "provider."
+_NAME_PART = re.compile(r"[^a-z0-9_.:-]+")
+
+
+def provider_event_type(integration_type: str, event: str) -> str:
+    """`provider.<type>.<event>` in lower case, other characters as `_`, at most 100 long."""
+    name = _NAME_PART.sub("_", event.lower()).strip(".") or "unknown"
+    return f"{PROVIDER_PREFIX}{integration_type}.{name}"[:100]
+
+
+class ProviderEvent(BaseModel):
+    """A verified incoming provider webhook (the payload of every `provider.*` event)."""
+
+    hook_id: str
+    integration_id: str
+    provider: str  # the integration type
+    event: str  # the provider's event name, e.g. "issues.opened"
+    delivery_id: str | None
+    received_at: datetime
+    body: Any  # the parsed body (JSON, or a form as an object); null when unreadable

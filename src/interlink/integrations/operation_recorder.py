@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, insert, inspect
+from sqlalchemy import Connection, bindparam, insert, update
 
-from interlink.core.db import Base, Database
-from interlink.events.models import Event
+from interlink.core.db import Base, Database, column_values
+from interlink.events.service import EventService, NewEvent
 from interlink.integrations.models import IntegrationStatsHour, Operation
 from interlink.integrations.operations_repository import CallTally, upsert_calls
 
@@ -24,27 +24,44 @@ log = structlog.get_logger(__name__)
 
 MAX_BATCH = 500
 _INSERT_OPERATION = insert(Base.metadata.tables[Operation.__tablename__])
-_INSERT_EVENT = insert(Base.metadata.tables[Event.__tablename__])
-_WRITTEN = {Operation.__tablename__, Event.__tablename__, IntegrationStatsHour.__tablename__}
+_OPERATIONS = Base.metadata.tables[Operation.__tablename__]
+# A queued (async) operation's row exists already: it is updated, keyed by `queued_id`.
+_UPDATE_OPERATION = update(_OPERATIONS).where(_OPERATIONS.c.id == bindparam("queued_id"))
+_WRITTEN = {Operation.__tablename__, "events", IntegrationStatsHour.__tablename__}
+
+
+class EventFanout(Protocol):
+    """Writes the webhook deliveries of events in the transaction that writes the events."""
+
+    def write(self, connection: Connection, events: list[dict[str, Any]]) -> int: ...
+
+    def written(self) -> None: ...
 
 
 @dataclass
 class _Pending:
     operation: Operation
-    events: list[Event]
+    events: list[NewEvent]
     done: asyncio.Future[None] = field(repr=False)
+    queued: bool = False
 
 
 class OperationRecorder:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, events: EventService) -> None:
         self.db = db
+        self.events = events
         self._pending: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
+        self.fanout: EventFanout | None = None  # set by whoever owns the webhooks
 
-    async def record(self, operation: Operation, events: list[Event]) -> None:
-        """Write `operation` and `events` and count the call; return once they are committed."""
+    async def record(
+        self, operation: Operation, events: list[NewEvent], *, queued: bool = False
+    ) -> None:
+        """Write `operation` and `events` and count the call; return once they are committed.
+
+        `queued`: the operation's row was written when it was queued; update it."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(operation, events, done))
+        self._pending.append(_Pending(operation, events, done, queued))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_pending())
         # The write goes on if the caller is cancelled: the call to the provider has happened.
@@ -93,23 +110,25 @@ class OperationRecorder:
             tally.count(
                 operation.started_at, operation.duration_ms or 0, operation.status == "failed"
             )
-        operations = [_values(p.operation) for p in batch]
-        events = [_values(event) for p in batch for event in p.events]
+        operations = [column_values(p.operation) for p in batch if not p.queued]
+        updates = [
+            {"queued_id": p.operation.id, **column_values(p.operation)} for p in batch if p.queued
+        ]
+        events = self.events.values([event for p in batch for event in p.events])
         calls = [asdict(tally) for tally in tallies.values()]
+        fanout = self.fanout
 
-        def write(connection: Connection) -> None:
-            connection.execute(_INSERT_OPERATION, operations)
-            if events:
-                connection.execute(_INSERT_EVENT, events)
+        def write(connection: Connection) -> int:
+            if operations:
+                connection.execute(_INSERT_OPERATION, operations)
+            if updates:
+                connection.execute(_UPDATE_OPERATION, updates)
+            self.events.insert(connection, events)
             connection.execute(upsert_calls(connection.dialect.name), calls)
+            return fanout.write(connection, events) if fanout and events else 0
 
-        await self.db.run_write(write, tables=_WRITTEN)
-
-
-def _values(row: Base) -> dict[str, Any]:
-    """A mapped object's column values, keyed by column name, for a Core INSERT."""
-    mapper = inspect(type(row))
-    return {attr.columns[0].name: getattr(row, attr.key) for attr in mapper.column_attrs}
+        if await self.db.run_write(write, tables=_WRITTEN) and fanout is not None:
+            fanout.written()
 
 
 def _settle(batch: list[_Pending]) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Insert, func, select
+from sqlalchemy import Insert, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,13 @@ class OperationRepository:
             Operation.id == operation_id,
         )
         return (await self.session.scalars(query)).first()
+
+    async def mark_running(self, operation_id: str, at: datetime) -> None:
+        await self.session.execute(
+            update(Operation)
+            .where(Operation.id == operation_id, Operation.status.in_(("queued", "running")))
+            .values(status="running", started_at=at)
+        )
 
     async def page(
         self,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
@@ -103,9 +103,14 @@ async def operation_history(
     return ok(Page[OperationDetail].build([_detail(r) for r in rows], total, params))
 
 
+def _wants_async(body: OperationRequest, prefer: str | None) -> bool:
+    tokens = {part.split("=")[0].strip().lower() for part in (prefer or "").split(",")}
+    return body.run_async or "respond-async" in tokens
+
+
 @router.post(
     "/{integration_id}/operations/{operation}",
-    summary="Run an operation now",
+    summary="Run an operation now, or queue it (`async: true` or `Prefer: respond-async`: 202)",
     responses=responses(
         *_AUTH, *_CALL, IntegrationNotFound, OperationNotFound, Conflict, IdempotencyKeyReused
     ),
@@ -116,7 +121,18 @@ async def execute_operation(
     body: OperationRequest,
     principal: IntegrationsWrite,
     deps: Deps,
+    response: Response,
+    prefer: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Envelope[OperationRun]:
+    if _wants_async(body, prefer):
+        queued = await deps.durable.submit(principal, integration_id, operation, body.parameters)
+        response.status_code = 202
+        response.headers["Location"] = (
+            f"/api/v1/integrations/{integration_id}/operations/{operation}/{queued.id}"
+        )
+        if prefer:
+            response.headers["Preference-Applied"] = "respond-async"
+        return ok(_run(queued))
     row = await deps.operations.execute(principal, integration_id, operation, body.parameters)
     return ok(_run(row))
 

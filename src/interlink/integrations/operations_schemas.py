@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import AliasChoices, Field, JsonValue
 
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 
@@ -11,6 +11,8 @@ OperationStatus = Literal["queued", "running", "completed", "failed"]
 
 class OperationRequest(ApiInput):
     parameters: dict[str, JsonValue] = Field(default_factory=dict)
+    # Queue the operation as durable work and answer 202 at once (also `Prefer: respond-async`).
+    run_async: bool = Field(False, validation_alias=AliasChoices("async", "run_async", "runAsync"))
 
 
 class ParameterInfo(ApiOutput):

@@ -35,8 +35,7 @@ from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.core.secrets import mask_by_name
 from interlink.core.snapshots import SnapshotCache
-from interlink.events.models import Event
-from interlink.events.service import EventService
+from interlink.events.service import EventService, NewEvent
 from interlink.events.types import EventType, OperationFinished, OperationStarted
 from interlink.integrations.models import Integration, Operation
 from interlink.integrations.operation_recorder import OperationRecorder
@@ -75,7 +74,7 @@ class OperationService:
         self.integrations = integrations
         self.events = events
         self.loaded: SnapshotCache[tuple[str, str], Loaded] = loaded or SnapshotCache(clock, 0)
-        self.recorder = OperationRecorder(db)
+        self.recorder = OperationRecorder(db, events)
 
     # -- the catalog of one integration -----------------------------------------------------------
     async def available(
@@ -112,6 +111,80 @@ class OperationService:
             error.details = [{"operation_id": operation.id}, *error.details]
             raise error
         return operation
+
+    # -- queued (async) operations: queued in the request, run by a worker ---------------------
+    async def integration(self, workspace_id: str, integration_id: str) -> Integration:
+        row, _ = await self._load(workspace_id, integration_id)
+        return row
+
+    def queue(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        row: Integration,
+        name: str,
+        parameters: dict[str, Any],
+    ) -> Operation:
+        """Check an operation as `execute` would and add it, queued, to `session`."""
+        _, action = self._action(row, name)
+        self._require_active(row)
+        self._parse(action, parameters)
+        operation = Operation(
+            id=new_id("op"),
+            workspace_id=row.workspace_id,
+            integration_id=row.id,
+            operation=name,
+            status="queued",
+            parameters=mask_by_name(parameters, MASK),
+            started_at=self.clock.now(),
+            created_by=principal.subject,
+        )
+        OperationRepository(session).add(operation)
+        return operation
+
+    async def run_queued(
+        self, workspace_id: str, integration_id: str, operation_id: str, parameters: dict[str, Any]
+    ) -> str:
+        """Run a queued operation (again, if its worker died in it); returns its final status.
+
+        The provider call carries the operation id as idempotency key, so a run repeated after a
+        crash is one side effect at the provider."""
+        async with self.db.read() as session:
+            repository = OperationRepository(session)
+            operation = await repository.get(workspace_id, integration_id, operation_id)
+        if operation is None or operation.status in {"completed", "failed"}:
+            return operation.status if operation else "missing"
+        operation.started_at = self.clock.now()
+        operation.status = "running"
+        async with self.db.transaction() as session:
+            await OperationRepository(session).mark_running(operation.id, operation.started_at)
+        try:
+            connector, action, ctx, params = await self._prepare(operation, parameters)
+        except InterlinkError as failure:
+            self._fail(operation, failure)
+        else:
+            await self._run(connector, action, ctx, params, operation)
+        await self.recorder.record(operation, self._events_of(operation), queued=True)
+        return operation.status
+
+    async def _prepare(
+        self, operation: Operation, parameters: dict[str, Any]
+    ) -> tuple[type[Connector], Action, ActionContext, BaseModel]:
+        row, credentials = await self._load(operation.workspace_id, operation.integration_id)
+        connector, action = self._action(row, operation.operation)
+        self._require_active(row)
+        params = self._parse(action, parameters)
+        ctx = await self.context(
+            row, connector, credentials, idempotency_key=operation.id, idempotent=action.idempotent
+        )
+        return connector, action, ctx, params
+
+    def _fail(self, operation: Operation, error: InterlinkError) -> None:
+        finished = self.clock.now()
+        operation.completed_at = finished
+        operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
+        operation.status = "failed"
+        operation.error = {"code": error.code, "message": error.message, "details": error.details}
 
     async def context(
         self,
@@ -197,7 +270,7 @@ class OperationService:
         self.loaded.put(key, (row, dict(credentials)), generation)
         return row, credentials
 
-    def _events_of(self, operation: Operation) -> list[Event]:
+    def _events_of(self, operation: Operation) -> list[NewEvent]:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,

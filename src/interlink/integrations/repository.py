@@ -30,6 +30,10 @@ class IntegrationRepository:
         )
         return (await self.session.scalars(query)).first()
 
+    async def find(self, integration_id: str) -> Integration | None:
+        """By id alone, for callers that have no workspace (incoming provider webhooks)."""
+        return await self.session.get(Integration, integration_id)
+
     async def page(
         self,
         workspace_id: str,

@@ -71,6 +71,8 @@ class IntegrationConfiguration(ApiInput):
     rate_limit_per_hour: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
     rate_limiting: RateLimiting | None = None
     request: RequestConfiguration | None = None
+    # Seconds between scheduled health checks while active (default: the jobs setting).
+    health_check_interval_seconds: Annotated[int, Field(ge=10, le=7 * 86_400)] | None = None
 
 
 class IntegrationCreate(ApiInput):

@@ -60,6 +60,14 @@ class IntegrationService:
             raise IntegrationNotFound()
         return row
 
+    async def find_for_hook(self, session: AsyncSession, integration_id: str) -> Integration:
+        """The integration an incoming provider webhook names: its URL carries no workspace,
+        so the id alone finds it (the provider's signature then proves the caller)."""
+        row = await IntegrationRepository(session).find(integration_id)
+        if row is None:
+            raise IntegrationNotFound()
+        return row
+
     async def page(
         self,
         session: AsyncSession,

@@ -7,5 +7,8 @@ def import_models() -> None:
     import interlink.api.models
     import interlink.auth.models
     import interlink.events.models
+    import interlink.hooks.models
     import interlink.integrations.models
-    import interlink.vault.models  # noqa: F401
+    import interlink.jobs.models
+    import interlink.vault.models
+    import interlink.webhooks.models  # noqa: F401

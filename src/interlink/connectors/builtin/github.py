@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.connectors.webhook_verifiers import GitHubVerifier, WebhookVerifier
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.client import judge_by_status
 from interlink.transport.response import ProviderResponse
@@ -140,6 +141,7 @@ def _author(raw: dict[str, Any]) -> Author | None:
 class GitHubConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["github"]
     category = "developer tools"
+    webhook_verifier: ClassVar[WebhookVerifier | None] = GitHubVerifier()
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "create_issue": frozenset({"repo", "public_repo"}),
         "create_comment": frozenset({"repo", "public_repo"}),

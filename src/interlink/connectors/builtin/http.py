@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.connectors.webhook_verifiers import HmacVerifier, WebhookVerifier
 from interlink.core.errors import InvalidOperation
 
 
@@ -45,6 +46,7 @@ class RequestOutput(BaseModel):
 class HttpConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["http"]
     category = "generic"
+    webhook_verifier: ClassVar[WebhookVerifier | None] = HmacVerifier()
 
     @action()
     async def request(self, ctx: ActionContext, params: RequestInput) -> RequestOutput:

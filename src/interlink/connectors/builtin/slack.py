@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.connectors.webhook_verifiers import SlackVerifier, WebhookVerifier
 from interlink.core.errors import (
     AuthenticationFailed,
     ExternalResourceNotFound,
@@ -136,6 +137,7 @@ class ChannelPage(BaseModel):
 class SlackConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["slack"]
     category = "communication"
+    webhook_verifier: ClassVar[WebhookVerifier | None] = SlackVerifier()
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Slack says only Retry-After, on 429
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "send_message": frozenset({"chat:write"}),

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
+from interlink.connectors.webhook_verifiers import StripeVerifier, WebhookVerifier
 from interlink.core.errors import InvalidOperation
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.headers import RateLimitHeaders
@@ -152,6 +153,7 @@ class PaymentIntent(BaseModel):
 class StripeConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["stripe"]
     category = "payments"
+    webhook_verifier: ClassVar[WebhookVerifier | None] = StripeVerifier()
     # A card decline is a 402 `card_error`: a refusal of this operation, with Stripe's message.
     errors: ClassVar[ErrorTable] = ErrorTable({402: Verdict(Outcome.FAIL, InvalidOperation)})
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Stripe sends none

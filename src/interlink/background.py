@@ -1,0 +1,44 @@
+"""Background work in a process: enqueue only (an API process without a worker), or a worker too:
+DBOS launched, schedules applied, heartbeats and the reaper running; and the webhook dispatcher
+unless `INTERLINK_WEBHOOKS_DISPATCHER_ENABLED=false`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from interlink.api.services import Services
+from interlink.integrations import durable
+from interlink.jobs import cleanup
+from interlink.jobs.reaper import Reaper
+
+
+@dataclass
+class Background:
+    services: Services
+    reaper: Reaper | None = None
+
+    @property
+    def executor_id(self) -> str | None:
+        return self.services.jobs.executor_id
+
+    async def stop(self) -> None:
+        await self.services.dispatcher.stop()
+        if self.reaper is not None:
+            await self.reaper.stop()
+        await self.services.jobs.stop()
+
+
+async def start(services: Services, *, worker: bool, role: str) -> Background:
+    settings = services.settings.jobs
+    durable.bind(services.durable)
+    cleanup.bind(cleanup.Retention(services.jobs, services.clock, settings))
+    await services.jobs.start(worker=worker, role=role)
+    if services.settings.webhooks.dispatcher_enabled:
+        services.dispatcher.start()
+    if not worker:
+        return Background(services)
+    await services.jobs.apply_schedules([*durable.schedules(settings), cleanup.schedule(settings)])
+    reaper = Reaper(services.jobs, services.db, services.clock, settings, role)
+    await reaper.beat()
+    reaper.start()
+    return Background(services, reaper)

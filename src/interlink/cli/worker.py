@@ -1,0 +1,65 @@
+"""`interlink worker`: background work only (async operations, schedules, recovery, webhook
+deliveries), no HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+
+from interlink import background, logs
+from interlink.api.services import Services
+from interlink.cli import settings as cli_settings
+from interlink.cli.output import console, fail
+from interlink.config import Settings
+from interlink.core.clock import SystemClock
+from interlink.core.db import Database
+from interlink.jobs import JobsError
+from interlink.startup import StartupError, prepare
+
+
+async def _run(settings: Settings) -> None:
+    clock = SystemClock()
+    prepared = await prepare(settings, clock)
+    if prepared.admin_key:
+        console.print(f"  admin API key (shown once, store it now): [bold]{prepared.admin_key}[/]")
+    db = Database(settings.database_url, pool_size=settings.db.pool_size)
+    services = Services.build(settings, clock, db, prepared.keyring)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    running = await background.start(services, worker=True, role="worker")
+    console.print(f"Interlink worker is running, executor id [bold]{running.executor_id}[/]")
+    try:
+        await stop.wait()
+    finally:
+        await running.stop()
+        await services.close()
+
+
+def worker(
+    data_dir: cli_settings.DataDir = None,
+    database_url: cli_settings.DatabaseUrl = None,
+    redis_url: Annotated[
+        str | None, typer.Option("--redis-url", help="Redis URL (env INTERLINK_REDIS_URL)")
+    ] = None,
+    executor_id: Annotated[
+        str | None,
+        typer.Option(
+            "--executor-id", help="This process's executor id (env INTERLINK_JOBS_EXECUTOR_ID)"
+        ),
+    ] = None,
+) -> None:
+    """Run background work only: async operations, scheduled health checks, recovery, cleanup,
+    webhook deliveries."""
+    settings = cli_settings.load(data_dir=data_dir, database_url=database_url, redis_url=redis_url)
+    if executor_id:
+        settings.jobs = settings.jobs.model_copy(update={"executor_id": executor_id})
+    logs.configure(settings.log)
+    try:
+        asyncio.run(_run(settings))
+    except (StartupError, JobsError) as exc:
+        fail(str(exc), "STARTUP_FAILED")

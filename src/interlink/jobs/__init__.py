@@ -1,0 +1,26 @@
+"""Durable work (DBOS Transact). The only package that imports `dbos`; the rest of Interlink
+declares workflows and steps, enqueues and schedules through the names below."""
+
+from interlink.jobs.runtime import (
+    Jobs,
+    JobsError,
+    QueueLimits,
+    Schedule,
+    current_workflow_id,
+    sleep,
+    step,
+    step_key,
+    workflow,
+)
+
+__all__ = [
+    "Jobs",
+    "JobsError",
+    "QueueLimits",
+    "Schedule",
+    "current_workflow_id",
+    "sleep",
+    "step",
+    "step_key",
+    "workflow",
+]

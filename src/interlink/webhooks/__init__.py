@@ -1,0 +1,1 @@
+"""Outgoing webhooks: endpoints, the delivery outbox, the dispatcher and the delivery log."""

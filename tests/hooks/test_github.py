@@ -1,0 +1,146 @@
+"""GitHub: X-Hub-Signature-256 over the raw body; X-GitHub-Delivery de-duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import data, error
+from tests.hooks.conftest import (
+    SECRET,
+    count_hooks,
+    create_integration,
+    flip_bit,
+    provider_events,
+    stored_hooks,
+)
+
+BODY = json.dumps({"action": "opened", "issue": {"number": 7, "title": "Hello"}}).encode()
+
+
+def signed(body: bytes, secret: str = SECRET, delivery: str = "d-1") -> dict[str, str]:
+    # As GitHub documents it: "sha256=" + hex HMAC-SHA256 of the payload with the secret.
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "X-Hub-Signature-256": f"sha256={digest}",
+        "X-GitHub-Event": "issues",
+        "X-GitHub-Delivery": delivery,
+        "Content-Type": "application/json",
+    }
+
+
+@pytest.fixture
+async def github(client: httpx.AsyncClient) -> str:
+    return await create_integration(
+        client, "github", {"access_token": "ghp_abc", "webhook_secret": SECRET}
+    )
+
+
+async def test_a_signed_hook_is_stored_and_becomes_an_event(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    assert response.status_code == 200, response.text
+    accepted = data(response)
+    assert accepted["event"] == "provider.github.issues.opened"
+    assert accepted["duplicate"] is False
+    assert accepted["id"].startswith("hook_")
+    [hook] = await stored_hooks(app)
+    assert hook.body == BODY
+    assert hook.delivery_id == "d-1"
+    assert hook.headers["x-github-event"] == "issues"
+    [event] = await provider_events(client, github)
+    assert event["event"] == "provider.github.issues.opened"
+    assert event["data"]["hook_id"] == accepted["id"]
+    assert event["data"]["body"]["issue"]["number"] == 7
+    assert event["data"]["event"] == "issues.opened"
+    assert SECRET not in json.dumps(event)
+
+
+async def test_a_duplicate_delivery_is_accepted_and_processed_once(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    first = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    again = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    assert first.status_code == again.status_code == 200
+    assert data(again)["duplicate"] is True
+    assert await count_hooks(app) == 1
+    assert len(await provider_events(client, github)) == 1
+
+
+async def test_an_event_without_action_is_named_by_the_event_alone(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    body = b'{"ref": "refs/heads/main"}'
+    headers = {**signed(body), "X-GitHub-Event": "push"}
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
+    assert data(response)["event"] == "provider.github.push"
+
+
+async def test_a_form_encoded_hook_is_read(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    body = urlencode({"payload": BODY.decode()}).encode()
+    headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
+    assert data(response)["event"] == "provider.github.issues.opened"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["body_bit", "signature_bit", "other_secret", "no_signature", "sha1_scheme"],
+)
+async def test_a_wrong_signature_is_401_and_stores_nothing(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str, change: str
+) -> None:
+    body, headers = BODY, signed(BODY)
+    if change == "body_bit":
+        body = flip_bit(BODY, 10)
+    elif change == "signature_bit":
+        digest = bytes.fromhex(headers["X-Hub-Signature-256"][7:])
+        headers["X-Hub-Signature-256"] = "sha256=" + flip_bit(digest).hex()
+    elif change == "other_secret":
+        headers = signed(BODY, secret="another secret")
+    elif change == "no_signature":
+        del headers["X-Hub-Signature-256"]
+    else:
+        headers["X-Hub-Signature-256"] = headers["X-Hub-Signature-256"].replace("sha256", "sha1")
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
+    assert response.status_code == 401
+    assert error(response)["code"] == "UNAUTHENTICATED"
+    assert await count_hooks(app) == 0
+    assert await provider_events(client, github) == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["garbage", "sha256=", "sha256=zz", "sha256=abc", "=", "sha256=" + "0" * 64, "sha256=é"],
+)
+async def test_a_malformed_signature_header_is_401(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str, header: str
+) -> None:
+    headers: dict[str, str | bytes] = {**signed(BODY), "X-Hub-Signature-256": header.encode()}
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
+    assert response.status_code == 401
+    assert await count_hooks(app) == 0
+
+
+async def test_an_integration_without_a_webhook_secret_refuses_hooks(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    bare = await create_integration(client, "github", {"access_token": "ghp_abc"})
+    response = await anonymous.post(f"/api/v1/hooks/{bare}", content=BODY, headers=signed(BODY))
+    assert response.status_code == 401
+
+
+async def test_the_secret_is_masked_in_the_integration(
+    client: httpx.AsyncClient, github: str
+) -> None:
+    shown = data(await client.get(f"/api/v1/integrations/{github}"))
+    assert SECRET not in json.dumps(shown)

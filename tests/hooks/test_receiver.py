@@ -1,0 +1,184 @@
+"""The hooks route itself: who may call it, what it refuses, and that bad input never becomes
+a 500."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from interlink.core.ids import new_id
+from tests.conftest import error
+from tests.hooks.conftest import SECRET, count_hooks, create_integration, stored_hooks
+
+BODY = b'{"action": "opened"}'
+
+
+def github_headers(body: bytes, delivery: str = "d-1") -> dict[str, str]:
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "X-Hub-Signature-256": f"sha256={digest}",
+        "X-GitHub-Event": "issues",
+        "X-GitHub-Delivery": delivery,
+        "Content-Type": "application/json",
+    }
+
+
+@pytest.fixture
+async def github(client: httpx.AsyncClient) -> str:
+    return await create_integration(
+        client, "github", {"access_token": "ghp_abc", "webhook_secret": SECRET}
+    )
+
+
+@pytest.mark.parametrize("integration_id", ["int_nope", "x" * 40, "int_" + "0" * 26])
+async def test_an_unknown_integration_is_404(
+    anonymous: httpx.AsyncClient, integration_id: str
+) -> None:
+    response = await anonymous.post(
+        f"/api/v1/hooks/{integration_id}", content=BODY, headers=github_headers(BODY)
+    )
+    assert response.status_code == 404
+    assert error(response)["code"] == "INTEGRATION_NOT_FOUND"
+
+
+async def test_an_id_longer_than_any_is_refused_without_a_lookup(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    response = await anonymous.post(f"/api/v1/hooks/{'x' * 41}", content=BODY)
+    assert response.status_code == 400
+
+
+async def test_a_type_that_sends_no_webhooks_answers_like_an_unknown_id(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    jira = await create_integration(
+        client,
+        "jira",
+        {"username": "bot@example.com", "password": "pw"},
+        {"api_url": "https://example.atlassian.net", "auth_method": "basic"},
+    )
+    response = await anonymous.post(
+        f"/api/v1/hooks/{jira}", content=BODY, headers=github_headers(BODY)
+    )
+    assert response.status_code == 404
+    assert error(response)["code"] == "INTEGRATION_NOT_FOUND"
+
+
+async def test_another_workspaces_integration_is_reachable_only_by_its_signature(
+    other_workspace: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    # The URL has no workspace: the id and the signature are all there is.
+    theirs = await create_integration(
+        other_workspace, "github", {"access_token": "ghp_x", "webhook_secret": "theirs"}
+    )
+    response = await anonymous.post(
+        f"/api/v1/hooks/{theirs}", content=BODY, headers=github_headers(BODY)
+    )
+    assert response.status_code == 401
+
+
+async def test_no_api_key_is_needed_and_a_wrong_one_is_ignored(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    headers = {**github_headers(BODY), "Authorization": "Bearer sk_wrong"}
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
+    assert response.status_code == 200
+    assert await count_hooks(app) == 1
+
+
+async def test_a_body_over_the_limit_is_413(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    body = b"x" * (app.state.services.settings.api.max_body_bytes + 1)
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=body, headers=github_headers(body)
+    )
+    assert response.status_code == 413
+    assert error(response)["code"] == "PAYLOAD_TOO_LARGE"
+    assert await count_hooks(app) == 0
+
+
+async def test_a_deactivated_integration_is_409_once_the_signature_verifies(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    assert (await client.post(f"/api/v1/integrations/{github}/activate")).status_code == 200
+    assert (await client.post(f"/api/v1/integrations/{github}/deactivate")).status_code == 200
+    bad = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(b"other")
+    )
+    assert bad.status_code == 401
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY)
+    )
+    assert response.status_code == 409
+    assert error(response)["code"] == "CONFLICT"
+    assert await count_hooks(app) == 0
+    await client.post(f"/api/v1/integrations/{github}/activate")
+    again = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY)
+    )
+    assert again.status_code == 200
+
+
+async def test_hooks_without_delivery_ids_are_all_kept(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    headers = github_headers(BODY)
+    del headers["X-GitHub-Delivery"]
+    for _ in range(2):
+        response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
+        assert response.status_code == 200
+    assert await count_hooks(app) == 2
+
+
+async def test_a_deleted_integration_takes_its_hooks_along(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY))
+    assert (await client.delete(f"/api/v1/integrations/{github}")).status_code in {200, 204}
+    assert await count_hooks(app) == 0
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY, "d-2")
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\x00\xff",
+        b'{"action": NaN}',
+        b"[" * 5000,
+        b'{"action": ' + b"9" * 5000 + b"}",
+        json.dumps({"action": "a\u0000b\ud800"}).encode(),
+        b'{"action": {"nested": "x"}}',
+        b"payload=%ZZ&&=",
+    ],
+)
+async def test_strange_bodies_with_good_signatures_never_500(
+    anonymous: httpx.AsyncClient, github: str, body: bytes
+) -> None:
+    headers = github_headers(body, delivery=hashlib.sha1(body).hexdigest())  # noqa: S324
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def test_a_strange_delivery_id_is_kept_as_a_digest(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str
+) -> None:
+    headers = github_headers(BODY, delivery="x" * 500)
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
+    assert response.status_code == 200
+    [hook] = await stored_hooks(app)
+    assert hook.delivery_id is not None
+    assert hook.delivery_id.startswith("sha256:")
+
+
+def test_hook_ids_have_their_prefix() -> None:
+    assert new_id("hook").startswith("hook_")

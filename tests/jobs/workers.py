@@ -1,0 +1,61 @@
+"""`interlink worker` as a real process, its output in files (a full pipe would stall it)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+START_TIMEOUT = 30.0
+BANNER = "worker is running"
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    output: Path
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if BANNER in self.output.read_text(errors="replace"):
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.output.read_text(errors='replace')}")
+            time.sleep(0.05)  # polling for start-up, not timing anything
+        raise TimeoutError(f"worker did not start: {self.output.read_text(errors='replace')}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=START_TIMEOUT)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=START_TIMEOUT)
+
+
+def start_worker(data_dir: Path, database_url: str, executor_id: str, **jobs: str) -> WorkerProcess:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
+        "INTERLINK_DATA_DIR": str(data_dir),
+        "INTERLINK_DATABASE_URL": database_url,
+        "INTERLINK_VAULT_KEY_FILE": str(data_dir / "vault.key"),
+        "INTERLINK_ALLOW_PRIVATE_URLS": "true",
+        "INTERLINK_LOG_FORMAT": "json",
+        "INTERLINK_JOBS_EXECUTOR_ID": executor_id,
+        "INTERLINK_JOBS_POLLING_INTERVAL_SECONDS": "0.05",
+        **{f"INTERLINK_JOBS_{name.upper()}": value for name, value in jobs.items()},
+    }
+    output = data_dir / f"{executor_id}-{time.monotonic_ns()}.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "interlink", "worker"], env=env, stdout=sink, stderr=sink
+        )
+    worker = WorkerProcess(process, output)
+    worker.wait_ready()
+    return worker
