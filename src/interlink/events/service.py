@@ -11,14 +11,14 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock
-from interlink.core.db import Base, column_values
+from interlink.core.db import Base
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.models import Event
 from interlink.events.repository import EventRepository
 from interlink.events.types import PAYLOAD_MODELS, EventType, ProviderEvent, provider_event_type
 
-NewEvent = Event  # an event built by `EventService.build`, for a caller that writes it later
+EventRow = dict[str, Any]  # an event's column values (`EventService.row`), for `insert`
 _INSERT = insert(Base.metadata.tables[Event.__tablename__])
 
 
@@ -80,28 +80,37 @@ class EventService:
         integration_id: str | None = None,
         at: datetime | None = None,
     ) -> Event:
-        """An event row, for a caller that writes it later in its own transaction."""
+        """An event, for a caller that adds it to its own transaction later."""
+        return Event(
+            **self.row(workspace_id, event_type, payload, integration_id=integration_id, at=at)
+        )
+
+    def row(
+        self,
+        workspace_id: str,
+        event_type: EventType,
+        payload: BaseModel,
+        *,
+        integration_id: str | None = None,
+        at: datetime | None = None,
+    ) -> EventRow:
+        """An event's column values, for a writer of many rows at once (`insert`)."""
         expected = PAYLOAD_MODELS[event_type]
         if not isinstance(payload, expected):
             raise TypeError(f"{event_type} takes a {expected.__name__} payload")
-        return Event(
-            id=new_id("evt"),
-            workspace_id=workspace_id,
-            type=event_type.value,
-            integration_id=integration_id,
-            payload=payload.model_dump(mode="json"),
-            created_at=at or self.clock.now(),
-        )
+        return {
+            "id": new_id("evt"),
+            "workspace_id": workspace_id,
+            "type": event_type.value,
+            "integration_id": integration_id,
+            "payload": payload.model_dump(mode="json"),
+            "created_at": at or self.clock.now(),
+        }
 
     @staticmethod
-    def values(events: Sequence[NewEvent]) -> list[dict[str, Any]]:
-        """The rows of built events, for `insert`."""
-        return [column_values(event) for event in events]
-
-    @staticmethod
-    def insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
-        """Write event rows (from `values`) with a Core INSERT, in the caller's transaction.
-        For writers of many rows at once; deliveries are the caller's to write."""
+    def insert(connection: Connection, rows: list[EventRow]) -> None:
+        """Write event rows (from `row`) with a Core INSERT, in the caller's transaction.
+        Their webhook deliveries are the caller's to write."""
         if rows:
             connection.execute(_INSERT, rows)
 

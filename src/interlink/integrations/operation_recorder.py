@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy import Connection, bindparam, insert, update
 
 from interlink.core.db import Base, Database, column_values
-from interlink.events.service import EventService, NewEvent
+from interlink.events.service import EventRow, EventService
 from interlink.integrations.models import IntegrationStatsHour, Operation
 from interlink.integrations.operations_repository import CallTally, upsert_calls
 
@@ -41,7 +41,7 @@ class EventFanout(Protocol):
 @dataclass
 class _Pending:
     operation: Operation
-    events: list[NewEvent]
+    events: list[EventRow]
     done: asyncio.Future[None] = field(repr=False)
     queued: bool = False
 
@@ -55,7 +55,7 @@ class OperationRecorder:
         self.fanout: EventFanout | None = None  # set by whoever owns the webhooks
 
     async def record(
-        self, operation: Operation, events: list[NewEvent], *, queued: bool = False
+        self, operation: Operation, events: list[EventRow], *, queued: bool = False
     ) -> None:
         """Write `operation` and `events` and count the call; return once they are committed.
 
@@ -114,7 +114,7 @@ class OperationRecorder:
         updates = [
             {"queued_id": p.operation.id, **column_values(p.operation)} for p in batch if p.queued
         ]
-        events = self.events.values([event for p in batch for event in p.events])
+        events = [event for p in batch for event in p.events]
         calls = [asdict(tally) for tally in tallies.values()]
         fanout = self.fanout
 

@@ -35,7 +35,7 @@ from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.core.secrets import mask_by_name
 from interlink.core.snapshots import SnapshotCache
-from interlink.events.service import EventService, NewEvent
+from interlink.events.service import EventRow, EventService
 from interlink.events.types import EventType, OperationFinished, OperationStarted
 from interlink.integrations.models import Integration, Operation
 from interlink.integrations.operation_recorder import OperationRecorder
@@ -270,7 +270,7 @@ class OperationService:
         self.loaded.put(key, (row, dict(credentials)), generation)
         return row, credentials
 
-    def _events_of(self, operation: Operation) -> list[NewEvent]:
+    def _events_of(self, operation: Operation) -> list[EventRow]:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,
@@ -286,14 +286,14 @@ class OperationService:
         )
         failed = operation.status == "failed"
         return [
-            self.events.build(
+            self.events.row(
                 operation.workspace_id,
                 EventType.OPERATION_STARTED,
                 started,
                 integration_id=operation.integration_id,
                 at=operation.started_at,
             ),
-            self.events.build(
+            self.events.row(
                 operation.workspace_id,
                 EventType.OPERATION_FAILED if failed else EventType.OPERATION_COMPLETED,
                 finished,

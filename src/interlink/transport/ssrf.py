@@ -9,6 +9,7 @@ allowed by the operator; link-local and cloud metadata addresses never are.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from enum import StrEnum
@@ -60,6 +61,7 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | Non
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # addresses are immutable; the properties cost microseconds
 def classify(address: IPAddress) -> AddressKind:
     if isinstance(address, ipaddress.IPv6Address):
         inner = embedded_ipv4(address)
