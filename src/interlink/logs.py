@@ -72,5 +72,5 @@ def configure(settings: LogSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
     root.setLevel(settings.level.upper())
-    for noisy in ("uvicorn.access", "sqlalchemy.engine", "alembic"):
+    for noisy in ("uvicorn.access", "sqlalchemy.engine", "alembic", "dbos"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
