@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,16 @@ class WorkerProcess:
         return self.process.wait(timeout=START_TIMEOUT)
 
 
-def start_worker(data_dir: Path, database_url: str, executor_id: str, **jobs: str) -> WorkerProcess:
+def start_worker(
+    data_dir: Path,
+    database_url: str,
+    executor_id: str,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    **jobs: str,
+) -> WorkerProcess:
+    """`interlink worker` on the test's database; `jobs` become INTERLINK_JOBS_* settings and
+    `extra_env` adds any other variables."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
         "INTERLINK_DATA_DIR": str(data_dir),
@@ -50,6 +60,7 @@ def start_worker(data_dir: Path, database_url: str, executor_id: str, **jobs: st
         "INTERLINK_JOBS_EXECUTOR_ID": executor_id,
         "INTERLINK_JOBS_POLLING_INTERVAL_SECONDS": "0.05",
         **{f"INTERLINK_JOBS_{name.upper()}": value for name, value in jobs.items()},
+        **(extra_env or {}),
     }
     output = data_dir / f"{executor_id}-{time.monotonic_ns()}.log"
     with output.open("wb") as sink:

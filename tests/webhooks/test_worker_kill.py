@@ -6,9 +6,6 @@ accepts the event once, and both attempts carry the same `webhook-id` and verify
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from tests.conftest import data, make_settings
 from tests.integrations.seed import CREATE
 from tests.jobs.conftest import eventually
 from tests.jobs.workers import WorkerProcess
+from tests.jobs.workers import start_worker as start_jobs_worker
 from tests.webhooks.conftest import create_webhook, deliveries
 
 HOLD_LIMIT = 60.0  # the longest the receiver holds the first request
@@ -107,26 +105,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 def start_worker(data_dir: Path, database_url: str, executor_id: str) -> WorkerProcess:
-    """`interlink worker` as tests/jobs/workers.py starts it, with short webhook leases."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
-        "INTERLINK_DATA_DIR": str(data_dir),
-        "INTERLINK_DATABASE_URL": database_url,
-        "INTERLINK_VAULT_KEY_FILE": str(data_dir / "vault.key"),
-        "INTERLINK_ALLOW_PRIVATE_URLS": "true",
-        "INTERLINK_LOG_FORMAT": "json",
-        "INTERLINK_JOBS_EXECUTOR_ID": executor_id,
-        "INTERLINK_JOBS_POLLING_INTERVAL_SECONDS": "0.05",
-        **WEBHOOKS_ENV,
-    }
-    output = data_dir / f"{executor_id}-{time.monotonic_ns()}.log"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "interlink", "worker"], env=env, stdout=sink, stderr=sink
-        )
-    worker = WorkerProcess(process, output)
-    worker.wait_ready()
-    return worker
+    """`interlink worker` with short webhook leases."""
+    return start_jobs_worker(data_dir, database_url, executor_id, extra_env=WEBHOOKS_ENV)
 
 
 async def _wait(event: asyncio.Event, what: str, seconds: float = 30.0) -> None:
