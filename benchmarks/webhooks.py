@@ -40,6 +40,7 @@ from interlink.config import (
     ApiSettings,
     BootstrapSettings,
     DatabaseSettings,
+    JobsSettings,
     LogSettings,
     ServerSettings,
     Settings,
@@ -67,6 +68,7 @@ def settings_for(data_dir: Path, url: str | None) -> Settings:
         bootstrap=BootstrapSettings(api_key="sk_bench_admin_0123456789abcdefghijkl"),
         log=LogSettings(format="json", level="warning"),
         webhooks=WebhookSettings(dispatcher_enabled=True, poll_interval_seconds=0.2),
+        jobs=JobsSettings(embedded_worker=False),  # deliveries need no DBOS worker
     )
 
 
