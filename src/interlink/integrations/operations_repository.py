@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, TextClause, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,9 +78,7 @@ class CallTally:
         self.last_call_at = at if self.last_call_at is None else max(self.last_call_at, at)
 
 
-@cache
-def upsert_calls(dialect_name: str) -> Insert:
-    """INSERT of `CallTally` rows that adds to the row of the same integration and hour."""
+def _upsert_statement(dialect_name: str) -> Insert:
     dialect = sqlite if dialect_name == "sqlite" else postgresql
     insert = dialect.insert(IntegrationStatsHour)
     table, given = IntegrationStatsHour.__table__.c, insert.excluded
@@ -95,6 +93,20 @@ def upsert_calls(dialect_name: str) -> Insert:
         },
     )
     return upsert
+
+
+@cache
+def upsert_calls(dialect_name: str) -> TextClause:
+    """INSERT of `CallTally` rows that adds to the row of the same integration and hour.
+
+    SQLAlchemy cannot cache the compiled form of an ON CONFLICT clause, so the upsert would be
+    compiled again at every write (about 1 ms here): it is compiled once, to a text statement
+    whose parameters keep their column types."""
+    named = sqlite.dialect if dialect_name == "sqlite" else postgresql.dialect
+    compiled = _upsert_statement(dialect_name).compile(dialect=named(paramstyle="named"))
+    columns = IntegrationStatsHour.__table__.c
+    binds = [bindparam(name, type_=columns[name].type) for name in compiled.binds]
+    return text(str(compiled)).bindparams(*binds)
 
 
 class StatsRepository:
