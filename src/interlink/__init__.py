@@ -2,6 +2,7 @@
 
 Direct interfaces load on first use, so `import interlink` stays light:
 `from interlink import GitHubIntegration, GitHubIntegrationConfiguration`.
+So does the SDK (interlink.sdk): `from interlink import IntegrationManager, IntegrationConfig`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,115 @@ _DIRECT = {
     )
 }
 
+# The SDK's names (interlink.sdk.__all__, kept equal by tests/sdk/test_exports.py).
+_SDK = frozenset(
+    {
+        "ApiKeyNotFound",
+        "AsyncConnectorClient",
+        "AsyncCredentialClient",
+        "AsyncIntegrationClient",
+        "AsyncIntegrationHealthMonitor",
+        "AsyncIntegrationManager",
+        "AsyncIntegrationOperations",
+        "AsyncInterlink",
+        "AsyncPager",
+        "AsyncWebhookClient",
+        "AsyncWorkflowClient",
+        "AuthenticationFailed",
+        "CircuitOpen",
+        "Conflict",
+        "Connector",
+        "ConnectorAction",
+        "ConnectorClient",
+        "Credential",
+        "CredentialClient",
+        "CredentialNotFound",
+        "CredentialsUpdated",
+        "Deleted",
+        "Delivery",
+        "DeliveryAttempt",
+        "DeliveryNotFound",
+        "Execution",
+        "ExecutionNotFound",
+        "ExecutionStarted",
+        "ExecutionStep",
+        "ExecutionTimeout",
+        "ExternalResourceNotFound",
+        "ExternalServiceError",
+        "ExternalServiceTimeout",
+        "Forbidden",
+        "HealthCheckItem",
+        "HealthCheckResult",
+        "HealthMetrics",
+        "HealthStatus",
+        "HttpError",
+        "IdempotencyKeyReused",
+        "Integration",
+        "IntegrationClient",
+        "IntegrationConfig",
+        "IntegrationError",
+        "IntegrationHealth",
+        "IntegrationHealthMonitor",
+        "IntegrationManager",
+        "IntegrationNotFound",
+        "IntegrationOperations",
+        "IntegrationStats",
+        "IntegrationSummary",
+        "Interlink",
+        "InterlinkAPIError",
+        "InterlinkConnectionError",
+        "InterlinkSDKError",
+        "InternalError",
+        "InvalidCredentials",
+        "InvalidIntegrationConfig",
+        "InvalidOperation",
+        "InvalidRequest",
+        "MethodNotAllowed",
+        "NotFound",
+        "OperationInfo",
+        "OperationNotFound",
+        "OperationResult",
+        "OperationStatus",
+        "Pagination",
+        "ParameterInfo",
+        "ParameterValidationError",
+        "PayloadTooLarge",
+        "PermissionDenied",
+        "RateLimitExceeded",
+        "RecoverResult",
+        "RetryPolicy",
+        "SecretUnreadable",
+        "ServiceUnavailable",
+        "StatusChange",
+        "SyncPager",
+        "TERMINAL_STATUSES",
+        "TestResult",
+        "TooManyRequests",
+        "Unauthenticated",
+        "UnsupportedMediaType",
+        "UrlNotAllowed",
+        "Webhook",
+        "WebhookClient",
+        "WebhookNotFound",
+        "WebhookRetryPolicy",
+        "Workflow",
+        "WorkflowClient",
+        "WorkflowDefinition",
+        "WorkflowNotFound",
+        "WorkflowStep",
+        "WorkspaceNotFound",
+        "get_integration_client",
+    }
+)
+
 
 def __getattr__(name: str) -> Any:
     if name in _DIRECT:
         import interlink.direct
 
         return getattr(interlink.direct, name)
+    if name in _SDK:
+        import interlink.sdk
+
+        return getattr(interlink.sdk, name)
     raise AttributeError(f"module 'interlink' has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""When the SDK retries a request, and how long it waits first.
+
+Retried: a 429 (the API key's request budget; the server's `Retry-After` is honoured) and a
+connection error (the request may not have arrived; POSTs carry an Idempotency-Key, so a
+repeat is one effect). Nothing else is retried: RATE_LIMIT_EXCEEDED (409) is the external
+system's budget, which the server already waits for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`max_attempts` tries in all; backoff `backoff_seconds * 2**n`, at most `max_backoff`;
+    a server's Retry-After is waited for when it is at most `max_retry_after` seconds."""
+
+    max_attempts: int = 4
+    backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 8.0
+    max_retry_after_seconds: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """The wait before try `attempt + 1` (attempt counts from 1)."""
+        return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds))
+
+    def delay_after_response(self, response: httpx.Response, attempt: int) -> float | None:
+        """How long to wait before trying again, or None when this response is final."""
+        if response.status_code != 429 or attempt >= self.max_attempts:
+            return None
+        hinted = retry_after(response)
+        if hinted is None:
+            return self.backoff(attempt)
+        return hinted if hinted <= self.max_retry_after_seconds else None
+
+    def delay_after_error(self, attempt: int) -> float | None:
+        """The wait after a connection error, or None when the tries are used up."""
+        return self.backoff(attempt) if attempt < self.max_attempts else None
+
+
+NO_RETRIES = RetryPolicy(max_attempts=1)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The `Retry-After` header in seconds (delta-seconds or an HTTP date), if usable."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    date = response.headers.get("date")
+    now = parsedate_to_datetime(date) if date else None
+    if now is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
