@@ -36,6 +36,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running.stop()
 
 
+LIMITED_KEY = "sk_test_sdk_limited_0123456789abcdefgh"
+
+
+@pytest.fixture(scope="session")
+def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second live server whose keys may make 2 requests a minute; returns its URL."""
+    env = {
+        "INTERLINK_BOOTSTRAP_API_KEY": LIMITED_KEY,
+        "INTERLINK_API_RATE_LIMIT": "2/minute",
+        "INTERLINK_JOBS_EMBEDDED_WORKER": "false",
+    }
+    running = start(tmp_path_factory.mktemp("sdk-limited") / "data", env)
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
 @pytest.fixture(scope="session")
 def github() -> Iterator[RunningMock[GitHubMock]]:
     mock = GitHubMock(token=SEED_TOKEN, extra_tokens=(SEED_NEW_TOKEN,), repo="owner/repo")

@@ -22,7 +22,7 @@ class RetryPolicy:
     max_attempts: int = 4
     backoff_seconds: float = 0.5
     max_backoff_seconds: float = 8.0
-    max_retry_after_seconds: float = 60.0
+    max_retry_after_seconds: float = 120.0
 
     def backoff(self, attempt: int) -> float:
         """The wait before try `attempt + 1` (attempt counts from 1)."""
