@@ -76,8 +76,14 @@ async def current_principal(
     return await resolve_principal(request)
 
 
-def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
+    # One dependency, not one on `current_principal`: each level of dependencies costs FastAPI
+    # time on every request. The principal is still resolved once (`resolve_principal`).
+    async def check(
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)],
+    ) -> Principal:
+        principal = await resolve_principal(request)
         if not principal.allows(scope):
             raise Forbidden(f"This route needs the `{scope}` scope")
         return principal
