@@ -30,6 +30,7 @@ from interlink.integrations.router import router as integrations_router
 from interlink.startup import prepare
 from interlink.vault.router import router as credentials_router
 from interlink.webhooks.router import router as webhooks_router
+from interlink.workflows.router import router as workflows_router
 
 DESCRIPTION = """Interlink keeps the credentials of external systems in an encrypted vault and
 turns them into integrations. Authenticate with `Authorization: Bearer <API key>`.
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         events_router,
         webhooks_router,
         hooks_router,
+        workflows_router,
     )
     for router in routers:
         api.include_router(router)

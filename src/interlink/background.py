@@ -10,6 +10,7 @@ from interlink.api.services import Services
 from interlink.integrations import durable
 from interlink.jobs import cleanup
 from interlink.jobs.reaper import Reaper
+from interlink.workflows import engine, schedules
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Background:
         return self.services.jobs.executor_id
 
     async def stop(self) -> None:
+        await self.services.follower.stop()
         await self.services.dispatcher.stop()
         if self.reaper is not None:
             await self.reaper.stop()
@@ -32,12 +34,22 @@ async def start(services: Services, *, worker: bool, role: str) -> Background:
     settings = services.settings.jobs
     durable.bind(services.durable)
     cleanup.bind(cleanup.Retention(services.jobs, services.clock, settings))
+    engine.bind(services.engine)
+    schedules.bind(services.scheduler)
     await services.jobs.start(worker=worker, role=role)
+    await services.jobs.ensure_shared_queue(engine.QUEUE, settings.workflow_concurrency)
     if services.settings.webhooks.dispatcher_enabled:
         services.dispatcher.start()
     if not worker:
         return Background(services)
-    await services.jobs.apply_schedules([*durable.schedules(settings), cleanup.schedule(settings)])
+    await services.jobs.apply_schedules(
+        [
+            *durable.schedules(settings),
+            cleanup.schedule(settings),
+            schedules.schedule(settings.workflow_schedule_cron),
+        ]
+    )
+    services.follower.start()
     reaper = Reaper(services.jobs, services.db, services.clock, settings, role)
     await reaper.beat()
     reaper.start()

@@ -99,6 +99,9 @@ class JobsSettings(BaseSettings):
     health_check_interval_seconds: int = Field(300, ge=10, le=7 * 86_400)
     health_sweep_cron: str = "0 * * * * *"  # seconds-first cron: when due checks are looked for
     cleanup_cron: str = "0 17 * * * *"
+    workflow_concurrency: int = Field(50, ge=1, le=10_000)  # executions at once, per worker
+    workflow_schedule_cron: str = "0 * * * * *"  # when workflows' schedule triggers are looked at
+    workflow_event_poll_seconds: float = Field(1.0, gt=0, le=60)  # the event follower, at most
 
 
 class WebhookSettings(BaseSettings):

@@ -31,6 +31,12 @@ from interlink.webhooks.dispatcher import Dispatcher
 from interlink.webhooks.factory import build_webhooks
 from interlink.webhooks.outbox import Outbox
 from interlink.webhooks.service import WebhookService
+from interlink.workflows.engine import Engine
+from interlink.workflows.follower import EventFollower
+from interlink.workflows.requests import StepRequests
+from interlink.workflows.schedules import Scheduler
+from interlink.workflows.service import WorkflowService
+from interlink.workflows.steps.base import Tools
 
 
 @dataclass
@@ -54,6 +60,10 @@ class Services:
     durable: Durable
     webhooks: WebhookService
     dispatcher: Dispatcher
+    workflows: WorkflowService
+    engine: Engine
+    scheduler: Scheduler
+    follower: EventFollower
 
     async def close(self) -> None:
         """Finish the writes under way and release connections (after background work stopped)."""
@@ -87,6 +97,14 @@ class Services:
         health = HealthService(clock, db, integrations, operations, events)
         jobs = Jobs(settings.jobs, settings.database_url, settings.server.data_dir)
         durable = Durable(settings.jobs, clock, db, jobs, keyring, operations, health)
+        workflows = WorkflowService(
+            clock, jobs, events, integrations, credentials, default_registry()
+        )
+        requests = StepRequests(db, transport, settings.transport, credentials)
+        engine = Engine(clock, db, events, jobs, Tools(operations, requests))
+        follower = EventFollower(
+            db, clock, jobs, workflows.launcher, bell, settings.jobs.workflow_event_poll_seconds
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -107,4 +125,8 @@ class Services:
             durable=durable,
             webhooks=webhooks,
             dispatcher=dispatcher,
+            workflows=workflows,
+            engine=engine,
+            scheduler=Scheduler(db, workflows.launcher),
+            follower=follower,
         )

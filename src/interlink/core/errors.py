@@ -137,6 +137,18 @@ class DeliveryNotFound(NotFound):
     code = "DELIVERY_NOT_FOUND"
 
 
+class WorkflowNotFound(NotFound):
+    """Workflow not found."""
+
+    code = "WORKFLOW_NOT_FOUND"
+
+
+class ExecutionNotFound(NotFound):
+    """Execution not found."""
+
+    code = "EXECUTION_NOT_FOUND"
+
+
 class RouteNotFound(NotFound):
     """No route matches this path."""
 

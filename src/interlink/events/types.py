@@ -27,6 +27,10 @@ class EventType(StrEnum):
     OPERATION_FAILED = "operation.failed"
     WEBHOOK_TEST = "webhook.test"
     WEBHOOK_DISABLED = "webhook.disabled"
+    WORKFLOW_STARTED = "workflow.started"
+    WORKFLOW_COMPLETED = "workflow.completed"
+    WORKFLOW_FAILED = "workflow.failed"
+    WORKFLOW_CANCELLED = "workflow.cancelled"
 
 
 class IntegrationState(BaseModel):
@@ -99,6 +103,16 @@ class WebhookDisabled(BaseModel):
     reason: str
 
 
+class WorkflowState(BaseModel):
+    """An execution of a workflow, as it starts or ends (seed 001's "Webhook Delivery Format")."""
+
+    workflow_id: str
+    execution_id: str
+    status: str
+    output: Any = None
+    error: dict[str, Any] | None = None
+
+
 PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.INTEGRATION_CREATED: IntegrationState,
     EventType.INTEGRATION_UPDATED: IntegrationUpdated,
@@ -116,6 +130,10 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.OPERATION_FAILED: OperationFinished,
     EventType.WEBHOOK_TEST: WebhookTest,
     EventType.WEBHOOK_DISABLED: WebhookDisabled,
+    EventType.WORKFLOW_STARTED: WorkflowState,
+    EventType.WORKFLOW_COMPLETED: WorkflowState,
+    EventType.WORKFLOW_FAILED: WorkflowState,
+    EventType.WORKFLOW_CANCELLED: WorkflowState,
 }
 
 

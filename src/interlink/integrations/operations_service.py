@@ -86,8 +86,15 @@ class OperationService:
 
     # -- running ----------------------------------------------------------------------------------
     async def execute(
-        self, principal: Principal, integration_id: str, name: str, parameters: dict[str, Any]
+        self,
+        principal: Principal,
+        integration_id: str,
+        name: str,
+        parameters: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
     ) -> Operation:
+        """`idempotency_key`: the provider's idempotency key (the operation id by default)."""
         row, credentials = await self._load(principal.workspace_id, integration_id)
         connector, action = self._action(row, name)
         self._require_active(row)
@@ -103,7 +110,11 @@ class OperationService:
             created_by=principal.subject,
         )
         ctx = await self.context(
-            row, connector, credentials, idempotency_key=operation.id, idempotent=action.idempotent
+            row,
+            connector,
+            credentials,
+            idempotency_key=idempotency_key or operation.id,
+            idempotent=action.idempotent,
         )
         error = await self._run(connector, action, ctx, params, operation)
         await self.recorder.record(operation, self._events_of(operation))

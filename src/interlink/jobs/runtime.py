@@ -68,6 +68,12 @@ async def sleep(seconds: float) -> None:
     await DBOS.sleep_async(seconds)
 
 
+async def receive(topic: str, timeout_seconds: float) -> Any:
+    """Inside a workflow: the next message sent to it on `topic`, or None after the timeout
+    (durable: a resumed workflow does not wait the elapsed time again)."""
+    return await DBOS.recv_async(topic, timeout_seconds)
+
+
 def current_workflow_id() -> str | None:
     return DBOS.workflow_id
 
@@ -203,6 +209,30 @@ class Jobs:
             )
             self._queues.add(limits.name)
         return limits.name
+
+    async def ensure_shared_queue(self, name: str, concurrency: int) -> str:
+        """Register an unpartitioned queue once per process: at most `concurrency` of its
+        workflows run at once in each worker process."""
+        if name not in self._queues:
+            await asyncio.to_thread(
+                self.client.register_queue,
+                name,
+                worker_concurrency=concurrency,
+                polling_interval_sec=self.settings.polling_interval_seconds,
+                application_name=APP_NAME,
+            )
+            self._queues.add(name)
+        return name
+
+    async def send(
+        self, workflow_id: str, message: Any, *, topic: str, idempotency_key: str | None = None
+    ) -> None:
+        """Send `message` to a workflow (its `receive` on `topic`); the same key sends once."""
+        await self.client.send_async(workflow_id, message, topic, idempotency_key)
+
+    async def cancel(self, workflow_id: str) -> None:
+        """Cancel a workflow: it starts no further step (a running step finishes)."""
+        await self.client.cancel_workflow_async(workflow_id)
 
     async def enqueue_in(
         self,

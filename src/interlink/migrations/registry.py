@@ -11,4 +11,5 @@ def import_models() -> None:
     import interlink.integrations.models
     import interlink.jobs.models
     import interlink.vault.models
-    import interlink.webhooks.models  # noqa: F401
+    import interlink.webhooks.models
+    import interlink.workflows.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Durable workflows: definitions and their versions, executions step by step, triggers."""

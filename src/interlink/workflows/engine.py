@@ -1,0 +1,588 @@
+"""Running executions: one DBOS workflow per run of an execution, one DBOS step per step.
+
+The workflow's own code only decides what runs next, from its steps' checkpointed results, so a
+run resumed after its process died replays those results and re-runs only the step it died in.
+A step's side effect carries the idempotency key `{execution}:{step}` (with the run and attempt
+after the first), the same when the step re-runs, so the provider sees it once.
+
+Waiting (delay, wait_for_event, the pause before a retry, an action whose integration's circuit
+is open or budget spent) is a durable `receive` on the run's signal topic with a timeout: a
+cancel sends a signal there, so a waiting execution ends at once, and the event follower sends
+matching events there.
+
+A retry of a failed execution is a new run (a new DBOS workflow `{execution}:run{n}`) that skips
+the steps completed before, with their recorded outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from interlink.core.clock import Clock, rfc3339
+from interlink.core.db import Database
+from interlink.core.errors import CircuitOpen, InterlinkError, RateLimitExceeded
+from interlink.events.service import EventService
+from interlink.events.types import EventType, WorkflowState
+from interlink.jobs import Jobs, current_workflow_id, receive, step, workflow
+from interlink.workflows import records
+from interlink.workflows.definition import (
+    Definition,
+    StepSpec,
+    compensation_steps,
+    gated_steps,
+)
+from interlink.workflows.models import Execution, ExecutionWait, WorkflowVersion
+from interlink.workflows.steps import STEP_TYPES
+from interlink.workflows.steps.base import StepFailed, StepRun, Tools
+from interlink.workflows.steps.delay import DelayConfig, seconds_left
+from interlink.workflows.steps.foreach import ForeachConfig
+from interlink.workflows.templates import TemplateFailure, render, track
+
+log = structlog.get_logger(__name__)
+
+QUEUE = "interlink-workflows"
+SIGNAL = "interlink.workflow.signal"
+_WAIT_CODES = {CircuitOpen.code, RateLimitExceeded.code}  # an action waits, then tries again
+_MAX_WAITS = 500  # of an action on an open circuit or a spent budget, per attempt
+_DEFAULT_WAIT = 5.0
+
+
+def run_workflow_id(execution_id: str, run: int) -> str:
+    return execution_id if run == 1 else f"{execution_id}:run{run}"
+
+
+@dataclass
+class Engine:
+    """What the runs of this process use, bound once per process (`bind`)."""
+
+    clock: Clock
+    db: Database
+    events: EventService
+    jobs: Jobs
+    tools: Tools
+
+    # -- the steps' bodies ------------------------------------------------------------------------
+    async def begin(self, execution_id: str, run: int) -> dict[str, Any] | None:
+        """Load what the run needs and mark the execution running; None if it has ended."""
+        async with self.db.transaction() as session:
+            execution = await session.get(Execution, execution_id)
+            if execution is None or execution.status not in records.LIVE or execution.run != run:
+                return None
+            version = await session.get(
+                WorkflowVersion, (execution.workflow_id, execution.workflow_version)
+            )
+            assert version is not None
+            done = {
+                row.name: {"status": row.status, "output": row.output, "error": row.error}
+                for row in await records.steps_of(session, execution_id)
+                if row.status == "completed"
+            }
+            execution.status = "running"
+            payload = WorkflowState(
+                workflow_id=execution.workflow_id, execution_id=execution.id, status="running"
+            )
+            self.events.publish(
+                session, execution.workspace_id, EventType.WORKFLOW_STARTED, payload
+            )
+            return {
+                "execution_id": execution.id,
+                "workspace_id": execution.workspace_id,
+                "workflow_id": execution.workflow_id,
+                "run": run,
+                "input": execution.input,
+                "definition": version.definition,
+                "done": done,
+            }
+
+    async def run_step(
+        self,
+        plan: Mapping[str, Any],
+        spec: StepSpec,
+        position: int,
+        attempt: int,
+        context: Mapping[str, Any],
+        key: str,
+    ) -> dict[str, Any]:
+        """One attempt of a step: its row written, its config rendered, its type run."""
+        execution_id = plan["execution_id"]
+        started = self.clock.now()
+        step_type = STEP_TYPES[spec.type]
+        waits = spec.type in {"delay", "wait_for_event"}
+        async with self.db.transaction() as session:
+            await records.upsert_step(
+                session,
+                {
+                    "execution_id": execution_id, "name": spec.name, "position": position,
+                    "type": spec.type, "status": "waiting" if waits else "running",
+                    "attempts": attempt, "output": None, "error": None, "started_at": started,
+                    "completed_at": None,
+                },
+            )  # fmt: skip
+            if waits:
+                await records.set_status(session, execution_id, "waiting")
+        try:
+            config = _config(step_type.config, spec.config, context)
+            run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
+            call = step_type.run(run, config)
+            output = await (asyncio.wait_for(call, spec.timeout) if spec.timeout else call)
+            extra = self._prepare_wait(plan, spec, config, position) if waits else None
+        except TimeoutError:
+            failure = _error("STEP_TIMEOUT", f"the step took longer than {spec.timeout:g} s")
+            return await self._step_failed(execution_id, spec.name, failure)
+        except StepFailed as exc:
+            return await self._step_failed(
+                execution_id, spec.name, _error(exc.step_code, exc.message, exc.details)
+            )
+        except InterlinkError as exc:
+            return await self._step_failed(
+                execution_id, spec.name, _error(exc.code, exc.message, exc.details, exc.headers)
+            )
+        except Exception:
+            log.exception("workflow_step_failed", step_type=spec.type)
+            failure = _error("INTERNAL_ERROR", f"the {spec.type} step failed unexpectedly")
+            return await self._step_failed(execution_id, spec.name, failure)  # fmt: skip
+        if waits:
+            assert extra is not None
+            if spec.type == "wait_for_event":
+                async with self.db.transaction() as session:
+                    session.add(ExecutionWait(**extra["wait"]))
+            return {"ok": True, "output": output, **extra}
+        if spec.type != "foreach":
+            await self.settle(execution_id, spec.name, "completed", output)
+        return {"ok": True, "output": output}
+
+    def _prepare_wait(
+        self, plan: Mapping[str, Any], spec: StepSpec, config: Any, position: int
+    ) -> dict[str, Any]:
+        now = self.clock.now()
+        if spec.type == "delay":
+            assert isinstance(config, DelayConfig)
+            seconds = seconds_left(config, now)
+            return {"deadline": (now + timedelta(seconds=seconds)).timestamp()}
+        wait_id = f"{plan['execution_id']}:{spec.name}:{plan['run']}"
+        deadline = now + timedelta(seconds=config.timeout_seconds)
+        wait = {
+            "id": wait_id, "workspace_id": plan["workspace_id"],
+            "execution_id": plan["execution_id"], "destination": current_workflow_id(),
+            "event": config.event, "filter": config.filter, "status": "open", "event_id": None,
+            "created_at": now,
+        }  # fmt: skip
+        return {"deadline": deadline.timestamp(), "wait_id": wait_id, "wait": wait}
+
+    async def _step_failed(
+        self, execution_id: str, name: str, error: dict[str, Any]
+    ) -> dict[str, Any]:
+        await self.settle(execution_id, name, "failed", None, error)
+        return {"ok": False, "error": error}
+
+    async def settle(
+        self,
+        execution_id: str,
+        name: str,
+        status: str,
+        output: Any = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        async with self.db.transaction() as session:
+            await records.update_step(
+                session,
+                execution_id,
+                name,
+                {
+                    "status": status,
+                    "output": output,
+                    "error": error,
+                    "completed_at": self.clock.now(),
+                },
+            )
+            await records.set_status(session, execution_id, "running")
+
+    async def run_item(
+        self,
+        plan: Mapping[str, Any],
+        spec: StepSpec,
+        index: int,
+        item: Any,
+        context: Mapping[str, Any],
+        key: str,
+    ) -> dict[str, Any]:
+        """One item of a foreach: its nested step, rendered with `item` and `index`."""
+        assert isinstance(spec.config, Mapping)
+        nested = spec.config["step"]
+        step_type = STEP_TYPES[nested["type"]]
+        scope = {**context, "item": track(item, "item"), "index": index}
+        try:
+            config = _config(step_type.config, nested.get("config") or {}, scope)
+            run = StepRun(
+                plan["execution_id"], plan["workspace_id"], spec.name, key, scope, self.tools
+            )
+            call = step_type.run(run, config)
+            output = await (asyncio.wait_for(call, spec.timeout) if spec.timeout else call)
+        except TimeoutError:
+            return {"ok": False, "error": _error("STEP_TIMEOUT", f"item {index} took too long")}
+        except StepFailed as exc:
+            return {"ok": False, "error": _error(exc.step_code, exc.message, exc.details)}
+        except InterlinkError as exc:
+            return {"ok": False, "error": _error(exc.code, exc.message, exc.details)}
+        except Exception:
+            log.exception("workflow_item_failed", step_type=nested["type"])
+            failure = _error("INTERNAL_ERROR", f"item {index} failed unexpectedly")
+            return {"ok": False, "error": failure}
+        return {"ok": True, "output": output}
+
+    async def end(
+        self,
+        execution_id: str,
+        status: str,
+        output: Any,
+        error: dict[str, Any] | None,
+        skipped: list[tuple[str, str, int]],
+    ) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            execution = await session.get(Execution, execution_id)
+            assert execution is not None
+            for name, type_, position in skipped:
+                await records.upsert_step(
+                    session,
+                    {
+                        "execution_id": execution_id, "name": name, "position": position,
+                        "type": type_, "status": "skipped", "attempts": 0, "output": None,
+                        "error": None, "started_at": None, "completed_at": None,
+                    },
+                )  # fmt: skip
+            await records.close_waits(session, execution_id)
+            await records.finish(
+                session, self.events, execution, status, at=now, output=output, error=error
+            )
+
+    async def close_wait(self, wait_id: str) -> None:
+        async with self.db.transaction() as session:
+            wait = await session.get(ExecutionWait, wait_id)
+            if wait is not None and wait.status == "open":
+                wait.status = "closed"
+
+    async def is_live(self, execution_id: str) -> bool:
+        async with self.db.read() as session:
+            status = await session.scalar(
+                select(Execution.status).where(Execution.id == execution_id)
+            )
+        return status in records.LIVE
+
+
+@dataclass
+class Run:
+    """The deciding part of one run: which step runs next, from the results so far."""
+
+    plan: dict[str, Any]
+    definition: Definition = field(init=False)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.definition = Definition.model_validate(self.plan["definition"])
+        self.results = dict(self.plan["done"])
+
+    @property
+    def execution_id(self) -> str:
+        return str(self.plan["execution_id"])
+
+    def context(self) -> dict[str, Any]:
+        tracked: dict[str, Any] = track(
+            {
+                "input": self.plan["input"],
+                "steps": self.results,
+                "execution": {"id": self.execution_id, "workflow_id": self.plan["workflow_id"]},
+            }
+        )
+        return tracked
+
+    def key(self, spec: StepSpec, attempt: int, item: int | None = None) -> str:
+        key = f"{self.execution_id}:{spec.name}"
+        if self.plan["run"] > 1 or attempt > 1:
+            key += f":{self.plan['run']}.{attempt}"
+        return key if item is None else f"{key}:{item}"
+
+    async def go(self) -> str:
+        steps = self.definition.steps
+        gated, compensations = gated_steps(self.definition), compensation_steps(self.definition)
+        chosen: set[str] = set()
+        for result in self.results.values():
+            if isinstance(result.get("output"), Mapping) and "next" in result["output"]:
+                chosen.update(result["output"]["next"])
+        last_output: Any = None
+        for position, spec in enumerate(steps):
+            if spec.name in compensations or spec.name in self.results:
+                if spec.name in self.results:
+                    last_output = self.results[spec.name].get("output")
+                continue
+            if spec.name in gated and spec.name not in chosen:
+                continue
+            outcome = await self.attempts(spec, position)
+            self.results[spec.name] = outcome
+            if outcome["status"] == "failed":
+                if spec.on_error == "continue":
+                    continue
+                if spec.on_error != "fail":
+                    helper = next(s for s in steps if s.name == spec.on_error)
+                    self.results[helper.name] = await self.attempts(helper, steps.index(helper))
+                error = {"step": spec.name, **outcome["error"]}
+                await _end(self.execution_id, "failed", None, error, self.skipped())
+                return "failed"
+            last_output = outcome["output"]
+            if spec.type == "condition":
+                chosen.update(outcome["output"]["next"])
+        await _end(self.execution_id, "completed", last_output, None, self.skipped())
+        return "completed"
+
+    def skipped(self) -> list[tuple[str, str, int]]:
+        return [
+            (s.name, s.type, i)
+            for i, s in enumerate(self.definition.steps)
+            if s.name not in self.results
+        ]
+
+    async def attempts(self, spec: StepSpec, position: int) -> dict[str, Any]:
+        tries = spec.retry.max_attempts if spec.retry else 1
+        result: dict[str, Any] = {}
+        for attempt in range(1, tries + 1):
+            result = await self.attempt(spec, position, attempt)
+            if result["ok"]:
+                return {"status": "completed", "output": result["output"], "error": None}
+            if attempt < tries:
+                assert spec.retry is not None
+                await self.pause(spec.retry.backoff_seconds * 2 ** (attempt - 1))
+        return {"status": "failed", "output": None, "error": result["error"]}
+
+    async def attempt(self, spec: StepSpec, position: int, attempt: int) -> dict[str, Any]:
+        key = self.key(spec, attempt)
+        for _ in range(_MAX_WAITS):
+            result = await _run_step(self.plan, spec, position, attempt, self.context(), key)
+            if not result["ok"]:
+                error = result["error"]
+                if spec.type == "action" and error["code"] in _WAIT_CODES:
+                    await self.pause(_retry_after(error))
+                    continue
+                return result
+            if spec.type == "delay":
+                await self.pause_until(result["deadline"])
+                await _settle(self.execution_id, spec.name, "completed", result["output"])
+            elif spec.type == "wait_for_event":
+                return await self.wait_for_event(spec, result)
+            elif spec.type == "foreach":
+                return await self.foreach(spec, result["output"]["items"], attempt)
+            return result
+        return result
+
+    async def foreach(self, spec: StepSpec, items: list[Any], attempt: int) -> dict[str, Any]:
+        config = ForeachConfig.model_validate(spec.config)
+        outputs: list[Any] = []
+        context = self.context()
+        for start in range(0, len(items), config.concurrency):
+            wave = items[start : start + config.concurrency]
+            # Started in list order, so a resumed run meets its checkpoints in the same order.
+            results = await asyncio.gather(
+                *(
+                    _run_item(
+                        self.plan, spec, start + i, item, context,
+                        self.key(spec, attempt, start + i),
+                    )
+                    for i, item in enumerate(wave)
+                )
+            )  # fmt: skip
+            for offset, item_result in enumerate(results):
+                if not item_result["ok"]:
+                    error = {**item_result["error"], "item": start + offset}
+                    await _settle(self.execution_id, spec.name, "failed", None, error)
+                    return {"ok": False, "error": error}
+                outputs.append(item_result["output"])
+        await _settle(self.execution_id, spec.name, "completed", outputs)
+        return {"ok": True, "output": outputs}
+
+    async def wait_for_event(self, spec: StepSpec, opened: dict[str, Any]) -> dict[str, Any]:
+        wait_id = opened["wait_id"]
+        message = await self.receive_until(opened["deadline"], wait_id)
+        await _close_wait(wait_id)
+        if message is None:
+            if opened["output"].get("on_timeout") == "continue":
+                output = {"event": None, "timed_out": True}
+                await _settle(self.execution_id, spec.name, "completed", output)
+                return {"ok": True, "output": output}
+            error = _error("WAIT_TIMEOUT", f"no matching `{opened['output']['event']}` event came")
+            await _settle(self.execution_id, spec.name, "failed", None, error)
+            return {"ok": False, "error": error}
+        output = {"event": message["event"], "timed_out": False}
+        await _settle(self.execution_id, spec.name, "completed", output)
+        return {"ok": True, "output": output}
+
+    async def pause(self, seconds: float) -> None:
+        now = await _now()
+        await self.pause_until(now + seconds)
+
+    async def pause_until(self, deadline: float) -> None:
+        await self.receive_until(deadline, None)
+
+    async def receive_until(self, deadline: float, wait_id: str | None) -> dict[str, Any] | None:
+        """The event sent to `wait_id` before `deadline` (a timestamp), or None. A cancel ends
+        the run here; other signals (a late event of an earlier wait) are passed over."""
+        for _ in range(1000):
+            left = deadline - await _now()
+            if left <= 0:
+                return None
+            message = await receive(SIGNAL, left)
+            if message is None:
+                return None
+            if message.get("kind") == "cancel" or not await _is_live(self.execution_id):
+                raise _Cancelled
+            if wait_id is not None and message.get("wait_id") == wait_id:
+                return dict(message)
+        return None
+
+
+class _Cancelled(Exception):
+    """The execution was cancelled while it waited (its row already says so)."""
+
+
+def _config(model: type[Any], raw: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
+    try:
+        rendered = render(raw, context)
+    except TemplateFailure as exc:
+        raise StepFailed("TEMPLATE_ERROR", str(exc)) from None
+    try:
+        return model.model_validate(rendered)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "config", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        raise StepFailed(
+            "INVALID_STEP_CONFIG", "the rendered config does not fit the step type", problems
+        ) from None
+
+
+def _error(
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "details": details or []}
+    retry_after = (headers or {}).get("Retry-After")
+    if retry_after:
+        error["retry_after"] = retry_after
+    return error
+
+
+def _retry_after(error: Mapping[str, Any]) -> float:
+    try:
+        return min(max(float(error.get("retry_after", _DEFAULT_WAIT)), 0.5), 3600.0)
+    except (TypeError, ValueError):
+        return _DEFAULT_WAIT
+
+
+_engine: Engine | None = None
+
+
+def bind(engine: Engine) -> None:
+    global _engine
+    _engine = engine
+
+
+def _bound() -> Engine:
+    if _engine is None:
+        raise RuntimeError("the workflow engine is not bound in this process")
+    return _engine
+
+
+# -- DBOS workflows and steps: their names are stored with pending work, never rename them ------
+@workflow("interlink.workflows.run")
+async def run_execution(execution_id: str, run: int) -> str:
+    plan = await _begin(execution_id, run)
+    if plan is None:
+        return "ended"
+    try:
+        return await Run(plan).go()
+    except _Cancelled:
+        return "cancelled"
+    except Exception:  # a bug or the database gone: the execution ends failed, not stuck
+        log.exception("workflow_run_failed", execution_id=execution_id)
+        error = _error("INTERNAL_ERROR", "the execution failed unexpectedly")
+        await _end(execution_id, "failed", None, error, [])
+        return "failed"
+
+
+@step("interlink.workflows.begin")
+async def _begin(execution_id: str, run: int) -> dict[str, Any] | None:
+    return await _bound().begin(execution_id, run)
+
+
+@step("interlink.workflows.step")
+async def _run_step(
+    plan: dict[str, Any],
+    spec: StepSpec,
+    position: int,
+    attempt: int,
+    context: dict[str, Any],
+    key: str,
+) -> dict[str, Any]:
+    return await _bound().run_step(plan, spec, position, attempt, context, key)
+
+
+@step("interlink.workflows.item")
+async def _run_item(
+    plan: dict[str, Any],
+    spec: StepSpec,
+    index: int,
+    item: Any,
+    context: dict[str, Any],
+    key: str,
+) -> dict[str, Any]:
+    return await _bound().run_item(plan, spec, index, item, context, key)
+
+
+@step("interlink.workflows.settle")
+async def _settle(
+    execution_id: str,
+    name: str,
+    status: str,
+    output: Any = None,
+    error: dict[str, Any] | None = None,
+) -> None:
+    await _bound().settle(execution_id, name, status, output, error)
+
+
+@step("interlink.workflows.close_wait")
+async def _close_wait(wait_id: str) -> None:
+    await _bound().close_wait(wait_id)
+
+
+@step("interlink.workflows.end")
+async def _end(
+    execution_id: str,
+    status: str,
+    output: Any,
+    error: dict[str, Any] | None,
+    skipped: list[tuple[str, str, int]],
+) -> None:
+    await _bound().end(execution_id, status, output, error, skipped)
+
+
+@step("interlink.workflows.now")
+async def _now() -> float:
+    return _bound().clock.now().timestamp()
+
+
+@step("interlink.workflows.is_live")
+async def _is_live(execution_id: str) -> bool:
+    return await _bound().is_live(execution_id)
+
+
+def describe_time(value: datetime | None) -> str | None:
+    return rfc3339(value) if value else None

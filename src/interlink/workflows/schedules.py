@@ -1,0 +1,93 @@
+"""Schedule triggers: a DBOS schedule looks every minute for the cron times that fell due.
+
+Each fire time starts one execution (trigger key `schedule:<n>:<time>`), however many workers
+look; a time is looked for during `WINDOW` after it, so a worker down longer misses it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from croniter import croniter
+from sqlalchemy import select
+
+from interlink.core.db import Database
+from interlink.jobs import Schedule, step, workflow
+from interlink.workflows.launcher import Launcher
+from interlink.workflows.models import Workflow
+
+log = structlog.get_logger(__name__)
+
+NAME = "interlink-workflow-schedules"
+WINDOW = timedelta(minutes=5)
+
+
+def due_times(cron: str, timezone: str, after: datetime, until: datetime) -> list[datetime]:
+    """The fire times of `cron` in `timezone` in (after, until], as UTC datetimes."""
+    zone = ZoneInfo(timezone)
+    times: list[datetime] = []
+    iterator = croniter(cron, after.astimezone(zone))
+    for _ in range(1000):
+        fire: datetime = iterator.get_next(datetime)
+        if fire > until:
+            break
+        times.append(fire.astimezone(UTC))
+    return times
+
+
+class Scheduler:
+    def __init__(self, db: Database, launcher: Launcher) -> None:
+        self.db = db
+        self.launcher = launcher
+
+    async def fire_due(self, now: datetime) -> int:
+        """Start the executions due at or before `now` not started yet; returns how many."""
+        async with self.db.read() as session:
+            rows = (await session.scalars(select(Workflow).where(Workflow.enabled.is_(True)))).all()
+        started = 0
+        for row in rows:
+            for index, trigger in enumerate(row.triggers):
+                if trigger.get("type") != "schedule":
+                    continue
+                for fire in due_times(
+                    trigger["cron"], trigger.get("timezone", "UTC"), now - WINDOW, now
+                ):
+                    key = f"schedule:{index}:{fire.isoformat()}"
+                    async with self.db.transaction() as session:
+                        current = await session.get(Workflow, row.id)
+                        if current is None or not current.enabled:
+                            continue
+                        execution = await self.launcher.start(
+                            session, current, dict(trigger.get("input") or {}),
+                            trigger="schedule", created_by="schedule", trigger_key=key,
+                        )  # fmt: skip
+                    started += execution is not None
+        return started
+
+
+_scheduler: Scheduler | None = None
+
+
+def bind(scheduler: Scheduler) -> None:
+    global _scheduler
+    _scheduler = scheduler
+
+
+@workflow("interlink.workflows.schedule_sweep")
+async def schedule_sweep(scheduled_at: datetime, context: Any) -> None:
+    await _fire_due(scheduled_at.isoformat())
+
+
+@step("interlink.workflows.fire_due")
+async def _fire_due(tick: str) -> int:
+    if _scheduler is None:
+        raise RuntimeError("workflow schedules are not bound in this process")
+    moment = datetime.fromisoformat(tick)
+    return await _scheduler.fire_due(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def schedule(cron: str) -> Schedule:
+    return Schedule(NAME, schedule_sweep, cron)
