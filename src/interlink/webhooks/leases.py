@@ -126,7 +126,19 @@ def endpoints(connection: Connection, ids: set[str]) -> dict[str, EndpointRow]:
 
 def save(connection: Connection, outcomes: list[Outcome], disable_before: datetime) -> list[str]:
     """Write attempts and outcomes (an outcome whose lease was lost is not applied), keep each
-    endpoint's run of failures, and return the endpoints failing since before `disable_before`."""
+    endpoint's run of failures, and return the endpoints failing since before `disable_before`.
+
+    A delivery deleted meanwhile (its endpoint was deleted) is skipped: its attempt has nothing
+    to belong to, and the other outcomes of the group must not fail with it. On PostgreSQL the
+    rows kept are locked against deletion (`FOR KEY SHARE`, as the foreign key check would)
+    until the transaction ends; on SQLite the write transaction already excludes deleters."""
+    present = select(DELIVERIES.c.id).where(DELIVERIES.c.id.in_([o.delivery_id for o in outcomes]))
+    if connection.dialect.name == "postgresql":
+        present = present.order_by(DELIVERIES.c.id).with_for_update(read=True, key_share=True)
+    kept = set(connection.scalars(present))
+    outcomes = [o for o in outcomes if o.delivery_id in kept]
+    if not outcomes:
+        return []
     connection.execute(_INSERT_ATTEMPT, [_attempt(o) for o in outcomes])
     connection.execute(_SAVE_OUTCOME, [_delivery(o) for o in outcomes])
     ok = {o.endpoint_id for o in outcomes if o.status == "succeeded"}
