@@ -100,6 +100,7 @@ _SDK = frozenset(
         "RetryPolicy",
         "SecretUnreadable",
         "ServiceUnavailable",
+        "StepFailed",
         "StatusChange",
         "SyncPager",
         "TERMINAL_STATUSES",

@@ -12,9 +12,9 @@ InterlinkSDKError
       IntegrationNotFound, CredentialNotFound, ApiKeyNotFound, WorkspaceNotFound,
       WebhookNotFound, DeliveryNotFound, OperationNotFound, ExternalResourceNotFound,
       WorkflowNotFound, ExecutionNotFound
-    MethodNotAllowed, Conflict, RateLimitExceeded, PayloadTooLarge, UnsupportedMediaType,
-    IdempotencyKeyReused, ParameterValidationError, TooManyRequests, SecretUnreadable,
-    IntegrationError, ExternalServiceError, CircuitOpen, ExternalServiceTimeout,
+    StepFailed, MethodNotAllowed, Conflict, RateLimitExceeded, PayloadTooLarge,
+    UnsupportedMediaType, IdempotencyKeyReused, ParameterValidationError, TooManyRequests,
+    SecretUnreadable, IntegrationError, ExternalServiceError, CircuitOpen, ExternalServiceTimeout,
     ServiceUnavailable
 
 A code this SDK does not know yet raises InterlinkAPIError itself, with the code kept.
@@ -202,6 +202,12 @@ class ExecutionNotFound(NotFound):
     """Workflow execution not found."""
 
     code = "EXECUTION_NOT_FOUND"
+
+
+class StepFailed(InterlinkAPIError):
+    """A workflow step failed."""
+
+    code = "STEP_FAILED"
 
 
 class MethodNotAllowed(InterlinkAPIError):

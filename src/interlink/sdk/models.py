@@ -309,6 +309,8 @@ class Workflow(Model):
     enabled: bool = True
     triggers: Any = None
     version: int | None = None
+    webhook_url: str | None = None
+    trigger_token: str | None = None  # a webhook trigger's token: in the create answer only
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -341,6 +343,8 @@ class Execution(Model):
     workflow_id: str
     workflow_version: int | None = None
     status: str
+    trigger: str | None = None
+    run: int | None = None
     input: Any = None
     output: Any = None
     error: Any = None
