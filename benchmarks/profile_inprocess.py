@@ -102,6 +102,8 @@ async def run(requests: int, concurrency: int, profile: bool) -> None:
         )
         if profiler:
             stats = pstats.Stats(profiler)
+            if dump := os.environ.get("BENCH_PROFILE_DUMP"):
+                stats.dump_stats(dump)
             stats.sort_stats("tottime").print_stats(45)
             stats.sort_stats("cumtime").print_stats(70)
 

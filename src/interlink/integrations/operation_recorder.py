@@ -9,7 +9,7 @@ per call, which on SQLite, with its single writer, is what bounds the operations
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import structlog
@@ -115,7 +115,7 @@ class OperationRecorder:
             {"queued_id": p.operation.id, **column_values(p.operation)} for p in batch if p.queued
         ]
         events = [event for p in batch for event in p.events]
-        calls = [asdict(tally) for tally in tallies.values()]
+        calls = [vars(tally).copy() for tally in tallies.values()]  # asdict deep-copies each value
         fanout = self.fanout
 
         def write(connection: Connection) -> int:
