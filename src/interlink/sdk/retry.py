@@ -54,12 +54,12 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    date = response.headers.get("date")
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        now = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError, IndexError):
         return None
-    date = response.headers.get("date")
-    now = parsedate_to_datetime(date) if date else None
-    if now is None:
+    if now is None or when.tzinfo is None or now.tzinfo is None:
         return None
     return max(0.0, (when - now).total_seconds())
