@@ -8,6 +8,7 @@ import pytest
 from interlink import (
     AsyncInterlink,
     CredentialNotFound,
+    IntegrationConfig,
     Interlink,
     NotFound,
     WebhookNotFound,
@@ -89,3 +90,26 @@ async def test_the_async_client_drives_the_same_resources(live: str) -> None:
     assert got.id == made.id
     assert hook.id in hooks
     assert gh.type == "github"
+
+
+def test_patch_merges_and_the_one_client_runs_operations(
+    live: str, github: RunningMock[GitHubMock]
+) -> None:
+    with Interlink(live) as client:
+        made = client.integrations.create_integration(
+            IntegrationConfig(
+                name="gh",
+                type="github",
+                configuration={"api_url": github.api_url},
+                credentials={"access_token": SEED_TOKEN},
+                metadata={"department": "engineering"},
+            )
+        )
+        patched = client.integrations.patch_integration(made.id, metadata={"owner": "data-team"})
+        client.integrations.activate_integration(made.id)
+        result = client.get_integration_client(made.id).execute_operation(
+            "get_repository", {"owner": "owner", "repo": "repo"}
+        )
+
+    assert patched.metadata == {"department": "engineering", "owner": "data-team"}
+    assert result.result["full_name"] == "owner/repo"
