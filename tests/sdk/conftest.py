@@ -54,6 +54,24 @@ def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         running.stop()
 
 
+WORKER_KEY = "sk_test_sdk_worker_0123456789abcdefgh"
+
+
+@pytest.fixture(scope="session")
+def worker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server with its embedded worker (workflow executions run); returns its URL."""
+    env = {
+        "INTERLINK_BOOTSTRAP_API_KEY": WORKER_KEY,
+        "INTERLINK_API_RATE_LIMIT": "0",
+        "INTERLINK_JOBS_POLLING_INTERVAL_SECONDS": "0.1",
+    }
+    running = start(tmp_path_factory.mktemp("sdk-worker") / "data", env)
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
 @pytest.fixture(scope="session")
 def github() -> Iterator[RunningMock[GitHubMock]]:
     mock = GitHubMock(token=SEED_TOKEN, extra_tokens=(SEED_NEW_TOKEN,), repo="owner/repo")

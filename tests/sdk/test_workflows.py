@@ -17,9 +17,10 @@ from interlink import (
     WorkflowNotFound,
 )
 from tests.e2e.server import Server
-from tests.sdk.conftest import AsyncSleeps, Sleeps, envelope, error_envelope
+from tests.sdk.conftest import WORKER_KEY, AsyncSleeps, Sleeps, envelope, error_envelope
 
 STAMP = "2026-01-01T00:00:00Z"
+DEFINITION_SET = {"steps": [{"name": "greet", "type": "set", "config": {"values": {"x": 1}}}]}
 DEFINITION = {"steps": [{"name": "greet", "type": "set_values", "config": {"values": {"x": 1}}}]}
 
 
@@ -253,14 +254,18 @@ async def test_the_async_twin_executes_and_waits() -> None:
 
 
 # -- live, when the server has the workflow routes ------------------------------------------------
-def test_live_execute_workflow(live: str, server: Server) -> None:
+def skip_without_workflow_routes(server: Server) -> None:
     paths = httpx.get(f"{server.url}/api/v1/openapi").json()["paths"]
     if "/api/v1/workflows/{workflow_id}/execute" not in paths:
         pytest.skip("the server has no workflow routes yet")
+
+
+def test_live_execute_workflow(live: str, server: Server) -> None:
+    skip_without_workflow_routes(server)
     with WorkflowClient(access_token=live) as client:
         workflow = client.create_workflow(
             "sdk greeter",
-            {"steps": [{"name": "greet", "type": "set", "config": {"values": {"x": 1}}}]},
+            DEFINITION_SET,
         )
         started = client.execute(workflow.id, {"name": "John"})
         execution = client.get_execution(started.execution_id)
@@ -274,3 +279,39 @@ def test_live_execute_workflow(live: str, server: Server) -> None:
     assert execution.workflow_id == workflow.id
     assert execution.input == {"name": "John"}
     assert started.execution_id in listed
+
+
+def test_live_execute_workflow_and_wait_on_a_server_with_a_worker(
+    server: Server, request: pytest.FixtureRequest
+) -> None:
+    """Seed 001's flow: execute the workflow, then follow the execution until it is done. The
+    waits poll a real worker process (0.1 s apart), they time nothing."""
+    skip_without_workflow_routes(server)
+    url: str = request.getfixturevalue("worker_server")
+    with WorkflowClient(WORKER_KEY, base_url=url) as client:
+        workflow = client.create_workflow("sdk greeter", DEFINITION_SET)
+        execution = client.execute_workflow(
+            workflow.id, {"name": "John"}, wait=True, timeout=60, poll_interval=0.1
+        )
+
+    assert execution.status == "completed"
+    assert execution.input == {"name": "John"}
+    assert [(s.name, s.status, s.attempts) for s in execution.steps] == [("greet", "completed", 1)]
+    assert execution.steps[0].output == {"x": 1}
+
+
+async def test_live_async_execute_workflow_and_wait(
+    server: Server, request: pytest.FixtureRequest
+) -> None:
+    skip_without_workflow_routes(server)
+    url: str = request.getfixturevalue("worker_server")
+    async with AsyncWorkflowClient(WORKER_KEY, base_url=url) as client:
+        workflow = await client.create_workflow("sdk greeter async", DEFINITION_SET)
+        started = await client.execute(workflow.id, {"name": "Jane"})
+        execution = await client.wait_for_execution(
+            started.execution_id, timeout=60, poll_interval=0.1
+        )
+        listed = [e.id async for e in await client.list_executions(workflow.id)]
+
+    assert execution.status == "completed"
+    assert listed == [started.execution_id]
