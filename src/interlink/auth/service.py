@@ -60,14 +60,14 @@ class AuthService:
             async with db.read() as session:
                 return await self._from_token(session, credential)
         digest = keys.digest(credential)
-        row = self.known_keys.get(digest)
-        if row is None:
-            generation = self.known_keys.generation
+
+        async def read() -> ApiKey | None:
             async with db.read() as session:
-                row = await ApiKeyRepository(session).by_hash(digest)
-            if row is None:
-                raise Unauthenticated("the API key is not valid")
-            self.known_keys.put(digest, row, generation)
+                return await ApiKeyRepository(session).by_hash(digest)
+
+        row = await self.known_keys.load(digest, read)
+        if row is None:
+            raise Unauthenticated("the API key is not valid")
         return self._from_api_key(row, credential)
 
     def _from_api_key(self, row: ApiKey, plaintext: str) -> Principal:

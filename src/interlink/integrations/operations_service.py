@@ -269,17 +269,15 @@ class OperationService:
         return error
 
     async def _load(self, workspace_id: str, integration_id: str) -> Loaded:
-        key = (workspace_id, integration_id)
-        found = self.loaded.get(key)
-        if found is not None:
-            row, credentials = found
-            return row, dict(credentials)
-        generation = self.loaded.generation
-        async with self.db.read() as session:
-            row = await self.integrations.get(session, workspace_id, integration_id)
-            credentials = await self.integrations.revealed_credentials(session, row)
-        self.loaded.put(key, (row, dict(credentials)), generation)
-        return row, credentials
+        async def read() -> Loaded:
+            async with self.db.read() as session:
+                row = await self.integrations.get(session, workspace_id, integration_id)
+                return row, await self.integrations.revealed_credentials(session, row)
+
+        found = await self.loaded.load((workspace_id, integration_id), read)
+        assert found is not None  # `read` returns a row or raises IntegrationNotFound
+        row, credentials = found
+        return row, dict(credentials)  # the caller's own copy: the snapshot stays as read
 
     def _events_of(self, operation: Operation) -> list[EventRow]:
         started = OperationStarted(
