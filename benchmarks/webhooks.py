@@ -1,7 +1,10 @@
 """Webhook deliveries: one event to 100 endpoints, and many events to 10 endpoints, on SQLite and
 (when INTERLINK_BENCH_DATABASE_URL is set) PostgreSQL, beside a baseline measured in the same run.
 
-    python benchmarks/webhooks.py [--events 10000] [--fanout-rounds 10]
+    python -m benchmarks.webhooks [--events 10000] [--fanout-rounds 10] [--backend all]
+
+INTERLINK_BENCH_DATABASE_URL's database is emptied (its `public` schema dropped): give it a
+database of its own, not one that tests or other processes use at the same time.
 
 The receiver is a separate process on 127.0.0.1 (benchmarks/webhook_receiver.py). Interlink runs
 in this process: the app's services with the dispatcher running as in `interlink serve`; events
@@ -12,7 +15,8 @@ bulk scenarios publish everything at once, so their latencies are mostly time in
 steady scenario publishes one event per transaction at a rate the dispatcher keeps up with, which
 is the latency a subscriber sees in normal use. The baseline sends the same number of signed POSTs
 to the same receiver from a bare aiohttp loop with the dispatcher's concurrency. Each scenario
-deletes its endpoints when it ends. Bounded in count and time; loopback only.
+deletes its endpoints when it ends. Bounded in count and time (a scenario that does not finish
+in time prints what arrived, marked incomplete); loopback only.
 """
 
 from __future__ import annotations
@@ -87,13 +91,17 @@ async def stats(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
 
 
 async def wait_count(http: aiohttp.ClientSession, base: str, expected: int) -> dict[str, Any]:
-    deadline = time.monotonic() + TIME_LIMIT
+    """Wait for `expected` arrivals, at most TIME_LIMIT or the time of 200 deliveries/s (a
+    scenario of 100,000 gets 500 s): what arrived by then is measured, marked incomplete."""
+    deadline = time.monotonic() + max(TIME_LIMIT, expected / 200)
+    found = await stats(http, base)
     while time.monotonic() < deadline:
         found = await stats(http, base)
         if found["count"] >= expected:
             return found
         await asyncio.sleep(0.05)
-    raise TimeoutError(f"only {found['count']} of {expected} deliveries arrived in time")
+    print(f"incomplete: only {found['count']} of {expected} deliveries arrived in time")
+    return found
 
 
 async def endpoints(services: Services, workspace_id: str, base: str, count: int) -> list[str]:
@@ -161,7 +169,7 @@ async def scenario(
         elapsed = max(elapsed, time.time() - started - 0.05)
         p50, p99 = latencies(committed, found["first"])
         await http.post(f"{base}/reset")
-    total = endpoints_n * events * rounds
+    total = min(endpoints_n * events * rounds, int(found["count"]))
     return {"deliveries": total, "per_s": total / elapsed, "p50_ms": p50, "p99_ms": p99}
 
 
@@ -234,16 +242,19 @@ async def main(args: argparse.Namespace) -> None:
         f"{'p99 ms':>9} {'bare/s':>10} {'ratio':>6}"
     )
     with process(receiver, {}, base):
-        await run_backend("sqlite", None, base, args)
+        if args.backend in ("all", "sqlite"):
+            await run_backend("sqlite", None, base, args)
         pg = os.environ.get("INTERLINK_BENCH_DATABASE_URL")
-        if pg:
-            await run_backend("postgresql", pg, base, args)
-        else:
-            print("postgresql skipped: set INTERLINK_BENCH_DATABASE_URL")
+        if args.backend in ("all", "postgresql"):
+            if pg:
+                await run_backend("postgresql", pg, base, args)
+            else:
+                print("postgresql skipped: set INTERLINK_BENCH_DATABASE_URL")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--fanout-rounds", type=int, default=10)
+    parser.add_argument("--backend", choices=("all", "sqlite", "postgresql"), default="all")
     asyncio.run(main(parser.parse_args()))
