@@ -268,10 +268,10 @@ def _is_template(value: Any) -> bool:
 
 def _at(config: Any, location: tuple[int | str, ...]) -> Any:
     for part in location:
-        if (isinstance(config, Mapping) and part in config) or (
-            isinstance(config, list) and isinstance(part, int) and part < len(config)
-        ):
+        if isinstance(config, list) and isinstance(part, int) and part < len(config):
             config = config[part]
-        else:
+            continue
+        if not isinstance(config, Mapping) or part not in config:
             return None
+        config = config[part]
     return config

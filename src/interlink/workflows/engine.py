@@ -53,6 +53,7 @@ SIGNAL = "interlink.workflow.signal"
 _WAIT_CODES = {CircuitOpen.code, RateLimitExceeded.code}  # an action waits, then tries again
 _MAX_WAITS = 500  # of an action on an open circuit or a spent budget, per attempt
 _DEFAULT_WAIT = 5.0
+_INSTANT = frozenset({"set", "transform", "condition"})  # no side effect, nothing to wait for
 
 
 def run_workflow_id(execution_id: str, run: int) -> str:
@@ -116,18 +117,17 @@ class Engine:
         started = self.clock.now()
         step_type = STEP_TYPES[spec.type]
         waits = spec.type in {"delay", "wait_for_event"}
-        async with self.db.transaction() as session:
-            await records.upsert_step(
-                session,
-                {
-                    "execution_id": execution_id, "name": spec.name, "position": position,
-                    "type": spec.type, "status": "waiting" if waits else "running",
-                    "attempts": attempt, "output": None, "error": None, "started_at": started,
-                    "completed_at": None,
-                },
-            )  # fmt: skip
-            if waits:
-                await records.set_status(session, execution_id, "waiting")
+        row = {
+            "execution_id": execution_id, "name": spec.name, "position": position,
+            "type": spec.type, "status": "waiting" if waits else "running", "attempts": attempt,
+            "output": None, "error": None, "started_at": started, "completed_at": None,
+        }  # fmt: skip
+        if spec.type not in _INSTANT:
+            # Shown as running (or waiting) while it acts; an instant step is written once, done.
+            async with self.db.transaction() as session:
+                await records.upsert_step(session, row)
+                if waits:
+                    await records.set_status(session, execution_id, "waiting")
         try:
             config = _config(step_type.config, spec.config, context)
             run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
@@ -136,26 +136,32 @@ class Engine:
             extra = self._prepare_wait(plan, spec, config, position) if waits else None
         except TimeoutError:
             failure = _error("STEP_TIMEOUT", f"the step took longer than {spec.timeout:g} s")
-            return await self._step_failed(execution_id, spec.name, failure)
+            return await self._step_failed(row, failure)
         except StepFailed as exc:
-            return await self._step_failed(
-                execution_id, spec.name, _error(exc.step_code, exc.message, exc.details)
-            )
+            return await self._step_failed(row, _error(exc.step_code, exc.message, exc.details))
         except InterlinkError as exc:
-            return await self._step_failed(
-                execution_id, spec.name, _error(exc.code, exc.message, exc.details, exc.headers)
-            )
+            failure = _error(exc.code, exc.message, exc.details, exc.headers)
+            return await self._step_failed(row, failure)
         except Exception:
             log.exception("workflow_step_failed", step_type=spec.type)
             failure = _error("INTERNAL_ERROR", f"the {spec.type} step failed unexpectedly")
-            return await self._step_failed(execution_id, spec.name, failure)  # fmt: skip
+            return await self._step_failed(row, failure)
         if waits:
             assert extra is not None
             if spec.type == "wait_for_event":
                 async with self.db.transaction() as session:
                     session.add(ExecutionWait(**extra["wait"]))
             return {"ok": True, "output": output, **extra}
-        if spec.type != "foreach":
+        if spec.type in _INSTANT:
+            done = {
+                **row,
+                "status": "completed",
+                "output": output,
+                "completed_at": self.clock.now(),
+            }
+            async with self.db.transaction() as session:
+                await records.upsert_step(session, done)
+        elif spec.type != "foreach":
             await self.settle(execution_id, spec.name, "completed", output)
         return {"ok": True, "output": output}
 
@@ -177,10 +183,11 @@ class Engine:
         }  # fmt: skip
         return {"deadline": deadline.timestamp(), "wait_id": wait_id, "wait": wait}
 
-    async def _step_failed(
-        self, execution_id: str, name: str, error: dict[str, Any]
-    ) -> dict[str, Any]:
-        await self.settle(execution_id, name, "failed", None, error)
+    async def _step_failed(self, row: dict[str, Any], error: dict[str, Any]) -> dict[str, Any]:
+        failed = {**row, "status": "failed", "error": error, "completed_at": self.clock.now()}
+        async with self.db.transaction() as session:
+            await records.upsert_step(session, failed)
+            await records.set_status(session, row["execution_id"], "running")
         return {"ok": False, "error": error}
 
     async def settle(
@@ -451,8 +458,10 @@ class _Cancelled(Exception):
 
 
 def _config(model: type[Any], raw: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
+    """`raw` rendered and validated; a foreach's nested step is rendered later, per item."""
+    nested = {k: v for k, v in raw.items() if k == "step" and model is ForeachConfig}
     try:
-        rendered = render(raw, context)
+        rendered = {**render({k: v for k, v in raw.items() if k not in nested}, context), **nested}
     except TemplateFailure as exc:
         raise StepFailed("TEMPLATE_ERROR", str(exc)) from None
     try:

@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 CURSOR = "workflows"
 LOOKBACK_MS = 10_000
 BATCH = 500
+SAVE_EVERY = 1.0  # seconds between saves of the position
 
 
 def envelope(event: Event) -> dict[str, Any]:
@@ -65,6 +66,7 @@ class EventFollower:
         self.position: str | None = None
         self.handled: set[str] = set()
         self.known_waits: set[str] = set()
+        self._save_due = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -76,6 +78,8 @@ class EventFollower:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            if self.position is not None:
+                await self._save_position(self.position)
 
     async def _follow(self) -> None:
         wake = self.bell.listen()
@@ -111,7 +115,10 @@ class EventFollower:
             newest = max(e.id for e in fresh)
             if newest > self.position:
                 self.position = newest
-                await self._save_position(newest)
+                if self._loop_time() >= self._save_due:
+                    # At most once a second: a restart re-reads a little more, deduped.
+                    self._save_due = self._loop_time() + SAVE_EVERY
+                    await self._save_position(newest)
         cutoff = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
         self.handled = {i for i in self.handled if i >= cutoff}
         return len(rows)
@@ -182,6 +189,10 @@ class EventFollower:
             if row is not None and row.status == "open":
                 row.status, row.event_id = "matched", event.id
         wait.status = "matched"
+
+    @staticmethod
+    def _loop_time() -> float:
+        return asyncio.get_running_loop().time()
 
     async def _load_position(self) -> str:
         async with self.db.read() as session:

@@ -38,7 +38,19 @@ class _Undefined(StrictUndefined):
         return f"`{where}` does not exist"
 
 
-_ENV = ImmutableSandboxedEnvironment(undefined=_Undefined, autoescape=False)
+class _Environment(ImmutableSandboxedEnvironment):
+    """`a.b` on data means the key `b`, never a method of the mapping (`steps.values`,
+    `input.items` are fields, not dict methods)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping):
+            if attribute in obj:
+                return obj[attribute]
+            return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_ENV = _Environment(undefined=_Undefined, autoescape=False)
 
 
 def track(value: Any, path: str = "") -> Any:

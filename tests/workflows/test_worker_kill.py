@@ -1,0 +1,118 @@
+"""A real `interlink worker` killed with SIGKILL in the middle of a step: after a restart the
+execution completes, the steps completed before ran once, and the killed step's side effect is
+seen once by the mock, which dedupes by the step's idempotency key."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from aiohttp import web
+
+from interlink.config import JobsSettings, Settings
+from interlink.core.clock import Clock, SystemClock
+from tests.conftest import data, make_settings
+from tests.jobs.workers import start_worker
+from tests.workflows.conftest import create_workflow, execution, finished, step_of
+
+HOLD_LIMIT = 60.0
+
+
+@dataclass
+class DedupingMock:
+    """Records every request; a side effect happens once per Idempotency-Key. Holds the first
+    request to /two until `release` (at most HOLD_LIMIT s)."""
+
+    base: str = ""
+    seen: list[tuple[str, str]] = field(default_factory=list)  # (path, idempotency key)
+    effects: dict[str, str] = field(default_factory=dict)  # key -> path
+    in_hand: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        key = request.headers.get("Idempotency-Key", "")
+        self.seen.append((request.path, key))
+        if request.path == "/two" and not self.in_hand.is_set():
+            self.in_hand.set()
+            await asyncio.wait_for(self.release.wait(), HOLD_LIMIT)
+        self.effects.setdefault(key, request.path)
+        return web.json_response({"path": request.path})
+
+
+@pytest.fixture
+async def mock() -> AsyncIterator[DedupingMock]:
+    found = DedupingMock()
+    application = web.Application()
+    application.router.add_post("/{tail:.*}", found.handle)
+    runner = web.AppRunner(application, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    found.base = f"http://127.0.0.1:{port}"
+    yield found
+    found.release.set()
+    await runner.cleanup()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return SystemClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    (tmp_path / "data").mkdir(exist_ok=True)
+    return make_settings(tmp_path / "data", database_url, jobs=JobsSettings(embedded_worker=False))
+
+
+async def test_a_step_cut_by_sigkill_resumes_after_restart_and_acts_once(
+    client: httpx.AsyncClient, settings: Settings, database_url: str, mock: DedupingMock
+) -> None:
+    workflow = await create_workflow(
+        client,
+        [
+            {
+                "name": name,
+                "type": "http_request",
+                "config": {"method": "POST", "url": f"{mock.base}/{name}"},
+            }
+            for name in ("one", "two", "three")
+        ],
+    )
+    data_dir = settings.server.data_dir
+    worker = start_worker(data_dir, database_url, "wf-worker")
+    try:
+        response = await client.post(
+            f"/api/v1/workflows/{workflow['id']}/execute", json={"input": {}}
+        )
+        execution_id = data(response)["execution_id"]
+        await asyncio.wait_for(mock.in_hand.wait(), 30)
+        worker.kill()
+    finally:
+        worker.stop()
+    mock.release.set()
+    halfway = await execution(client, execution_id)
+    assert halfway["status"] == "running"
+    assert step_of(halfway, "one")["status"] == "completed"
+    assert step_of(halfway, "two")["status"] == "running"
+
+    restarted = start_worker(data_dir, database_url, "wf-worker")
+    try:
+        ended = await finished(client, execution_id)
+    finally:
+        assert restarted.stop() == 0
+
+    assert ended["status"] == "completed", ended
+    paths = [path for path, _ in mock.seen]
+    assert paths.count("/one") == 1
+    assert paths.count("/two") == 2
+    assert paths.count("/three") == 1
+    two_keys = {key for path, key in mock.seen if path == "/two"}
+    assert two_keys == {f"{execution_id}:two"}
+    assert sorted(mock.effects.values()) == ["/one", "/three", "/two"]
+    assert [s["attempts"] for s in ended["steps"]] == [1, 1, 1]
