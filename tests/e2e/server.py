@@ -47,9 +47,16 @@ class Server:
         raise TimeoutError("server did not start")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` and return the exit code; a server that does not stop is killed, never
+        left running for the next tests."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        return self.process.wait(timeout=START_TIMEOUT)
+        try:
+            return self.process.wait(timeout=START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=START_TIMEOUT)
+            raise AssertionError(f"server did not stop within {START_TIMEOUT} s") from None
 
 
 def read_until(stream: IO[str], marker: str, limit: int = 200) -> list[str]:

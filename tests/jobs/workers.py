@@ -35,9 +35,17 @@ class WorkerProcess:
         self.process.wait(timeout=START_TIMEOUT)
 
     def stop(self) -> int:
+        """SIGTERM and the exit code; a worker that does not stop is killed, never left running
+        (it would take the next tests' work from the shared database)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=START_TIMEOUT)
+        try:
+            return self.process.wait(timeout=START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=START_TIMEOUT)
+            tail = self.output.read_text(errors="replace")[-4000:]
+            raise AssertionError(f"worker did not stop within {START_TIMEOUT} s:\n{tail}") from None
 
 
 def start_worker(
