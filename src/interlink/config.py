@@ -102,6 +102,7 @@ class JobsSettings(BaseSettings):
     workflow_concurrency: int = Field(50, ge=1, le=10_000)  # executions at once, per worker
     workflow_schedule_cron: str = "0 * * * * *"  # when workflows' schedule triggers are looked at
     workflow_event_poll_seconds: float = Field(1.0, gt=0, le=60)  # the event follower, at most
+    shutdown_seconds: float = Field(20.0, gt=0, le=3600)  # `worker` exits by then after SIGTERM
 
 
 class WebhookSettings(BaseSettings):
@@ -118,6 +119,20 @@ class WebhookSettings(BaseSettings):
     per_endpoint_concurrency: int = Field(10, ge=1, le=1000)
     lease_seconds: float = Field(60.0, gt=0, le=3600)  # beyond the timeout: a claim's life
     response_body_bytes: int = Field(2048, ge=0, le=65_536)
+
+
+class MetricsSettings(BaseSettings):
+    """Prometheus metrics: `GET /metrics` on the API, and a port of its own for a worker."""
+
+    model_config = _env("INTERLINK_METRICS_")
+    enabled: bool = True
+    # When set, `/metrics` (API and worker) wants `Authorization: Bearer <token>`.
+    token: SecretStr | None = None
+    # Label the circuit-breaker gauge with integration ids (one series per integration).
+    per_integration: bool = False
+    # `interlink worker` serves `/metrics` on this port when set (`--metrics-port`).
+    port: int | None = Field(None, ge=1, le=65535)
+    host: str = "127.0.0.1"
 
 
 class JwtSettings(BaseSettings):
@@ -153,6 +168,7 @@ class Settings(BaseSettings):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     bootstrap: BootstrapSettings = Field(default_factory=BootstrapSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

@@ -4,9 +4,13 @@ deliveries), no HTTP."""
 from __future__ import annotations
 
 import asyncio
+import faulthandler
+import os
 import signal
+import threading
 from typing import Annotated
 
+import structlog
 import typer
 
 from interlink import background, logs
@@ -18,6 +22,8 @@ from interlink.core.clock import SystemClock
 from interlink.core.db import Database
 from interlink.jobs import JobsError
 from interlink.startup import StartupError, prepare
+
+log = structlog.get_logger(__name__)
 
 
 async def _run(settings: Settings) -> None:
@@ -36,8 +42,24 @@ async def _run(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
+        exit_by(settings.jobs.shutdown_seconds)
         await running.stop()
         await services.close()
+
+
+def exit_by(seconds: float) -> None:
+    """Make sure the process ends `seconds` from now: a shutdown held up (a thread that does not
+    return, a connection that does not close) ends with the stacks of every thread on stderr
+    and exit code 1. Nothing is lost: unfinished work is resumed by a restart or the reaper."""
+
+    def force() -> None:
+        log.warning("worker_shutdown_forced", after_seconds=seconds)
+        faulthandler.dump_traceback(all_threads=True)
+        os._exit(1)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
 
 
 def worker(
