@@ -24,6 +24,17 @@ _DIRECT = {
 # The SDK's names (interlink.sdk.__all__, kept equal by tests/sdk/test_exports.py).
 _SDK = frozenset(
     {
+        "ApiKey",
+        "ApiKeyClient",
+        "ApiKeyCreated",
+        "ApiKeyRevoked",
+        "AsyncApiKeyClient",
+        "AsyncEventClient",
+        "AsyncEventStream",
+        "Event",
+        "EventClient",
+        "EventStream",
+        "SseReader",
         "ApiKeyNotFound",
         "AsyncConnectorClient",
         "AsyncCredentialClient",

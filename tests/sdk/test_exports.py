@@ -22,6 +22,8 @@ TWINS = [
     ("ConnectorClient", "AsyncConnectorClient"),
     ("WebhookClient", "AsyncWebhookClient"),
     ("WorkflowClient", "AsyncWorkflowClient"),
+    ("ApiKeyClient", "AsyncApiKeyClient"),
+    ("EventClient", "AsyncEventClient"),
     ("Interlink", "AsyncInterlink"),
     ("SyncPager", "AsyncPager"),
 ]

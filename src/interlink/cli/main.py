@@ -1,8 +1,29 @@
+"""The `interlink` command: one module per command group (see docs/cli.md, generated from
+this app by scripts/gen_cli_docs.py)."""
+
 from __future__ import annotations
 
 import typer
 
-from interlink.cli import db, mock, serve, vault, worker, workspaces
+from interlink.cli import (
+    connectors,
+    credentials,
+    db,
+    events,
+    executions,
+    init,
+    integrations,
+    keys,
+    mock,
+    ops,
+    remote,
+    serve,
+    vault,
+    webhooks,
+    worker,
+    workflows,
+    workspaces,
+)
 
 app = typer.Typer(
     name="interlink",
@@ -10,9 +31,20 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.callback()(remote.remember)
 app.command("serve")(serve.serve)
-app.command("mock")(mock.mock)
 app.command("worker")(worker.worker)
+app.command("init")(init.init)
+app.command("mock")(mock.mock)
 app.add_typer(db.app, name="db")
 app.add_typer(vault.app, name="vault")
 app.add_typer(workspaces.app, name="workspaces")
+app.add_typer(keys.app, name="keys")
+app.add_typer(integrations.app, name="integrations")
+app.add_typer(connectors.app, name="connectors")
+app.add_typer(ops.app, name="ops")
+app.add_typer(credentials.app, name="credentials")
+app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(workflows.app, name="workflows")
+app.add_typer(executions.app, name="executions")
+app.add_typer(events.app, name="events")

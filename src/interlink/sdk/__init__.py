@@ -8,6 +8,10 @@ connection errors, an Idempotency-Key on every POST. See docs/sdk.md.
 
 from __future__ import annotations
 
+from interlink.sdk.api_keys import (
+    ApiKeyClient,
+    AsyncApiKeyClient,
+)
 from interlink.sdk.connectors import (
     AsyncConnectorClient,
     ConnectorClient,
@@ -59,6 +63,13 @@ from interlink.sdk.errors import (
     WorkflowNotFound,
     WorkspaceNotFound,
 )
+from interlink.sdk.events import (
+    AsyncEventClient,
+    AsyncEventStream,
+    EventClient,
+    EventStream,
+    SseReader,
+)
 from interlink.sdk.health import (
     AsyncIntegrationHealthMonitor,
     IntegrationHealthMonitor,
@@ -74,6 +85,9 @@ from interlink.sdk.interlink import (
 )
 from interlink.sdk.models import (
     TERMINAL_STATUSES,
+    ApiKey,
+    ApiKeyCreated,
+    ApiKeyRevoked,
     Connector,
     ConnectorAction,
     Credential,
@@ -81,6 +95,7 @@ from interlink.sdk.models import (
     Deleted,
     Delivery,
     DeliveryAttempt,
+    Event,
     Execution,
     ExecutionStarted,
     ExecutionStep,
@@ -131,9 +146,16 @@ from interlink.sdk.workflows import (
 
 __all__ = [
     "TERMINAL_STATUSES",
+    "ApiKey",
+    "ApiKeyClient",
+    "ApiKeyCreated",
     "ApiKeyNotFound",
+    "ApiKeyRevoked",
+    "AsyncApiKeyClient",
     "AsyncConnectorClient",
     "AsyncCredentialClient",
+    "AsyncEventClient",
+    "AsyncEventStream",
     "AsyncIntegrationClient",
     "AsyncIntegrationHealthMonitor",
     "AsyncIntegrationManager",
@@ -156,6 +178,9 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryNotFound",
+    "Event",
+    "EventClient",
+    "EventStream",
     "Execution",
     "ExecutionNotFound",
     "ExecutionStarted",
@@ -207,6 +232,7 @@ __all__ = [
     "RetryPolicy",
     "SecretUnreadable",
     "ServiceUnavailable",
+    "SseReader",
     "StatusChange",
     "StepFailed",
     "SyncPager",

@@ -10,10 +10,11 @@ leave this module: a connection that fails on every try raises InterlinkConnecti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -28,6 +29,8 @@ T = TypeVar("T")
 DEFAULT_URL = "http://127.0.0.1:8080"
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = 30.0
+# A stream sends a comment line every 15 s: a read that waits longer means the link is gone.
+STREAM_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT, read=60.0)
 USER_AGENT = "interlink-python-sdk"
 
 SyncSleep = Callable[[float], None]
@@ -124,6 +127,25 @@ def _connection_error(exc: httpx.TransportError, url: str) -> InterlinkConnectio
     return InterlinkConnectionError(f"Cannot reach Interlink at {url}: {exc}")
 
 
+def _broken_stream(exc: httpx.TransportError, url: str) -> InterlinkConnectionError:
+    return InterlinkConnectionError(f"The stream from Interlink at {url} broke: {exc}")
+
+
+def _sync_lines(response: httpx.Response, url: str) -> Iterator[str]:
+    try:
+        yield from response.iter_lines()
+    except httpx.TransportError as exc:
+        raise _broken_stream(exc, url) from exc
+
+
+async def _async_lines(response: httpx.Response, url: str) -> AsyncIterator[str]:
+    try:
+        async for line in response.aiter_lines():
+            yield line
+    except httpx.TransportError as exc:
+        raise _broken_stream(exc, url) from exc
+
+
 class SyncHTTP:
     """The synchronous client: `run(call)` sends a Call with retries and returns its value."""
 
@@ -174,6 +196,26 @@ class SyncHTTP:
                     return response
                 response.close()
             self.sleep(delay)
+
+    @contextlib.contextmanager
+    def stream(self, call: Call[Any]) -> Iterator[Iterator[str]]:
+        """The lines of a streamed answer (Server-Sent Events), read as they come; an error
+        answer is raised as its exception before any line. Not retried."""
+        request = self._client.build_request(
+            call.method, call.path, params=_params(call), headers=dict(call.headers),
+            timeout=STREAM_TIMEOUT,
+        )  # fmt: skip
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _connection_error(exc, self.base_url) from exc
+        try:
+            if response.is_error:
+                response.read()
+                raise error_from_response(response)
+            yield _sync_lines(response, self.base_url)
+        finally:
+            response.close()
 
     def close(self) -> None:
         self._client.close()
@@ -237,6 +279,25 @@ class AsyncHTTP:
                     return response
                 await response.aclose()
             await self.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, call: Call[Any]) -> AsyncIterator[AsyncIterator[str]]:
+        """The asynchronous twin of SyncHTTP.stream."""
+        request = self._client.build_request(
+            call.method, call.path, params=_params(call), headers=dict(call.headers),
+            timeout=STREAM_TIMEOUT,
+        )  # fmt: skip
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _connection_error(exc, self.base_url) from exc
+        try:
+            if response.is_error:
+                await response.aread()
+                raise error_from_response(response)
+            yield _async_lines(response, self.base_url)
+        finally:
+            await response.aclose()
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -1,14 +1,16 @@
 """One client for everything: `Interlink(api_key=...)` and `AsyncInterlink`, whose attributes
-(integrations, operations, health, credentials, connectors, webhooks, workflows) share one
-connection pool."""
+(integrations, operations, health, credentials, connectors, webhooks, workflows, api_keys,
+events) share one connection pool."""
 
 from __future__ import annotations
 
 from typing import Any, Self
 
+from interlink.sdk.api_keys import ApiKeyClient, AsyncApiKeyClient
 from interlink.sdk.client import AsyncHTTP, SyncHTTP
 from interlink.sdk.connectors import AsyncConnectorClient, ConnectorClient
 from interlink.sdk.credentials import AsyncCredentialClient, CredentialClient
+from interlink.sdk.events import AsyncEventClient, EventClient
 from interlink.sdk.health import AsyncIntegrationHealthMonitor, IntegrationHealthMonitor
 from interlink.sdk.integrations import AsyncIntegrationManager, IntegrationManager
 from interlink.sdk.operations import (
@@ -34,6 +36,8 @@ class Interlink:
         self.connectors = ConnectorClient(http=self.http)
         self.webhooks = WebhookClient(http=self.http)
         self.workflows = WorkflowClient(http=self.http)
+        self.api_keys = ApiKeyClient(http=self.http)
+        self.events = EventClient(http=self.http)
 
     def get_integration_client(self, integration_id: str) -> IntegrationOperations:
         return self.operations.get_integration_client(integration_id)
@@ -60,6 +64,8 @@ class AsyncInterlink:
         self.connectors = AsyncConnectorClient(http=self.http)
         self.webhooks = AsyncWebhookClient(http=self.http)
         self.workflows = AsyncWorkflowClient(http=self.http)
+        self.api_keys = AsyncApiKeyClient(http=self.http)
+        self.events = AsyncEventClient(http=self.http)
 
     def get_integration_client(self, integration_id: str) -> AsyncIntegrationOperations:
         return self.operations.get_integration_client(integration_id)

@@ -356,3 +356,40 @@ class Execution(Model):
     def finished(self) -> bool:
         """Completed, failed or cancelled: the status will not change again."""
         return self.status in TERMINAL_STATUSES
+
+
+# -- API keys and events --------------------------------------------------------------------------
+class ApiKey(Model):
+    """An API key as lists show it: never the key itself, only its first characters."""
+
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str] = Field(default_factory=list)
+    rate_limit: str | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    created_at: datetime
+    created_by: str | None = None
+
+
+class ApiKeyCreated(ApiKey):
+    """A key just made: `key` is in this answer only."""
+
+    key: str
+
+
+class ApiKeyRevoked(Model):
+    id: str
+    revoked: bool = True
+    revoked_at: datetime
+
+
+class Event(Model):
+    """An event of the log (`event` is its type, e.g. `integration.created`)."""
+
+    id: str
+    event: str
+    timestamp: datetime
+    integration_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
