@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from interlink import __version__, background, logs
-from interlink.api import errors, openapi
+from interlink.api import errors, metrics, openapi
 from interlink.api.deps import Deps
 from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from interlink.api.services import Services
@@ -24,6 +24,7 @@ from interlink.core.clock import Clock, SystemClock
 from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import ServiceUnavailable
+from interlink.core.metrics import Metrics
 from interlink.events.router import router as events_router
 from interlink.hooks.router import router as hooks_router
 from interlink.integrations.health_router import router as health_router
@@ -67,12 +68,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings()
     clock = clock or SystemClock()
     logs.configure(settings.log)
+    registry = Metrics(per_integration=settings.metrics.per_integration)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepared = await prepare(settings, clock)
         db = Database(settings.database_url, pool_size=settings.db.pool_size)
-        app.state.services = Services.build(settings, clock, db, prepared.keyring)
+        app.state.services = Services.build(settings, clock, db, prepared.keyring, registry)
         app.state.prepared = prepared
         app.state.background = await background.start(
             app.state.services, worker=settings.jobs.embedded_worker, role="serve"
@@ -99,8 +101,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         max_bytes=settings.api.max_body_bytes,
         max_depth=settings.api.max_json_depth,
     )
-    app.add_middleware(RequestContextMiddleware)
+    recording = registry if settings.metrics.enabled else None  # switched off: nothing counted
+    app.add_middleware(RequestContextMiddleware, metrics=recording)
     app.router.routes.extend(_routes())
+    if settings.metrics.enabled:
+        app.router.routes.append(metrics.route(registry, settings.metrics))
+    app.state.metrics = registry
     return app
 
 

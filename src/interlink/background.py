@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiohttp import web
+
+from interlink.api import metrics
 from interlink.api.services import Services
 from interlink.integrations import durable
 from interlink.jobs import cleanup
@@ -17,12 +20,15 @@ from interlink.workflows import engine, schedules
 class Background:
     services: Services
     reaper: Reaper | None = None
+    metrics_server: web.AppRunner | None = None
 
     @property
     def executor_id(self) -> str | None:
         return self.services.jobs.executor_id
 
     async def stop(self) -> None:
+        if self.metrics_server is not None:
+            await self.metrics_server.cleanup()
         await self.services.follower.stop()
         await self.services.dispatcher.stop()
         if self.reaper is not None:
@@ -53,4 +59,8 @@ async def start(services: Services, *, worker: bool, role: str) -> Background:
     reaper = Reaper(services.jobs, services.db, services.clock, settings, role)
     await reaper.beat()
     reaper.start()
-    return Background(services, reaper)
+    served = services.settings.metrics
+    server = None
+    if role == "worker" and served.enabled and served.port is not None:
+        server = await metrics.serve(services.metrics, served, served.port)
+    return Background(services, reaper, server)

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids and access logs; the body guard (size, JSON sanity)."""
+"""Pure ASGI middleware: request ids, access logs and HTTP metrics; the body guard (size, JSON
+sanity)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from interlink.core.errors import (
     UnsupportedMediaType,
     error_body,
 )
+from interlink.core.metrics import UNMATCHED, Metrics
 
 log = structlog.get_logger("interlink.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
 # A request id: 32 hex digits, this process's random half and a counter (no system call per
 # request, where uuid4 reads the OS's random source each time).
@@ -42,6 +45,18 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, as `/api/v1/integrations/{integration_id}`; UNMATCHED
+    when no route matched. A route included from a router holds its path without the prefixes
+    of the routers above it: those are the leading segments of the request's path (no route
+    here takes a `{name:path}` parameter, so each parameter is one segment)."""
+    template = getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str) or not template:
+        return UNMATCHED
+    path: str = scope["path"]
+    return path.rsplit("/", template.count("/"))[0] + template
+
+
 async def send_error(send: Send, error: InterlinkError, extra: list[tuple[bytes, bytes]]) -> None:
     body = json.dumps(error_body(error.code, error.message, error.details)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -53,11 +68,13 @@ async def send_error(send: Send, error: InterlinkError, extra: list[tuple[bytes,
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept from X-Request-ID when sane), logs it, and turns an
-    unexpected exception into a 500 envelope that tells nothing of the internals."""
+    """Gives every request an id (kept from X-Request-ID when sane), logs it, counts it under its
+    route template, and turns an unexpected exception into a 500 envelope that tells nothing of
+    the internals."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,13 +105,20 @@ class RequestContextMiddleware:
             if status == 500:
                 await send_error(send, InterlinkError(), id_header)
         finally:
+            took = time.perf_counter() - started
+            if self.metrics is not None:
+                route = route_template(scope)
+                method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+                count, duration = self.metrics.http_child(method, route, status)
+                count.inc()
+                duration.observe(took)
             if log.isEnabledFor(logging.INFO):  # else structlog's processors would run for nothing
                 log.info(
                     "request",
                     method=scope["method"],
                     path=scope["path"],
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(took * 1000, 2),
                 )
             structlog.contextvars.unbind_contextvars("request_id")
 

@@ -13,6 +13,7 @@ from interlink.config import Settings
 from interlink.connectors.registry import default_registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
+from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.events.stream import EventBell, EventStream
@@ -22,6 +23,7 @@ from interlink.integrations.health_service import HealthService
 from interlink.integrations.operations_service import Loaded, OperationService
 from interlink.integrations.service import IntegrationService
 from interlink.jobs import Jobs
+from interlink.jobs.queue_stats import QueueStats
 from interlink.transport.client import Transport
 from interlink.transport.factory import build_transport
 from interlink.vault.keyring import Keyring
@@ -64,6 +66,7 @@ class Services:
     engine: Engine
     scheduler: Scheduler
     follower: EventFollower
+    metrics: Metrics
 
     async def close(self) -> None:
         """Finish the writes under way and release connections (after background work stopped)."""
@@ -73,12 +76,21 @@ class Services:
         await self.db.dispose()
 
     @classmethod
-    def build(cls, settings: Settings, clock: Clock, db: Database, keyring: Keyring) -> Services:
+    def build(
+        cls,
+        settings: Settings,
+        clock: Clock,
+        db: Database,
+        keyring: Keyring,
+        metrics: Metrics | None = None,
+    ) -> Services:
+        metrics = metrics or Metrics(per_integration=settings.metrics.per_integration)
+        recording = metrics if settings.metrics.enabled else None  # switched off: nothing counted
         outbox = Outbox(db, clock, settings.db.cache_seconds)
         events = EventService(clock, outbox)
         credentials = CredentialService(clock, keyring, events)
         integrations = IntegrationService(clock, credentials, events, default_registry())
-        transport = build_transport(settings, clock)
+        transport = build_transport(settings, clock, recording)
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
         known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
         db.on_commit({"api_keys", "workspaces"}, known_keys.clear)
@@ -93,15 +105,18 @@ class Services:
             refresher, loaded,
         )  # fmt: skip
         operations.recorder.fanout = outbox
-        webhooks, dispatcher = build_webhooks(settings, clock, db, keyring, events, outbox)
+        webhooks, dispatcher = build_webhooks(
+            settings, clock, db, keyring, events, outbox, recording
+        )
         health = HealthService(clock, db, integrations, operations, events)
         jobs = Jobs(settings.jobs, settings.database_url, settings.server.data_dir)
         durable = Durable(settings.jobs, clock, db, jobs, keyring, operations, health)
         workflows = WorkflowService(
-            clock, jobs, events, integrations, credentials, default_registry()
+            clock, jobs, events, integrations, credentials, default_registry(), recording
         )
         requests = StepRequests(db, transport, settings.transport, credentials)
-        engine = Engine(clock, db, events, jobs, Tools(operations, requests))
+        engine = Engine(clock, db, events, jobs, Tools(operations, requests), recording)
+        _read_at_scrape(metrics, transport, QueueStats(db, clock))
         follower = EventFollower(
             db, clock, jobs, workflows.launcher, bell, settings.jobs.workflow_event_poll_seconds
         )
@@ -129,4 +144,17 @@ class Services:
             engine=engine,
             scheduler=Scheduler(db, workflows.launcher),
             follower=follower,
+            metrics=metrics,
         )
+
+
+def _read_at_scrape(metrics: Metrics, transport: Transport, queues: QueueStats) -> None:
+    async def circuits() -> None:
+        metrics.set_breakers(await transport.circuits())
+
+    async def queue_depths() -> None:
+        stats = await queues.read()
+        metrics.set_queues((s.queue, s.state, s.count, s.oldest_seconds) for s in stats)
+
+    metrics.on_scrape("circuits", circuits)
+    metrics.on_scrape("queues", queue_depths)

@@ -74,12 +74,24 @@ def worker(
             "--executor-id", help="This process's executor id (env INTERLINK_JOBS_EXECUTOR_ID)"
         ),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            help="Serve Prometheus /metrics on this port (env INTERLINK_METRICS_PORT; host "
+            "INTERLINK_METRICS_HOST, default 127.0.0.1)",
+            min=1,
+            max=65535,
+        ),
+    ] = None,
 ) -> None:
     """Run background work only: async operations, scheduled health checks, recovery, cleanup,
     webhook deliveries."""
     settings = cli_settings.load(data_dir=data_dir, database_url=database_url, redis_url=redis_url)
     if executor_id:
         settings.jobs = settings.jobs.model_copy(update={"executor_id": executor_id})
+    if metrics_port:
+        settings.metrics = settings.metrics.model_copy(update={"port": metrics_port})
     logs.configure(settings.log)
     try:
         asyncio.run(_run(settings))

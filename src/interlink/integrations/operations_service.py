@@ -42,7 +42,7 @@ from interlink.integrations.operation_recorder import OperationRecorder
 from interlink.integrations.operations_repository import OperationRepository
 from interlink.integrations.service import IntegrationService
 from interlink.transport.auth import auth_headers
-from interlink.transport.client import Reauthenticate, Transport
+from interlink.transport.client import CallLabels, Reauthenticate, Transport
 from interlink.transport.settings import call_settings
 from interlink.vault.masking import MASK
 from interlink.vault.oauth import OAuthRefresher, can_refresh
@@ -115,6 +115,7 @@ class OperationService:
             credentials,
             idempotency_key=idempotency_key or operation.id,
             idempotent=action.idempotent,
+            operation=name,
         )
         error = await self._run(connector, action, ctx, params, operation)
         await self.recorder.record(operation, self._events_of(operation))
@@ -186,8 +187,9 @@ class OperationService:
         self._require_active(row)
         params = self._parse(action, parameters)
         ctx = await self.context(
-            row, connector, credentials, idempotency_key=operation.id, idempotent=action.idempotent
-        )
+            row, connector, credentials, idempotency_key=operation.id,
+            idempotent=action.idempotent, operation=action.name,
+        )  # fmt: skip
         return connector, action, ctx, params
 
     def _fail(self, operation: Operation, error: InterlinkError) -> None:
@@ -205,7 +207,9 @@ class OperationService:
         *,
         idempotency_key: str | None = None,
         idempotent: bool = False,
+        operation: str = "credential_check",
     ) -> ActionContext:
+        """`operation`: what the calls are counted under in the metrics (the action's name)."""
         auth_method = str(row.configuration.get("auth_method", "api_key"))
         reauthenticate: Reauthenticate | None = None
         if auth_method == "oauth" and row.credential_id and can_refresh(credentials):
@@ -231,6 +235,7 @@ class OperationService:
             headers,
             reauthenticate,
             assume_idempotent=idempotent,
+            labels=CallLabels(connector.spec.type, operation, row.id),
         )
         return ActionContext(
             http_client=client,

@@ -14,6 +14,7 @@ path awaits nothing for the breaker: the client calls `MemoryBreakers` synchrono
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,13 +25,15 @@ import aiohttp
 from interlink.core.clock import Clock
 from interlink.core.errors import (
     AuthenticationFailed,
+    CircuitOpen,
     ExternalServiceError,
     ExternalServiceTimeout,
     InterlinkError,
     RateLimitExceeded,
     UrlNotAllowed,
 )
-from interlink.transport.breaker import Breakers, MemoryBreakers
+from interlink.core.metrics import CallMeter, Metrics
+from interlink.transport.breaker import Breakers, BreakerState, MemoryBreakers
 from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
@@ -43,6 +46,13 @@ from interlink.transport.ssrf import AddressPolicy, UrlRefused
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_BODY = 16 * 1024 * 1024
+_OUTCOMES = {
+    Outcome.OK: "success",
+    Outcome.RETRY: "server_error",
+    Outcome.RATE_LIMITED: "rate_limited",
+    Outcome.REFRESH_THEN_RETRY: "unauthorized",
+    Outcome.FAIL: "client_error",
+}
 
 Judge = Callable[[ProviderResponse, ErrorTable], Verdict]
 # Called once when the provider refuses the credentials (401): new auth headers, e.g. after an
@@ -77,6 +87,16 @@ class CallSettings:
 
 
 @dataclass(frozen=True)
+class CallLabels:
+    """What the metrics of a client's calls are labelled with; an integration's client also
+    has its circuit reported."""
+
+    connector_type: str
+    operation: str
+    integration_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ProviderFacts:
     """What the connector knows of its provider's answers."""
 
@@ -90,9 +110,18 @@ class Transport:
     """Shared by one process: pooled sessions, budgets, breakers, and what was last observed."""
 
     def __init__(
-        self, clock: Clock, limiter: RateLimiter, breakers: Breakers, policy: AddressPolicy
+        self,
+        clock: Clock,
+        limiter: RateLimiter,
+        breakers: Breakers,
+        policy: AddressPolicy,
+        metrics: Metrics | None = None,
     ) -> None:
         self.clock = clock
+        self.metrics = metrics
+        # The integrations called by this process (key -> connector type, id): whose circuits
+        # `/metrics` reports.
+        self.known: dict[str, tuple[str, str]] = {}
         self.limiter = limiter
         self.breakers = breakers
         # In-process circuits are asked synchronously on the hot path (nothing to await).
@@ -110,12 +139,29 @@ class Transport:
         reauthenticate: Reauthenticate | None = None,
         *,
         assume_idempotent: bool = False,
+        labels: CallLabels | None = None,
     ) -> ProviderClient:
         """`assume_idempotent`: the action says its writes are safe to repeat (the provider
-        dedupes them), so they are retried like reads."""
+        dedupes them), so they are retried like reads. `labels`: what its calls are counted
+        under (not counted without them, or without metrics)."""
         client = ProviderClient(self, key, settings, facts, dict(auth), reauthenticate)
         client.assume_idempotent = assume_idempotent
+        if labels is not None and self.metrics is not None:
+            client.meter = self.metrics.meter(labels.connector_type, labels.operation)
+            if labels.integration_id is not None and key not in self.known:
+                self.known[key] = (labels.connector_type, labels.integration_id)
         return client
+
+    async def circuits(self) -> list[tuple[str, str, str]]:
+        """(connector type, integration id, circuit state) of each integration called here."""
+        known = list(self.known.items())
+        states: list[BreakerState] = []
+        for key, _ in known:  # memory: no await; Redis: one round trip each
+            if self.local_breakers is not None:
+                states.append(self.local_breakers.current_state(key))
+            else:
+                states.append(await self.breakers.state(key))
+        return [(kind, ident, str(s)) for (_, (kind, ident)), s in zip(known, states, strict=True)]
 
     async def close(self) -> None:
         await self.pool.close()
@@ -138,15 +184,21 @@ class ProviderClient:
         self.auth = auth
         self.reauthenticate = reauthenticate
         self.assume_idempotent = False
+        self.meter: CallMeter | None = None
         self._probe = False  # acquire() made the SMTP call the half-open probe
 
     # -- for connectors that do not speak HTTP (SMTP): the same budget and breaker ----------------
     async def acquire(self) -> None:
         """Breaker check and rate budget, as an HTTP call would take them."""
         breakers, settings = self.transport.breakers, self.settings
-        self._probe = await breakers.check(self.key, settings.hold_seconds)
         try:
-            await self.transport.limiter.acquire(self.key, settings.rates, settings.max_wait)
+            self._probe = await breakers.check(self.key, settings.hold_seconds)
+        except CircuitOpen:
+            if self.meter is not None:
+                self.meter.refused_by_circuit()
+            raise
+        try:
+            await self._take_budget(None)
         except BaseException:
             probe, self._probe = self._probe, False
             await self._release_probe(probe)
@@ -201,19 +253,26 @@ class ProviderClient:
         breakers, local = self.transport.breakers, self.transport.local_breakers
         for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
             sent_headers = self._headers(headers, idempotency_key)
-            probe = (
-                local.before_call(self.key)
-                if local is not None
-                else await breakers.check(self.key, self.settings.hold_seconds)
-            )
             try:
-                response, failure = await self._attempt(
+                probe = (
+                    local.before_call(self.key)
+                    if local is not None
+                    else await breakers.check(self.key, self.settings.hold_seconds)
+                )
+            except CircuitOpen:
+                if self.meter is not None:
+                    self.meter.refused_by_circuit()
+                raise
+            try:
+                response, failure, took = await self._attempt(
                     method, url, params, body, sent_headers, route
                 )
             except BaseException:  # refused by the budget, cancelled...: the probe never ended
                 await self._release_probe(probe)
                 raise
             verdict = self._verdict(response, failure)
+            if self.meter is not None:
+                self.meter.call(_outcome(verdict, response, failure), took)
             if verdict.outcome is Outcome.OK:
                 assert response is not None
                 if local is not None:
@@ -241,7 +300,8 @@ class ProviderClient:
         body: dict[str, Any],
         headers: dict[str, str],
         route: Route | None,
-    ) -> tuple[ProviderResponse | None, InterlinkError | None]:
+    ) -> tuple[ProviderResponse | None, InterlinkError | None, float]:
+        """The answer, or the failure to get one, and how long the request took."""
         transport, settings = self.transport, self.settings
         slot = (
             transport.limiter.concurrency(self.key, settings.max_concurrent, settings.hold_seconds)
@@ -249,19 +309,35 @@ class ProviderClient:
             else contextlib.nullcontext()
         )
         async with slot:
-            await transport.limiter.acquire(self.key, settings.rates, settings.max_wait, route)
+            await self._take_budget(route)
+            started = time.perf_counter()
             try:
                 response = await self._send(method, url, params, body, headers)
             except (TimeoutError, aiohttp.ServerTimeoutError):
-                return None, ExternalServiceTimeout()
+                return None, ExternalServiceTimeout(), time.perf_counter() - started
             except UrlRefused as refused:
                 raise UrlNotAllowed(str(refused)) from None
             except (aiohttp.ClientError, OSError) as exc:
-                return None, ExternalServiceError(
+                failure = ExternalServiceError(
                     f"The external system could not be reached ({type(exc).__name__})"
                 )
+                return None, failure, time.perf_counter() - started
+            took = time.perf_counter() - started
         await self._learn(response, route)
-        return response, None
+        return response, None, took
+
+    async def _take_budget(self, route: Route | None) -> None:
+        settings, meter = self.settings, self.meter
+        try:
+            waited = await self.transport.limiter.acquire(
+                self.key, settings.rates, settings.max_wait, route
+            )
+        except RateLimitExceeded:
+            if meter is not None:
+                meter.refused()
+            raise
+        if waited and meter is not None:
+            meter.waited(waited)
 
     async def _send(
         self,
@@ -415,6 +491,14 @@ class ProviderClient:
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         return headers
+
+
+def _outcome(
+    verdict: Verdict, response: ProviderResponse | None, failure: InterlinkError | None
+) -> str:
+    if response is not None:
+        return _OUTCOMES[verdict.outcome]
+    return "timeout" if isinstance(failure, ExternalServiceTimeout) else "unreachable"
 
 
 async def _read_body(raw: aiohttp.ClientResponse) -> bytes:

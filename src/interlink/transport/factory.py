@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 
 from interlink.config import Settings
 from interlink.core.clock import Clock
+from interlink.core.metrics import Metrics
 from interlink.transport.breaker import Breakers, MemoryBreakers, RedisBreakers
 from interlink.transport.client import Transport
 from interlink.transport.ratelimit import (
@@ -19,7 +20,7 @@ from interlink.transport.slots import MemorySlots, RedisSlots, Slots
 from interlink.transport.ssrf import AddressPolicy
 
 
-def build_transport(settings: Settings, clock: Clock) -> Transport:
+def build_transport(settings: Settings, clock: Clock, metrics: Metrics | None = None) -> Transport:
     threshold = settings.transport.breaker_threshold
     cooldown = settings.transport.breaker_cooldown_seconds
     store: BudgetStore
@@ -33,4 +34,4 @@ def build_transport(settings: Settings, clock: Clock) -> Transport:
         store, slots = MemoryBudgetStore(), MemorySlots()
         breakers = MemoryBreakers(clock, threshold=threshold, cooldown=cooldown)
     policy = AddressPolicy(allow_private=settings.server.allow_private_urls)
-    return Transport(clock, RateLimiter(store, clock, slots), breakers, policy)
+    return Transport(clock, RateLimiter(store, clock, slots), breakers, policy, metrics)

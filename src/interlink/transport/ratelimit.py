@@ -219,13 +219,14 @@ class RateLimiter:
 
     async def acquire(
         self, key: str, rates: tuple[Rate, ...], max_wait: float, route: Route | None = None
-    ) -> None:
-        deadline = self._now() + max_wait
+    ) -> float:
+        """Returns the seconds slept for budget (0 when it granted the call at once)."""
+        deadline, slept = self._now() + max_wait, 0.0
         for _ in range(10_000):  # bounded: each pass either returns, raises or sleeps
             now = self._now()
             wait = await self.store.take(key, rates, now, route)
             if wait <= 0:
-                return
+                return slept
             if now + wait > deadline:
                 raise RateLimitExceeded(
                     f"The rate budget of this integration is spent; the next call may go in "
@@ -234,6 +235,7 @@ class RateLimiter:
                     headers={"Retry-After": str(max(1, round(wait)))},
                 )
             await self.clock.sleep(wait)
+            slept += wait
         raise RateLimitExceeded("The rate budget of this integration stayed spent")
 
     async def pause(

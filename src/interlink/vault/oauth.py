@@ -37,7 +37,7 @@ from interlink.core.errors import AuthenticationFailed, ExternalServiceTimeout
 from interlink.events.service import EventService
 from interlink.events.types import CredentialRefreshFailed, EventType
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
-from interlink.transport.client import CallSettings, ProviderFacts, Transport
+from interlink.transport.client import CallLabels, CallSettings, ProviderFacts, Transport
 from interlink.transport.retry import RetryPolicy
 from interlink.vault.models import Credential
 from interlink.vault.service import CredentialService
@@ -49,6 +49,7 @@ LEASE = timedelta(seconds=60)  # a claim no one frees (its process died) lapses 
 EXCHANGE_SECONDS = 30.0  # the token call's own bound, so a live holder never outlasts LEASE
 PATIENCE = timedelta(seconds=10)  # how long a still-valid token waits on another's refresh
 POLL_SECONDS = 0.2
+_LABELS = CallLabels("oauth", "token_refresh")
 _TOKEN_ENDPOINT = ProviderFacts(
     errors=ErrorTable(
         {
@@ -230,6 +231,7 @@ class OAuthRefresher:
             CallSettings(retry=RetryPolicy(max_retries=2)),
             _TOKEN_ENDPOINT,
             {"Accept": "application/json"},
+            labels=_LABELS,
         )
         form = {"grant_type": "refresh_token", "refresh_token": str(data["refresh_token"])}
         for name in ("client_id", "client_secret", "scope"):

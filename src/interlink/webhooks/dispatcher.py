@@ -23,6 +23,7 @@ from interlink.config import WebhookSettings
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import SecretUnreadable
+from interlink.core.metrics import Metrics
 from interlink.webhooks import leases
 from interlink.webhooks.leases import Claimed, EndpointRow, Outcome
 from interlink.webhooks.schedule import next_delay
@@ -40,8 +41,10 @@ class Dispatcher:
         webhooks: WebhookService,
         settings: WebhookSettings,
         sender: Sender,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics
         self.clock = clock
         self.webhooks = webhooks
         self.settings = settings
@@ -147,7 +150,10 @@ class Dispatcher:
     async def _deliver(self, delivery: Claimed, endpoint: EndpointRow | None) -> None:
         try:
             sent = await self._attempt(delivery, endpoint)
-            self._outcomes.append(self._judge(delivery, endpoint, sent))
+            outcome = self._judge(delivery, endpoint, sent)
+            self._outcomes.append(outcome)
+            if self.metrics is not None:
+                self.metrics.delivery(outcome.status, sent.duration_ms / 1000)
             if self._writer is None:
                 self._writer = asyncio.create_task(self._write_outcomes())
         finally:

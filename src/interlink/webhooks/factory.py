@@ -5,6 +5,7 @@ from __future__ import annotations
 from interlink.config import Settings
 from interlink.core.clock import Clock
 from interlink.core.db import Database
+from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
 from interlink.transport.ssrf import AddressPolicy
 from interlink.vault.keyring import Keyring
@@ -21,6 +22,7 @@ def build_webhooks(
     keyring: Keyring,
     events: EventService,
     outbox: Outbox,
+    metrics: Metrics | None = None,
 ) -> tuple[WebhookService, Dispatcher]:
     """The service and this process's dispatcher, woken when this process commits deliveries."""
     config = settings.webhooks
@@ -34,6 +36,6 @@ def build_webhooks(
         body_bytes=config.response_body_bytes,
         connections=config.max_in_flight,
     )
-    dispatcher = Dispatcher(db, clock, service, config, sender)
+    dispatcher = Dispatcher(db, clock, service, config, sender, metrics)
     outbox.on_written(dispatcher.wake)
     return service, dispatcher

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
 from interlink.core.errors import CircuitOpen, InterlinkError, RateLimitExceeded
+from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
 from interlink.jobs import Jobs, current_workflow_id, receive, step, workflow
@@ -69,6 +70,7 @@ class Engine:
     events: EventService
     jobs: Jobs
     tools: Tools
+    metrics: Metrics | None = None
 
     # -- the steps' bodies ------------------------------------------------------------------------
     async def begin(self, execution_id: str, run: int) -> dict[str, Any] | None:
@@ -93,6 +95,8 @@ class Engine:
             self.events.publish(
                 session, execution.workspace_id, EventType.WORKFLOW_STARTED, payload
             )
+            if self.metrics is not None:
+                self.metrics.workflow("started")
             return {
                 "execution_id": execution.id,
                 "workspace_id": execution.workspace_id,
@@ -267,9 +271,11 @@ class Engine:
                     },
                 )  # fmt: skip
             await records.close_waits(session, execution_id)
-            await records.finish(
+            ended = await records.finish(
                 session, self.events, execution, status, at=now, output=output, error=error
             )
+        if ended and self.metrics is not None:
+            self.metrics.workflow(status)
 
     async def close_wait(self, wait_id: str) -> None:
         async with self.db.transaction() as session:

@@ -12,11 +12,12 @@ from interlink.config import TransportSettings
 from interlink.core.db import Database
 from interlink.core.errors import UrlNotAllowed
 from interlink.transport.auth import auth_headers
-from interlink.transport.client import ProviderFacts, Transport
+from interlink.transport.client import CallLabels, ProviderFacts, Transport
 from interlink.transport.settings import call_settings
 from interlink.vault.service import CredentialService
 
 _AUTH_METHODS = {"api_key", "oauth", "basic", "jwt"}
+_LABELS = CallLabels("workflow_http", "http_request")  # a workflow's `http_request` step
 
 
 class StepRequests:
@@ -56,6 +57,7 @@ class StepRequests:
             call_settings({}, self.settings),
             self.facts,
             auth,
+            labels=_LABELS,
         )
         response = await client.request(
             method,

@@ -24,6 +24,7 @@ from interlink.core.errors import (
     WorkflowNotFound,
 )
 from interlink.core.ids import new_id
+from interlink.core.metrics import Metrics
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
 from interlink.integrations.service import IntegrationService
@@ -64,8 +65,10 @@ class WorkflowService:
         integrations: IntegrationService,
         credentials: CredentialService,
         registry: Registry,
+        metrics: Metrics | None = None,
     ) -> None:
         self.clock = clock
+        self.metrics = metrics
         self.jobs = jobs
         self.events = events
         self.integrations = integrations
@@ -351,7 +354,11 @@ class WorkflowService:
         if row.status not in records.LIVE:
             raise Conflict(f"The execution is {row.status}: only a live execution can be cancelled")
         await records.close_waits(session, row.id)
-        await records.finish(session, self.events, row, "cancelled", at=self.clock.now())
+        if (
+            await records.finish(session, self.events, row, "cancelled", at=self.clock.now())
+            and self.metrics is not None
+        ):
+            self.metrics.workflow("cancelled")
         await session.refresh(row)
         return row
 
