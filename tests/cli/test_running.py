@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from interlink import Interlink
 from interlink.testing import GitHubMock, RunningMock
 from tests.cli.conftest import API_KEY, Cli
@@ -238,3 +240,68 @@ def test_events_tail_follows_the_live_stream(cli: Cli) -> None:
 
 def _ids(items: list[dict[str, Any]]) -> list[str]:
     return [item["id"] for item in items]
+
+
+def test_a_failed_execution_shows_the_failed_step_and_exits_4(
+    cli: Cli, tmp_path: Path, github: RunningMock[GitHubMock]
+) -> None:
+    integration_id = active_integration(cli, tmp_path, github)
+    missing = {"owner": "owner", "repo": "no-such-repo"}
+    steps = [
+        {"name": "ready", "type": "set", "config": {"values": {"ok": True}}},
+        {
+            "name": "call",
+            "type": "action",
+            "config": {
+                "integration_id": integration_id,
+                "operation": "get_repository",
+                "parameters": missing,
+            },
+            "retry": {"max_attempts": 1},
+        },
+    ]
+    made = cli.json("workflows", "create", "-f", str(workflow_file(tmp_path, "fails", steps)))
+
+    result = cli.run("workflows", "run", made["id"], "--wait", *FAST)
+
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "✓ step ready (set) completed" in result.stdout
+    assert "✗ step call (action) failed" in result.stdout
+    assert result.stderr.startswith("EXECUTION_FAILED: execution exec_")
+
+
+def test_a_failed_connection_test_exits_4(
+    cli: Cli, tmp_path: Path, github: RunningMock[GitHubMock]
+) -> None:
+    path = tmp_path / "bad-token.json"
+    path.write_text(json.dumps({
+        "name": "bad token", "type": "github",
+        "configuration": {"api_url": github.api_url},
+        "credentials": {"access_token": "ghp_wrong_abcdefghijklmnopqrstuv"},
+    }))  # fmt: skip
+    integration_id = cli.json("integrations", "create", "-f", str(path))["id"]
+
+    result = cli.run("integrations", "test", integration_id)
+
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "connection test failed in" in result.stdout
+
+
+def test_ctrl_c_while_waiting_stops_the_wait_not_the_execution(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = [{"name": "nap", "type": "delay", "config": {"seconds": 3600}}]
+    made = cli.json("workflows", "create", "-f", str(workflow_file(tmp_path, "nap2", steps)))
+
+    def ctrl_c(_: float) -> None:
+        raise KeyboardInterrupt  # what the user's Ctrl-C raises in the waiting loop
+
+    monkeypatch.setattr("interlink.cli.waiting.sleep", ctrl_c)
+    result = cli.run("workflows", "run", made["id"], "--wait")
+    started = cli.json("executions", "list", "--workflow", made["id"])[0]
+    cli.json("executions", "cancel", started["id"])
+
+    assert result.exit_code == 130
+    assert result.stderr.startswith(f"INTERRUPTED: stopped waiting: execution {started['id']}")
+    assert "it goes on on the server" in result.stderr
+    assert started["status"] in {"pending", "running", "waiting"}

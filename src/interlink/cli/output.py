@@ -10,6 +10,7 @@ Exit codes (also in docs/cli.md):
 - 4: what was waited for (or tested) ended without success: a failed operation, a failed or
   cancelled execution, a failed connection test.
 - 5: the wait gave up before the operation or execution finished (TIMED_OUT).
+- 130: Ctrl-C while waiting (INTERRUPTED): the operation or execution goes on on the server.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_UNSUCCESSFUL = 4
 EXIT_TIMEOUT = 5
+EXIT_INTERRUPTED = 130
 
 Json = Annotated[
     bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables")

@@ -3,15 +3,15 @@ with --json, so the JSON stays alone), polls `poll_interval` apart, bounded by `
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from time import monotonic, sleep
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from interlink.cli.output import EXIT_TIMEOUT, console, fail
+from interlink.cli.output import EXIT_INTERRUPTED, EXIT_TIMEOUT, console, fail
 
 Timeout = Annotated[float, typer.Option(min=0, help="Seconds to wait at most")]
 PollInterval = Annotated[float, typer.Option(min=0.01, help="Seconds between two looks")]
@@ -32,9 +32,15 @@ def wait_until(
     look: Callable[[], bool], still: Callable[[], str], timeout: float, poll_interval: float
 ) -> None:
     """Call `look` until it says done; TIMED_OUT (exit 5) once `timeout` seconds have gone,
-    with `still()` saying what was left (e.g. "operation op_1 is still queued")."""
-    ends = time.monotonic() + timeout
-    while not look():
-        if time.monotonic() >= ends:
-            fail(f"{still()} after {timeout:g} seconds", "TIMED_OUT", EXIT_TIMEOUT)
-        time.sleep(poll_interval)
+    with `still()` saying what was left (e.g. "operation op_1 is still queued"). Ctrl-C stops
+    the wait, not the work: INTERRUPTED, exit 130."""
+    ends = monotonic() + timeout
+    try:
+        while not look():
+            if monotonic() >= ends:
+                fail(f"{still()} after {timeout:g} seconds", "TIMED_OUT", EXIT_TIMEOUT)
+            sleep(poll_interval)
+    except KeyboardInterrupt:
+        fail(
+            f"stopped waiting: {still()}; it goes on on the server", "INTERRUPTED", EXIT_INTERRUPTED
+        )
