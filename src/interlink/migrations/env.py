@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from interlink.core.db import Base, create_engine
@@ -10,6 +11,10 @@ from interlink.migrations.registry import import_models
 
 import_models()
 target_metadata = Base.metadata
+# Held by the migrating transaction on PostgreSQL: processes that start together on one database
+# migrate one after the other (the next finds the schema at head), instead of racing to create
+# the same tables.
+MIGRATION_LOCK = 0x696E_746C_6D69_6772  # "intlmigr"
 
 
 def _run(connection: Connection) -> None:
@@ -20,6 +25,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
