@@ -14,6 +14,7 @@ those on its hot path, so a process without Redis awaits nothing more for its br
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -50,6 +51,9 @@ class Breakers(Protocol):
         may probe at once. Called only by the probe."""
 
     async def state(self, key: str) -> BreakerState: ...
+
+    async def states(self, keys: Sequence[str]) -> list[BreakerState]:
+        """The state of each key, at once (what `/metrics` reports)."""
 
 
 def circuit_open(failures: int, wait: float) -> CircuitOpen:
@@ -126,6 +130,9 @@ class MemoryBreakers:
 
     async def state(self, key: str) -> BreakerState:
         return self.current_state(key)
+
+    async def states(self, keys: Sequence[str]) -> list[BreakerState]:
+        return [self.current_state(key) for key in keys]
 
 
 CircuitBreakers = MemoryBreakers  # the name it had when it was the only one
@@ -241,8 +248,25 @@ class RedisBreakers:
                 pipe.hget(circuit, "opened_at")
                 pipe.exists(probe)
                 opened_at, probing = await pipe.execute()
+        return self._state_of(opened_at, probing, self._now())
+
+    async def states(self, keys: Sequence[str]) -> list[BreakerState]:
+        """One round trip for all the keys."""
+        if not keys:
+            return []
+        with before_the_call():
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    circuit, probe = self._keys(key)
+                    pipe.hget(circuit, "opened_at")
+                    pipe.exists(probe)
+                answers = await pipe.execute()
+        now = self._now()
+        return [self._state_of(answers[i], answers[i + 1], now) for i in range(0, len(answers), 2)]
+
+    def _state_of(self, opened_at: bytes | None, probing: int, now: float) -> BreakerState:
         if opened_at is None:
             return BreakerState.CLOSED
-        if probing or self._now() - float(opened_at) >= self.cooldown:
+        if probing or now - float(opened_at) >= self.cooldown:
             return BreakerState.HALF_OPEN
         return BreakerState.OPEN

@@ -33,7 +33,7 @@ from interlink.core.errors import (
     UrlNotAllowed,
 )
 from interlink.core.metrics import CallMeter, Metrics
-from interlink.transport.breaker import Breakers, BreakerState, MemoryBreakers
+from interlink.transport.breaker import Breakers, MemoryBreakers
 from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
@@ -155,12 +155,7 @@ class Transport:
     async def circuits(self) -> list[tuple[str, str, str]]:
         """(connector type, integration id, circuit state) of each integration called here."""
         known = list(self.known.items())
-        states: list[BreakerState] = []
-        for key, _ in known:  # memory: no await; Redis: one round trip each
-            if self.local_breakers is not None:
-                states.append(self.local_breakers.current_state(key))
-            else:
-                states.append(await self.breakers.state(key))
+        states = await self.breakers.states([key for key, _ in known])  # Redis: one round trip
         return [(kind, ident, str(s)) for (_, (kind, ident)), s in zip(known, states, strict=True)]
 
     async def close(self) -> None:
