@@ -32,9 +32,11 @@ import redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from interlink.core.clock import SystemClock
 from interlink.core.db import async_url
+from interlink.startup import prepare
 from interlink.testing import Call, CallLog, Fault, StripeMock, serve_mock_in_thread
-from tests.conftest import ADMIN_KEY, PG_URL, REDIS_URL, data, reset_postgres
+from tests.conftest import ADMIN_KEY, PG_URL, REDIS_URL, data, make_settings, reset_postgres
 from tests.e2e.server import free_port
 from tests.jobs.workers import WorkerProcess, start_worker
 
@@ -166,8 +168,8 @@ def start_api(data_dir: Path, env: dict[str, str], name: str) -> ApiProcess:
 def cluster(
     data_dir: Path, database_url: str, redis_url: str
 ) -> Iterator[tuple[list[ApiProcess], list[WorkerProcess]]]:
-    """Two API processes and two workers; every one is stopped at the end, whatever happened.
-    The first API process runs the migrations; the other three then start side by side."""
+    """Two API processes and two workers, started side by side on a database already migrated
+    and bootstrapped; every one is stopped at the end, whatever happened."""
     env = common_env(data_dir, database_url, redis_url)
 
     def worker(executor_id: str) -> WorkerProcess:
@@ -177,16 +179,14 @@ def cluster(
         )  # fmt: skip
 
     with ExitStack() as stack:
-        first = start_api(data_dir, env, "api-1")
-        stack.callback(first.stop)
-        with ThreadPoolExecutor(3) as pool:
-            second = pool.submit(start_api, data_dir, env, "api-2")
+        with ThreadPoolExecutor(4) as pool:
+            apis = [pool.submit(start_api, data_dir, env, name) for name in ("api-1", "api-2")]
             workers = [pool.submit(worker, name) for name in ("worker-a", "worker-b")]
-        ended: list[Future[ApiProcess] | Future[WorkerProcess]] = [second, *workers]
-        for started in ended:
-            if started.exception() is None:
-                stack.callback(started.result().stop)
-        yield [first, second.result()], [started.result() for started in workers]
+        started: list[Future[ApiProcess] | Future[WorkerProcess]] = [*apis, *workers]
+        for one in started:
+            if one.exception() is None:
+                stack.callback(one.result().stop)
+        yield [one.result() for one in apis], [one.result() for one in workers]
 
 
 async def eventually(
@@ -319,6 +319,9 @@ async def test_two_apis_and_two_workers_share_work_recovery_and_one_budget(
 ) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
+    # The schema, the vault key file and the workspace with ADMIN_KEY, made here once: the
+    # processes then start together (two API processes would each bootstrap a workspace).
+    await prepare(make_settings(data_dir, pg_url), SystemClock())
     stripe_mock = StripeMock()
     log = stripe_mock.calls = TimedCallLog()
     began = time.monotonic()
@@ -398,13 +401,14 @@ async def test_two_apis_and_two_workers_share_work_recovery_and_one_budget(
     by_email = {c.form()["email"]: c.headers["Idempotency-Key"] for _, c in calls}
     assert by_email == {email: found[0] for email, found in expected.items()}
     assert len(stripe_mock.customers) == ALL_CALLS
-    assert repeated <= HELD + IN_FLIGHT, keys.most_common(5)
+    # Only work taken from worker A made a call again, each piece at most once.
+    assert repeated <= sum(r["workflows"] for r in recovered), keys.most_common(5)
 
     # One budget for all four processes: in any window, at most the rate plus one burst (GCRA
-    # lets a full second's calls through at once), with a little room for arrival jitter.
+    # lets a full second's calls through at once), with room for 0.5 s of arrival jitter.
     # Budgets per process would have let the workflows and sync calls of each one through.
     for seconds in (1.0, 2.0, 4.0):
-        allowed = RATE * seconds + RATE + 2
+        allowed = RATE * seconds + RATE + RATE // 2
         assert busiest_window(limited, seconds) <= allowed, (seconds, sorted(limited))
     # The budget was the bottleneck: the calls took about as long as the rate says.
     assert max(limited) - min(limited) >= (len(limited) - RATE) / RATE * 0.8
