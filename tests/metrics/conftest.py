@@ -19,6 +19,7 @@ from interlink.testing import HttpMock, RunningMock, serve_mock
 from tests.conftest import data, make_settings
 from tests.jobs.conftest import app, client, eventually, worker_jobs
 
+SECRET = "k-metrics-secret-0123456789"
 OPERATION_ROUTE = "/api/v1/integrations/{integration_id}/operations/{operation}"
 
 
@@ -77,7 +78,7 @@ async def integration(client: httpx.AsyncClient, url: str, **configuration: Any)
         "name": "Mock",
         "type": "http",
         "configuration": {"api_url": url, "auth_method": "api_key", **configuration},
-        "credentials": {"api_key": "k-1"},
+        "credentials": {"api_key": SECRET},
     }
     created = data(await client.post("/api/v1/integrations", json=body))
     await client.post(f"/api/v1/integrations/{created['id']}/activate")

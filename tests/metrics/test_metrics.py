@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from interlink.testing import HttpMock, RunningMock
 from tests.conftest import data
-from tests.metrics.conftest import OPERATION_ROUTE, eventually, integration, run, scrape
+from tests.metrics.conftest import OPERATION_ROUTE, SECRET, eventually, integration, run, scrape
 
 HTTP = {"connector_type": "http", "operation": "request"}
 
@@ -30,6 +30,8 @@ async def test_an_operation_is_counted_as_a_request_and_a_provider_call(
     assert found.value("interlink_provider_call_duration_seconds_sum", **HTTP) > 0
     closed = found.value("interlink_circuit_breakers", connector_type="http", state="closed")
     assert closed == 1
+    assert iid not in found.text  # no ids by default
+    assert SECRET not in found.text
 
 
 async def test_routes_are_templates_and_unknown_paths_one_label(
