@@ -181,6 +181,7 @@ class ProviderClient:
         self.assume_idempotent = False
         self.meter: CallMeter | None = None
         self._probe = False  # acquire() made the SMTP call the half-open probe
+        self._acquired_at = 0.0  # when acquire() let the SMTP call go (its duration's start)
 
     # -- for connectors that do not speak HTTP (SMTP): the same budget and breaker ----------------
     async def acquire(self) -> None:
@@ -198,10 +199,15 @@ class ProviderClient:
             probe, self._probe = self._probe, False
             await self._release_probe(probe)
             raise
+        self._acquired_at = time.perf_counter()
 
-    async def settle(self, *, failed: bool) -> None:
-        """Tells the breaker how the call ended (a failure of the provider, not of the input)."""
+    async def settle(self, *, failed: bool, outcome: str | None = None) -> None:
+        """Tells the breaker how the call ended (a failure of the provider, not of the input),
+        and the metrics its `outcome` (by default `server_error` or `success`)."""
         probe, self._probe = self._probe, False
+        if self.meter is not None:
+            took = time.perf_counter() - self._acquired_at
+            self.meter.call(outcome or ("server_error" if failed else "success"), took)
         if failed:
             await self.transport.breakers.failed(self.key, probe)
         else:

@@ -195,28 +195,28 @@ async def _translate(exc: BaseException, ctx: ActionContext) -> BaseException:
     if isinstance(exc, InterlinkError):
         return exc
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-        await ctx.http.settle(failed=False)
+        await ctx.http.settle(failed=False, outcome="unauthorized")
         return AuthenticationFailed(
             details=[{"provider_status": exc.code, "provider_message": exc.message}]
         )
     if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
-        await ctx.http.settle(failed=True)
+        await ctx.http.settle(failed=True, outcome="timeout")
         return ExternalServiceTimeout()
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-        await ctx.http.settle(failed=False)
+        await ctx.http.settle(failed=False, outcome="client_error")
         refused = {e.recipient: e.message for e in exc.recipients}
         return InvalidOperation(
             "The SMTP server refused every recipient", details=[{"provider_message": str(refused)}]
         )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         permanent = exc.code >= 500
-        await ctx.http.settle(failed=not permanent)
+        await ctx.http.settle(failed=not permanent, outcome="client_error" if permanent else None)
         error = InvalidOperation if permanent else ExternalServiceError
         return error(
             f"The SMTP server answered {exc.code}: {exc.message}",
             details=[{"provider_status": exc.code, "provider_message": exc.message}],
         )
     if isinstance(exc, aiosmtplib.SMTPException | OSError):
-        await ctx.http.settle(failed=True)
+        await ctx.http.settle(failed=True, outcome="unreachable")
         return ExternalServiceError(f"The SMTP server could not be reached ({type(exc).__name__})")
     return exc
