@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
@@ -203,11 +204,18 @@ class EventFollower:
         return newest or lowest_id("evt", 0)
 
     async def _save_position(self, position: str) -> None:
+        """One upsert that only moves forward: workers that start together each save the first
+        position, and a read-then-insert made one of them fail on the primary key."""
         async with self.db.transaction() as session:
-            saved = await session.get(EventCursor, CURSOR)
-            if saved is None:
-                session.add(
-                    EventCursor(name=CURSOR, position=position, updated_at=self.clock.now())
+            dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+            now = self.clock.now()
+            insert = dialect.insert(EventCursor).values(
+                name=CURSOR, position=position, updated_at=now
+            )
+            await session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[EventCursor.name],
+                    set_={"position": position, "updated_at": now},
+                    where=EventCursor.position < position,
                 )
-            elif saved.position < position:
-                saved.position, saved.updated_at = position, self.clock.now()
+            )
