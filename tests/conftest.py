@@ -13,7 +13,7 @@ import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from interlink.app import create_app
@@ -35,8 +35,29 @@ from interlink.migrations.runner import alembic_config
 
 ADMIN_KEY = "sk_test_admin_0123456789abcdefghijklmnop"
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
-PG_URL = os.environ.get("INTERLINK_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("INTERLINK_TEST_REDIS_URL")
+# Under pytest-xdist each worker process has a database and a Redis database of its own.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_NUMBER = int(WORKER.removeprefix("gw")) if WORKER.startswith("gw") else None
+
+
+def _per_worker_database(url: str | None) -> str | None:
+    if url is None or WORKER_NUMBER is None:
+        return url
+    parts = make_url(url)
+    return parts.set(database=f"{parts.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _per_worker_redis(url: str | None) -> str | None:
+    if url is None or WORKER_NUMBER is None:
+        return url
+    base, _, number = url.rstrip("/").rpartition("/")
+    if not number.isdigit():
+        base, number = url.rstrip("/"), "0"
+    return f"{base}/{int(number) + 1 + WORKER_NUMBER}"
+
+
+PG_URL = _per_worker_database(os.environ.get("INTERLINK_TEST_DATABASE_URL"))
+REDIS_URL = _per_worker_redis(os.environ.get("INTERLINK_TEST_REDIS_URL"))
 
 
 KEPT_TABLES = {"alembic_version", "dbos_migrations"}
@@ -51,6 +72,7 @@ async def reset_postgres(url: str) -> None:
     """Empty the database for a test. A schema already at the head revision is emptied with one
     TRUNCATE, which keeps the migrations (ours and DBOS's) done: running them again cost each
     PostgreSQL test about 1.5 s. Anything else is dropped and made again from nothing."""
+    await _create_database_once(url)
     engine = create_async_engine(async_url(url))
     async with engine.begin() as connection:
         # A process left holding a lock fails the test here instead of hanging the suite.
@@ -72,6 +94,28 @@ async def reset_postgres(url: str) -> None:
             await connection.execute(text("DROP SCHEMA IF EXISTS dbos CASCADE"))  # DBOS's tables
             await connection.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
+
+
+_created: set[str] = set()
+
+
+async def _create_database_once(url: str) -> None:
+    """Make a worker's own database the first time it is used (from the server's `postgres`)."""
+    if WORKER_NUMBER is None or url in _created:
+        return
+    name = make_url(url).database
+    admin = create_async_engine(
+        async_url(make_url(url).set(database="postgres").render_as_string(hide_password=False)),
+        isolation_level="AUTOCOMMIT",
+    )
+    async with admin.connect() as connection:
+        exists = await connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if exists.scalar() is None:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    _created.add(url)
 
 
 async def _at_head(connection: AsyncConnection) -> bool:

@@ -23,6 +23,7 @@ from interlink.transport.client import ProviderClient, Transport
 from interlink.transport.pool import SessionOptions
 from interlink.transport.ratelimit import Rate
 from interlink.transport.retry import RetryPolicy
+from tests.conftest import REDIS_URL
 from tests.transport.conftest import Upstream, redirect, status
 
 MakeClient = Callable[..., ProviderClient]
@@ -271,9 +272,6 @@ async def test_a_loopback_provider_is_refused_unless_allowed(
     finally:
         await strict.close()
     assert upstream.seen == []
-
-
-REDIS_URL = os.environ.get("INTERLINK_TEST_REDIS_URL")
 
 
 @pytest.mark.redis
