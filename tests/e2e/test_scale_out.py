@@ -38,7 +38,7 @@ from interlink.startup import prepare
 from interlink.testing import Call, CallLog, Fault, StripeMock, serve_mock_in_thread
 from tests.conftest import ADMIN_KEY, PG_URL, REDIS_URL, data, make_settings, reset_postgres
 from tests.e2e.server import free_port
-from tests.jobs.workers import WorkerProcess, start_worker
+from tests.jobs.workers import BANNER, WorkerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -53,7 +53,7 @@ KILL_AFTER = 60  # provider calls seen before worker A is killed
 HELD = 6  # calls held upstream when the kill comes, so some are cut in the middle
 HOLD_SECONDS = 1.5
 IN_FLIGHT = 16  # requests the test has open at once (the sync ones wait for budget apart)
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0  # four interpreters importing at once on 2 busy cores took over 30 s
 DEAD_AFTER = 3  # seconds of silence before a worker's reaper takes a dead one's work; under
 # load on 2 cores a live worker's heartbeat lagged by more than 1 s
 DEADLINE = 60.0  # for any one state the test waits for
@@ -160,8 +160,37 @@ def start_api(data_dir: Path, env: dict[str, str], name: str) -> ApiProcess:
             stderr=sink,
         )
     api = ApiProcess(process, output, f"http://127.0.0.1:{port}")
-    api.wait_ready()
+    try:
+        api.wait_ready()
+    except BaseException:
+        process.kill()  # never left running for the next tests
+        process.wait(timeout=START_TIMEOUT)
+        raise
     return api
+
+
+def start_worker(data_dir: Path, env: dict[str, str], executor_id: str) -> WorkerProcess:
+    """`interlink worker` with its own executor id, ready within START_TIMEOUT."""
+    full = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
+        **env,
+        "INTERLINK_JOBS_EXECUTOR_ID": executor_id,
+        "INTERLINK_JOBS_HEARTBEAT_SECONDS": "0.5",
+        "INTERLINK_JOBS_EXECUTOR_DEAD_AFTER_SECONDS": str(DEAD_AFTER),
+    }
+    output = data_dir / f"{executor_id}.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "interlink", "worker"], env=full, stdout=sink, stderr=sink
+        )
+    worker = WorkerProcess(process, output)
+    deadline = time.monotonic() + START_TIMEOUT
+    while BANNER not in output.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise RuntimeError(f"{executor_id} did not start: {output.read_text(errors='replace')}")
+        time.sleep(0.05)  # polling for start-up, not timing anything
+    return worker
 
 
 @contextmanager
@@ -171,17 +200,12 @@ def cluster(
     """Two API processes and two workers, started side by side on a database already migrated
     and bootstrapped; every one is stopped at the end, whatever happened."""
     env = common_env(data_dir, database_url, redis_url)
-
-    def worker(executor_id: str) -> WorkerProcess:
-        return start_worker(
-            data_dir, database_url, executor_id, extra_env=env,
-            heartbeat_seconds="0.5", executor_dead_after_seconds=str(DEAD_AFTER),
-        )  # fmt: skip
-
     with ExitStack() as stack:
         with ThreadPoolExecutor(4) as pool:
             apis = [pool.submit(start_api, data_dir, env, name) for name in ("api-1", "api-2")]
-            workers = [pool.submit(worker, name) for name in ("worker-a", "worker-b")]
+            workers = [
+                pool.submit(start_worker, data_dir, env, name) for name in ("worker-a", "worker-b")
+            ]
         started: list[Future[ApiProcess] | Future[WorkerProcess]] = [*apis, *workers]
         for one in started:
             if one.exception() is None:
