@@ -219,6 +219,31 @@ async def test_an_event_trigger_starts_the_workflow_with_the_event_as_input(
     assert started[0]["output"] == {"type": "integration.activated"}
 
 
+async def test_more_events_than_one_read_holds_all_reach_the_triggers(
+    app: FastAPI, client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    app.state.services.follower.batch = 2  # each look reads two events at most
+    workflow = await create_workflow(
+        client,
+        [{"name": "note", "type": "set", "config": {"values": {"id": "{{ input.event.id }}"}}}],
+        triggers=[{"type": "event", "event": "integration.activated"}],
+    )
+    for _ in range(4):  # eight events in a moment: created and activated, four times
+        await http_integration(client, upstream.url)
+
+    async def runs() -> list[dict]:
+        found: list[dict] = data(
+            await client.get(f"/api/v1/workflows/{workflow['id']}/executions")
+        )["items"]
+        return found
+
+    started = await eventually(
+        runs, lambda items: len(items) == 4 and all(i["status"] == "completed" for i in items)
+    )
+    events = data(await client.get("/api/v1/events", params={"type": "integration.activated"}))
+    assert {r["output"]["id"] for r in started} == {e["id"] for e in events["items"]}
+
+
 async def test_the_webhook_trigger_takes_its_token_and_the_body_as_input(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:

@@ -3,8 +3,10 @@
 Each new event starts the workflows whose event trigger it matches (trigger key `event:<id>`,
 so it starts once however many workers read it) and is sent to the open waits it matches (with
 the idempotency key `<wait>:<event>`, so each is sent once). The position read up to is kept in
-`workflow_event_cursor`; a restarted worker goes on from there. Ids sort by creation, not commit,
-so each look reaches back `LOOKBACK_MS` and passes over the events this process already handled.
+`workflow_event_cursor`; a restarted worker goes on from there. Each look reads the events past
+the position. Ids sort by creation, not commit, so once per poll the ids of the last `LOOKBACK_MS`
+are read too, for events that committed after a newer one (those this process handled are
+passed over).
 A workflow is never triggered by its own `workflow.*` events.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
@@ -36,6 +39,7 @@ CURSOR = "workflows"
 LOOKBACK_MS = 10_000
 BATCH = 500
 SAVE_EVERY = 1.0  # seconds between saves of the position
+GATHER_SECONDS = 0.05  # after a wake-up, before the look
 
 
 def envelope(event: Event) -> dict[str, Any]:
@@ -57,6 +61,7 @@ class EventFollower:
         launcher: Launcher,
         bell: EventBell,
         poll_seconds: float = 1.0,
+        batch: int = BATCH,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -64,10 +69,12 @@ class EventFollower:
         self.launcher = launcher
         self.bell = bell
         self.poll_seconds = poll_seconds
+        self.batch = batch
         self.position: str | None = None
         self.handled: set[str] = set()
         self.known_waits: set[str] = set()
         self._save_due = 0.0
+        self._rescan_due = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -88,56 +95,106 @@ class EventFollower:
             while True:
                 wake.clear()
                 try:
-                    full = await self.look() >= BATCH
+                    full = await self.look() >= self.batch
                 except Exception:
                     log.exception("workflow_event_follower_failed")
                     full = False
                 if not full:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), self.poll_seconds)
+                    # Commits close together are read in one look, not one look each.
+                    await asyncio.sleep(GATHER_SECONDS)
         finally:
             self.bell.forget(wake)
 
     async def look(self) -> int:
-        """Handle the events committed since the last look; returns how many were read."""
+        """Handle the events committed since the last look; returns how many new ones were read
+        (`batch` of them means there may be more)."""
         if self.position is None:
             self.position = await self._load_position()
-        floor = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
         async with self.db.read() as session:
-            rows = (
-                await session.scalars(
-                    select(Event).where(Event.id > floor).order_by(Event.id).limit(BATCH)
-                )
-            ).all()
-        fresh = [e for e in rows if e.id not in self.handled]
-        await self._handle(rows, fresh)
-        if fresh:
-            self.handled.update(e.id for e in fresh)
-            newest = max(e.id for e in fresh)
-            if newest > self.position:
-                self.position = newest
-                if self._loop_time() >= self._save_due:
-                    # At most once a second: a restart re-reads a little more, deduped.
-                    self._save_due = self._loop_time() + SAVE_EVERY
-                    await self._save_position(newest)
-        cutoff = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
-        self.handled = {i for i in self.handled if i >= cutoff}
-        return len(rows)
-
-    async def _handle(self, recent: Sequence[Event], fresh: Sequence[Event]) -> None:
-        """Triggers for the fresh events; waits for the fresh ones too, and a wait seen for the
-        first time also for the recent ones (it may have committed after a matching event)."""
-        async with self.db.read() as session:
+            new = list(
+                (
+                    await session.scalars(
+                        select(Event)
+                        .where(Event.id > self.position)
+                        .order_by(Event.id)
+                        .limit(self.batch)
+                    )
+                ).all()
+            )
+            late = await self._late_commits(session)
             waits = (
                 await session.scalars(select(ExecutionWait).where(ExecutionWait.status == "open"))
             ).all()
+            first_seen = {
+                w.id: await self._since(session, w) for w in waits if w.id not in self.known_waits
+            }
+        fresh = [e for e in late + new if e.id not in self.handled]
+        await self._handle(waits, first_seen, fresh)
+        self.known_waits = {w.id for w in waits}
+        self.handled.update(e.id for e in fresh)
+        if new and new[-1].id > self.position:
+            self.position = new[-1].id
+            if self._loop_time() >= self._save_due:
+                # At most once a second: a restart re-reads a little more, deduped.
+                self._save_due = self._loop_time() + SAVE_EVERY
+                await self._save_position(self.position)
+        cutoff = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
+        self.handled = {i for i in self.handled if i >= cutoff}
+        return len(new)
+
+    async def _late_commits(self, session: AsyncSession) -> list[Event]:
+        """Events behind the position not handled yet: ids sort by creation, so one committed
+        after a newer one is found here. Looked for at most once per poll, by id only."""
+        assert self.position is not None
+        if self._loop_time() < self._rescan_due:
+            return []
+        self._rescan_due = self._loop_time() + self.poll_seconds
+        floor = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
+        ids = (
+            await session.scalars(
+                select(Event.id).where(Event.id > floor, Event.id <= self.position)
+            )
+        ).all()
+        missing = [i for i in ids if i not in self.handled]
+        if not missing:
+            return []
+        found = await session.scalars(
+            select(Event).where(Event.id.in_(missing[: self.batch])).order_by(Event.id)
+        )
+        return list(found.all())
+
+    async def _since(self, session: AsyncSession, wait: ExecutionWait) -> list[Event]:
+        """The events of a wait's workspace since it opened: it may have committed after the
+        event it waits for."""
+        assert self.position is not None
+        floor = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
+        found = await session.scalars(
+            select(Event)
+            .where(
+                Event.id > floor,
+                Event.workspace_id == wait.workspace_id,
+                Event.created_at >= wait.created_at,
+            )
+            .order_by(Event.id)
+            .limit(self.batch)
+        )
+        return list(found.all())
+
+    async def _handle(
+        self,
+        waits: Sequence[ExecutionWait],
+        first_seen: dict[str, list[Event]],
+        fresh: Sequence[Event],
+    ) -> None:
+        """Waits get the fresh events, and a wait seen for the first time also the events since
+        it opened; then the fresh events start the workflows whose event trigger they match."""
         for wait in waits:
-            candidates = fresh if wait.id in self.known_waits else recent
-            for event in candidates:
+            for event in first_seen.get(wait.id, fresh):
                 if self._fits(wait, event):
                     await self._wake(wait, event)
                     break
-        self.known_waits = {w.id for w in waits}
         if not fresh:
             return
         workspaces = {e.workspace_id for e in fresh}
