@@ -36,26 +36,12 @@ from interlink.testing import HttpMock, serve_mock_in_thread
 from interlink.vault.keyring import read_key_file
 from interlink.vault.schemas import CredentialCreate
 from interlink.vault.service import CredentialService
-from tests.conftest import PG_URL, REDIS_URL, make_settings, reset_postgres
+from tests.conftest import PG_URL, make_settings, reset_postgres
 from tests.e2e.cross_process_children import TokenMock, refresh_token, spend_budget
 
 FROZEN = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)  # the instant both children stand at
 CHILD_TIMEOUT = 90.0  # start (imports), barrier and work of one child, at most
 SPAWN = multiprocessing.get_context("spawn")  # fresh interpreters, as separate replicas are
-
-
-@pytest.fixture
-def redis_url() -> str:
-    if not REDIS_URL:
-        pytest.skip("INTERLINK_TEST_REDIS_URL is not set: the Redis run is skipped")
-    probe = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        probe.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"INTERLINK_TEST_REDIS_URL is unreachable ({type(exc).__name__})")
-    finally:
-        probe.close()
-    return REDIS_URL
 
 
 @pytest.fixture

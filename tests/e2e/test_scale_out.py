@@ -18,13 +18,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -36,13 +36,13 @@ from interlink.core.clock import SystemClock
 from interlink.core.db import async_url
 from interlink.startup import prepare
 from interlink.testing import Call, CallLog, Fault, StripeMock, serve_mock_in_thread
-from tests.conftest import ADMIN_KEY, PG_URL, REDIS_URL, data, make_settings, reset_postgres
+from tests.conftest import ADMIN_KEY, PG_URL, data, make_settings, reset_postgres
 from tests.e2e.server import free_port
+from tests.jobs.conftest import eventually
 from tests.jobs.workers import BANNER, WorkerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-T = TypeVar("T")
 # Requests per integration: `limited` has a budget of RATE calls per second, shared through Redis
 # by every process; `bulk` has none. Both are the same Stripe mock, told apart by the emails.
 PLAN = {"limited": {"async": 40, "wf": 10, "sync": 20}, "bulk": {"async": 160, "wf": 40}}
@@ -57,20 +57,6 @@ START_TIMEOUT = 90.0  # four interpreters importing at once on 2 busy cores took
 DEAD_AFTER = 3  # seconds of silence before a worker's reaper takes a dead one's work; under
 # load on 2 cores a live worker's heartbeat lagged by more than 1 s
 DEADLINE = 60.0  # for any one state the test waits for
-
-
-@pytest.fixture
-def redis_url() -> str:
-    if not REDIS_URL:
-        pytest.skip("INTERLINK_TEST_REDIS_URL is not set: the scale-out run is skipped")
-    probe = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        probe.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"INTERLINK_TEST_REDIS_URL is unreachable ({type(exc).__name__})")
-    finally:
-        probe.close()
-    return REDIS_URL
 
 
 @pytest.fixture
@@ -211,19 +197,6 @@ def cluster(
             if one.exception() is None:
                 stack.callback(one.result().stop)
         yield [one.result() for one in apis], [one.result() for one in workers]
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], deadline: float = DEADLINE
-) -> T:
-    end = time.monotonic() + deadline
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"not reached within {deadline} s; last seen: {value!r}")
-        await asyncio.sleep(0.1)  # polling for a state, not timing anything
 
 
 async def setup(client: httpx.AsyncClient, api_url: str, name: str) -> tuple[str, str]:
@@ -368,9 +341,9 @@ async def test_two_apis_and_two_workers_share_work_recovery_and_one_budget(
             async def unheld() -> int:
                 return len(stripe.mock.faults)
 
-            await eventually(seen, lambda n: n >= KILL_AFTER)
+            await eventually(seen, lambda n: n >= KILL_AFTER, DEADLINE)
             stripe.mock.faults.add(Fault.latency(HOLD_SECONDS), HELD, "/v1/customers")
-            await eventually(unheld, lambda n: n == 0)  # all HELD calls are upstream now
+            await eventually(unheld, lambda n: n == 0, DEADLINE)  # all HELD calls are upstream now
             worker_a.kill()
             killed_at = datetime.now(UTC)
             left_on_a = await pending_on(pg_url, "worker-a")
@@ -382,6 +355,7 @@ async def test_two_apis_and_two_workers_share_work_recovery_and_one_budget(
                     t["ops_completed"] + t["ops_failed"] >= ALL_CALLS
                     and t["executions_completed"] + t["executions_failed"] >= EXECUTIONS
                 ),
+                DEADLINE,
             )
             finished = time.monotonic()
             recovered = reaped(worker_b)
