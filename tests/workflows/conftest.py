@@ -28,6 +28,14 @@ async def execution(client: httpx.AsyncClient, execution_id: str) -> dict[str, A
     return found
 
 
+async def executions_of(client: httpx.AsyncClient, workflow_id: str) -> list[dict[str, Any]]:
+    """The first page of a workflow's executions, newest first."""
+    found: list[dict[str, Any]] = data(
+        await client.get(f"/api/v1/workflows/{workflow_id}/executions")
+    )["items"]
+    return found
+
+
 async def run_to_end(
     client: httpx.AsyncClient, workflow_id: str, input_: dict[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from tests.workflows.conftest import (
     create_workflow,
     eventually,
     execution,
+    executions_of,
     finished,
     run_to_end,
     step_of,
@@ -206,14 +207,9 @@ async def test_an_event_trigger_starts_the_workflow_with_the_event_as_input(
 
     await http_integration(client, upstream.url)
 
-    async def runs() -> list[dict]:
-        found: list[dict] = data(
-            await client.get(f"/api/v1/workflows/{workflow['id']}/executions")
-        )["items"]
-        return found
-
     started = await eventually(
-        runs, lambda items: len(items) == 1 and items[0]["status"] == "completed"
+        lambda: executions_of(client, workflow["id"]),
+        lambda items: len(items) == 1 and items[0]["status"] == "completed",
     )
     assert started[0]["trigger"] == "event"
     assert started[0]["output"] == {"type": "integration.activated"}
@@ -231,14 +227,9 @@ async def test_more_events_than_one_read_holds_all_reach_the_triggers(
     for _ in range(4):  # eight events in a moment: created and activated, four times
         await http_integration(client, upstream.url)
 
-    async def runs() -> list[dict]:
-        found: list[dict] = data(
-            await client.get(f"/api/v1/workflows/{workflow['id']}/executions")
-        )["items"]
-        return found
-
     started = await eventually(
-        runs, lambda items: len(items) == 4 and all(i["status"] == "completed" for i in items)
+        lambda: executions_of(client, workflow["id"]),
+        lambda items: len(items) == 4 and all(i["status"] == "completed" for i in items),
     )
     events = data(await client.get("/api/v1/events", params={"type": "integration.activated"}))
     assert {r["output"]["id"] for r in started} == {e["id"] for e in events["items"]}
@@ -286,7 +277,7 @@ async def test_a_schedule_trigger_starts_once_per_fire_time(
     none = await scheduler.fire_due(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
 
     assert (first, again, none) == (1, 0, 0)
-    items = data(await client.get(f"/api/v1/workflows/{workflow['id']}/executions"))["items"]
+    items = await executions_of(client, workflow["id"])
     assert [(i["trigger"], i["input"]) for i in items] == [("schedule", {"a": 1})]
 
 
