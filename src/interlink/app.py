@@ -115,9 +115,9 @@ def _routes() -> tuple[BaseRoute, ...]:
     """Every route, built once per process: building them analyses each endpoint's signature
     and models (about 0.2 s), and they hold nothing of one app (services are on `app.state`)."""
     api = APIRouter(prefix="/api/v1")
-    routers = (
-        integrations_router,
+    routers = (  # matched in this order, one route after another: the hot path first
         operations_router,
+        integrations_router,
         health_router,
         connectors_router,
         credentials_router,

@@ -10,6 +10,7 @@ import httpx
 from aiohttp import web
 from fastapi import FastAPI
 
+from interlink.workflows.engine import _bound
 from tests.conftest import data, error
 from tests.jobs.conftest import http_integration
 from tests.transport.conftest import Upstream, status
@@ -295,3 +296,23 @@ async def test_execute_with_the_same_idempotency_key_starts_one_execution(
     assert data(first)["execution_id"] == data(second)["execution_id"]
     items = data(await client.get("/api/v1/executions"))["items"]
     assert len(items) == 1
+
+
+async def test_a_begin_step_run_again_after_its_commit_says_started_once(
+    client: httpx.AsyncClient,
+) -> None:
+    """A worker that died after the run's first step committed but before DBOS checkpointed it
+    runs that step again: the execution still says `workflow.started` once."""
+    workflow = await create_workflow(
+        client, [{"name": "pause", "type": "delay", "config": {"seconds": 30}}]
+    )
+    execution_id = await _start(client, workflow["id"])
+    await eventually(lambda: execution(client, execution_id), lambda e: e["status"] == "waiting")
+
+    again = await _bound().begin(execution_id, 1)
+
+    assert again is not None
+    assert again["execution_id"] == execution_id
+    found = data(await client.get("/api/v1/events", params={"type": "workflow.started"}))["items"]
+    assert [e["data"]["execution_id"] for e in found] == [execution_id]
+    await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})

@@ -88,15 +88,19 @@ class Engine:
                 for row in await records.steps_of(session, execution_id)
                 if row.status == "completed"
             }
+            # Already running: this step committed before, and its process died before the
+            # checkpoint. The run started then, and said so.
+            starting = execution.status == "pending"
             execution.status = "running"
-            payload = WorkflowState(
-                workflow_id=execution.workflow_id, execution_id=execution.id, status="running"
-            )
-            self.events.publish(
-                session, execution.workspace_id, EventType.WORKFLOW_STARTED, payload
-            )
-            if self.metrics is not None:
-                self.metrics.workflow("started")
+            if starting:
+                payload = WorkflowState(
+                    workflow_id=execution.workflow_id, execution_id=execution.id, status="running"
+                )
+                self.events.publish(
+                    session, execution.workspace_id, EventType.WORKFLOW_STARTED, payload
+                )
+                if self.metrics is not None:
+                    self.metrics.workflow("started")
             return {
                 "execution_id": execution.id,
                 "workspace_id": execution.workspace_id,

@@ -8,11 +8,12 @@ exist fails with `TemplateFailure` naming the full path, e.g. `input.customer.em
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _WHOLE = re.compile(r"^\s*\{\{(?P<expression>.*)\}\}\s*$", re.DOTALL)
@@ -93,7 +94,7 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
     whole = _WHOLE.match(expression)
     body = whole.group("expression") if whole else expression
     try:
-        result = _ENV.compile_expression(body, undefined_to_none=False)(**context)
+        result = _expression(body)(**context)
     except UndefinedError as exc:
         raise TemplateFailure(exc.message or "a reference does not exist") from None
     except TemplateError as exc:
@@ -103,6 +104,17 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
     if isinstance(result, StrictUndefined):
         raise TemplateFailure(result._undefined_message)
     return plain(result)
+
+
+# Compiling is most of a render's cost, and a workflow renders the same strings every execution.
+@functools.lru_cache(maxsize=4096)
+def _expression(body: str) -> Callable[..., Any]:
+    return _ENV.compile_expression(body, undefined_to_none=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _template(text: str) -> Template:
+    return _ENV.from_string(text)
 
 
 def render(value: Any, context: Mapping[str, Any]) -> Any:
@@ -123,7 +135,7 @@ def _render_string(text: str, context: Mapping[str, Any]) -> Any:
     if whole and "{{" not in whole.group("expression"):
         return evaluate(whole.group("expression"), context)
     try:
-        rendered = _ENV.from_string(text).render(**context)
+        rendered = _template(text).render(**context)
     except UndefinedError as exc:
         raise TemplateFailure(exc.message or "a reference does not exist") from None
     except TemplateError as exc:
