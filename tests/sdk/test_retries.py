@@ -4,6 +4,8 @@ errors are not retried."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -35,13 +37,14 @@ def too_many(retry_after: str | None = "2") -> httpx.Response:
     return error_envelope("TOO_MANY_REQUESTS", 429, "slow down", headers=headers)
 
 
-def manager(recorder: Recorder, sleeps: Sleeps, **policy: float) -> IntegrationManager:
+def manager(recorder: Recorder, sleeps: Sleeps, **policy: Any) -> IntegrationManager:
+    """A manager whose backoff waits the whole of each step, unless `jitter` is given."""
     return IntegrationManager(
         "sk_x",
         base_url="http://sdk.test",
         transport=httpx.MockTransport(recorder),
         sleep=sleeps,
-        retry=RetryPolicy(**policy),  # type: ignore[arg-type]
+        retry=RetryPolicy(**{"jitter": False, **policy}),
     )
 
 
@@ -62,6 +65,17 @@ def test_a_429_without_retry_after_backs_off_exponentially() -> None:
     manager(recorder, sleeps, backoff_seconds=0.5).get_integration("int_1")
 
     assert sleeps.waits == [0.5, 1.0, 2.0]
+
+
+def test_the_backoff_waits_a_random_part_of_each_step_by_default() -> None:
+    answers = [too_many(None), httpx.ConnectError("refused"), envelope(INTEGRATION)]
+    recorder, sleeps = Recorder(*answers), Sleeps()
+    draws = iter([0.5, 0.25])
+
+    manager(recorder, sleeps, jitter=True, random=lambda: next(draws)).get_integration("int_1")
+
+    assert sleeps.waits == [0.25, 0.25]  # half of 0.5 s, a quarter of 1 s
+    assert RetryPolicy().jitter
 
 
 def test_the_last_429_is_raised_when_the_tries_are_used_up() -> None:
@@ -143,7 +157,11 @@ async def test_the_async_twin_retries_the_same_way() -> None:
     answers = [too_many("2"), httpx.ConnectError("refused"), envelope(INTEGRATION, 201)]
     recorder, sleeps = Recorder(*answers), AsyncSleeps()
     mgr = AsyncIntegrationManager(
-        "sk_x", base_url="http://sdk.test", transport=httpx.MockTransport(recorder), sleep=sleeps
+        "sk_x",
+        base_url="http://sdk.test",
+        transport=httpx.MockTransport(recorder),
+        sleep=sleeps,
+        retry=RetryPolicy(jitter=False),
     )
 
     async with mgr:

@@ -8,7 +8,9 @@ system's budget, which the server already waits for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -16,17 +18,22 @@ import httpx
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """`max_attempts` tries in all; backoff `backoff_seconds * 2**n`, at most `max_backoff`;
-    a server's Retry-After is waited for when it is at most `max_retry_after` seconds."""
+    """`max_attempts` tries in all; backoff up to `backoff_seconds * 2**n`, at most
+    `max_backoff`, with full jitter (a random part of it, so that many clients cut off at once
+    do not all come back at once; `jitter=False` waits the whole of it); a server's Retry-After
+    is waited for, as it is, when it is at most `max_retry_after` seconds."""
 
     max_attempts: int = 4
     backoff_seconds: float = 0.5
     max_backoff_seconds: float = 8.0
     max_retry_after_seconds: float = 120.0
+    jitter: bool = True
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
     def backoff(self, attempt: int) -> float:
         """The wait before try `attempt + 1` (attempt counts from 1)."""
-        return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds))
+        ceiling = min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
+        return float(ceiling * self.random() if self.jitter else ceiling)
 
     def delay_after_response(self, response: httpx.Response, attempt: int) -> float | None:
         """How long to wait before trying again, or None when this response is final."""
