@@ -10,7 +10,10 @@ this process with its embedded worker, as `interlink serve` does. Measured:
   commit to the last completion; the direct baseline makes the same calls with 50 at a time;
 - per-step overhead: `--sequential` executions one after another; for each, the time from its
   first step's start to its last step's end, minus the p50 of the same three calls made
-  directly, divided by three (p50), and the time from the execute call to the completion seen.
+  directly, divided by three (p50), and the time from the execute call to the completion seen;
+- DBOS's floor: `--executions` bare DBOS workflows of five empty steps (as many DBOS steps as an
+  execution of the benchmark's workflow: begin, three steps, end) on the same queue, in the same
+  process: what durable work costs before Interlink does anything.
 Bounded in count and time; loopback only.
 """
 
@@ -46,14 +49,31 @@ from interlink.config import (
     VaultSettings,
     WebhookSettings,
 )
-from interlink.core.db import async_url
+from interlink.core.db import async_url, is_sqlite
 from interlink.integrations.schemas import IntegrationCreate
+from interlink.jobs import step, workflow
+from interlink.workflows.engine import QUEUE
 from interlink.workflows.models import Execution, ExecutionStep
 from interlink.workflows.schemas import WorkflowCreate
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 300.0  # seconds per measured part, at most
 TRANSFORM = "{first: steps.call.output.status, second: steps.act.output.status}"
+
+
+FLOOR_STEPS = 5
+
+
+@step("benchmarks.floor.step")
+async def _empty_step(i: int) -> int:
+    return i
+
+
+@workflow("benchmarks.floor")
+async def floor_workflow(n: int) -> int:
+    for i in range(FLOOR_STEPS):
+        await _empty_step(i)
+    return n
 
 
 def settings_for(data_dir: Path, url: str | None) -> Settings:
@@ -212,6 +232,24 @@ async def direct(
     return rate, times
 
 
+async def dbos_floor(services: Services, url: str | None, count: int) -> float:
+    """Bare DBOS workflows of empty steps per second, counted in DBOS's own table."""
+    table = "workflow_status" if url is None or is_sqlite(url) else "dbos.workflow_status"
+    done = text(f"SELECT count(*) FROM {table} WHERE name = :name AND status = 'SUCCESS'")  # noqa: S608 - our own constant
+    began = time.perf_counter()
+    for n in range(count):
+        await services.jobs.enqueue(
+            floor_workflow, n, workflow_id=f"floor-{began}-{n}", queue=QUEUE
+        )
+    deadline = time.monotonic() + TIME_LIMIT
+    while time.monotonic() < deadline:
+        async with services.db.read() as session:
+            if (await session.scalar(done, {"name": "benchmarks.floor"}) or 0) >= count:
+                break
+        await asyncio.sleep(0.05)
+    return count / (time.perf_counter() - began)
+
+
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -232,13 +270,14 @@ async def run_backend(name: str, url: str | None, base: str, args: argparse.Name
             direct_rate, direct_times = await direct(
                 services, principal, base, iid, args.executions, args.sequential
             )
+            floor_rate = await dbos_floor(services, url, args.executions)
     direct_p50 = statistics.median(direct_times)
     overhead = [(t - direct_p50) / 3 for t in in_run]
     print(
         f"{name:<10} {rate:>9.1f} {direct_rate:>10.1f} {rate / direct_rate:>6.2f} "
         f"{direct_p50:>10.2f} {statistics.median(in_run):>10.2f} "
         f"{statistics.median(overhead):>12.2f} {p(overhead, 0.99):>12.2f} "
-        f"{statistics.median(end_to_end):>10.1f}"
+        f"{statistics.median(end_to_end):>10.1f} {floor_rate:>9.1f} {rate / floor_rate:>6.2f}"
     )
 
 
@@ -248,7 +287,8 @@ async def main(args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     print(
         f"{'backend':<10} {'exec/s':>9} {'direct/s':>10} {'ratio':>6} {'direct ms':>10} "
-        f"{'in-run ms':>10} {'step+ p50 ms':>12} {'step+ p99 ms':>12} {'e2e ms':>10}"
+        f"{'in-run ms':>10} {'step+ p50 ms':>12} {'step+ p99 ms':>12} {'e2e ms':>10} "
+        f"{'dbos/s':>9} {'ratio':>6}"
     )
     with process(receiver, {}, base):
         if args.backend in ("all", "sqlite"):
