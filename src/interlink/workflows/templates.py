@@ -107,14 +107,28 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
 
 
 # Compiling is most of a render's cost, and a workflow renders the same strings every execution.
+# Strings up to _CACHED_CHARS are kept compiled (at most 4096 of them), so the cache stays small.
+_CACHED_CHARS = 2000
+
+
 @functools.lru_cache(maxsize=4096)
-def _expression(body: str) -> Callable[..., Any]:
+def _compiled_expression(body: str) -> Callable[..., Any]:
     return _ENV.compile_expression(body, undefined_to_none=False)
 
 
 @functools.lru_cache(maxsize=4096)
-def _template(text: str) -> Template:
+def _compiled_template(text: str) -> Template:
     return _ENV.from_string(text)
+
+
+def _expression(body: str) -> Callable[..., Any]:
+    if len(body) > _CACHED_CHARS:
+        return _ENV.compile_expression(body, undefined_to_none=False)
+    return _compiled_expression(body)
+
+
+def _template(text: str) -> Template:
+    return _ENV.from_string(text) if len(text) > _CACHED_CHARS else _compiled_template(text)
 
 
 def render(value: Any, context: Mapping[str, Any]) -> Any:
