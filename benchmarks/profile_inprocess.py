@@ -63,7 +63,7 @@ async def run(requests: int, concurrency: int, profile: bool) -> None:
     from interlink.config import Settings
 
     settings = Settings()
-    app = create_app(settings)
+    app = create_app(settings, long_lived=True)
     async with app.router.lifespan_context(app):
         mock_url = os.environ["BENCH_MOCK"]
         body = {

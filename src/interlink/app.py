@@ -20,6 +20,7 @@ from interlink.api.services import Services
 from interlink.auth.router import router as auth_router
 from interlink.config import Settings
 from interlink.connectors.router import router as connectors_router
+from interlink.core import collector
 from interlink.core.clock import Clock, SystemClock
 from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
@@ -64,7 +65,11 @@ def _health_routes() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, long_lived: bool = False
+) -> FastAPI:
+    """`long_lived`: this process serves until it ends (`interlink serve`), so the garbage
+    collector is settled once start-up is over (core/collector.py)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     logs.configure(settings.log)
@@ -79,6 +84,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.background = await background.start(
             app.state.services, worker=settings.jobs.embedded_worker, role="serve"
         )
+        if long_lived:
+            collector.settle_after_startup()
         try:
             yield
         finally:

@@ -83,12 +83,17 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)],
     ) -> Principal:
-        principal = await resolve_principal(request)
-        if not principal.allows(scope):
-            raise Forbidden(f"This route needs the `{scope}` scope")
-        return principal
+        return await authorize(request, scope)
 
     return check
+
+
+async def authorize(request: Request, scope: Scope) -> Principal:
+    """The caller, if it holds `scope` (what `require(scope)` gives a route)."""
+    principal = await resolve_principal(request)
+    if not principal.allows(scope):
+        raise Forbidden(f"This route needs the `{scope}` scope")
+    return principal
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -20,6 +20,8 @@ from interlink.core.errors import InvalidRequest
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _FUNCTION_STACK = "fastapi_function_astack"  # where FastAPI keeps `Depends(scope="function")` exits
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """The request as a hash: JSON bodies are compared by content, not key order."""
@@ -32,9 +34,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def _run_and_commit(
-    handle: Callable[[Request], Coroutine[Any, Any, Response]], request: Request
-) -> Response:
+async def _run_and_commit(handle: Handler, request: Request) -> Response:
     """Run the route with a function-scope exit stack of its own, so that its session has
     committed (or rolled back) when this returns: only then is the response final, and only then
     is the database free for the idempotency record's own write (SQLite has one writer)."""
@@ -49,8 +49,12 @@ async def _run_and_commit(
 
 
 class IdempotentRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+    def serving_handler(self) -> Handler:
+        """What answers the request once its key is settled: FastAPI's handler by default."""
+        return super().get_route_handler()
+
+    def get_route_handler(self) -> Handler:
+        handle = self.serving_handler()
 
         async def handler(request: Request) -> Response:
             key = request.headers.get("idempotency-key")

@@ -64,7 +64,7 @@ def serve(
     shown_dir = str(settings.server.data_dir.resolve()) if settings.uses_embedded_database else None
     _banner(prepared, url, shown_dir)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, long_lived=True),
         host=settings.server.host,
         port=settings.server.port,
         log_config=None,

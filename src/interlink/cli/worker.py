@@ -18,6 +18,7 @@ from interlink.api.services import Services
 from interlink.cli import settings as cli_settings
 from interlink.cli.output import console, fail
 from interlink.config import Settings
+from interlink.core import collector
 from interlink.core.clock import SystemClock
 from interlink.core.db import Database
 from interlink.jobs import JobsError
@@ -38,6 +39,7 @@ async def _run(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = await background.start(services, worker=True, role="worker")
+    collector.settle_after_startup()
     console.print(f"Interlink worker is running, executor id [bold]{running.executor_id}[/]")
     try:
         await stop.wait()

@@ -19,12 +19,16 @@ _lock = threading.Lock()
 _last: tuple[int, int] = (0, 0)
 
 
+_PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)  # ten bits, two characters at once
+
+
 def _base32(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
-    return "".join(reversed(chars))
+    """`value` in `length` (even) characters, most significant first."""
+    pairs = []
+    for _ in range(length // 2):
+        value, rem = divmod(value, 1024)
+        pairs.append(_PAIRS[rem])
+    return "".join(reversed(pairs))
 
 
 def _next(millis: int) -> tuple[int, int]:

@@ -2,11 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.deps import (
+    Deps,
+    IntegrationsRead,
+    IntegrationsWrite,
+    Session,
+    authorize,
+    services_of,
+)
+from interlink.api.direct_route import header, json_body, json_response, served_by
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
+from interlink.api.services import Services
+from interlink.auth.scopes import Principal, Scope
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import (
     AuthenticationFailed,
@@ -40,6 +50,7 @@ from interlink.integrations.operations_schemas import (
     OperationStatus,
 )
 
+_PREFER_MAX = 1000
 router = APIRouter(prefix="/integrations", tags=["operations"], route_class=IdempotentRoute)
 _AUTH = (Unauthenticated, Forbidden, TooManyRequests)
 _CALL = (
@@ -108,13 +119,39 @@ def _wants_async(body: OperationRequest, prefer: str | None) -> bool:
     return body.run_async or "respond-async" in tokens
 
 
-@router.post(
-    "/{integration_id}/operations/{operation}",
-    summary="Run an operation now, or queue it (`async: true` or `Prefer: respond-async`: 202)",
-    responses=responses(
-        *_AUTH, *_CALL, IntegrationNotFound, OperationNotFound, Conflict, IdempotencyKeyReused
-    ),
-)
+async def _execute(
+    deps: Services,
+    principal: Principal,
+    integration_id: str,
+    operation: str,
+    body: OperationRequest,
+    prefer: str | None,
+) -> tuple[Envelope[OperationRun], int, dict[str, str]]:
+    """The answer to an execute request: its envelope, status and headers."""
+    if not _wants_async(body, prefer):
+        row = await deps.operations.execute(principal, integration_id, operation, body.parameters)
+        return ok(_run(row)), 200, {}
+    queued = await deps.durable.submit(principal, integration_id, operation, body.parameters)
+    headers = {
+        "Location": f"/api/v1/integrations/{integration_id}/operations/{operation}/{queued.id}"
+    }
+    if prefer:
+        headers["Preference-Applied"] = "respond-async"
+    return ok(_run(queued)), 202, headers
+
+
+async def _serve_execute(request: Request) -> Response:
+    """`execute_operation` without FastAPI's dependency solving (api/direct_route.py)."""
+    principal = await authorize(request, Scope.INTEGRATIONS_WRITE)
+    body = await json_body(request, OperationRequest)
+    prefer = header(request, "prefer", _PREFER_MAX)
+    path = request.path_params
+    envelope, status, headers = await _execute(
+        services_of(request), principal, path["integration_id"], path["operation"], body, prefer
+    )
+    return json_response(envelope, status, headers)
+
+
 async def execute_operation(
     integration_id: str,
     operation: str,
@@ -122,19 +159,26 @@ async def execute_operation(
     principal: IntegrationsWrite,
     deps: Deps,
     response: Response,
-    prefer: Annotated[str | None, Header(max_length=1000)] = None,
+    prefer: Annotated[str | None, Header(max_length=_PREFER_MAX)] = None,
 ) -> Envelope[OperationRun]:
-    if _wants_async(body, prefer):
-        queued = await deps.durable.submit(principal, integration_id, operation, body.parameters)
-        response.status_code = 202
-        response.headers["Location"] = (
-            f"/api/v1/integrations/{integration_id}/operations/{operation}/{queued.id}"
-        )
-        if prefer:
-            response.headers["Preference-Applied"] = "respond-async"
-        return ok(_run(queued))
-    row = await deps.operations.execute(principal, integration_id, operation, body.parameters)
-    return ok(_run(row))
+    """Documents the route; `_serve_execute` answers it."""
+    envelope, response.status_code, headers = await _execute(
+        deps, principal, integration_id, operation, body, prefer
+    )
+    response.headers.update(headers)
+    return envelope
+
+
+router.add_api_route(
+    "/{integration_id}/operations/{operation}",
+    execute_operation,
+    methods=["POST"],
+    summary="Run an operation now, or queue it (`async: true` or `Prefer: respond-async`: 202)",
+    responses=responses(
+        *_AUTH, *_CALL, IntegrationNotFound, OperationNotFound, Conflict, IdempotencyKeyReused
+    ),
+    route_class_override=served_by(_serve_execute),
+)
 
 
 @router.get(

@@ -103,11 +103,18 @@ class AddressPolicy:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise UrlRefused("only absolute http:// and https:// URLs may be called")
-        try:
-            literal = ipaddress.ip_address(parts.hostname.split("%")[0])
-        except ValueError:
-            return
-        self.check(literal, parts.hostname)
+        literal = ip_literal(parts.hostname)
+        if literal is not None:
+            self.check(literal, parts.hostname)
+
+
+@functools.lru_cache(maxsize=4096)  # every call checks its URL, and the hosts repeat
+def ip_literal(host: str) -> IPAddress | None:
+    """The address `host` spells, if it is an IP literal (a zone index ignored)."""
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None
 
 
 class GuardedResolver(AbstractResolver):
