@@ -259,7 +259,7 @@ async def run_backend(name: str, url: str | None, base: str, args: argparse.Name
     with tempfile.TemporaryDirectory() as tmp:
         if url:
             await reset_postgres(url)
-        app = create_app(settings_for(Path(tmp), url))
+        app = create_app(settings_for(Path(tmp), url), long_lived=True)
         async with app.router.lifespan_context(app):
             services: Services = app.state.services
             workspace_id = str(app.state.prepared.workspace_id)

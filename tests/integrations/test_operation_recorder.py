@@ -4,6 +4,7 @@ be written fails alone, and the others of its group are still written."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from interlink.core.ids import new_id
 from interlink.integrations.models import Operation
+from interlink.integrations.operation_record import OperationRecord
 from tests.conftest import data
 from tests.transport.conftest import Upstream
 
@@ -80,3 +82,9 @@ async def test_every_record_is_committed_before_record_returns(
     async with services.db.read() as session:
         stored = set((await session.scalars(select(Operation.id))).all())
     assert {op.id for op in batch} <= stored
+
+
+def test_an_operation_record_holds_every_column_of_an_operation_row() -> None:
+    fields = {f.name for f in dataclasses.fields(OperationRecord)}
+
+    assert fields == set(Operation.__table__.columns.keys())

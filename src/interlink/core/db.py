@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, event, inspect
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -58,12 +58,6 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[str]: JSON,
     }
-
-
-def column_values(row: Base) -> dict[str, Any]:
-    """A mapped object's column values, keyed by column name, for a Core INSERT."""
-    mapper = inspect(type(row))
-    return {attr.columns[0].name: getattr(row, attr.key) for attr in mapper.column_attrs}
 
 
 def async_url(url: str) -> str:

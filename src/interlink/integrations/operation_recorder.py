@@ -15,9 +15,10 @@ from typing import Any, Protocol
 import structlog
 from sqlalchemy import Connection, bindparam, insert, update
 
-from interlink.core.db import Base, Database, column_values
+from interlink.core.db import Base, Database
 from interlink.events.service import EventRow, EventService
 from interlink.integrations.models import IntegrationStatsHour, Operation
+from interlink.integrations.operation_record import AnyOperation, row_values
 from interlink.integrations.operations_repository import CallTally, upsert_calls
 
 log = structlog.get_logger(__name__)
@@ -40,7 +41,7 @@ class EventFanout(Protocol):
 
 @dataclass
 class _Pending:
-    operation: Operation
+    operation: AnyOperation
     events: list[EventRow]
     done: asyncio.Future[None] = field(repr=False)
     queued: bool = False
@@ -55,7 +56,7 @@ class OperationRecorder:
         self.fanout: EventFanout | None = None  # set by whoever owns the webhooks
 
     async def record(
-        self, operation: Operation, events: list[EventRow], *, queued: bool = False
+        self, operation: AnyOperation, events: list[EventRow], *, queued: bool = False
     ) -> None:
         """Write `operation` and `events` and count the call; return once they are committed.
 
@@ -110,9 +111,9 @@ class OperationRecorder:
             tally.count(
                 operation.started_at, operation.duration_ms or 0, operation.status == "failed"
             )
-        operations = [column_values(p.operation) for p in batch if not p.queued]
+        operations = [row_values(p.operation) for p in batch if not p.queued]
         updates = [
-            {"queued_id": p.operation.id, **column_values(p.operation)} for p in batch if p.queued
+            {"queued_id": p.operation.id, **row_values(p.operation)} for p in batch if p.queued
         ]
         events = [event for p in batch for event in p.events]
         calls = [vars(tally).copy() for tally in tallies.values()]  # asdict deep-copies each value

@@ -41,6 +41,7 @@ from interlink.core.errors import (
 )
 from interlink.core.pagination import Page, PageParams, page_params
 from interlink.integrations.models import Operation
+from interlink.integrations.operation_record import AnyOperation
 from interlink.integrations.operations_schemas import (
     OperationDetail,
     OperationInfo,
@@ -60,7 +61,7 @@ _CALL = (
 )  # fmt: skip
 
 
-def _run(row: Operation) -> OperationRun:
+def _run(row: AnyOperation) -> OperationRun:
     return OperationRun(
         operation_id=row.id,
         integration_id=row.integration_id,

@@ -38,6 +38,7 @@ from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventRow, EventService
 from interlink.events.types import EventType, OperationFinished, OperationStarted
 from interlink.integrations.models import Integration, Operation
+from interlink.integrations.operation_record import AnyOperation, OperationRecord
 from interlink.integrations.operation_recorder import OperationRecorder
 from interlink.integrations.operations_repository import OperationRepository
 from interlink.integrations.service import IntegrationService
@@ -93,13 +94,13 @@ class OperationService:
         parameters: dict[str, Any],
         *,
         idempotency_key: str | None = None,
-    ) -> Operation:
+    ) -> OperationRecord:
         """`idempotency_key`: the provider's idempotency key (the operation id by default)."""
         row, credentials = await self._load(principal.workspace_id, integration_id)
         connector, action = self._action(row, name)
         self._require_active(row)
         params = self._parse(action, parameters)
-        operation = Operation(
+        operation = OperationRecord(
             id=new_id("op"),
             workspace_id=row.workspace_id,
             integration_id=row.id,
@@ -192,7 +193,7 @@ class OperationService:
         )  # fmt: skip
         return connector, action, ctx, params
 
-    def _fail(self, operation: Operation, error: InterlinkError) -> None:
+    def _fail(self, operation: AnyOperation, error: InterlinkError) -> None:
         finished = self.clock.now()
         operation.completed_at = finished
         operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
@@ -250,7 +251,7 @@ class OperationService:
         action: Action,
         ctx: ActionContext,
         params: BaseModel,
-        operation: Operation,
+        operation: AnyOperation,
     ) -> InterlinkError | None:
         error: InterlinkError | None = None
         try:
@@ -284,7 +285,7 @@ class OperationService:
         row, credentials = found
         return row, dict(credentials)  # the caller's own copy: the snapshot stays as read
 
-    def _events_of(self, operation: Operation) -> list[EventRow]:
+    def _events_of(self, operation: AnyOperation) -> list[EventRow]:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,
