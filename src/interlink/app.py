@@ -29,6 +29,7 @@ from interlink.core.metrics import Metrics
 from interlink.events.router import router as events_router
 from interlink.hooks.router import router as hooks_router
 from interlink.integrations.health_router import router as health_router
+from interlink.integrations.operations_router import hot_routes
 from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router
 from interlink.startup import prepare
@@ -139,4 +140,4 @@ def _routes() -> tuple[BaseRoute, ...]:
     every = APIRouter()
     every.include_router(api)
     every.include_router(_health_routes())
-    return tuple(every.routes)
+    return (*hot_routes(api.prefix), *every.routes)
