@@ -1,14 +1,16 @@
 """Interlink operations against the GitHub mock, beside two baselines measured in the same run.
 
-    python benchmarks/operations.py [--requests 3000] [--concurrency 50]
+    python benchmarks/operations.py [--requests 3000] [--concurrency 50] [--rounds 3]
 
 Four servers, each a real process on 127.0.0.1: the GitHub mock; a bare proxy (an ASGI app that
 forwards to the mock with one shared aiohttp session, no database); a FastAPI proxy (the same
 behind a FastAPI endpoint with a JSON body: the framework's own cost); and `interlink serve` on
 SQLite with a GitHub integration pointing at the mock. The load comes from this process with
 aiohttp, at N concurrent clients and at one client: calls made directly to the mock, through each
-proxy, and as Interlink `get_repository` operations. Prints ops/s, p50 and p99 of each and
-Interlink's ratios to the proxies. Bounded in count and time; loopback only.
+proxy, and as Interlink `get_repository` operations. The four paths take turns, `--rounds` times,
+each with its share of the requests, so that a slow spell of the host (seen here on shared
+machines) weighs on all of them alike. Prints ops/s, p50 and p99 of each path over its rounds
+and Interlink's ratios to the proxies. Bounded in count and time; loopback only.
 """
 
 from __future__ import annotations
@@ -78,6 +80,18 @@ class Result:
     def rate(self) -> float:
         return self.count / self.seconds
 
+    @classmethod
+    def merged(cls, parts: list[Result]) -> Result:
+        first = parts[0]
+        return cls(
+            first.name,
+            first.clients,
+            sum(p.count for p in parts),
+            sum(p.seconds for p in parts),
+            [latency for p in parts for latency in p.latencies],
+            sum(p.errors for p in parts),
+        )
+
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -138,7 +152,7 @@ async def setup_integration(api: str, key: str, mock_url: str) -> str:
     return integration_id
 
 
-async def measure(requests: int, concurrency: int) -> list[Result]:
+async def measure(requests: int, concurrency: int, rounds: int) -> list[Result]:
     mock_port, proxy_port, api_port = free_port(), free_port(), free_port()
     fastapi_port = free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
@@ -203,46 +217,27 @@ async def measure(requests: int, concurrency: int) -> list[Result]:
         run_url = f"{api}/api/v1/integrations/{integration_id}/operations/get_repository"
         run_body = json.dumps({"parameters": {"owner": "octo-org", "repo": "hello-world"}}).encode()
         run_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        paths = [
+            ("direct to mock", "GET", f"{mock_url}/repos/octo-org/hello-world", auth, None),
+            ("bare proxy", "GET", f"http://127.0.0.1:{proxy_port}/repo", {}, None),
+            (
+                "fastapi proxy",
+                "POST",
+                f"http://127.0.0.1:{fastapi_port}/repo",
+                {"Content-Type": "application/json"},
+                run_body,
+            ),
+            ("interlink operation", "POST", run_url, run_headers, run_body),
+        ]
         for clients, count in ((concurrency, requests), (1, max(100, requests // 10))):
             await load("warm-up", "POST", run_url, run_headers, run_body, 200, clients)
-            results.append(
-                await load(
-                    "direct to mock",
-                    "GET",
-                    f"{mock_url}/repos/octo-org/hello-world",
-                    auth,
-                    None,
-                    count,
-                    clients,
-                )
-            )
-            results.append(
-                await load(
-                    "bare proxy",
-                    "GET",
-                    f"http://127.0.0.1:{proxy_port}/repo",
-                    {},
-                    None,
-                    count,
-                    clients,
-                )
-            )
-            results.append(
-                await load(
-                    "fastapi proxy",
-                    "POST",
-                    f"http://127.0.0.1:{fastapi_port}/repo",
-                    {"Content-Type": "application/json"},
-                    run_body,
-                    count,
-                    clients,
-                )
-            )
-            results.append(
-                await load(
-                    "interlink operation", "POST", run_url, run_headers, run_body, count, clients
-                )
-            )
+            per_round = max(1, count // rounds)
+            by_path: dict[str, list[Result]] = {name: [] for name, *_ in paths}
+            for _ in range(rounds):  # the paths take turns, so a slow spell of the host hits all
+                for name, method, url, headers, body in paths:
+                    measured = await load(name, method, url, headers, body, per_round, clients)
+                    by_path[name].append(measured)
+            results.extend(Result.merged(parts) for parts in by_path.values())
     return results
 
 
@@ -264,8 +259,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="turns each path takes")
     args = parser.parse_args()
-    report(asyncio.run(measure(args.requests, args.concurrency)))
+    report(asyncio.run(measure(args.requests, args.concurrency, max(1, args.rounds))))
 
 
 if __name__ == "__main__":
