@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from interlink.api.idempotency import IdempotentRoute
 from interlink.integrations.operations_router import execute_operation
-from tests.conftest import data
 from tests.transport.conftest import Upstream
+from tests.webhooks.conftest import create_integration
 
 PATH = "/api/v1/integrations/{integration_id}/operations/{operation}"
 LONG = "respond-async" + "," * 1000
@@ -23,18 +23,6 @@ LONG = "respond-async" + "," * 1000
 def fastapi_served(app: FastAPI) -> None:
     route = IdempotentRoute("/fastapi" + PATH, execute_operation, methods=["POST"])
     app.router.routes.insert(0, route)
-
-
-async def _integration(client: httpx.AsyncClient, url: str) -> str:
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key"},
-        "credentials": {"api_key": "k-123"},
-    }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
 
 
 def _answer(response: httpx.Response) -> tuple[int, Any]:
@@ -73,7 +61,7 @@ def _async_headers(response: httpx.Response) -> dict[str, str]:
 async def test_the_execute_route_answers_as_fastapi_would(
     client: httpx.AsyncClient, upstream: Upstream, content: bytes, headers: dict[str, str]
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await create_integration(client, upstream.url)
     path = PATH.format(integration_id=iid, operation="request")
     sent = {"Content-Type": "application/json", **headers}
 
@@ -88,7 +76,7 @@ async def test_the_execute_route_answers_as_fastapi_would(
 async def test_an_unknown_integration_or_operation_is_answered_alike(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await create_integration(client, upstream.url)
     for integration_id, operation in ((iid, "fly"), ("int_missing", "request")):
         path = PATH.format(integration_id=integration_id, operation=operation)
 
