@@ -32,8 +32,9 @@ def served_by(handler: Handler) -> type[IdempotentRoute]:
 
 
 async def json_body(request: Request, model: type[M]) -> M:
-    """The body as `model`, or the 422 FastAPI gives for a body parameter of that model. The body
-    guard has refused what is not JSON (or not finite, or too deep) before."""
+    """The body as `model`, or the validation error FastAPI raises for a body parameter of that
+    model (400 INVALID_REQUEST in our envelope). The body guard has refused what is not JSON (or
+    not finite, or too deep) before."""
     raw = await request.body()
     if not raw:
         raise RequestValidationError(

@@ -163,7 +163,7 @@ async def execute_operation(
     response: Response,
     prefer: Annotated[str | None, Header(max_length=_PREFER_MAX)] = None,
 ) -> Envelope[OperationRun]:
-    """Documents the route; `_serve_execute` answers it."""
+    # The OpenAPI document is made from this signature; `_serve_execute` answers the requests.
     envelope, response.status_code, headers = await _execute(
         deps, principal, integration_id, operation, body, prefer
     )
