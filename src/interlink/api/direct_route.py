@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from interlink.api.idempotency import Handler, IdempotentRoute
+from interlink.api.middleware import PARSED_JSON
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,15 +35,17 @@ def served_by(handler: Handler) -> type[IdempotentRoute]:
 async def json_body(request: Request, model: type[M]) -> M:
     """The body as `model`, or the validation error FastAPI raises for a body parameter of that
     model (400 INVALID_REQUEST in our envelope). The body guard has refused what is not JSON (or
-    not finite, or too deep) before."""
+    not finite, or too deep) before, and left the document it parsed in the request's state."""
     raw = await request.body()
     if not raw:
         raise RequestValidationError(
             [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
         )
+    state = request.scope.get("state") or {}
+    document = state[PARSED_JSON] if PARSED_JSON in state else json.loads(raw)
     try:
         # Python mode on the parsed document, as FastAPI validates, so the messages are its own.
-        return model.model_validate(json.loads(raw), from_attributes=True)
+        return model.model_validate(document, from_attributes=True)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None

@@ -28,6 +28,8 @@ log = structlog.get_logger("interlink.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
+PARSED_JSON = "interlink.parsed_json"  # request state: the body guard's document, for handlers
+_NOT_PARSED = object()
 # A request id: 32 hex digits, this process's random half and a counter (no system call per
 # request, where uuid4 reads the OS's random source each time).
 _ID_PREFIX = os.urandom(8).hex()
@@ -159,10 +161,12 @@ class BodyGuardMiddleware:
             return
         try:
             body = await self._read(scope, receive)
-            self._check(scope, body)
+            document = self._check(scope, body)
         except InterlinkError as error:
             await send_error(send, error, [])
             return
+        if document is not _NOT_PARSED:
+            scope.setdefault("state", {})[PARSED_JSON] = document
         delivered = False
 
         async def replay() -> Message:
@@ -195,10 +199,11 @@ class BodyGuardMiddleware:
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
 
-    def _check(self, scope: Scope, body: bytes) -> None:
+    def _check(self, scope: Scope, body: bytes) -> Any:
+        """The body's JSON document, checked; `_NOT_PARSED` where no JSON is expected."""
         path = scope["path"]
         if not body or not path.startswith(self.json_prefix) or path.startswith(self.raw_prefixes):
-            return
+            return _NOT_PARSED
         content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType()
@@ -215,6 +220,7 @@ class BodyGuardMiddleware:
         except ValueError:  # an integer of more digits than Python converts
             raise InvalidRequest("The request body holds a number that is too long") from None
         self._walk(document, 0)
+        return document
 
     def _walk(self, value: Any, depth: int) -> None:
         if depth > self.max_depth:
