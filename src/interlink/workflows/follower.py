@@ -76,12 +76,17 @@ class EventFollower:
         self._save_due = 0.0
         self._rescan_due = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.get_running_loop().create_task(self._follow())
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag as well as the cancel: `asyncio.wait_for` (Python 3.11) drops a cancel that
+            # arrives as the bell rings, and the loop would go on for ever.
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -92,7 +97,7 @@ class EventFollower:
     async def _follow(self) -> None:
         wake = self.bell.listen()
         try:
-            while True:
+            while not self._stopping:
                 wake.clear()
                 try:
                     full = await self.look() >= self.batch
