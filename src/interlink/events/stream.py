@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from interlink.core.db import Database
 from interlink.core.ids import lowest_id, made_at_ms
+from interlink.core.waiting import wait_set
 from interlink.events.models import Event
 
 log = structlog.get_logger(__name__)
@@ -154,8 +155,7 @@ class EventStream:
                 floor = lowest_id("evt", made_at_ms(newest) - LOOKBACK_MS)
                 sent = {i for i in sent if i >= floor}
                 if len(rows) < BATCH:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self.poll_seconds)
+                    await wait_set(wake, self.poll_seconds)
         finally:
             self.bell.forget(wake)
 

@@ -11,7 +11,6 @@ which every side effect's idempotency key makes safe.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime, timedelta
 
 import structlog
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interlink.config import JobsSettings
 from interlink.core.clock import Clock
 from interlink.core.db import Database
+from interlink.core.waiting import wait_set
 from interlink.jobs.models import JobExecutor
 from interlink.jobs.runtime import Jobs
 
@@ -107,5 +107,4 @@ class Reaper:
                 await self.reap()
             except Exception:
                 log.exception("reaper_pass_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.settings.heartbeat_seconds)
+            await wait_set(self._stop, self.settings.heartbeat_seconds)

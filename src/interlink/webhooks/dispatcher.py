@@ -11,7 +11,6 @@ all the attempts that finished meanwhile). Time comes from the injected clock: t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections import Counter
 from datetime import timedelta
@@ -24,6 +23,7 @@ from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import SecretUnreadable
 from interlink.core.metrics import Metrics
+from interlink.core.waiting import wait_set
 from interlink.webhooks import leases
 from interlink.webhooks.leases import Claimed, EndpointRow, Outcome
 from interlink.webhooks.schedule import next_delay
@@ -86,8 +86,7 @@ class Dispatcher:
             if claimed and self._has_room():
                 continue
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval_seconds)
+            await wait_set(self._wake, self.settings.poll_interval_seconds)
 
     # -- one step, for the loop and for tests --------------------------------------------------
     async def run_once(self) -> int:

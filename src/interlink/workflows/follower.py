@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
 from interlink.core.ids import lowest_id, made_at_ms
+from interlink.core.waiting import wait_set
 from interlink.events.models import Event
 from interlink.events.stream import EventBell
 from interlink.jobs import Jobs
@@ -76,17 +77,12 @@ class EventFollower:
         self._save_due = 0.0
         self._rescan_due = 0.0
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
     def start(self) -> None:
-        self._stopping = False
         self._task = asyncio.get_running_loop().create_task(self._follow())
 
     async def stop(self) -> None:
         if self._task is not None:
-            # The flag as well as the cancel: `asyncio.wait_for` (Python 3.11) drops a cancel that
-            # arrives as the bell rings, and the loop would go on for ever.
-            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -97,7 +93,7 @@ class EventFollower:
     async def _follow(self) -> None:
         wake = self.bell.listen()
         try:
-            while not self._stopping:
+            while True:
                 wake.clear()
                 try:
                     full = await self.look() >= self.batch
@@ -105,8 +101,7 @@ class EventFollower:
                     log.exception("workflow_event_follower_failed")
                     full = False
                 if not full:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self.poll_seconds)
+                    await wait_set(wake, self.poll_seconds)
                     # Commits close together are read in one look, not one look each.
                     await asyncio.sleep(GATHER_SECONDS)
         finally:
