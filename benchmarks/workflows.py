@@ -11,9 +11,9 @@ this process with its embedded worker, as `interlink serve` does. Measured:
 - per-step overhead: `--sequential` executions one after another; for each, the time from its
   first step's start to its last step's end, minus the p50 of the same three calls made
   directly, divided by three (p50), and the time from the execute call to the completion seen;
-- DBOS's floor: `--executions` bare DBOS workflows of five empty steps (as many DBOS steps as an
-  execution of the benchmark's workflow: begin, three steps, end) on the same queue, in the same
-  process: what durable work costs before Interlink does anything.
+- DBOS's floor: `--executions` bare DBOS workflows with no step (an execution's share of DBOS:
+  its workflow, queued, run and finished; its steps are checkpointed in Interlink's own rows) on
+  the same queue, in the same process: what durable work costs before Interlink does anything.
 Bounded in count and time; loopback only.
 """
 
@@ -51,7 +51,7 @@ from interlink.config import (
 )
 from interlink.core.db import async_url, is_sqlite
 from interlink.integrations.schemas import IntegrationCreate
-from interlink.jobs import step, workflow
+from interlink.jobs import workflow
 from interlink.workflows.engine import QUEUE
 from interlink.workflows.models import Execution, ExecutionStep
 from interlink.workflows.schemas import WorkflowCreate
@@ -61,18 +61,8 @@ TIME_LIMIT = 300.0  # seconds per measured part, at most
 TRANSFORM = "{first: steps.call.output.status, second: steps.act.output.status}"
 
 
-FLOOR_STEPS = 5
-
-
-@step("benchmarks.floor.step")
-async def _empty_step(i: int) -> int:
-    return i
-
-
 @workflow("benchmarks.floor")
 async def floor_workflow(n: int) -> int:
-    for i in range(FLOOR_STEPS):
-        await _empty_step(i)
     return n
 
 
@@ -233,7 +223,7 @@ async def direct(
 
 
 async def dbos_floor(services: Services, url: str | None, count: int) -> float:
-    """Bare DBOS workflows of empty steps per second, counted in DBOS's own table."""
+    """Bare DBOS workflows per second, counted in DBOS's own table."""
     table = "workflow_status" if url is None or is_sqlite(url) else "dbos.workflow_status"
     done = text(f"SELECT count(*) FROM {table} WHERE name = :name AND status = 'SUCCESS'")  # noqa: S608 - our own constant
     began = time.perf_counter()

@@ -89,7 +89,7 @@ class JobsSettings(BaseSettings):
     # Unique per live process. Unset: a stable id kept in the data dir (one slot per process).
     executor_id: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[\w.:-]+$")
     # Pinned: a worker resumes only the pending work of its own version. Change it on purpose.
-    application_version: str = Field("interlink-1", min_length=1, max_length=100)
+    application_version: str = Field("interlink-2", min_length=1, max_length=100)
     pool_size: int = Field(5, ge=2, le=50)  # DBOS's own connections, per worker process
     polling_interval_seconds: float = Field(1.0, ge=0.01, le=60)
     partition_concurrency: int = Field(10, ge=1, le=1000)  # per integration, when not configured

@@ -298,11 +298,11 @@ async def test_execute_with_the_same_idempotency_key_starts_one_execution(
     assert len(items) == 1
 
 
-async def test_a_begin_step_run_again_after_its_commit_says_started_once(
+async def test_a_run_begun_again_gets_its_plan_and_checkpoints_and_says_started_once(
     client: httpx.AsyncClient,
 ) -> None:
-    """A worker that died after the run's first step committed but before DBOS checkpointed it
-    runs that step again: the execution still says `workflow.started` once."""
+    """A run resumed after its process died begins again: it gets the plan it began with and
+    the results its steps saved, and the execution still says `workflow.started` once."""
     workflow = await create_workflow(
         client, [{"name": "pause", "type": "delay", "config": {"seconds": 30}}]
     )
@@ -312,7 +312,11 @@ async def test_a_begin_step_run_again_after_its_commit_says_started_once(
     again = await _bound().begin(execution_id, 1)
 
     assert again is not None
-    assert again["execution_id"] == execution_id
+    plan, saved = again
+    assert plan["execution_id"] == execution_id
+    assert list(saved) == [1]  # the delay step's result: the time it waits until
+    assert saved[1]["ok"] is True
+    assert "deadline" in saved[1]
     found = data(await client.get("/api/v1/events", params={"type": "workflow.started"}))["items"]
     assert [e["data"]["execution_id"] for e in found] == [execution_id]
     await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})

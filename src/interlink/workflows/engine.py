@@ -1,14 +1,20 @@
-"""Running executions: one DBOS workflow per run of an execution, one DBOS step per step.
+"""Running executions: one DBOS workflow per run of an execution, the results of its steps
+checkpointed in our own rows.
 
-The workflow's own code only decides what runs next, from its steps' checkpointed results, so a
-run resumed after its process died replays those results and re-runs only the step it died in.
+The workflow's own code only decides what runs next, from its steps' results. Each result is a
+checkpoint of the run (`workflow_checkpoints`, numbered in the order the run meets them; 0 is the
+plan), written in the transaction that ends the step, so it costs no write of its own; a run
+resumed after its process died replays its checkpoints and re-runs only the step it died in.
 A step's side effect carries the idempotency key `{execution}:{step}` (with the run and attempt
-after the first), the same when the step re-runs, so the provider sees it once.
+after the first), the same when the step re-runs, so the provider sees it once. Waiting, and the
+few calls around a wait, are DBOS's own steps and receives: a resumed run meets them and its own
+checkpoints in the same order, since it decides from the same results.
 
 Waiting (delay, wait_for_event, the pause before a retry, an action whose integration's circuit
 is open or budget spent) is a durable `receive` on the run's signal topic with a timeout: a
 cancel sends a signal there, so a waiting execution ends at once, and the event follower sends
-matching events there.
+matching events there. A step does not start once its execution has ended (the status write
+that opens it says so).
 
 A retry of a failed execution is a new run (a new DBOS workflow `{execution}:run{n}`) that skips
 the steps completed before, with their recorded outputs.
@@ -25,6 +31,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
@@ -40,7 +47,7 @@ from interlink.workflows.definition import (
     compensation_steps,
     gated_steps,
 )
-from interlink.workflows.models import Execution, ExecutionWait, WorkflowVersion
+from interlink.workflows.models import Execution, ExecutionWait
 from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import StepFailed, StepRun, Tools
 from interlink.workflows.steps.delay import DelayConfig, seconds_left
@@ -55,6 +62,28 @@ _WAIT_CODES = {CircuitOpen.code, RateLimitExceeded.code}  # an action waits, the
 _MAX_WAITS = 500  # of an action on an open circuit or a spent budget, per attempt
 _DEFAULT_WAIT = 5.0
 _INSTANT = frozenset({"set", "transform", "condition"})  # no side effect, nothing to wait for
+
+
+Saved = dict[int, Any]  # a run's checkpoints by number
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where one result of a run is saved: the run's `seq`-th (0 is its plan)."""
+
+    execution_id: str
+    run: int
+    seq: int
+
+    async def write(self, session: AsyncSession, result: Any) -> None:
+        await records.save_checkpoint(session, self.execution_id, self.run, self.seq, result)
+
+
+async def _still_live(session: AsyncSession, execution_id: str, status: str) -> None:
+    """Set the execution's status, or raise `_Cancelled` (rolling the transaction back) if it
+    has ended: a step never starts, nor is written, after a cancel."""
+    if not await records.set_status(session, execution_id, status):
+        raise _Cancelled
 
 
 def run_workflow_id(execution_id: str, run: int) -> str:
@@ -73,43 +102,47 @@ class Engine:
     metrics: Metrics | None = None
 
     # -- the steps' bodies ------------------------------------------------------------------------
-    async def begin(self, execution_id: str, run: int) -> dict[str, Any] | None:
-        """Load what the run needs and mark the execution running; None if it has ended."""
+    async def begin(self, execution_id: str, run: int) -> tuple[dict[str, Any], Saved] | None:
+        """The run's plan and the checkpoints saved so far; None if the execution has ended.
+
+        The plan is the run's checkpoint 0, written with the change to running and its event, so
+        a run resumed after its process died gets the same plan back (and says started once)."""
         async with self.db.transaction() as session:
-            execution = await session.get(Execution, execution_id)
-            if execution is None or execution.status not in records.LIVE or execution.run != run:
+            found = await records.run_to_begin(session, execution_id)
+            if found is None or found.status not in records.LIVE or found.run != run:
                 return None
-            version = await session.get(
-                WorkflowVersion, (execution.workflow_id, execution.workflow_version)
-            )
-            assert version is not None
-            done = {
-                row.name: {"status": row.status, "output": row.output, "error": row.error}
-                for row in await records.steps_of(session, execution_id)
-                if row.status == "completed"
-            }
-            # Already running: this step committed before, and its process died before the
-            # checkpoint. The run started then, and said so.
-            starting = execution.status == "pending"
-            execution.status = "running"
-            if starting:
+            if found.status != "pending":  # begun before its process died
+                saved = await records.checkpoints_of(session, execution_id, run)
+                if 0 in saved:
+                    return saved.pop(0), saved
+            done = {}
+            if run > 1:  # a retry: the steps completed before keep their outputs
+                done = {
+                    row.name: {"status": row.status, "output": row.output, "error": row.error}
+                    for row in await records.steps_of(session, execution_id)
+                    if row.status == "completed"
+                }
+            await records.set_status(session, execution_id, "running")
+            if found.status == "pending":
                 payload = WorkflowState(
-                    workflow_id=execution.workflow_id, execution_id=execution.id, status="running"
+                    workflow_id=found.workflow_id, execution_id=execution_id, status="running"
                 )
                 self.events.publish(
-                    session, execution.workspace_id, EventType.WORKFLOW_STARTED, payload
+                    session, found.workspace_id, EventType.WORKFLOW_STARTED, payload
                 )
                 if self.metrics is not None:
                     self.metrics.workflow("started")
-            return {
-                "execution_id": execution.id,
-                "workspace_id": execution.workspace_id,
-                "workflow_id": execution.workflow_id,
+            plan = {
+                "execution_id": execution_id,
+                "workspace_id": found.workspace_id,
+                "workflow_id": found.workflow_id,
                 "run": run,
-                "input": execution.input,
-                "definition": version.definition,
+                "input": found.input,
+                "definition": found.definition,
                 "done": done,
             }
+            await records.save_checkpoint(session, execution_id, run, 0, plan)
+            return plan, {}
 
     async def run_step(
         self,
@@ -119,9 +152,14 @@ class Engine:
         attempt: int,
         context: Mapping[str, Any],
         key: str,
+        seq: int,
     ) -> dict[str, Any]:
-        """One attempt of a step: its row written, its config rendered, its type run."""
+        """One attempt of a step: its row written, its config rendered, its type run, and its
+        result saved as the run's checkpoint `seq` in the transaction that ends it.
+
+        Raises `_Cancelled`, before it acts, if the execution has ended (a cancel)."""
         execution_id = plan["execution_id"]
+        saved = Checkpoint(execution_id, plan["run"], seq)
         started = self.clock.now()
         step_type = STEP_TYPES[spec.type]
         waits = spec.type in {"delay", "wait_for_event"}
@@ -133,34 +171,35 @@ class Engine:
         if spec.type not in _INSTANT:
             # Shown as running (or waiting) while it acts; an instant step is written once, done.
             async with self.db.transaction() as session:
+                await _still_live(session, execution_id, "waiting" if waits else "running")
                 await records.upsert_step(session, row)
-                if waits:
-                    await records.set_status(session, execution_id, "waiting")
         try:
             config = _config(step_type.config, spec.config, context)
             run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
             call = step_type.run(run, config)
             output = await (asyncio.wait_for(call, spec.timeout) if spec.timeout else call)
-            extra = self._prepare_wait(plan, spec, config, position) if waits else None
+            wait = self._prepare_wait(plan, spec, config) if waits else None
         except TimeoutError:
             failure = _error("STEP_TIMEOUT", f"the step took longer than {spec.timeout:g} s")
-            return await self._step_failed(row, failure)
+            return await self._step_failed(row, failure, saved)
         except StepFailed as exc:
-            return await self._step_failed(row, _error(exc.step_code, exc.message, exc.details))
+            failure = _error(exc.step_code, exc.message, exc.details)
+            return await self._step_failed(row, failure, saved)
         except InterlinkError as exc:
             failure = _error(exc.code, exc.message, exc.details, exc.headers)
-            return await self._step_failed(row, failure)
+            return await self._step_failed(row, failure, saved)
         except Exception:
             log.exception("workflow_step_failed", step_type=spec.type)
             failure = _error("INTERNAL_ERROR", f"the {spec.type} step failed unexpectedly")
-            return await self._step_failed(row, failure)
-        if waits:
-            assert extra is not None
-            if spec.type == "wait_for_event":
-                async with self.db.transaction() as session:
-                    session.add(ExecutionWait(**extra["wait"]))
-            return {"ok": True, "output": output, **extra}
-        if spec.type in _INSTANT:
+            return await self._step_failed(row, failure, saved)
+        result = {"ok": True, "output": output}
+        if wait is not None:
+            opened, result = wait.pop("opened", None), {**result, **wait}
+            async with self.db.transaction() as session:
+                if opened is not None:
+                    session.add(ExecutionWait(**opened))
+                await saved.write(session, result)
+        elif spec.type in _INSTANT:
             done = {
                 **row,
                 "status": "completed",
@@ -168,14 +207,17 @@ class Engine:
                 "completed_at": self.clock.now(),
             }
             async with self.db.transaction() as session:
+                await _still_live(session, execution_id, "running")
                 await records.upsert_step(session, done)
-        elif spec.type != "foreach":
-            await self.settle(execution_id, spec.name, "completed", output)
-        return {"ok": True, "output": output}
+                await saved.write(session, result)
+        elif spec.type == "foreach":  # settled by the run when its items are done
+            async with self.db.transaction() as session:
+                await saved.write(session, result)
+        else:
+            await self.settle(execution_id, spec.name, "completed", output, saved=(saved, result))
+        return result
 
-    def _prepare_wait(
-        self, plan: Mapping[str, Any], spec: StepSpec, config: Any, position: int
-    ) -> dict[str, Any]:
+    def _prepare_wait(self, plan: Mapping[str, Any], spec: StepSpec, config: Any) -> dict[str, Any]:
         now = self.clock.now()
         if spec.type == "delay":
             assert isinstance(config, DelayConfig)
@@ -183,20 +225,24 @@ class Engine:
             return {"deadline": (now + timedelta(seconds=seconds)).timestamp()}
         wait_id = f"{plan['execution_id']}:{spec.name}:{plan['run']}"
         deadline = now + timedelta(seconds=config.timeout_seconds)
-        wait = {
+        opened = {
             "id": wait_id, "workspace_id": plan["workspace_id"],
             "execution_id": plan["execution_id"], "destination": current_workflow_id(),
             "event": config.event, "filter": config.filter, "status": "open", "event_id": None,
             "created_at": now,
         }  # fmt: skip
-        return {"deadline": deadline.timestamp(), "wait_id": wait_id, "wait": wait}
+        return {"deadline": deadline.timestamp(), "wait_id": wait_id, "opened": opened}
 
-    async def _step_failed(self, row: dict[str, Any], error: dict[str, Any]) -> dict[str, Any]:
+    async def _step_failed(
+        self, row: dict[str, Any], error: dict[str, Any], saved: Checkpoint
+    ) -> dict[str, Any]:
         failed = {**row, "status": "failed", "error": error, "completed_at": self.clock.now()}
+        result = {"ok": False, "error": error}
         async with self.db.transaction() as session:
+            await _still_live(session, row["execution_id"], "running")
             await records.upsert_step(session, failed)
-            await records.set_status(session, row["execution_id"], "running")
-        return {"ok": False, "error": error}
+            await saved.write(session, result)
+        return result
 
     async def settle(
         self,
@@ -205,6 +251,8 @@ class Engine:
         status: str,
         output: Any = None,
         error: dict[str, Any] | None = None,
+        *,
+        saved: tuple[Checkpoint, dict[str, Any]] | None = None,
     ) -> None:
         async with self.db.transaction() as session:
             await records.update_step(
@@ -218,7 +266,10 @@ class Engine:
                     "completed_at": self.clock.now(),
                 },
             )
-            await records.set_status(session, execution_id, "running")
+            if saved is None:  # after a wait, a foreach's items or a failure: running again
+                await records.set_status(session, execution_id, "running")
+            else:  # the step ran while the execution was already running
+                await saved[0].write(session, saved[1])
 
     async def run_item(
         self,
@@ -263,8 +314,6 @@ class Engine:
     ) -> None:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            execution = await session.get(Execution, execution_id)
-            assert execution is not None
             for name, type_, position in skipped:
                 await records.upsert_step(
                     session,
@@ -276,7 +325,7 @@ class Engine:
                 )  # fmt: skip
             await records.close_waits(session, execution_id)
             ended = await records.finish(
-                session, self.events, execution, status, at=now, output=output, error=error
+                session, self.events, execution_id, status, at=now, output=output, error=error
             )
         if ended and self.metrics is not None:
             self.metrics.workflow(status)
@@ -300,8 +349,10 @@ class Run:
     """The deciding part of one run: which step runs next, from the results so far."""
 
     plan: dict[str, Any]
+    saved: Saved = field(default_factory=dict)  # checkpoints of an earlier life of this run
     definition: Definition = field(init=False)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seq: int = 0  # the number of the last checkpoint met
 
     def __post_init__(self) -> None:
         self.definition = Definition.model_validate(self.plan["definition"])
@@ -351,12 +402,12 @@ class Run:
                     helper = next(s for s in steps if s.name == spec.on_error)
                     self.results[helper.name] = await self.attempts(helper, steps.index(helper))
                 error = {"step": spec.name, **outcome["error"]}
-                await _end(self.execution_id, "failed", None, error, self.skipped())
+                await _bound().end(self.execution_id, "failed", None, error, self.skipped())
                 return "failed"
             last_output = outcome["output"]
             if spec.type == "condition":
                 chosen.update(outcome["output"]["next"])
-        await _end(self.execution_id, "completed", last_output, None, self.skipped())
+        await _bound().end(self.execution_id, "completed", last_output, None, self.skipped())
         return "completed"
 
     def skipped(self) -> list[tuple[str, str, int]]:
@@ -381,7 +432,7 @@ class Run:
     async def attempt(self, spec: StepSpec, position: int, attempt: int) -> dict[str, Any]:
         key = self.key(spec, attempt)
         for _ in range(_MAX_WAITS):
-            result = await _run_step(self.plan, spec, position, attempt, self.context(), key)
+            result = await self.step(spec, position, attempt, key)
             if not result["ok"]:
                 error = result["error"]
                 if spec.type == "action" and error["code"] in _WAIT_CODES:
@@ -397,6 +448,14 @@ class Run:
                 return await self.foreach(spec, result["output"]["items"], attempt)
             return result
         return result
+
+    async def step(self, spec: StepSpec, position: int, attempt: int, key: str) -> dict[str, Any]:
+        """One attempt of a step, or, in a resumed run, the result it saved before."""
+        self.seq += 1
+        if self.seq in self.saved:
+            return dict(self.saved[self.seq])
+        context = self.context()
+        return await _bound().run_step(self.plan, spec, position, attempt, context, key, self.seq)
 
     async def foreach(self, spec: StepSpec, items: list[Any], attempt: int) -> dict[str, Any]:
         config = ForeachConfig.model_validate(spec.config)
@@ -523,35 +582,18 @@ def _bound() -> Engine:
 # -- DBOS workflows and steps: their names are stored with pending work, never rename them ------
 @workflow("interlink.workflows.run")
 async def run_execution(execution_id: str, run: int) -> str:
-    plan = await _begin(execution_id, run)
-    if plan is None:
+    begun = await _bound().begin(execution_id, run)
+    if begun is None:
         return "ended"
     try:
-        return await Run(plan).go()
+        return await Run(*begun).go()
     except _Cancelled:
         return "cancelled"
     except Exception:  # a bug or the database gone: the execution ends failed, not stuck
         log.exception("workflow_run_failed", execution_id=execution_id)
         error = _error("INTERNAL_ERROR", "the execution failed unexpectedly")
-        await _end(execution_id, "failed", None, error, [])
+        await _bound().end(execution_id, "failed", None, error, [])
         return "failed"
-
-
-@step("interlink.workflows.begin")
-async def _begin(execution_id: str, run: int) -> dict[str, Any] | None:
-    return await _bound().begin(execution_id, run)
-
-
-@step("interlink.workflows.step")
-async def _run_step(
-    plan: dict[str, Any],
-    spec: StepSpec,
-    position: int,
-    attempt: int,
-    context: dict[str, Any],
-    key: str,
-) -> dict[str, Any]:
-    return await _bound().run_step(plan, spec, position, attempt, context, key)
 
 
 @step("interlink.workflows.item")
@@ -580,17 +622,6 @@ async def _settle(
 @step("interlink.workflows.close_wait")
 async def _close_wait(wait_id: str) -> None:
     await _bound().close_wait(wait_id)
-
-
-@step("interlink.workflows.end")
-async def _end(
-    execution_id: str,
-    status: str,
-    output: Any,
-    error: dict[str, Any] | None,
-    skipped: list[tuple[str, str, int]],
-) -> None:
-    await _bound().end(execution_id, status, output, error, skipped)
 
 
 @step("interlink.workflows.now")

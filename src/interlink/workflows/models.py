@@ -114,3 +114,17 @@ class EventCursor(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime]
+
+
+class ExecutionCheckpoint(Base):
+    """What a run's step (or its start) gave, written in the transaction that ends it: a run
+    resumed after its process died replays these instead of acting again."""
+
+    __tablename__ = "workflow_checkpoints"
+
+    execution_id: Mapped[str] = mapped_column(
+        ForeignKey("workflow_executions.id", ondelete="CASCADE"), primary_key=True
+    )
+    run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 is the run's plan
+    result: Mapped[Any | None] = mapped_column(JSON)

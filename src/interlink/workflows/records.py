@@ -8,13 +8,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
-from interlink.workflows.models import Execution, ExecutionStep, ExecutionWait
+from interlink.workflows.models import (
+    Execution,
+    ExecutionCheckpoint,
+    ExecutionStep,
+    ExecutionWait,
+    WorkflowVersion,
+)
 
 LIVE = ("pending", "running", "waiting")
 FINISHED_EVENTS = {
@@ -22,6 +28,27 @@ FINISHED_EVENTS = {
     "failed": EventType.WORKFLOW_FAILED,
     "cancelled": EventType.WORKFLOW_CANCELLED,
 }
+
+
+async def run_to_begin(session: AsyncSession, execution_id: str) -> Row[Any] | None:
+    """What a run needs of its execution and of the version it runs, in one read."""
+    query = (
+        select(
+            Execution.status,
+            Execution.run,
+            Execution.workspace_id,
+            Execution.workflow_id,
+            Execution.input,
+            WorkflowVersion.definition,
+        )
+        .join(
+            WorkflowVersion,
+            (WorkflowVersion.workflow_id == Execution.workflow_id)
+            & (WorkflowVersion.version == Execution.workflow_version),
+        )
+        .where(Execution.id == execution_id)
+    )
+    return (await session.execute(query)).one_or_none()
 
 
 async def set_status(session: AsyncSession, execution_id: str, status: str) -> bool:
@@ -36,7 +63,7 @@ async def set_status(session: AsyncSession, execution_id: str, status: str) -> b
 async def finish(
     session: AsyncSession,
     events: EventService,
-    execution: Execution,
+    execution_id: str,
     status: str,
     *,
     at: datetime,
@@ -44,21 +71,25 @@ async def finish(
     error: dict[str, Any] | None = None,
 ) -> bool:
     """End a live execution and publish its event; False if it had already ended."""
-    result = await session.execute(
-        update(Execution)
-        .where(Execution.id == execution.id, Execution.status.in_(LIVE))
-        .values(status=status, output=output, error=error, completed_at=at)
-    )
-    if not getattr(result, "rowcount", 0):
+    ended = (
+        await session.execute(
+            update(Execution)
+            .where(Execution.id == execution_id, Execution.status.in_(LIVE))
+            .values(status=status, output=output, error=error, completed_at=at)
+            .returning(Execution.workspace_id, Execution.workflow_id)
+        )
+    ).one_or_none()
+    if ended is None:
         return False
+    workspace_id, workflow_id = ended
     payload = WorkflowState(
-        workflow_id=execution.workflow_id,
-        execution_id=execution.id,
+        workflow_id=workflow_id,
+        execution_id=execution_id,
         status=status,
         output=output,
         error=error,
     )
-    events.publish(session, execution.workspace_id, FINISHED_EVENTS[status], payload, at=at)
+    events.publish(session, workspace_id, FINISHED_EVENTS[status], payload, at=at)
     return True
 
 
@@ -99,4 +130,21 @@ async def close_waits(session: AsyncSession, execution_id: str) -> None:
         update(ExecutionWait)
         .where(ExecutionWait.execution_id == execution_id, ExecutionWait.status == "open")
         .values(status="closed")
+    )
+
+
+async def checkpoints_of(session: AsyncSession, execution_id: str, run: int) -> dict[int, Any]:
+    query = select(ExecutionCheckpoint.seq, ExecutionCheckpoint.result).where(
+        ExecutionCheckpoint.execution_id == execution_id, ExecutionCheckpoint.run == run
+    )
+    return {seq: result for seq, result in (await session.execute(query)).all()}
+
+
+async def save_checkpoint(
+    session: AsyncSession, execution_id: str, run: int, seq: int, result: Any
+) -> None:
+    table = ExecutionCheckpoint.__table__
+    assert isinstance(table, Table)
+    await session.execute(
+        table.insert().values(execution_id=execution_id, run=run, seq=seq, result=result)
     )

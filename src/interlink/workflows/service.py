@@ -355,7 +355,7 @@ class WorkflowService:
             raise Conflict(f"The execution is {row.status}: only a live execution can be cancelled")
         await records.close_waits(session, row.id)
         if (
-            await records.finish(session, self.events, row, "cancelled", at=self.clock.now())
+            await records.finish(session, self.events, row.id, "cancelled", at=self.clock.now())
             and self.metrics is not None
         ):
             self.metrics.workflow("cancelled")
