@@ -25,17 +25,22 @@ HOLD_LIMIT = 60.0
 @dataclass
 class DedupingMock:
     """Records every request; a side effect happens once per Idempotency-Key. Holds the first
-    request to /two until `release` (at most HOLD_LIMIT s)."""
+    request to /two until `release` (at most HOLD_LIMIT s); refuses the first request to each
+    path of `refuse_once` with a 400."""
 
     base: str = ""
     seen: list[tuple[str, str]] = field(default_factory=list)  # (path, idempotency key)
     effects: dict[str, str] = field(default_factory=dict)  # key -> path
     in_hand: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    refuse_once: set[str] = field(default_factory=set)
 
     async def handle(self, request: web.Request) -> web.Response:
         key = request.headers.get("Idempotency-Key", "")
         self.seen.append((request.path, key))
+        if request.path in self.refuse_once:
+            self.refuse_once.discard(request.path)
+            return web.json_response({"message": "not yet"}, status=400)
         if request.path == "/two" and not self.in_hand.is_set():
             self.in_hand.set()
             await asyncio.wait_for(self.release.wait(), HOLD_LIMIT)
@@ -116,3 +121,58 @@ async def test_a_step_cut_by_sigkill_resumes_after_restart_and_acts_once(
     assert two_keys == {f"{execution_id}:two"}
     assert sorted(mock.effects.values()) == ["/one", "/three", "/two"]
     assert [s["attempts"] for s in ended["steps"]] == [1, 1, 1]
+
+
+async def test_a_run_killed_after_a_retry_and_a_wait_replays_them_and_acts_once(
+    client: httpx.AsyncClient, settings: Settings, database_url: str, mock: DedupingMock
+) -> None:
+    """Before the killed step, a step failed once, waited (a durable receive) and passed on its
+    second attempt: the resumed run replays that history from its checkpoints and DBOS's, in
+    the same order, instead of calling again."""
+    mock.refuse_once = {"/one"}
+    workflow = await create_workflow(
+        client,
+        [
+            {
+                "name": "one",
+                "type": "http_request",
+                "config": {"method": "POST", "url": f"{mock.base}/one"},
+                "retry": {"max_attempts": 2, "backoff_seconds": 0.2},
+            },
+            {"name": "pause", "type": "delay", "config": {"seconds": 0.2}},
+            {
+                "name": "two",
+                "type": "http_request",
+                "config": {"method": "POST", "url": f"{mock.base}/two"},
+            },
+        ],
+    )
+    data_dir = settings.server.data_dir
+    worker = start_worker(data_dir, database_url, "wf-worker")
+    try:
+        response = await client.post(
+            f"/api/v1/workflows/{workflow['id']}/execute", json={"input": {}}
+        )
+        execution_id = data(response)["execution_id"]
+        await asyncio.wait_for(mock.in_hand.wait(), 30)
+        worker.kill()
+    finally:
+        worker.stop()
+    mock.release.set()
+
+    restarted = start_worker(data_dir, database_url, "wf-worker")
+    try:
+        ended = await finished(client, execution_id)
+    finally:
+        assert restarted.stop() == 0
+
+    assert ended["status"] == "completed", ended
+    paths = [path for path, _ in mock.seen]
+    assert paths.count("/one") == 2  # the refused attempt and the one that passed, not again
+    assert paths.count("/two") == 2  # cut by the kill, then run again with the same key
+    assert {key for path, key in mock.seen if path == "/two"} == {f"{execution_id}:two"}
+    assert [(s["name"], s["status"], s["attempts"]) for s in ended["steps"]] == [
+        ("one", "completed", 2),
+        ("pause", "completed", 1),
+        ("two", "completed", 1),
+    ]
