@@ -30,8 +30,7 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Executable, Insert, select
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
@@ -47,7 +46,12 @@ from interlink.workflows.definition import (
     compensation_steps,
     gated_steps,
 )
-from interlink.workflows.models import Execution, ExecutionWait
+from interlink.workflows.models import (
+    Execution,
+    ExecutionCheckpoint,
+    ExecutionStep,
+    ExecutionWait,
+)
 from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import StepFailed, StepRun, Tools
 from interlink.workflows.steps.delay import DelayConfig, seconds_left
@@ -62,6 +66,12 @@ _WAIT_CODES = {CircuitOpen.code, RateLimitExceeded.code}  # an action waits, the
 _MAX_WAITS = 500  # of an action on an open circuit or a spent budget, per attempt
 _DEFAULT_WAIT = 5.0
 _INSTANT = frozenset({"set", "transform", "condition"})  # no side effect, nothing to wait for
+_TABLES = {  # what a step's writes touch
+    Execution.__tablename__,
+    ExecutionStep.__tablename__,
+    ExecutionCheckpoint.__tablename__,
+    ExecutionWait.__tablename__,
+}
 
 
 Saved = dict[int, Any]  # a run's checkpoints by number
@@ -75,15 +85,8 @@ class Checkpoint:
     run: int
     seq: int
 
-    async def write(self, session: AsyncSession, result: Any) -> None:
-        await records.save_checkpoint(session, self.execution_id, self.run, self.seq, result)
-
-
-async def _still_live(session: AsyncSession, execution_id: str, status: str) -> None:
-    """Set the execution's status, or raise `_Cancelled` (rolling the transaction back) if it
-    has ended: a step never starts, nor is written, after a cancel."""
-    if not await records.set_status(session, execution_id, status):
-        raise _Cancelled
+    def of(self, result: Any) -> Insert:
+        return records.checkpoint_insert(self.execution_id, self.run, self.seq, result)
 
 
 def run_workflow_id(execution_id: str, run: int) -> str:
@@ -141,7 +144,7 @@ class Engine:
                 "definition": found.definition,
                 "done": done,
             }
-            await records.save_checkpoint(session, execution_id, run, 0, plan)
+            await session.execute(records.checkpoint_insert(execution_id, run, 0, plan))
             return plan, {}
 
     async def run_step(
@@ -170,9 +173,8 @@ class Engine:
         }  # fmt: skip
         if spec.type not in _INSTANT:
             # Shown as running (or waiting) while it acts; an instant step is written once, done.
-            async with self.db.transaction() as session:
-                await _still_live(session, execution_id, "waiting" if waits else "running")
-                await records.upsert_step(session, row)
+            live = (execution_id, "waiting" if waits else "running")
+            await self._write(self._upsert(row), live=live)
         try:
             config = _config(step_type.config, spec.config, context)
             run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
@@ -195,10 +197,8 @@ class Engine:
         result = {"ok": True, "output": output}
         if wait is not None:
             opened, result = wait.pop("opened", None), {**result, **wait}
-            async with self.db.transaction() as session:
-                if opened is not None:
-                    session.add(ExecutionWait(**opened))
-                await saved.write(session, result)
+            opening = [] if opened is None else [records.wait_insert(opened)]
+            await self._write(*opening, saved.of(result))
         elif spec.type in _INSTANT:
             done = {
                 **row,
@@ -206,16 +206,30 @@ class Engine:
                 "output": output,
                 "completed_at": self.clock.now(),
             }
-            async with self.db.transaction() as session:
-                await _still_live(session, execution_id, "running")
-                await records.upsert_step(session, done)
-                await saved.write(session, result)
+            await self._write(self._upsert(done), saved.of(result), live=(execution_id, "running"))
         elif spec.type == "foreach":  # settled by the run when its items are done
-            async with self.db.transaction() as session:
-                await saved.write(session, result)
+            await self._write(saved.of(result))
         else:
-            await self.settle(execution_id, spec.name, "completed", output, saved=(saved, result))
+            await self.settle(execution_id, spec.name, "completed", output, saved=saved.of(result))
         return result
+
+    def _upsert(self, row: dict[str, Any]) -> Insert:
+        return records.step_upsert(self.db.engine.dialect.name, row)
+
+    async def _write(self, *statements: Executable, live: tuple[str, str] | None = None) -> None:
+        """Run `statements` in one transaction. With `live` (an execution and a status), first
+        set the execution's status, or raise `_Cancelled`, writing nothing, if it has ended: a
+        step never starts, nor is written, after a cancel."""
+
+        def work(connection: Connection) -> bool:
+            if live is not None and not connection.execute(records.status_change(*live)).rowcount:
+                return False
+            for statement in statements:
+                connection.execute(statement)
+            return True
+
+        if not await self.db.run_write(work, tables=_TABLES):
+            raise _Cancelled
 
     def _prepare_wait(self, plan: Mapping[str, Any], spec: StepSpec, config: Any) -> dict[str, Any]:
         now = self.clock.now()
@@ -238,10 +252,8 @@ class Engine:
     ) -> dict[str, Any]:
         failed = {**row, "status": "failed", "error": error, "completed_at": self.clock.now()}
         result = {"ok": False, "error": error}
-        async with self.db.transaction() as session:
-            await _still_live(session, row["execution_id"], "running")
-            await records.upsert_step(session, failed)
-            await saved.write(session, result)
+        live = (row["execution_id"], "running")
+        await self._write(self._upsert(failed), saved.of(result), live=live)
         return result
 
     async def settle(
@@ -252,24 +264,16 @@ class Engine:
         output: Any = None,
         error: dict[str, Any] | None = None,
         *,
-        saved: tuple[Checkpoint, dict[str, Any]] | None = None,
+        saved: Insert | None = None,
     ) -> None:
-        async with self.db.transaction() as session:
-            await records.update_step(
-                session,
-                execution_id,
-                name,
-                {
-                    "status": status,
-                    "output": output,
-                    "error": error,
-                    "completed_at": self.clock.now(),
-                },
-            )
-            if saved is None:  # after a wait, a foreach's items or a failure: running again
-                await records.set_status(session, execution_id, "running")
-            else:  # the step ran while the execution was already running
-                await saved[0].write(session, saved[1])
+        """A step's row ended; with `saved` (its checkpoint) it ran while the execution was
+        running, else (after a wait, a foreach's items) the execution is running again."""
+        values = {"status": status, "output": output, "error": error}
+        change = records.step_change(
+            execution_id, name, {**values, "completed_at": self.clock.now()}
+        )
+        after = records.status_change(execution_id, "running") if saved is None else saved
+        await self._write(change, after)
 
     async def run_item(
         self,
@@ -315,14 +319,12 @@ class Engine:
         now = self.clock.now()
         async with self.db.transaction() as session:
             for name, type_, position in skipped:
-                await records.upsert_step(
-                    session,
-                    {
-                        "execution_id": execution_id, "name": name, "position": position,
-                        "type": type_, "status": "skipped", "attempts": 0, "output": None,
-                        "error": None, "started_at": None, "completed_at": None,
-                    },
-                )  # fmt: skip
+                skip = {
+                    "execution_id": execution_id, "name": name, "position": position,
+                    "type": type_, "status": "skipped", "attempts": 0, "output": None,
+                    "error": None, "started_at": None, "completed_at": None,
+                }  # fmt: skip
+                await session.execute(self._upsert(skip))
             await records.close_waits(session, execution_id)
             ended = await records.finish(
                 session, self.events, execution_id, status, at=now, output=output, error=error
@@ -331,10 +333,7 @@ class Engine:
             self.metrics.workflow(status)
 
     async def close_wait(self, wait_id: str) -> None:
-        async with self.db.transaction() as session:
-            wait = await session.get(ExecutionWait, wait_id)
-            if wait is not None and wait.status == "open":
-                wait.status = "closed"
+        await self._write(records.wait_close(wait_id))
 
     async def is_live(self, execution_id: str) -> bool:
         async with self.db.read() as session:

@@ -1,17 +1,20 @@
-"""The engine's writes: execution status, step rows, waits, in short transactions of their own.
+"""The engine's reads and writes: execution status, step rows, checkpoints, waits.
 
-Every status change is conditional on the execution not having ended, so a cancel that lands
-while a step runs is never overwritten by that step's end."""
+The writes of a step are Core statements (built here, run by the engine in one `run_write`);
+the start and end of a run, which publish events, run in sessions. Every status change is
+conditional on the execution not having ended, so a cancel that lands while a step runs is never
+overwritten by that step's end."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Insert, Row, Table, Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from interlink.core.db import Base
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
 from interlink.workflows.models import (
@@ -22,7 +25,18 @@ from interlink.workflows.models import (
     WorkflowVersion,
 )
 
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 LIVE = ("pending", "running", "waiting")
+_EXECUTIONS = _table(Execution)
+_STEPS = _table(ExecutionStep)
+_CHECKPOINTS = _table(ExecutionCheckpoint)
+_WAITS = _table(ExecutionWait)
 FINISHED_EVENTS = {
     "completed": EventType.WORKFLOW_COMPLETED,
     "failed": EventType.WORKFLOW_FAILED,
@@ -51,12 +65,17 @@ async def run_to_begin(session: AsyncSession, execution_id: str) -> Row[Any] | N
     return (await session.execute(query)).one_or_none()
 
 
-async def set_status(session: AsyncSession, execution_id: str, status: str) -> bool:
-    result = await session.execute(
-        update(Execution)
-        .where(Execution.id == execution_id, Execution.status.in_(LIVE))
+def status_change(execution_id: str, status: str) -> Update:
+    """Set a live execution's status; matches no row once it has ended."""
+    return (
+        update(_EXECUTIONS)
+        .where(_EXECUTIONS.c.id == execution_id, _EXECUTIONS.c.status.in_(LIVE))
         .values(status=status)
     )
+
+
+async def set_status(session: AsyncSession, execution_id: str, status: str) -> bool:
+    result = await session.execute(status_change(execution_id, status))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -93,26 +112,35 @@ async def finish(
     return True
 
 
-async def upsert_step(session: AsyncSession, values: dict[str, Any]) -> None:
+def step_upsert(dialect: str, values: dict[str, Any]) -> Insert:
     """Write a step row (insert, or replace the fields given of an existing one)."""
-    table = ExecutionStep.__table__
-    assert isinstance(table, Table)
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    insert = postgresql.insert(_STEPS) if dialect == "postgresql" else sqlite.insert(_STEPS)
     statement = insert.values(**values)
     changed = {k: statement.excluded[k] for k in values if k not in {"execution_id", "name"}}
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["execution_id", "name"], set_=changed)
+    return statement.on_conflict_do_update(index_elements=["execution_id", "name"], set_=changed)
+
+
+def step_change(execution_id: str, name: str, values: dict[str, Any]) -> Update:
+    return (
+        update(_STEPS)
+        .where(_STEPS.c.execution_id == execution_id, _STEPS.c.name == name)
+        .values(**values)
     )
 
 
-async def update_step(
-    session: AsyncSession, execution_id: str, name: str, values: dict[str, Any]
-) -> None:
-    await session.execute(
-        update(ExecutionStep)
-        .where(ExecutionStep.execution_id == execution_id, ExecutionStep.name == name)
-        .values(**values)
+def checkpoint_insert(execution_id: str, run: int, seq: int, result: Any) -> Insert:
+    return _CHECKPOINTS.insert().values(execution_id=execution_id, run=run, seq=seq, result=result)
+
+
+def wait_insert(values: dict[str, Any]) -> Insert:
+    return _WAITS.insert().values(**values)
+
+
+def wait_close(wait_id: str) -> Update:
+    return (
+        update(_WAITS)
+        .where(_WAITS.c.id == wait_id, _WAITS.c.status == "open")
+        .values(status="closed")
     )
 
 
@@ -138,13 +166,3 @@ async def checkpoints_of(session: AsyncSession, execution_id: str, run: int) -> 
         ExecutionCheckpoint.execution_id == execution_id, ExecutionCheckpoint.run == run
     )
     return {seq: result for seq, result in (await session.execute(query)).all()}
-
-
-async def save_checkpoint(
-    session: AsyncSession, execution_id: str, run: int, seq: int, result: Any
-) -> None:
-    table = ExecutionCheckpoint.__table__
-    assert isinstance(table, Table)
-    await session.execute(
-        table.insert().values(execution_id=execution_id, run=run, seq=seq, result=result)
-    )
