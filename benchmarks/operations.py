@@ -1,16 +1,18 @@
 """Interlink operations against the GitHub mock, beside two baselines measured in the same run.
 
-    python benchmarks/operations.py [--requests 3000] [--concurrency 50] [--rounds 3]
+    python benchmarks/operations.py [--requests 3000] [--concurrency 50] [--single 1500]
+                                    [--rounds 3]
 
 Four servers, each a real process on 127.0.0.1: the GitHub mock; a bare proxy (an ASGI app that
 forwards to the mock with one shared aiohttp session, no database); a FastAPI proxy (the same
 behind a FastAPI endpoint with a JSON body: the framework's own cost); and `interlink serve` on
 SQLite with a GitHub integration pointing at the mock. The load comes from this process with
-aiohttp, at N concurrent clients and at one client: calls made directly to the mock, through each
-proxy, and as Interlink `get_repository` operations. The four paths take turns, `--rounds` times,
-each with its share of the requests, so that a slow spell of the host (seen here on shared
-machines) weighs on all of them alike. Prints ops/s, p50 and p99 of each path over its rounds
-and Interlink's ratios to the proxies. Bounded in count and time; loopback only.
+aiohttp, at N concurrent clients (`--requests` calls per path) and at one client (`--single` calls
+per path, enough for a steady median; about a millisecond each): calls made directly to the mock,
+through each proxy, and as Interlink `get_repository` operations. The four paths take turns,
+`--rounds` times, each with its share of the requests, so that a slow spell of the host (seen here
+on shared machines) weighs on all of them alike. Prints ops/s, p50 and p99 of each path over its
+rounds and Interlink's ratios to the proxies. Bounded in count and time; loopback only.
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ async def setup_integration(api: str, key: str, mock_url: str) -> str:
     return integration_id
 
 
-async def measure(requests: int, concurrency: int, rounds: int) -> list[Result]:
+async def measure(requests: int, concurrency: int, single: int, rounds: int) -> list[Result]:
     mock_port, proxy_port, api_port = free_port(), free_port(), free_port()
     fastapi_port = free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
@@ -229,7 +231,7 @@ async def measure(requests: int, concurrency: int, rounds: int) -> list[Result]:
             ),
             ("interlink operation", "POST", run_url, run_headers, run_body),
         ]
-        for clients, count in ((concurrency, requests), (1, max(100, requests // 10))):
+        for clients, count in ((concurrency, requests), (1, single)):
             await load("warm-up", "POST", run_url, run_headers, run_body, 200, clients)
             per_round = max(1, count // rounds)
             by_path: dict[str, list[Result]] = {name: [] for name, *_ in paths}
@@ -259,9 +261,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--single", type=int, default=1500, help="calls per path at one client")
     parser.add_argument("--rounds", type=int, default=3, help="turns each path takes")
     args = parser.parse_args()
-    report(asyncio.run(measure(args.requests, args.concurrency, max(1, args.rounds))))
+    rounds = max(1, args.rounds)
+    report(asyncio.run(measure(args.requests, args.concurrency, max(1, args.single), rounds)))
 
 
 if __name__ == "__main__":
