@@ -11,7 +11,7 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock
-from interlink.core.db import Base
+from interlink.core.db import Base, Prepared
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.models import Event
@@ -19,7 +19,7 @@ from interlink.events.repository import EventRepository
 from interlink.events.types import PAYLOAD_MODELS, EventType, ProviderEvent, provider_event_type
 
 EventRow = dict[str, Any]  # an event's column values (`EventService.row`), for `insert`
-_INSERT = insert(Base.metadata.tables[Event.__tablename__])
+_INSERT = Prepared(insert(Base.metadata.tables[Event.__tablename__]))
 
 
 class EventOutbox(Protocol):
@@ -111,8 +111,7 @@ class EventService:
     def insert(connection: Connection, rows: list[EventRow]) -> None:
         """Write event rows (from `row`) with a Core INSERT, in the caller's transaction.
         Their webhook deliveries are the caller's to write."""
-        if rows:
-            connection.execute(_INSERT, rows)
+        _INSERT.run(connection, rows)
 
     async def page(
         self,

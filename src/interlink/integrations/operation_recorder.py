@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Connection, bindparam, insert, update
 
-from interlink.core.db import Base, Database
+from interlink.core.db import Base, Database, Prepared
 from interlink.events.service import EventRow, EventService
 from interlink.integrations.models import IntegrationStatsHour, Operation
 from interlink.integrations.operation_record import AnyOperation, row_values
@@ -24,11 +25,16 @@ from interlink.integrations.operations_repository import CallTally, upsert_calls
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 500
-_INSERT_OPERATION = insert(Base.metadata.tables[Operation.__tablename__])
 _OPERATIONS = Base.metadata.tables[Operation.__tablename__]
+_INSERT_OPERATION = Prepared(insert(_OPERATIONS))
 # A queued (async) operation's row exists already: it is updated, keyed by `queued_id`.
 _UPDATE_OPERATION = update(_OPERATIONS).where(_OPERATIONS.c.id == bindparam("queued_id"))
 _WRITTEN = {Operation.__tablename__, "events", IntegrationStatsHour.__tablename__}
+
+
+@cache
+def _upsert_calls(dialect_name: str) -> Prepared:
+    return Prepared(upsert_calls(dialect_name))
 
 
 class EventFanout(Protocol):
@@ -120,12 +126,11 @@ class OperationRecorder:
         fanout = self.fanout
 
         def write(connection: Connection) -> int:
-            if operations:
-                connection.execute(_INSERT_OPERATION, operations)
+            _INSERT_OPERATION.run(connection, operations)
             if updates:
                 connection.execute(_UPDATE_OPERATION, updates)
             self.events.insert(connection, events)
-            connection.execute(upsert_calls(connection.dialect.name), calls)
+            _upsert_calls(connection.dialect.name).run(connection, calls)
             return fanout.write(connection, events) if fanout and events else 0
 
         if await self.db.run_write(write, tables=_WRITTEN) and fanout is not None:
