@@ -95,7 +95,13 @@ def _tune_sqlite(engine: Engine) -> None:
         # Writers take the write lock up front (IMMEDIATE): no deadlock when a reader would
         # upgrade. Readers begin deferred: in WAL they never wait for a writer.
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # On the driver's cursor: through `exec_driver_sql` it cost SQLAlchemy a statement's
+        # whole execution context, on every transaction.
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        finally:
+            cursor.close()
 
 
 Processor = Callable[[Any], Any]
@@ -200,6 +206,7 @@ class Database:
         )
         self._one_writer = asyncio.Lock() if is_sqlite(url) else None
         self._sqlite_writer: Engine | None = None
+        self._writer_connection: Connection | None = None  # the writer thread's own
         self._writer_executor: ThreadPoolExecutor | None = None
 
     def on_commit(self, tables: Iterable[str], listener: Callable[[], None]) -> None:
@@ -270,8 +277,21 @@ class Database:
                 listener()
 
     def _write_now(self, work: Callable[[Connection], T]) -> T:
-        with self._sync_engine().begin() as connection:
-            return work(connection)
+        # The writer thread keeps its connection: a checkout from the pool and its reset at the
+        # checkin cost more than the transaction's BEGIN and COMMIT.
+        if self._writer_connection is None or self._writer_connection.invalidated:
+            if self._writer_connection is not None:
+                self._writer_connection.close()
+            self._writer_connection = self._sync_engine().connect()
+        with self._writer_connection.begin():
+            return work(self._writer_connection)
+
+    def _close_writer(self) -> None:
+        if self._writer_connection is not None:
+            self._writer_connection.close()
+            self._writer_connection = None
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.dispose()
 
     def _sync_engine(self) -> Engine:
         if self._sqlite_writer is None:
@@ -294,9 +314,7 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self._writer_executor is not None:
-            sqlite_writer = self._sqlite_writer
-            if sqlite_writer is not None:
-                await asyncio.get_running_loop().run_in_executor(
-                    self._writer_executor, sqlite_writer.dispose
-                )
+            await asyncio.get_running_loop().run_in_executor(
+                self._writer_executor, self._close_writer
+            )
             self._writer_executor.shutdown(wait=True)
