@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -37,6 +37,9 @@ from interlink.vault.router import router as credentials_router
 from interlink.webhooks.router import router as webhooks_router
 from interlink.workflows.router import router as workflows_router
 
+if TYPE_CHECKING:
+    from aiohttp.abc import AbstractResolver
+
 DESCRIPTION = """Interlink keeps the credentials of external systems in an encrypted vault and
 turns them into integrations. Authenticate with `Authorization: Bearer <API key>`.
 Every response is an envelope: `{"status": "success", "data": ...}` or
@@ -67,10 +70,15 @@ def _health_routes() -> APIRouter:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, long_lived: bool = False
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    long_lived: bool = False,
+    resolver: AbstractResolver | None = None,
 ) -> FastAPI:
     """`long_lived`: this process serves until it ends (`interlink serve`), so the garbage
-    collector is settled once start-up is over (core/collector.py)."""
+    collector is settled once start-up is over (core/collector.py). `resolver`: how provider
+    names are resolved, injected like the clock (DNS by default; tests choose the answers)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     logs.configure(settings.log)
@@ -80,7 +88,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepared = await prepare(settings, clock)
         db = Database(settings.database_url, pool_size=settings.db.pool_size)
-        app.state.services = Services.build(settings, clock, db, prepared.keyring, registry)
+        app.state.services = Services.build(
+            settings, clock, db, prepared.keyring, registry, resolver
+        )
         app.state.prepared = prepared
         app.state.background = await background.start(
             app.state.services, worker=settings.jobs.embedded_worker, role="serve"

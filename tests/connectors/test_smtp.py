@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
+from interlink.app import create_app
+from interlink.config import Settings
 from interlink.testing.smtp import SmtpMock
-from tests.conftest import data, error
+from tests.conftest import ADMIN_KEY, client_for, data, error
+from tests.transport.conftest import ScriptedDns
 
 
 @pytest.fixture(params=["starttls", "ssl"])
@@ -20,17 +24,19 @@ async def smtp(request: pytest.FixtureRequest) -> AsyncIterator[SmtpMock]:
         yield server
 
 
-async def _integration(client: httpx.AsyncClient, smtp: SmtpMock, password: str = "pw") -> str:
+async def _integration(
+    client: httpx.AsyncClient, smtp: SmtpMock, password: str = "pw", host: str = "127.0.0.1"
+) -> str:
     body = {
         "name": "Mail",
         "type": "smtp",
         "configuration": {
-            "security": smtp.security,  # type: ignore[attr-defined]
+            "security": getattr(smtp, "security", "none"),
             "ca_file": str(smtp.ca_path),
             "from_email": "robot@example.com",
         },
         "credentials": {
-            "host": "127.0.0.1",
+            "host": host,
             "port": smtp.port,
             "user": "mailer",
             "password": password,
@@ -121,3 +127,76 @@ async def test_the_connection_test_logs_in(client: httpx.AsyncClient, smtp: Smtp
 
     assert tested["connection_test"]["success"] is True
     assert "as mailer" in tested["connection_test"]["message"]
+
+
+# -- the SSRF guard: the connection goes to the address that was checked ---------------------------
+
+
+@asynccontextmanager
+async def _api_with_dns(
+    settings: Settings, dns: ScriptedDns, *, allow_private: bool
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API of an app whose provider names resolve through `dns`."""
+    server = settings.server.model_copy(update={"allow_private_urls": allow_private})
+    application = create_app(settings.model_copy(update={"server": server}), resolver=dns)
+    async with (
+        application.router.lifespan_context(application),
+        client_for(application, ADMIN_KEY) as http,
+    ):
+        yield http
+
+
+async def test_the_connection_goes_to_the_address_that_was_checked(settings: Settings) -> None:
+    # The name is checked once; a second lookup would answer the cloud metadata address, and the
+    # system's DNS does not know the name at all: only the checked 127.0.0.1 reaches the server.
+    dns = ScriptedDns({"mail.example": [["127.0.0.1"], ["169.254.169.254"]]})
+    async with (
+        SmtpMock(tls="none", require_auth=True, username="mailer", password="pw") as smtp,
+        _api_with_dns(settings, dns, allow_private=True) as client,
+    ):
+        iid = await _integration(client, smtp, host="mail.example")
+
+        run = data(await _send(client, iid))
+
+    assert run["status"] == "completed"
+    assert [m.subject for m in smtp.messages] == ["Receipt"]
+    assert dns.asked == {"mail.example": 1}
+
+
+async def test_tls_verifies_the_certificate_against_the_host_name_not_the_address(
+    settings: Settings, smtp: SmtpMock
+) -> None:
+    # Both names lead to 127.0.0.1, which the certificate names too; only `localhost` is in it.
+    dns = ScriptedDns({"localhost": [["127.0.0.1"]], "mail.example": [["127.0.0.1"]]})
+    async with _api_with_dns(settings, dns, allow_private=True) as client:
+        named = await _integration(client, smtp, host="localhost")
+        other = await _integration(client, smtp, host="mail.example")
+
+        sent = await _send(client, named)
+        refused = await _send(client, other)
+
+    assert data(sent)["status"] == "completed"
+    assert refused.status_code == 502
+    assert error(refused)["code"] == "EXTERNAL_SERVICE_ERROR"
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize(
+    "answers", [["127.0.0.1"], ["10.0.0.5"], ["100.64.0.1"], ["93.184.216.34", "::ffff:10.0.0.5"]]
+)
+async def test_a_private_smtp_host_is_refused_unless_allowed(
+    settings: Settings, answers: list[str]
+) -> None:
+    dns = ScriptedDns({"mail.example": [answers]})
+    async with (
+        SmtpMock(tls="none", require_auth=True, username="mailer", password="pw") as smtp,
+        _api_with_dns(settings, dns, allow_private=False) as client,
+    ):
+        iid = await _integration(client, smtp, host="mail.example")
+
+        response = await _send(client, iid)
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "URL_NOT_ALLOWED"
+    assert "INTERLINK_ALLOW_PRIVATE_URLS" in error(response)["message"]
+    assert smtp.messages == []

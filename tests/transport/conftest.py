@@ -4,6 +4,7 @@ INTERLINK_TEST_REDIS_URL, transports that share one Redis like the processes of 
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 from redis.asyncio import Redis
 
 from interlink.core.clock import FrozenClock
@@ -24,6 +26,39 @@ from interlink.transport.ssrf import AddressPolicy
 from tests.conftest import REDIS_URL
 
 Reply = Callable[[web.Request], Any]
+
+
+class ScriptedDns(AbstractResolver):
+    """DNS answers chosen by the test, the resolver seam of `AddressPolicy`/`create_app`: each
+    name answers its scripted lists in turn (the last one again once they run out), so a test
+    can make a name rebind between two lookups. `asked` counts the lookups of each name."""
+
+    def __init__(self, answers: dict[str, list[list[str]]]) -> None:
+        self.answers = answers
+        self.asked: dict[str, int] = {}
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        turn = self.asked.get(host, 0)
+        self.asked[host] = turn + 1
+        if host not in self.answers:
+            raise OSError(f"{host} does not resolve here")
+        scripted = self.answers[host]
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=0,
+            )
+            for address in scripted[min(turn, len(scripted) - 1)]
+        ]
+
+    async def close(self) -> None:
+        return None
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from interlink.api.idempotency_store import IdempotencyStore
 from interlink.auth.models import ApiKey
@@ -39,6 +40,9 @@ from interlink.workflows.requests import StepRequests
 from interlink.workflows.schedules import Scheduler
 from interlink.workflows.service import WorkflowService
 from interlink.workflows.steps.base import Tools
+
+if TYPE_CHECKING:
+    from aiohttp.abc import AbstractResolver
 
 
 @dataclass
@@ -83,6 +87,7 @@ class Services:
         db: Database,
         keyring: Keyring,
         metrics: Metrics | None = None,
+        resolver: AbstractResolver | None = None,
     ) -> Services:
         metrics = metrics or Metrics(per_integration=settings.metrics.per_integration)
         recording = metrics if settings.metrics.enabled else None  # switched off: nothing counted
@@ -90,7 +95,7 @@ class Services:
         events = EventService(clock, outbox)
         credentials = CredentialService(clock, keyring, events)
         integrations = IntegrationService(clock, credentials, events, default_registry())
-        transport = build_transport(settings, clock, recording)
+        transport = build_transport(settings, clock, recording, resolver)
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
         known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
         db.on_commit({"api_keys", "workspaces"}, known_keys.clear)

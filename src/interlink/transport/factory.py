@@ -3,6 +3,7 @@ the breakers and the concurrency slots live in Redis (shared by every process); 
 
 from __future__ import annotations
 
+from aiohttp.abc import AbstractResolver
 from redis.asyncio import Redis
 
 from interlink.config import Settings
@@ -20,7 +21,13 @@ from interlink.transport.slots import MemorySlots, RedisSlots, Slots
 from interlink.transport.ssrf import AddressPolicy
 
 
-def build_transport(settings: Settings, clock: Clock, metrics: Metrics | None = None) -> Transport:
+def build_transport(
+    settings: Settings,
+    clock: Clock,
+    metrics: Metrics | None = None,
+    resolver: AbstractResolver | None = None,
+) -> Transport:
+    """`resolver`: how provider names are resolved (DNS by default; tests inject answers)."""
     threshold = settings.transport.breaker_threshold
     cooldown = settings.transport.breaker_cooldown_seconds
     store: BudgetStore
@@ -33,5 +40,5 @@ def build_transport(settings: Settings, clock: Clock, metrics: Metrics | None = 
     else:
         store, slots = MemoryBudgetStore(), MemorySlots()
         breakers = MemoryBreakers(clock, threshold=threshold, cooldown=cooldown)
-    policy = AddressPolicy(allow_private=settings.server.allow_private_urls)
+    policy = AddressPolicy(allow_private=settings.server.allow_private_urls, resolver=resolver)
     return Transport(clock, RateLimiter(store, clock, slots), breakers, policy, metrics)

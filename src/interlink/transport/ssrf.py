@@ -19,6 +19,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# One checked answer of `GuardedResolver.resolve` (host, port, family...), for connectors that
+# connect themselves (SMTP) without importing an HTTP client library.
+ResolvedAddress = ResolveResult
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
@@ -88,8 +91,12 @@ def classify(address: IPAddress) -> AddressKind:
 
 
 class AddressPolicy:
-    def __init__(self, *, allow_private: bool) -> None:
+    """Which addresses may be called, and (`resolver`, a seam like the clock) how names are
+    resolved: aiohttp's default resolver unless one is given, as tests do to choose DNS answers."""
+
+    def __init__(self, *, allow_private: bool, resolver: AbstractResolver | None = None) -> None:
         self.allow_private = allow_private
+        self.resolver = resolver
 
     def check(self, address: IPAddress, host: str) -> None:
         kind = classify(address)
@@ -123,7 +130,9 @@ class GuardedResolver(AbstractResolver):
 
     def __init__(self, policy: AddressPolicy, inner: AbstractResolver | None = None) -> None:
         self.policy = policy
-        self.inner = inner or DefaultResolver()
+        given = inner or policy.resolver
+        self._owned = given is None  # a resolver given to it may be shared: not closed here
+        self.inner = given or DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -134,4 +143,5 @@ class GuardedResolver(AbstractResolver):
         return answers
 
     async def close(self) -> None:
-        await self.inner.close()
+        if self._owned:
+            await self.inner.close()

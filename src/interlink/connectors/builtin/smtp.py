@@ -2,14 +2,16 @@
 
 SMTP is not HTTP, so this connector reads its credentials itself; it still takes the
 integration's rate budget and respects its breaker through `ctx.http.acquire()`, and the server's
-address passes the SSRF guard. The Message-ID comes from the operation's idempotency key, so a
+address passes the SSRF guard: the host is resolved once, every address checked, and the
+connection goes to a checked address (a connected socket handed to aiosmtplib, so DNS cannot
+answer otherwise in between) while TLS still verifies the certificate against the host's name.
+The Message-ID comes from the operation's idempotency key, so a
 re-run of the same operation sends a message receivers can recognise as the same one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import ssl
 from email.message import EmailMessage
@@ -30,7 +32,7 @@ from interlink.core.errors import (
     InvalidOperation,
     UrlNotAllowed,
 )
-from interlink.transport.ssrf import UrlRefused
+from interlink.transport.ssrf import GuardedResolver, ResolvedAddress, UrlRefused
 
 Security = Literal["none", "starttls", "ssl"]
 
@@ -120,21 +122,21 @@ class _session:
     async def __aenter__(self) -> aiosmtplib.SMTP:
         ctx, credentials = self.ctx, self.ctx.credentials
         host, port = str(credentials.get("host", "")), int(credentials.get("port", 587))
-        await _check_address(ctx, host, port)
+        addresses = await _checked_addresses(ctx, host, port)
         await ctx.http.acquire()
         security: Security = ctx.configuration.get("security") or (
             "ssl" if port == 465 else "starttls"
         )
+        timeout = float(ctx.configuration.get("request_timeout") or 30)
         self.smtp = aiosmtplib.SMTP(
-            hostname=host,
-            port=port,
+            hostname=host,  # the name TLS verifies the certificate against
             use_tls=security == "ssl",
             start_tls=security == "starttls",
             tls_context=_tls_context(ctx.configuration),
-            timeout=float(ctx.configuration.get("request_timeout") or 30),
+            timeout=timeout,
         )
         try:
-            await self.smtp.connect()
+            await _open(self.smtp, addresses, timeout)
             user, password = _user(credentials), credentials.get("password")
             if user and password:
                 await self.smtp.login(user, str(password))
@@ -173,22 +175,52 @@ def _tls_context(configuration: Any) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=configuration.get("ca_file"))
 
 
-async def _check_address(ctx: ActionContext, host: str, port: int) -> None:
+async def _checked_addresses(ctx: ActionContext, host: str, port: int) -> list[ResolvedAddress]:
+    """The host's addresses, each passed by the SSRF guard (any refused one refuses the host)."""
     if not host:
         raise InvalidOperation("The SMTP credentials need a host")
+    resolver = GuardedResolver(ctx.http.transport.policy)
     try:
-        answers = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise ExternalServiceError(
-            f"The SMTP host {host} does not resolve ({exc.strerror})"
-        ) from None
-    try:
-        for *_, address in answers:
-            ctx.http.transport.policy.check(
-                ipaddress.ip_address(str(address[0]).split("%")[0]), host
-            )
+        return await resolver.resolve(host, port, family=socket.AF_UNSPEC)
     except UrlRefused as refused:
         raise UrlNotAllowed(str(refused)) from None
+    except OSError as exc:
+        raise ExternalServiceError(
+            f"The SMTP host {host} does not resolve ({exc.strerror or type(exc).__name__})"
+        ) from None
+    finally:
+        await resolver.close()
+
+
+async def _open(smtp: aiosmtplib.SMTP, addresses: list[ResolvedAddress], seconds: float) -> None:
+    connected = await _connect(addresses, seconds)
+    try:
+        await smtp.connect(sock=connected)  # aiosmtplib owns the socket from here
+    except BaseException:
+        connected.close()
+        raise
+
+
+async def _connect(addresses: list[ResolvedAddress], seconds: float) -> socket.socket:
+    """A socket connected to the first checked address that answers (in the resolver's order),
+    each given `seconds`."""
+    loop = asyncio.get_running_loop()
+    failure: OSError = ConnectionRefusedError("The SMTP host has no address")
+    for answer in addresses:
+        connection = socket.socket(answer["family"], socket.SOCK_STREAM)
+        connection.setblocking(False)
+        try:
+            async with asyncio.timeout(seconds):
+                await loop.sock_connect(connection, (answer["host"], answer["port"]))
+        except OSError as exc:  # TimeoutError too: the next address is tried
+            connection.close()
+            failure = exc
+            continue
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+    raise failure
 
 
 async def _translate(exc: BaseException, ctx: ActionContext) -> BaseException:
