@@ -43,6 +43,12 @@ class AcmeConnector(Connector):
         response = await ctx.http.get("/ping", params={"word": params.word})
         return PingOutput(status=response.status, echoed=params.word)
 
+    @action()
+    async def explode(self, ctx, params: PingInput) -> PingOutput:
+        """Reads a field the provider never sends: a bug in the connector."""
+        response = await ctx.http.get("/ping")
+        return PingOutput(status=response.status, echoed=response.json()["missing"])
+
     async def check(self, ctx) -> CheckResult:
         await ctx.http.get("/ping")
         return CheckResult(message="pong")
@@ -94,3 +100,33 @@ async def test_without_it_the_type_is_unknown(client: httpx.AsyncClient) -> None
 
     assert response.status_code == 400
     assert error(response)["details"][0]["field"] == "type"
+
+
+async def test_a_bug_in_a_connector_is_a_500_integration_error_and_a_failed_operation(
+    acme_installed: None, client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    body = {
+        "name": "Acme",
+        "type": "acme",
+        "configuration": {"api_url": upstream.url},
+        "credentials": {"api_key": "acme-key"},
+    }
+    iid = data(await client.post("/api/v1/integrations", json=body))["id"]
+    await client.post(f"/api/v1/integrations/{iid}/activate")
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/explode", json={"parameters": {}}
+    )
+
+    assert response.status_code == 500
+    failure = error(response)
+    assert failure["code"] == "INTEGRATION_ERROR"
+    assert failure["message"] == "The Acme connector failed in explode"
+    assert "missing" not in response.text  # the exception stays in the log, not in the answer
+    [operation_id] = [d["operation_id"] for d in failure["details"] if "operation_id" in d]
+    recorded = data(
+        await client.get(f"/api/v1/integrations/{iid}/operations/explode/{operation_id}")
+    )
+    assert recorded["status"] == "failed"
+    assert recorded["error"]["code"] == "INTEGRATION_ERROR"
+    assert len(upstream.seen) == 1  # the provider answered; the connector failed after

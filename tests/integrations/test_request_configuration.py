@@ -1,0 +1,242 @@
+"""Seed 000's "Request Configuration" and "Authentication Methods" through the API: what an
+integration's configuration and credentials change in the requests its upstream receives, and
+the errors a user sees when a setting is hit (timeouts, the redirect limit, certificates)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from interlink.testing.smtp import _write_certificates
+from tests.conftest import data, error
+from tests.transport.conftest import Upstream, redirect
+
+
+async def _integration(
+    client: httpx.AsyncClient,
+    url: str,
+    credentials: dict[str, Any] | None = None,
+    **configuration: Any,
+) -> str:
+    configuration.setdefault("auth_method", "api_key")
+    body = {
+        "name": "Upstream",
+        "type": "http",
+        "configuration": {"api_url": url, **configuration},
+        "credentials": credentials or {"api_key": "k-123"},
+    }
+    created = data(await client.post("/api/v1/integrations", json=body))
+    await client.post(f"/api/v1/integrations/{created['id']}/activate")
+    return str(created["id"])
+
+
+async def _get(client: httpx.AsyncClient, iid: str, path: str = "/things") -> httpx.Response:
+    return await client.post(
+        f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": path}}
+    )
+
+
+# -- headers ---------------------------------------------------------------------------------------
+
+
+async def test_user_agent_and_default_headers_reach_the_upstream(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    plain = await _integration(client, upstream.url)
+    configured = await _integration(
+        client,
+        upstream.url,
+        request={
+            "user_agent": "AcmeSync/2.0",
+            "default_headers": {"X-Tenant": "t-42", "Authorization": "Bearer not-the-key"},
+        },
+    )
+
+    data(await _get(client, plain))
+    data(await _get(client, configured))
+
+    first, second = (seen["headers"] for seen in upstream.seen)
+    assert first["User-Agent"].startswith("Interlink/")
+    assert "X-Tenant" not in first
+    assert second["User-Agent"] == "AcmeSync/2.0"
+    assert second["X-Tenant"] == "t-42"
+    assert second["Authorization"] == "Bearer k-123"  # a default header cannot replace the auth
+
+
+# -- authentication methods ------------------------------------------------------------------------
+
+
+async def test_an_api_key_goes_in_the_header_the_credentials_name(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _integration(
+        client, upstream.url, credentials={"api_key": "k-777", "header_name": "X-API-Key"}
+    )
+
+    data(await _get(client, iid))
+
+    headers = upstream.seen[0]["headers"]
+    assert headers["X-API-Key"] == "k-777"  # the bare key: no "Bearer" outside Authorization
+    assert "Authorization" not in headers
+
+
+async def test_the_jwt_method_sends_the_token_as_a_bearer(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhY21lIn0.c2lnbmF0dXJl"
+    iid = await _integration(
+        client, upstream.url, credentials={"jwt_token": token}, auth_method="jwt"
+    )
+
+    data(await _get(client, iid))
+
+    assert upstream.seen[0]["headers"]["Authorization"] == f"Bearer {token}"
+
+
+async def test_the_jwt_method_needs_its_token(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    body = {
+        "name": "Upstream",
+        "type": "http",
+        "configuration": {"api_url": upstream.url, "auth_method": "jwt"},
+        "credentials": {"api_key": "k-123"},
+    }
+
+    response = await client.post("/api/v1/integrations", json=body)
+
+    assert response.status_code == 400
+    assert "jwt_token" in response.text
+
+
+# -- timeouts --------------------------------------------------------------------------------------
+
+
+async def test_the_read_timeout_answers_504(client: httpx.AsyncClient, upstream: Upstream) -> None:
+    released = asyncio.Event()
+
+    async def silent(_: web.Request) -> web.Response:
+        # Answers only when the test is over (or after 5 s): a read timeout must come first.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), timeout=5)
+        return web.json_response({"late": True})
+
+    upstream.script(silent)
+    iid = await _integration(
+        client,
+        upstream.url,
+        request={"read_timeout_seconds": 0.2},
+        rate_limiting={"max_retries": 0},
+    )
+
+    response = await _get(client, iid, "/slow")
+    released.set()
+
+    assert response.status_code == 504
+    assert error(response)["code"] == "EXTERNAL_SERVICE_TIMEOUT"
+
+
+@pytest.fixture
+async def silent_tls_port() -> AsyncIterator[int]:
+    """A TCP port that accepts connections and never answers a TLS handshake; it drops each
+    connection after 5 s, so a client without a connect timeout sees a reset, not a timeout."""
+    released = asyncio.Event()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), timeout=5)
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    released.set()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_the_connect_timeout_answers_504(
+    client: httpx.AsyncClient, silent_tls_port: int
+) -> None:
+    iid = await _integration(
+        client,
+        f"https://127.0.0.1:{silent_tls_port}",
+        request={"connect_timeout_seconds": 0.2, "timeout_seconds": 30},
+        rate_limiting={"max_retries": 0},
+    )
+
+    response = await _get(client, iid)
+
+    assert response.status_code == 504
+    assert error(response)["code"] == "EXTERNAL_SERVICE_TIMEOUT"
+
+
+# -- redirects -------------------------------------------------------------------------------------
+
+
+async def test_redirects_are_followed_up_to_max_redirects(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _integration(client, upstream.url, request={"max_redirects": 2})
+
+    upstream.script(redirect("/b"), redirect("/c"))
+    within = await _get(client, iid, "/a")
+    upstream.script(redirect("/y"), redirect("/z"), redirect("/beyond"))
+    beyond = await _get(client, iid, "/x")
+
+    assert data(within)["result"]["body"] == {"ok": True}
+    assert beyond.status_code == 502
+    assert error(beyond)["code"] == "EXTERNAL_SERVICE_ERROR"
+    assert {"provider_status": 302} in error(beyond)["details"]
+    # Two redirects followed each time: the third is not (and nothing is retried).
+    assert [seen["path"] for seen in upstream.seen] == ["/a", "/b", "/c", "/x", "/y", "/z"]
+
+
+# -- certificates ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def self_signed_upstream(tmp_path: Path) -> AsyncIterator[tuple[str, list[str]]]:
+    """An https upstream on loopback whose certificate no default trust store knows; yields its
+    URL and the paths it answered."""
+    _write_certificates(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    answered: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        answered.append(request.path)
+        return web.json_response({"secure": True})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"https://127.0.0.1:{port}", answered
+    await runner.cleanup()
+
+
+async def test_a_certificate_that_is_not_trusted_is_refused_unless_verify_ssl_is_off(
+    client: httpx.AsyncClient, self_signed_upstream: tuple[str, list[str]]
+) -> None:
+    url, answered = self_signed_upstream
+    verifying = await _integration(client, url, rate_limiting={"max_retries": 0})
+    trusting = await _integration(client, url, request={"verify_ssl": False})
+
+    refused = await _get(client, verifying, "/refused")
+    accepted = await _get(client, trusting, "/accepted")
+
+    assert refused.status_code == 502
+    assert error(refused)["code"] == "EXTERNAL_SERVICE_ERROR"
+    assert data(accepted)["result"]["body"] == {"secure": True}
+    assert answered == ["/accepted"]
