@@ -75,3 +75,111 @@ def test_every_other_connector_has_direct_twins_with_one_method_per_action() -> 
     assert len(channels["items"]) == 5
     assert sent["ts"]
     assert interlink.AsyncStripeIntegration.create_customer.__doc__
+
+
+# -- the other connectors' direct classes, each against its mock ----------------------------------
+
+
+def test_discord_direct_sends_and_edits_a_message() -> None:
+    from interlink.testing import DiscordMock
+
+    with serve_mock_in_thread(DiscordMock(token="bot-token")) as mock:
+        channel = mock.mock.channel_ids[0]
+        with interlink.DiscordIntegration(
+            interlink.DiscordIntegrationConfiguration(api_url=mock.api_url, bot_token="bot-token")
+        ) as discord:
+            sent = discord.send_message(channel_id=channel, content="deploy started")
+            edited = discord.edit_message(
+                channel_id=channel, message_id=sent["id"], content="deploy done"
+            )
+
+        assert mock.mock.calls.last.headers["Authorization"] == "Bot bot-token"
+    assert sent["content"] == "deploy started"
+    assert (edited["id"], edited["content"]) == (sent["id"], "deploy done")
+
+
+def test_jira_direct_creates_then_reads_and_searches_issues() -> None:
+    from interlink.testing import JiraMock
+
+    with serve_mock_in_thread(JiraMock(token="jira-token", issues=3)) as mock:
+        config = interlink.JiraIntegrationConfiguration(
+            api_url=mock.api_url, username=mock.mock.email, password="jira-token"
+        )
+        with interlink.JiraIntegration(config) as jira:
+            created = jira.create_issue(project_key="PROJ", summary="Direct call", issue_type="Bug")
+            issue = jira.get_issue(key=created["key"])
+            page = jira.search_issues(jql="project = PROJ ORDER BY created ASC", max_results=10)
+
+    assert created["key"] == "PROJ-4"
+    assert issue["summary"] == "Direct call"
+    assert [found["key"] for found in page["issues"]][-1] == "PROJ-4"
+
+
+def test_stripe_direct_creates_and_retrieves_a_customer() -> None:
+    from interlink.testing import StripeMock
+
+    with serve_mock_in_thread(StripeMock(token="sk_test_direct")) as mock:
+        config = interlink.StripeIntegrationConfiguration(
+            api_url=mock.api_url, secret_key="sk_test_direct"
+        )
+        with interlink.StripeIntegration(config) as stripe:
+            customer = stripe.create_customer(email="ada@example.com", name="Ada")
+            again = stripe.retrieve_customer(customer_id=customer["id"])
+
+    assert customer["id"].startswith("cus_")
+    assert again == customer
+
+
+def test_http_direct_makes_an_authenticated_request() -> None:
+    from interlink.testing import HttpMock
+
+    with (
+        serve_mock_in_thread(HttpMock(token="http-token")) as mock,
+        interlink.HttpIntegration(
+            interlink.HttpIntegrationConfiguration(api_url=mock.url, api_key="http-token")
+        ) as http,
+    ):
+        answer = http.request(method="GET", path="/bearer")
+
+    assert answer["status"] == 200
+    assert answer["body"] == {"authenticated": True, "token": "http-token"}
+
+
+def test_smtp_direct_sends_an_email_over_starttls() -> None:
+    from interlink.testing.smtp import SmtpMock
+
+    with SmtpMock(tls="starttls", require_auth=True, username="mailer", password="pw") as server:
+        with interlink.SmtpIntegration(
+            interlink.SmtpIntegrationConfiguration(
+                host="localhost",
+                port=server.port,
+                user="mailer",
+                password="pw",
+                request={"verify_ssl": False},  # the mock's CA is not in the system's store
+            )
+        ) as smtp:
+            sent = smtp.send_email(
+                to=["ada@example.com"], subject="Hello", text="Hi", from_email="robot@example.com"
+            )
+
+        [received] = server.messages
+    assert sent["accepted"] == ["ada@example.com"]
+    assert (received.subject, received.tls, received.username) == ("Hello", True, "mailer")
+
+
+async def test_the_async_stripe_twin() -> None:
+    from interlink.testing import StripeMock
+
+    async with serve_mock(StripeMock(token="sk_test_async")) as mock:
+        config = interlink.StripeIntegrationConfiguration(
+            api_url=mock.api_url, secret_key="sk_test_async"
+        )
+        async with interlink.AsyncStripeIntegration(config) as stripe:
+            customer = await stripe.create_customer(email="bob@example.com")
+            intent = await stripe.create_payment_intent(
+                amount=1999, currency="usd", customer=customer["id"]
+            )
+
+    assert (intent["amount"], intent["currency"], intent["customer"]) == (
+        1999, "usd", customer["id"],
+    )  # fmt: skip
