@@ -268,7 +268,8 @@ def index(with_connector: list[type[Connector]], configuration_only: list[Integr
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
+def render() -> dict[str, str]:
+    """Every generated page by file name: one per connector, and the index (README.md)."""
     registry = default_registry()
     with_connector: list[type[Connector]] = []
     configuration_only: list[IntegrationType] = []
@@ -280,15 +281,20 @@ def main() -> int:
             spec = registry.spec(type_)
             assert spec is not None
             configuration_only.append(spec)
+    pages = {f"{c.spec.type}.md": connector_page(c) for c in with_connector}
+    pages["README.md"] = index(with_connector, configuration_only)
+    return pages
+
+
+def main() -> int:
+    pages = render()
     OUT.mkdir(parents=True, exist_ok=True)
-    written = {f"{c.spec.type}.md" for c in with_connector}
     for stale in OUT.glob("*.md"):
-        if stale.name not in written | KEEP and stale.read_text().startswith(GENERATED):
+        if stale.name not in pages.keys() | KEEP and stale.read_text().startswith(GENERATED):
             stale.unlink()
-    for connector in with_connector:
-        (OUT / f"{connector.spec.type}.md").write_text(connector_page(connector))
-    (OUT / "README.md").write_text(index(with_connector, configuration_only))
-    print(f"wrote {len(with_connector)} connector pages and the index to {OUT.relative_to(ROOT)}")
+    for name, text in pages.items():
+        (OUT / name).write_text(text)
+    print(f"wrote {len(pages) - 1} connector pages and the index to {OUT.relative_to(ROOT)}")
     return 0
 
 
