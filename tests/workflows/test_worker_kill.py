@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -75,6 +76,36 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path / "data", database_url, jobs=JobsSettings(embedded_worker=False))
 
 
+async def _execute_and_kill_in_two(
+    client: httpx.AsyncClient,
+    workflow_id: str,
+    settings: Settings,
+    database_url: str,
+    mock: DedupingMock,
+) -> str:
+    """Execute the workflow on a real worker and SIGKILL it while the mock holds /two."""
+    worker = start_worker(settings.server.data_dir, database_url, "wf-worker")
+    try:
+        response = await client.post(f"/api/v1/workflows/{workflow_id}/execute", json={"input": {}})
+        execution_id = str(data(response)["execution_id"])
+        await asyncio.wait_for(mock.in_hand.wait(), 30)
+        worker.kill()
+    finally:
+        worker.stop()
+    mock.release.set()
+    return execution_id
+
+
+async def _restart_until_finished(
+    client: httpx.AsyncClient, execution_id: str, settings: Settings, database_url: str
+) -> dict[str, Any]:
+    restarted = start_worker(settings.server.data_dir, database_url, "wf-worker")
+    try:
+        return await finished(client, execution_id)
+    finally:
+        assert restarted.stop() == 0
+
+
 async def test_a_step_cut_by_sigkill_resumes_after_restart_and_acts_once(
     client: httpx.AsyncClient, settings: Settings, database_url: str, mock: DedupingMock
 ) -> None:
@@ -89,28 +120,15 @@ async def test_a_step_cut_by_sigkill_resumes_after_restart_and_acts_once(
             for name in ("one", "two", "three")
         ],
     )
-    data_dir = settings.server.data_dir
-    worker = start_worker(data_dir, database_url, "wf-worker")
-    try:
-        response = await client.post(
-            f"/api/v1/workflows/{workflow['id']}/execute", json={"input": {}}
-        )
-        execution_id = data(response)["execution_id"]
-        await asyncio.wait_for(mock.in_hand.wait(), 30)
-        worker.kill()
-    finally:
-        worker.stop()
-    mock.release.set()
+    execution_id = await _execute_and_kill_in_two(
+        client, workflow["id"], settings, database_url, mock
+    )
     halfway = await execution(client, execution_id)
     assert halfway["status"] == "running"
     assert step_of(halfway, "one")["status"] == "completed"
     assert step_of(halfway, "two")["status"] == "running"
 
-    restarted = start_worker(data_dir, database_url, "wf-worker")
-    try:
-        ended = await finished(client, execution_id)
-    finally:
-        assert restarted.stop() == 0
+    ended = await _restart_until_finished(client, execution_id, settings, database_url)
 
     assert ended["status"] == "completed", ended
     paths = [path for path, _ in mock.seen]
@@ -147,24 +165,11 @@ async def test_a_run_killed_after_a_retry_and_a_wait_replays_them_and_acts_once(
             },
         ],
     )
-    data_dir = settings.server.data_dir
-    worker = start_worker(data_dir, database_url, "wf-worker")
-    try:
-        response = await client.post(
-            f"/api/v1/workflows/{workflow['id']}/execute", json={"input": {}}
-        )
-        execution_id = data(response)["execution_id"]
-        await asyncio.wait_for(mock.in_hand.wait(), 30)
-        worker.kill()
-    finally:
-        worker.stop()
-    mock.release.set()
+    execution_id = await _execute_and_kill_in_two(
+        client, workflow["id"], settings, database_url, mock
+    )
 
-    restarted = start_worker(data_dir, database_url, "wf-worker")
-    try:
-        ended = await finished(client, execution_id)
-    finally:
-        assert restarted.stop() == 0
+    ended = await _restart_until_finished(client, execution_id, settings, database_url)
 
     assert ended["status"] == "completed", ended
     paths = [path for path, _ in mock.seen]
