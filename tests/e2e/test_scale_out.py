@@ -284,7 +284,7 @@ async def totals(client: httpx.AsyncClient, iids: list[str]) -> dict[str, int]:
             counts[f"{kind}_{group}"] = 0
             for path in paths:
                 for status in statuses:
-                    params = {"status": status, "page_size": 1}
+                    params: dict[str, str | int] = {"status": status, "page_size": 1}
                     page = data(await client.get(path, params=params))
                     counts[f"{kind}_{group}"] += page["pagination"]["total_items"]
     return counts
