@@ -24,6 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransac
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
+from interlink.core.driver import Abandoned, DriverPool, Write, run_on_sqlite
+
 T = TypeVar("T")
 _READ_ONLY = "interlink_read_only"
 _WRITTEN = "interlink_written_tables"
@@ -208,6 +210,11 @@ class Database:
         self._sqlite_writer: Engine | None = None
         self._writer_connection: Connection | None = None  # the writer thread's own
         self._writer_executor: ThreadPoolExecutor | None = None
+        self._driver = (
+            None
+            if self._one_writer is not None
+            else DriverPool(url, self.engine.dialect, size=max(2, pool_size // 2))
+        )
 
     def on_commit(self, tables: Iterable[str], listener: Callable[[], None]) -> None:
         """Call `listener` after each commit of this process that wrote to one of `tables`."""
@@ -271,6 +278,22 @@ class Database:
         self._committed(set(tables))
         return result
 
+    async def write(self, *writes: Write, tables: Iterable[str]) -> bool:
+        """Run `writes` in one transaction straight on the driver (`core/driver.py`), then tell
+        the `on_commit` listeners of `tables`. False, with nothing written, when a `required`
+        write changed no row."""
+        try:
+            if self._driver is not None:
+                await self._driver.write(writes)
+            else:
+                await self.run_write(
+                    lambda connection: run_on_sqlite(connection, writes), tables=()
+                )
+        except Abandoned:
+            return False
+        self._committed(set(tables))
+        return True
+
     def _committed(self, written: set[str]) -> None:
         for watched, listener in self._commit_listeners:
             if watched & written:
@@ -312,6 +335,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._driver is not None:
+            await self._driver.close()
         await self.engine.dispose()
         if self._writer_executor is not None:
             await asyncio.get_running_loop().run_in_executor(

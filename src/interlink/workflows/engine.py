@@ -30,10 +30,11 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import Connection, Executable, Insert, select
+from sqlalchemy import select
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
+from interlink.core.driver import Write
 from interlink.core.errors import CircuitOpen, InterlinkError, RateLimitExceeded
 from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
@@ -85,7 +86,7 @@ class Checkpoint:
     run: int
     seq: int
 
-    def of(self, result: Any) -> Insert:
+    def of(self, result: Any) -> Write:
         return records.checkpoint_insert(self.execution_id, self.run, self.seq, result)
 
 
@@ -144,7 +145,7 @@ class Engine:
                 "definition": found.definition,
                 "done": done,
             }
-            await session.execute(records.checkpoint_insert(execution_id, run, 0, plan))
+            await records.checkpoint_insert(execution_id, run, 0, plan).in_session(session)
             return plan, {}
 
     async def run_step(
@@ -213,22 +214,15 @@ class Engine:
             await self.settle(execution_id, spec.name, "completed", output, saved=saved.of(result))
         return result
 
-    def _upsert(self, row: dict[str, Any]) -> Insert:
-        return records.step_upsert(self.db.engine.dialect.name, row)
+    def _upsert(self, row: dict[str, Any]) -> Write:
+        return records.step_upsert(row)
 
-    async def _write(self, *statements: Executable, live: tuple[str, str] | None = None) -> None:
-        """Run `statements` in one transaction. With `live` (an execution and a status), first
+    async def _write(self, *writes: Write, live: tuple[str, str] | None = None) -> None:
+        """Run `writes` in one transaction. With `live` (an execution and a status), first
         set the execution's status, or raise `_Cancelled`, writing nothing, if it has ended: a
         step never starts, nor is written, after a cancel."""
-
-        def work(connection: Connection) -> bool:
-            if live is not None and not connection.execute(records.status_change(*live)).rowcount:
-                return False
-            for statement in statements:
-                connection.execute(statement)
-            return True
-
-        if not await self.db.run_write(work, tables=_TABLES):
+        guard = [] if live is None else [records.status_change(*live)]
+        if not await self.db.write(*guard, *writes, tables=_TABLES):
             raise _Cancelled
 
     def _prepare_wait(self, plan: Mapping[str, Any], spec: StepSpec, config: Any) -> dict[str, Any]:
@@ -264,7 +258,7 @@ class Engine:
         output: Any = None,
         error: dict[str, Any] | None = None,
         *,
-        saved: Insert | None = None,
+        saved: Write | None = None,
     ) -> None:
         """A step's row ended; with `saved` (its checkpoint) it ran while the execution was
         running, else (after a wait, a foreach's items) the execution is running again."""
@@ -272,7 +266,11 @@ class Engine:
         change = records.step_change(
             execution_id, name, {**values, "completed_at": self.clock.now()}
         )
-        after = records.status_change(execution_id, "running") if saved is None else saved
+        after = (
+            records.status_change(execution_id, "running", required=False)
+            if saved is None
+            else saved
+        )
         await self._write(change, after)
 
     async def run_item(
@@ -324,7 +322,7 @@ class Engine:
                     "type": type_, "status": "skipped", "attempts": 0, "output": None,
                     "error": None, "started_at": None, "completed_at": None,
                 }  # fmt: skip
-                await session.execute(self._upsert(skip))
+                await records.step_upsert(skip).in_session(session)
             await records.close_waits(session, execution_id)
             ended = await records.finish(
                 session, self.events, execution_id, status, at=now, output=output, error=error

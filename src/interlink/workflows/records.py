@@ -1,7 +1,8 @@
 """The engine's reads and writes: execution status, step rows, checkpoints, waits.
 
-The writes of a step are Core statements (built here, run by the engine in one `run_write`);
-the start and end of a run, which publish events, run in sessions. Every status change is
+The writes of a step are `Write`s of statements compiled once (`core/driver.py`), run by the
+engine in one `Database.write`; the start and end of a run, which publish events, run in
+sessions. Every status change is
 conditional on the execution not having ended, so a cancel that lands while a step runs is never
 overwritten by that step's end."""
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Row, Table, Update, select, update
+from sqlalchemy import Insert, Row, Table, bindparam, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.db import Base
+from interlink.core.driver import Statement, Write
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
 from interlink.workflows.models import (
@@ -65,17 +67,33 @@ async def run_to_begin(session: AsyncSession, execution_id: str) -> Row[Any] | N
     return (await session.execute(query)).one_or_none()
 
 
-def status_change(execution_id: str, status: str) -> Update:
-    """Set a live execution's status; matches no row once it has ended."""
-    return (
-        update(_EXECUTIONS)
-        .where(_EXECUTIONS.c.id == execution_id, _EXECUTIONS.c.status.in_(LIVE))
-        .values(status=status)
+def _binds(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+_STATUS_CHANGE = Statement.of(
+    update(_EXECUTIONS)
+    .where(
+        _EXECUTIONS.c.id == bindparam("execution_id"),
+        _EXECUTIONS.c.status.in_([literal_column(f"'{status}'") for status in LIVE]),
     )
+    .values(status=bindparam("new_status"))
+)
+
+
+def status_change(execution_id: str, status: str, *, required: bool = True) -> Write:
+    """Set a live execution's status; `required`: the transaction writes nothing (and says
+    so) once the execution has ended."""
+    values = {"execution_id": execution_id, "new_status": status}
+    return Write(_STATUS_CHANGE, values, required=required)
 
 
 async def set_status(session: AsyncSession, execution_id: str, status: str) -> bool:
-    result = await session.execute(status_change(execution_id, status))
+    result = await session.execute(
+        update(Execution)
+        .where(Execution.id == execution_id, Execution.status.in_(LIVE))
+        .values(status=status)
+    )
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -112,36 +130,61 @@ async def finish(
     return True
 
 
-def step_upsert(dialect: str, values: dict[str, Any]) -> Insert:
-    """Write a step row (insert, or replace the fields given of an existing one)."""
+STEP_COLUMNS = (
+    "execution_id", "name", "position", "type", "status", "attempts", "output", "error",
+    "started_at", "completed_at",
+)  # fmt: skip
+
+
+def _step_upsert(dialect: str) -> Insert:
     insert = postgresql.insert(_STEPS) if dialect == "postgresql" else sqlite.insert(_STEPS)
-    statement = insert.values(**values)
-    changed = {k: statement.excluded[k] for k in values if k not in {"execution_id", "name"}}
+    statement = insert.values(**_binds(_STEPS, STEP_COLUMNS))
+    changed = {k: statement.excluded[k] for k in STEP_COLUMNS if k not in {"execution_id", "name"}}
     return statement.on_conflict_do_update(index_elements=["execution_id", "name"], set_=changed)
 
 
-def step_change(execution_id: str, name: str, values: dict[str, Any]) -> Update:
-    return (
-        update(_STEPS)
-        .where(_STEPS.c.execution_id == execution_id, _STEPS.c.name == name)
-        .values(**values)
-    )
+STEP_UPSERT = Statement(_step_upsert)
+_STEP_CHANGE = Statement.of(
+    update(_STEPS)
+    .where(_STEPS.c.execution_id == bindparam("execution_id"), _STEPS.c.name == bindparam("name"))
+    .values(**_binds(_STEPS, ("status", "output", "error", "completed_at")))
+)
+_CHECKPOINT_INSERT = Statement.of(
+    _CHECKPOINTS.insert().values(**_binds(_CHECKPOINTS, ("execution_id", "run", "seq", "result")))
+)
+WAIT_COLUMNS = (
+    "id", "workspace_id", "execution_id", "destination", "event", "filter", "status",
+    "event_id", "created_at",
+)  # fmt: skip
+_WAIT_INSERT = Statement.of(_WAITS.insert().values(**_binds(_WAITS, WAIT_COLUMNS)))
+_WAIT_CLOSE = Statement.of(
+    update(_WAITS)
+    .where(_WAITS.c.id == bindparam("wait_id"), _WAITS.c.status == "open")
+    .values(status="closed")
+)
 
 
-def checkpoint_insert(execution_id: str, run: int, seq: int, result: Any) -> Insert:
-    return _CHECKPOINTS.insert().values(execution_id=execution_id, run=run, seq=seq, result=result)
+def step_upsert(values: dict[str, Any]) -> Write:
+    """Write a step row (every column of `STEP_COLUMNS`): insert, or replace an existing one."""
+    return Write(STEP_UPSERT, values)
 
 
-def wait_insert(values: dict[str, Any]) -> Insert:
-    return _WAITS.insert().values(**values)
+def step_change(execution_id: str, name: str, values: dict[str, Any]) -> Write:
+    """Set a step's status, output, error and completed_at."""
+    return Write(_STEP_CHANGE, {"execution_id": execution_id, "name": name, **values})
 
 
-def wait_close(wait_id: str) -> Update:
-    return (
-        update(_WAITS)
-        .where(_WAITS.c.id == wait_id, _WAITS.c.status == "open")
-        .values(status="closed")
-    )
+def checkpoint_insert(execution_id: str, run: int, seq: int, result: Any) -> Write:
+    values = {"execution_id": execution_id, "run": run, "seq": seq, "result": result}
+    return Write(_CHECKPOINT_INSERT, values)
+
+
+def wait_insert(values: dict[str, Any]) -> Write:
+    return Write(_WAIT_INSERT, values)
+
+
+def wait_close(wait_id: str) -> Write:
+    return Write(_WAIT_CLOSE, {"wait_id": wait_id})
 
 
 async def steps_of(session: AsyncSession, execution_id: str) -> list[ExecutionStep]:
