@@ -278,20 +278,18 @@ class Database:
         self._committed(set(tables))
         return result
 
-    async def write(self, *writes: Write, tables: Iterable[str]) -> bool:
+    async def write(self, *writes: Write) -> bool:
         """Run `writes` in one transaction straight on the driver (`core/driver.py`), then tell
-        the `on_commit` listeners of `tables`. False, with nothing written, when a `required`
-        write changed no row."""
+        the `on_commit` listeners of the tables written. False, with nothing written, when a
+        `required` write changed no row."""
         try:
             if self._driver is not None:
                 await self._driver.write(writes)
             else:
-                await self.run_write(
-                    lambda connection: run_on_sqlite(connection, writes), tables=()
-                )
+                await self.run_write(lambda on: run_on_sqlite(on, writes), tables=())
         except Abandoned:
             return False
-        self._committed(set(tables))
+        self._committed({write.statement.table for write in writes})
         return True
 
     def _committed(self, written: set[str]) -> None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, TableClause, bindparam
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -53,11 +53,20 @@ class Statement:
 
     def __init__(self, build: Callable[[str], UpdateBase]) -> None:
         self.build = build
+        table = build("sqlite").table
+        assert isinstance(table, TableClause)
+        self.table = table.name  # what it writes to
         self._compiled: dict[str, Compiled] = {}
 
     @classmethod
     def of(cls, statement: UpdateBase) -> Statement:
         return cls(lambda _dialect: statement)
+
+    @classmethod
+    def insert(cls, table: Table, columns: Iterable[str]) -> Statement:
+        """An INSERT of one row of `columns` (each write gives them all)."""
+        values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
+        return cls.of(table.insert().values(values))
 
     def compiled(self, dialect: Dialect) -> Compiled:
         found = self._compiled.get(dialect.name)

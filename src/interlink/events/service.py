@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock
 from interlink.core.db import Base, Prepared
+from interlink.core.driver import Statement, Write
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.models import Event
@@ -19,13 +20,19 @@ from interlink.events.repository import EventRepository
 from interlink.events.types import PAYLOAD_MODELS, EventType, ProviderEvent, provider_event_type
 
 EventRow = dict[str, Any]  # an event's column values (`EventService.row`), for `insert`
-_INSERT = Prepared(insert(Base.metadata.tables[Event.__tablename__]))
+_TABLE = Base.metadata.tables[Event.__tablename__]
+_INSERT = Prepared(insert(_TABLE))
+_PUBLISH = Statement.insert(
+    _TABLE, ("id", "workspace_id", "type", "integration_id", "payload", "created_at")
+)
 
 
 class EventOutbox(Protocol):
     """Where published events go to their webhook subscribers, in the same transaction."""
 
     def stage(self, session: AsyncSession, event_row: Event) -> None: ...
+
+    async def delivery_writes(self, events: list[EventRow]) -> list[Write]: ...
 
 
 class EventService:
@@ -106,6 +113,14 @@ class EventService:
             "payload": payload.model_dump(mode="json"),
             "created_at": at or self.clock.now(),
         }
+
+    async def publishing(self, rows: list[EventRow]) -> list[Write]:
+        """The writes that publish event `rows` (from `row`), with their webhook deliveries,
+        for the caller's `Database.write`."""
+        writes = [Write(_PUBLISH, row) for row in rows]
+        if self.outbox is not None:
+            writes += await self.outbox.delivery_writes(rows)
+        return writes
 
     @staticmethod
     def insert(connection: Connection, rows: list[EventRow]) -> None:

@@ -160,6 +160,9 @@ class Jobs:
             "executor_id": self.slot.executor_id,
             "serializer": _SERIALIZER,
             "sys_db_pool_size": self.settings.pool_size,
+            # No ping before each checkout (a round trip per statement, a tenth of a busy
+            # worker's CPU): DBOS retries an operation whose connection turned out dead.
+            "db_engine_kwargs": {"pool_pre_ping": False},
             "notification_listener_polling_interval_sec": self.settings.polling_interval_seconds,
             "scheduler_polling_interval_sec": max(self.settings.polling_interval_seconds, 1.0),
             "log_level": "WARNING",

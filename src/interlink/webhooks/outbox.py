@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Base, Database
+from interlink.core.driver import Statement, Write
 from interlink.core.ids import new_id
 from interlink.core.snapshots import SnapshotCache
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -33,7 +34,16 @@ _STAGED = "interlink_webhook_outbox"
 _FRESH = "interlink_webhook_endpoints_changed"  # this transaction changed endpoints
 _WROTE = "interlink_webhook_outboxes_written"  # outboxes to tell after the commit
 _ENDPOINTS = Base.metadata.tables[WebhookEndpoint.__tablename__]
-_INSERT_DELIVERY = insert(Base.metadata.tables[WebhookDelivery.__tablename__])
+_DELIVERIES = Base.metadata.tables[WebhookDelivery.__tablename__]
+_INSERT_DELIVERY = insert(_DELIVERIES)
+_DELIVER = Statement.insert(
+    _DELIVERIES,
+    (
+        "id", "workspace_id", "endpoint_id", "event_id", "event_type", "payload", "status",
+        "attempts", "next_attempt_at", "lease", "last_status_code", "last_error", "created_at",
+        "updated_at",
+    ),
+)  # fmt: skip
 
 
 class EventRow(Protocol):
@@ -91,6 +101,7 @@ def delivery_values(
 
 class Outbox:
     def __init__(self, db: Database, clock: Clock, ttl_seconds: float) -> None:
+        self.db = db
         self.clock = clock
         self.subscriptions: SnapshotCache[str, tuple[Subscription, ...]] = SnapshotCache(
             clock, ttl_seconds
@@ -126,14 +137,33 @@ class Outbox:
     ) -> list[dict[str, Any]]:
         """Delivery rows of `events`; `fresh`: read the subscriptions, not the snapshot (the
         transaction changed endpoints, which the snapshot learns only at its commit)."""
+        return self._rows(
+            events, lambda workspace_id: self._subscribers(connection, workspace_id, fresh)
+        )
+
+    async def delivery_writes(self, events: list[dict[str, Any]]) -> list[Write]:
+        """The delivery rows of `events` as writes for `Database.write` (in the events' own
+        transaction); the subscriptions not in the snapshot are read first."""
+        known: dict[str, tuple[Subscription, ...]] = {}
+        for workspace_id in {event_values["workspace_id"] for event_values in events}:
+            found = self.subscriptions.get(workspace_id)
+            if found is None:
+                async with self.db.read() as session:
+                    connection = await session.connection()
+                    found = await connection.run_sync(self._subscribers, workspace_id, False)
+            known[workspace_id] = found
+        return [Write(_DELIVER, row) for row in self._rows(events, known.__getitem__)]
+
+    def _rows(
+        self,
+        events: Iterable[dict[str, Any]],
+        subscribers_of: Callable[[str], tuple[Subscription, ...]],
+    ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         now = self.clock.now()
         for event_values in events:
-            subscribers = self._subscribers(connection, event_values["workspace_id"], fresh)
-            if not subscribers:
-                continue
             body = None
-            for subscription in subscribers:
+            for subscription in subscribers_of(event_values["workspace_id"]):
                 if subscription.wants(event_values["type"]):
                     row = delivery_values(event_values, subscription.endpoint_id, now, body=body)
                     body = row["payload"]

@@ -49,9 +49,6 @@ from interlink.workflows.definition import (
 )
 from interlink.workflows.models import (
     Execution,
-    ExecutionCheckpoint,
-    ExecutionStep,
-    ExecutionWait,
 )
 from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import StepFailed, StepRun, Tools
@@ -67,12 +64,6 @@ _WAIT_CODES = {CircuitOpen.code, RateLimitExceeded.code}  # an action waits, the
 _MAX_WAITS = 500  # of an action on an open circuit or a spent budget, per attempt
 _DEFAULT_WAIT = 5.0
 _INSTANT = frozenset({"set", "transform", "condition"})  # no side effect, nothing to wait for
-_TABLES = {  # what a step's writes touch
-    Execution.__tablename__,
-    ExecutionStep.__tablename__,
-    ExecutionCheckpoint.__tablename__,
-    ExecutionWait.__tablename__,
-}
 
 
 Saved = dict[int, Any]  # a run's checkpoints by number
@@ -111,7 +102,7 @@ class Engine:
 
         The plan is the run's checkpoint 0, written with the change to running and its event, so
         a run resumed after its process died gets the same plan back (and says started once)."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             found = await records.run_to_begin(session, execution_id)
             if found is None or found.status not in records.LIVE or found.run != run:
                 return None
@@ -126,27 +117,31 @@ class Engine:
                     for row in await records.steps_of(session, execution_id)
                     if row.status == "completed"
                 }
-            await records.set_status(session, execution_id, "running")
-            if found.status == "pending":
-                payload = WorkflowState(
-                    workflow_id=found.workflow_id, execution_id=execution_id, status="running"
-                )
-                self.events.publish(
-                    session, found.workspace_id, EventType.WORKFLOW_STARTED, payload
-                )
-                if self.metrics is not None:
-                    self.metrics.workflow("started")
-            plan = {
-                "execution_id": execution_id,
-                "workspace_id": found.workspace_id,
-                "workflow_id": found.workflow_id,
-                "run": run,
-                "input": found.input,
-                "definition": found.definition,
-                "done": done,
-            }
-            await records.checkpoint_insert(execution_id, run, 0, plan).in_session(session)
-            return plan, {}
+        plan = {
+            "execution_id": execution_id,
+            "workspace_id": found.workspace_id,
+            "workflow_id": found.workflow_id,
+            "run": run,
+            "input": found.input,
+            "definition": found.definition,
+            "done": done,
+        }
+        writes = [
+            records.status_change(execution_id, "running"),
+            records.checkpoint_insert(execution_id, run, 0, plan),
+        ]
+        first = found.status == "pending"
+        if first:
+            payload = WorkflowState(
+                workflow_id=found.workflow_id, execution_id=execution_id, status="running"
+            )
+            started = self.events.row(found.workspace_id, EventType.WORKFLOW_STARTED, payload)
+            writes += await self.events.publishing([started])
+        if not await self.db.write(*writes):
+            return None  # ended (a cancel) since it was read
+        if first and self.metrics is not None:
+            self.metrics.workflow("started")
+        return plan, {}
 
     async def run_step(
         self,
@@ -222,7 +217,7 @@ class Engine:
         set the execution's status, or raise `_Cancelled`, writing nothing, if it has ended: a
         step never starts, nor is written, after a cancel."""
         guard = [] if live is None else [records.status_change(*live)]
-        if not await self.db.write(*guard, *writes, tables=_TABLES):
+        if not await self.db.write(*guard, *writes):
             raise _Cancelled
 
     def _prepare_wait(self, plan: Mapping[str, Any], spec: StepSpec, config: Any) -> dict[str, Any]:
@@ -308,26 +303,37 @@ class Engine:
 
     async def end(
         self,
-        execution_id: str,
+        plan: Mapping[str, Any],
         status: str,
         output: Any,
         error: dict[str, Any] | None,
         skipped: list[tuple[str, str, int]],
     ) -> None:
+        """End the execution (unless it has ended already: a cancel), its skipped steps and
+        open waits with it, and publish its event, in one transaction."""
+        execution_id = plan["execution_id"]
         now = self.clock.now()
-        async with self.db.transaction() as session:
-            for name, type_, position in skipped:
-                skip = {
-                    "execution_id": execution_id, "name": name, "position": position,
-                    "type": type_, "status": "skipped", "attempts": 0, "output": None,
-                    "error": None, "started_at": None, "completed_at": None,
-                }  # fmt: skip
-                await records.step_upsert(skip).in_session(session)
-            await records.close_waits(session, execution_id)
-            ended = await records.finish(
-                session, self.events, execution_id, status, at=now, output=output, error=error
-            )
-        if ended and self.metrics is not None:
+        payload = WorkflowState(
+            workflow_id=plan["workflow_id"],
+            execution_id=execution_id,
+            status=status,
+            output=output,
+            error=error,
+        )
+        event = self.events.row(
+            plan["workspace_id"], records.FINISHED_EVENTS[status], payload, at=now
+        )
+        writes = [records.finish_change(execution_id, status, output, error, now)]
+        for name, type_, position in skipped:
+            skip = {
+                "execution_id": execution_id, "name": name, "position": position,
+                "type": type_, "status": "skipped", "attempts": 0, "output": None,
+                "error": None, "started_at": None, "completed_at": None,
+            }  # fmt: skip
+            writes.append(records.step_upsert(skip))
+        writes.append(records.waits_close(execution_id))
+        writes += await self.events.publishing([event])
+        if await self.db.write(*writes) and self.metrics is not None:
             self.metrics.workflow(status)
 
     async def close_wait(self, wait_id: str) -> None:
@@ -399,12 +405,12 @@ class Run:
                     helper = next(s for s in steps if s.name == spec.on_error)
                     self.results[helper.name] = await self.attempts(helper, steps.index(helper))
                 error = {"step": spec.name, **outcome["error"]}
-                await _bound().end(self.execution_id, "failed", None, error, self.skipped())
+                await _bound().end(self.plan, "failed", None, error, self.skipped())
                 return "failed"
             last_output = outcome["output"]
             if spec.type == "condition":
                 chosen.update(outcome["output"]["next"])
-        await _bound().end(self.execution_id, "completed", last_output, None, self.skipped())
+        await _bound().end(self.plan, "completed", last_output, None, self.skipped())
         return "completed"
 
     def skipped(self) -> list[tuple[str, str, int]]:
@@ -589,7 +595,7 @@ async def run_execution(execution_id: str, run: int) -> str:
     except Exception:  # a bug or the database gone: the execution ends failed, not stuck
         log.exception("workflow_run_failed", execution_id=execution_id)
         error = _error("INTERNAL_ERROR", "the execution failed unexpectedly")
-        await _bound().end(execution_id, "failed", None, error, [])
+        await _bound().end(begun[0], "failed", None, error, [])
         return "failed"
 
 

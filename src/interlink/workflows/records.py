@@ -164,6 +164,39 @@ _WAIT_CLOSE = Statement.of(
 )
 
 
+_FINISH = Statement.of(
+    update(_EXECUTIONS)
+    .where(
+        _EXECUTIONS.c.id == bindparam("execution_id"),
+        _EXECUTIONS.c.status.in_([literal_column(f"'{status}'") for status in LIVE]),
+    )
+    .values(
+        status=bindparam("new_status"), **_binds(_EXECUTIONS, ("output", "error", "completed_at"))
+    )
+)
+_CLOSE_WAITS = Statement.of(
+    update(_WAITS)
+    .where(_WAITS.c.execution_id == bindparam("execution_id"), _WAITS.c.status == "open")
+    .values(status="closed")
+)
+
+
+def finish_change(
+    execution_id: str, status: str, output: Any, error: dict[str, Any] | None, at: datetime
+) -> Write:
+    """End a live execution; required: the transaction writes nothing if it had ended."""
+    values = {
+        "execution_id": execution_id, "new_status": status, "output": output, "error": error,
+        "completed_at": at,
+    }  # fmt: skip
+    return Write(_FINISH, values, required=True)
+
+
+def waits_close(execution_id: str) -> Write:
+    """Close the execution's open waits."""
+    return Write(_CLOSE_WAITS, {"execution_id": execution_id})
+
+
 def step_upsert(values: dict[str, Any]) -> Write:
     """Write a step row (every column of `STEP_COLUMNS`): insert, or replace an existing one."""
     return Write(STEP_UPSERT, values)
