@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Connection, Table, TableClause, bindparam
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeEngine
@@ -73,14 +73,16 @@ class Statement:
         if found is None:
             compiled = self.build(dialect.name).compile(dialect=dialect)
             assert isinstance(compiled, SQLCompiler)
+            if compiled.insert_prefetch or compiled.update_prefetch:
+                # SQLAlchemy computes these in its execution, which the driver path skips.
+                missing = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+                raise ValueError(f"give a value for the columns with a default: {missing}")
             names = tuple(compiled.positiontup or compiled.binds)
             binds = [compiled.binds[name] for name in names]
             found = Compiled(
                 sql=str(compiled),
                 names=names,
-                processors=tuple(
-                    b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds
-                ),
+                processors=tuple(_processor(b.type, dialect) for b in binds),
                 defaults=tuple(_UNSET if b.required else b.effective_value for b in binds),
             )
             self._compiled[dialect.name] = found
@@ -100,10 +102,6 @@ class Write:
     values: Mapping[str, Any] = field(default_factory=dict)
     required: bool = False
 
-    async def in_session(self, session: AsyncSession) -> None:
-        """Run in `session`'s transaction instead (for a caller that also writes ORM rows)."""
-        await session.execute(self.statement.build(session.bind.dialect.name), dict(self.values))
-
 
 class Abandoned(Exception):
     """A required write changed no row: the transaction was rolled back."""
@@ -116,11 +114,22 @@ def run_on_sqlite(connection: Connection, writes: Sequence[Write]) -> None:
     try:
         for write in writes:
             compiled = write.statement.compiled(dialect)
-            cursor.execute(compiled.sql, compiled.args(write.values))
+            try:
+                cursor.execute(compiled.sql, compiled.args(write.values))
+            except dialect.loaded_dbapi.Error as exc:
+                integrity = dialect.loaded_dbapi.IntegrityError
+                raise _translated(compiled.sql, exc, integrity=integrity) from exc
             if write.required and cursor.rowcount == 0:
                 raise Abandoned
     finally:
         cursor.close()
+
+
+def _translated(sql: str, exc: Exception, *, integrity: type[Exception]) -> DBAPIError:
+    """The driver's error as SQLAlchemy's (IntegrityError for a constraint), as the rest of
+    the code sees database errors; no parameters in it."""
+    kind = IntegrityError if isinstance(exc, integrity) else DBAPIError
+    return kind(sql, None, exc, hide_parameters=True)
 
 
 class DriverPool:
@@ -139,7 +148,11 @@ class DriverPool:
         async with pool.acquire() as connection, connection.transaction():
             for write in writes:
                 compiled = write.statement.compiled(self.dialect)
-                status = await connection.execute(compiled.sql, *compiled.args(write.values))
+                try:
+                    status = await connection.execute(compiled.sql, *compiled.args(write.values))
+                except asyncpg.PostgresError as exc:
+                    integrity = asyncpg.IntegrityConstraintViolationError
+                    raise _translated(compiled.sql, exc, integrity=integrity) from exc
                 if write.required and status.rsplit(" ", 1)[-1] == "0":
                     raise Abandoned
 

@@ -1,0 +1,264 @@
+"""`Database.write`: `Write`s of `Statement`s sent straight to the driver land together or not
+at all, store what SQLAlchemy's own execution stores, and tell the commit listeners once, after
+the commit. On SQLite and, when INTERLINK_TEST_DATABASE_URL is set, on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Insert,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    insert,
+    make_url,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from interlink.core.db import Database, UTCDateTime, is_sqlite
+from interlink.core.driver import Statement, Write
+
+# A name of this run's own: a run beside this one on the same PostgreSQL database keeps its table.
+_RUN = uuid.uuid4().hex[:12]
+_METADATA = MetaData()
+_THINGS = Table(
+    f"driver_things_{_RUN}",
+    _METADATA,
+    Column("id", String(40), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=True),
+)
+_COUNTED = Table(
+    f"driver_counted_{_RUN}",
+    _METADATA,
+    Column("id", String(40), primary_key=True),
+    Column("count", Integer, nullable=True, default=7),
+    Column("touched", String(20), nullable=True, onupdate="changed"),
+)
+_COLUMNS = ("id", "status", "at", "document")
+_INSERT = Statement.insert(_THINGS, _COLUMNS)
+_SET_STATUS = Statement.of(
+    update(_THINGS)
+    .where(_THINGS.c.id == bindparam("key"))
+    .values(status=bindparam("new_status", type_=String()))
+)
+_CLOSE = Statement.of(
+    update(_THINGS)
+    .where(_THINGS.c.id == bindparam("key"), _THINGS.c.status == "open")
+    .values(status="closed")
+)
+_AT = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=timezone(timedelta(hours=2)))
+
+
+def _upsert(dialect: str) -> Insert:
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_of(_THINGS).values(
+        **{name: bindparam(name, type_=_THINGS.c[name].type) for name in _COLUMNS}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["id"], set_={"status": statement.excluded.status}
+    )
+
+
+_UPSERT = Statement(_upsert)
+
+
+class _Undone(Exception):
+    """Raised in a session's transaction to roll it back."""
+
+
+def _row(id_: str, status: str = "open", **values: Any) -> dict[str, Any]:
+    return {"id": id_, "status": status, "at": None, "document": None, **values}
+
+
+def _insert(id_: str, status: str = "open", **values: Any) -> Write:
+    return Write(_INSERT, _row(id_, status, **values))
+
+
+@pytest.fixture
+def reader(database_url: str) -> Iterator[Engine]:
+    """A plain SQLAlchemy engine on the test's database, holding this module's tables."""
+    url = make_url(database_url)
+    if is_sqlite(database_url):
+        assert url.database is not None
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        url = url.set(drivername="postgresql+psycopg")
+    engine = create_engine(url)
+    _METADATA.create_all(engine)
+    yield engine
+    _METADATA.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+async def database(database_url: str, reader: Engine) -> AsyncIterator[Database]:
+    opened = Database(database_url, pool_size=2)
+    yield opened
+    await opened.dispose()
+
+
+@pytest.fixture
+def commits(database: Database, reader: Engine) -> list[list[tuple[Any, ...]]]:
+    """One entry per call of a listener on this module's table: the rows it could read then.
+    A listener on another table must never be called."""
+    seen: list[list[tuple[Any, ...]]] = []
+    database.on_commit([_THINGS.name], lambda: seen.append(_rows(reader)))
+    database.on_commit(["elsewhere"], lambda: pytest.fail("a listener of another table"))
+    return seen
+
+
+def _rows(reader: Engine) -> list[tuple[Any, ...]]:
+    with reader.connect() as connection:
+        return [tuple(row) for row in connection.execute(select(_THINGS).order_by("id"))]
+
+
+def _stored(reader: Engine) -> list[tuple[Any, ...]]:
+    """The rows as the database holds them, without SQLAlchemy's result processing."""
+    query = select(
+        cast(_THINGS.c.at, Text), cast(_THINGS.c.document, Text), _THINGS.c.document.is_(None)
+    ).order_by("id")
+    with reader.connect() as connection:
+        return [tuple(row) for row in connection.execute(query)]
+
+
+async def test_writes_of_one_call_land_together_then_the_listeners_are_told_once(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    written = await database.write(
+        _insert("a"), Write(_SET_STATUS, {"key": "a", "new_status": "done"})
+    )
+
+    assert written is True
+    assert _rows(reader) == [("a", "done", None, None)]
+    assert commits == [[("a", "done", None, None)]]  # called once, and the rows were committed
+
+
+async def test_a_required_write_that_changes_no_row_abandons_the_whole_call(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    missing = Write(_SET_STATUS, {"key": "missing", "new_status": "done"}, required=True)
+
+    written = await database.write(_insert("a"), missing, _insert("b"))
+
+    assert written is False
+    assert _rows(reader) == []
+    assert commits == []
+
+
+async def test_a_required_write_that_changes_a_row_is_written(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    await database.write(_insert("a"))
+
+    found = Write(_SET_STATUS, {"key": "a", "new_status": "done"}, required=True)
+
+    assert await database.write(found) is True
+    assert _rows(reader) == [("a", "done", None, None)]
+    assert len(commits) == 2
+
+
+@pytest.mark.parametrize(
+    "document", [{"a": [1, "é", None], "b": {"c": 1.5}}, [1, "two", None], None, "text", 0]
+)
+async def test_values_are_stored_as_sqlalchemy_stores_them(
+    database: Database, reader: Engine, document: Any
+) -> None:
+    with reader.begin() as connection:
+        connection.execute(insert(_THINGS), _row("a", at=_AT, document=document))
+
+    await database.write(_insert("b", at=_AT, document=document))
+
+    by_sqlalchemy, by_driver = _stored(reader)
+    assert by_driver == by_sqlalchemy
+    assert by_driver[2] is False  # never SQL NULL: a None document is JSON null
+    _, _, at, stored = _rows(reader)[1]
+    assert at == _AT
+    assert at.tzinfo is UTC
+    assert stored == document
+
+
+async def test_values_given_in_the_statement_are_not_passed(
+    database: Database, reader: Engine
+) -> None:
+    await database.write(_insert("a", "open"), _insert("b", "done"))
+
+    assert await database.write(Write(_CLOSE, {"key": "a"})) is True
+    assert await database.write(Write(_CLOSE, {"key": "b"}, required=True)) is False
+    assert [row[:2] for row in _rows(reader)] == [("a", "closed"), ("b", "done")]
+
+
+async def test_a_missing_value_is_named_and_nothing_is_written(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    unnamed = Write(_SET_STATUS, {"key": "a"})
+
+    with pytest.raises(KeyError, match="`new_status`"):
+        await database.write(_insert("a"), unnamed)
+
+    assert _rows(reader) == []
+    assert commits == []
+
+
+async def test_a_database_error_raises_and_nothing_of_the_call_is_written(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    await database.write(_insert("a"))
+
+    # SQLAlchemy's error, as the rest of the code sees database errors, the driver's inside.
+    with pytest.raises(IntegrityError) as raised:
+        await database.write(_insert("b"), _insert("a", "again"))
+
+    assert isinstance(raised.value.orig, (sqlite3.IntegrityError, asyncpg.UniqueViolationError))
+    assert _rows(reader) == [("a", "open", None, None)]
+    assert len(commits) == 1
+
+
+async def test_a_statement_built_per_dialect_runs_on_each(
+    database: Database, reader: Engine
+) -> None:
+    await database.write(Write(_UPSERT, _row("a", "open")))
+    await database.write(Write(_UPSERT, _row("a", "done")), Write(_UPSERT, _row("b")))
+
+    assert [row[:2] for row in _rows(reader)] == [("a", "done"), ("b", "open")]
+
+
+async def test_a_column_default_not_given_is_refused_before_anything_is_written(
+    database: Database, reader: Engine
+) -> None:
+    # SQLAlchemy computes Python-side defaults in its own execution, which the driver skips.
+    statement = Statement.of(insert(_COUNTED).values(id=bindparam("id")))
+
+    with pytest.raises(ValueError, match="count"):
+        await database.write(_insert("a"), Write(statement, {"id": "a"}))
+
+    assert _rows(reader) == []
+
+
+async def test_an_update_of_a_table_with_onupdate_columns_is_refused(database: Database) -> None:
+    statement = Statement.of(
+        update(_COUNTED).where(_COUNTED.c.id == bindparam("key")).values(count=bindparam("n"))
+    )
+
+    with pytest.raises(ValueError, match="touched"):
+        await database.write(Write(statement, {"key": "a", "n": 2}))
