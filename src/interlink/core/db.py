@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransac
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
-from interlink.core.driver import Abandoned, DriverPool, Write, run_on_sqlite
+from interlink.core.driver import Abandoned, DriverPool, Query, Write, run_on_sqlite
 
 T = TypeVar("T")
 _READ_ONLY = "interlink_read_only"
@@ -291,6 +291,15 @@ class Database:
             return False
         self._committed({write.statement.table for write in writes})
         return True
+
+    async def read_one(self, query: Query, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The first row of `query` with `values`, as a mapping; on PostgreSQL straight from
+        the driver (see `Query` for what that leaves out)."""
+        if self._driver is not None:
+            return await self._driver.read_one(query, values)
+        async with self.read() as session:
+            row = (await session.execute(query.select, dict(values))).first()
+        return None if row is None else dict(row._mapping)
 
     def _committed(self, written: set[str]) -> None:
         for watched, listener in self._commit_listeners:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Connection, Table, TableClause, bindparam
+from sqlalchemy import Connection, Select, Table, TableClause, bindparam
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -71,22 +71,41 @@ class Statement:
     def compiled(self, dialect: Dialect) -> Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self.build(dialect.name).compile(dialect=dialect)
-            assert isinstance(compiled, SQLCompiler)
-            if compiled.insert_prefetch or compiled.update_prefetch:
-                # SQLAlchemy computes these in its execution, which the driver path skips.
-                missing = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
-                raise ValueError(f"give a value for the columns with a default: {missing}")
-            names = tuple(compiled.positiontup or compiled.binds)
-            binds = [compiled.binds[name] for name in names]
-            found = Compiled(
-                sql=str(compiled),
-                names=names,
-                processors=tuple(_processor(b.type, dialect) for b in binds),
-                defaults=tuple(_UNSET if b.required else b.effective_value for b in binds),
-            )
-            self._compiled[dialect.name] = found
+            found = self._compiled[dialect.name] = _compile(self.build(dialect.name), dialect)
         return found
+
+
+class Query:
+    """A Core SELECT compiled once per dialect, for `Database.read_one`. On PostgreSQL its row
+    comes back as asyncpg gives it, without SQLAlchemy's result processing: select plain and
+    JSON columns only (a timestamp would come back naive)."""
+
+    def __init__(self, select: Select[Any]) -> None:
+        self.select = select
+        self._compiled: dict[str, Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _compile(self.select, dialect)
+        return found
+
+
+def _compile(statement: UpdateBase | Select[Any], dialect: Dialect) -> Compiled:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        # SQLAlchemy computes these in its execution, which the driver path skips.
+        missing = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        raise ValueError(f"give a value for the columns with a default: {missing}")
+    names = tuple(compiled.positiontup or compiled.binds)
+    binds = [compiled.binds[name] for name in names]
+    return Compiled(
+        sql=str(compiled),
+        names=names,
+        processors=tuple(_processor(b.type, dialect) for b in binds),
+        defaults=tuple(_UNSET if b.required else b.effective_value for b in binds),
+    )
 
 
 def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
@@ -156,11 +175,22 @@ class DriverPool:
                 if write.required and status.rsplit(" ", 1)[-1] == "0":
                     raise Abandoned
 
+    async def read_one(self, query: Query, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        pool = self._pool or await self._open()
+        compiled = query.compiled(self.dialect)
+        async with pool.acquire() as connection:
+            try:
+                row = await connection.fetchrow(compiled.sql, *compiled.args(values))
+            except asyncpg.PostgresError as exc:
+                integrity = asyncpg.IntegrityConstraintViolationError
+                raise _translated(compiled.sql, exc, integrity=integrity) from exc
+        return None if row is None else dict(row.items())
+
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    self.dsn, min_size=1, max_size=self.size, init=_init
+                    self.dsn, min_size=1, max_size=self.size, init=_init, reset=_kept
                 )
             return self._pool
 
@@ -168,6 +198,11 @@ class DriverPool:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+async def _kept(_connection: asyncpg.Connection) -> None:
+    """No reset when a connection goes back to the pool (asyncpg's costs a round trip): the
+    writes here leave no session state behind, only ended transactions."""
 
 
 async def _init(connection: asyncpg.Connection) -> None:

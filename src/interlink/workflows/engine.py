@@ -102,40 +102,41 @@ class Engine:
 
         The plan is the run's checkpoint 0, written with the change to running and its event, so
         a run resumed after its process died gets the same plan back (and says started once)."""
-        async with self.db.read() as session:
-            found = await records.run_to_begin(session, execution_id)
-            if found is None or found.status not in records.LIVE or found.run != run:
-                return None
-            if found.status != "pending":  # begun before its process died
-                saved = await records.checkpoints_of(session, execution_id, run)
-                if 0 in saved:
-                    return saved.pop(0), saved
-            done = {}
-            if run > 1:  # a retry: the steps completed before keep their outputs
-                done = {
-                    row.name: {"status": row.status, "output": row.output, "error": row.error}
-                    for row in await records.steps_of(session, execution_id)
-                    if row.status == "completed"
-                }
+        found = await records.run_to_begin(self.db, execution_id)
+        if found is None or found["status"] not in records.LIVE or found["run"] != run:
+            return None
+        done = {}
+        if found["status"] != "pending" or run > 1:
+            async with self.db.read() as session:
+                if found["status"] != "pending":  # begun before its process died
+                    saved = await records.checkpoints_of(session, execution_id, run)
+                    if 0 in saved:
+                        return saved.pop(0), saved
+                if run > 1:  # a retry: the steps completed before keep their outputs
+                    done = {
+                        row.name: {"status": row.status, "output": row.output, "error": row.error}
+                        for row in await records.steps_of(session, execution_id)
+                        if row.status == "completed"
+                    }
         plan = {
             "execution_id": execution_id,
-            "workspace_id": found.workspace_id,
-            "workflow_id": found.workflow_id,
+            "workspace_id": found["workspace_id"],
+            "workflow_id": found["workflow_id"],
             "run": run,
-            "input": found.input,
-            "definition": found.definition,
+            "input": found["input"],
+            "definition": found["definition"],
             "done": done,
         }
         writes = [
             records.status_change(execution_id, "running"),
             records.checkpoint_insert(execution_id, run, 0, plan),
         ]
-        first = found.status == "pending"
+        first = found["status"] == "pending"
         if first:
             payload = WorkflowState(
-                workflow_id=found.workflow_id, execution_id=execution_id, status="running"
+                workflow_id=found["workflow_id"], execution_id=execution_id, status="running"
             )
-            started = self.events.row(found.workspace_id, EventType.WORKFLOW_STARTED, payload)
+            started = self.events.row(found["workspace_id"], EventType.WORKFLOW_STARTED, payload)
             writes += await self.events.publishing([started])
         if not await self.db.write(*writes):
             return None  # ended (a cancel) since it was read

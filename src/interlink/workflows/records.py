@@ -8,15 +8,16 @@ overwritten by that step's end."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Row, Table, bindparam, literal_column, select, update
+from sqlalchemy import Insert, Table, bindparam, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.core.db import Base
-from interlink.core.driver import Statement, Write
+from interlink.core.db import Base, Database
+from interlink.core.driver import Query, Statement, Write
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
 from interlink.workflows.models import (
@@ -46,25 +47,27 @@ FINISHED_EVENTS = {
 }
 
 
-async def run_to_begin(session: AsyncSession, execution_id: str) -> Row[Any] | None:
-    """What a run needs of its execution and of the version it runs, in one read."""
-    query = (
-        select(
-            Execution.status,
-            Execution.run,
-            Execution.workspace_id,
-            Execution.workflow_id,
-            Execution.input,
-            WorkflowVersion.definition,
-        )
-        .join(
-            WorkflowVersion,
-            (WorkflowVersion.workflow_id == Execution.workflow_id)
-            & (WorkflowVersion.version == Execution.workflow_version),
-        )
-        .where(Execution.id == execution_id)
+_RUN_TO_BEGIN = Query(
+    select(
+        _EXECUTIONS.c.status,
+        _EXECUTIONS.c.run,
+        _EXECUTIONS.c.workspace_id,
+        _EXECUTIONS.c.workflow_id,
+        _EXECUTIONS.c.input,
+        WorkflowVersion.__table__.c.definition,
     )
-    return (await session.execute(query)).one_or_none()
+    .join(
+        WorkflowVersion.__table__,
+        (WorkflowVersion.workflow_id == _EXECUTIONS.c.workflow_id)
+        & (WorkflowVersion.version == _EXECUTIONS.c.workflow_version),
+    )
+    .where(_EXECUTIONS.c.id == bindparam("execution_id"))
+)
+
+
+async def run_to_begin(db: Database, execution_id: str) -> Mapping[str, Any] | None:
+    """What a run needs of its execution and of the version it runs, in one read."""
+    return await db.read_one(_RUN_TO_BEGIN, {"execution_id": execution_id})
 
 
 def _binds(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
