@@ -2,10 +2,13 @@
 SQLite and (when INTERLINK_BENCH_DATABASE_URL is set) PostgreSQL, beside the same three calls
 made directly in the same run.
 
-    python -m benchmarks.workflows [--executions 300] [--sequential 30]
+    python -m benchmarks.workflows [--executions 300] [--sequential 30] [--workers 1]
 
 The mock is a separate process on 127.0.0.1 (benchmarks/webhook_receiver.py). Interlink runs in
-this process with its embedded worker, as `interlink serve` does. Measured:
+this process with its embedded worker, as `interlink serve` does (on uvloop, as uvicorn runs
+it). On PostgreSQL the run is made twice: in this process alone, then with `--workers` more
+`interlink worker` processes on the same database, as a deployment scales out (one Python
+process uses one core; this machine has two). Measured:
 - throughput: `--executions` started at once (in transactions of 20), executions/s from the first
   commit to the last completion; the direct baseline makes the same calls with 50 at a time;
 - per-step overhead: `--sequential` executions one after another; for each, the time from its
@@ -21,16 +24,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import jmespath
+import uvloop
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -58,6 +65,8 @@ from interlink.workflows.schemas import WorkflowCreate
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 300.0  # seconds per measured part, at most
+START_LIMIT = 60.0  # for a worker process to start
+POLLING = 0.05  # seconds between a worker's looks at the queue
 TRANSFORM = "{first: steps.call.output.status, second: steps.act.output.status}"
 
 
@@ -75,8 +84,58 @@ def settings_for(data_dir: Path, url: str | None) -> Settings:
         bootstrap=BootstrapSettings(api_key="sk_bench_admin_0123456789abcdefghijkl"),
         log=LogSettings(format="json", level="warning"),
         webhooks=WebhookSettings(dispatcher_enabled=False),
-        jobs=JobsSettings(embedded_worker=True, polling_interval_seconds=0.05, pool_size=20),
+        jobs=JobsSettings(embedded_worker=True, polling_interval_seconds=POLLING, pool_size=20),
     )
+
+
+@contextlib.contextmanager
+def workers(data_dir: Path, url: str, count: int) -> Iterator[None]:
+    """`count` `interlink worker` processes on `url`, with this run's data dir (its vault key),
+    started and ready; stopped at the end."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
+        "INTERLINK_DATA_DIR": str(data_dir),
+        "INTERLINK_DATABASE_URL": url,
+        "INTERLINK_VAULT_KEY_FILE": str(data_dir / "vault.key"),
+        "INTERLINK_ALLOW_PRIVATE_URLS": "true",
+        "INTERLINK_LOG_FORMAT": "json",
+        "INTERLINK_LOG_LEVEL": "warning",
+        "INTERLINK_JOBS_POLLING_INTERVAL_SECONDS": str(POLLING),
+        "INTERLINK_JOBS_POOL_SIZE": "20",
+    }
+    started: list[tuple[subprocess.Popen[bytes], Path]] = []
+    try:
+        for n in range(count):
+            output = data_dir / f"worker-{n}.log"
+            with output.open("wb") as sink:
+                command = [sys.executable, "-m", "interlink", "worker"]
+                started.append(
+                    (
+                        subprocess.Popen(  # noqa: S603 - our own program
+                            command,
+                            env={**env, "INTERLINK_JOBS_EXECUTOR_ID": f"bench-worker-{n}"},
+                            stdout=sink,
+                            stderr=sink,
+                        ),
+                        output,
+                    )
+                )
+        deadline = time.monotonic() + START_LIMIT
+        for worker, output in started:
+            while "worker is running" not in output.read_text(errors="replace"):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"a worker did not start: {output.read_text()[-2000:]}")
+                time.sleep(0.1)  # waiting for start-up, not timing anything
+        yield
+    finally:
+        for worker, _ in started:
+            worker.terminate()
+        for worker, _ in started:
+            try:
+                worker.wait(timeout=START_LIMIT)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
 
 
 async def reset_postgres(url: str) -> None:
@@ -245,12 +304,17 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run_backend(name: str, url: str | None, base: str, args: argparse.Namespace) -> None:
+async def run_backend(
+    name: str, url: str | None, base: str, args: argparse.Namespace, extra_workers: int = 0
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if url:
             await reset_postgres(url)
         app = create_app(settings_for(Path(tmp), url), long_lived=True)
-        async with app.router.lifespan_context(app):
+        async with app.router.lifespan_context(app), contextlib.AsyncExitStack() as stack:
+            if extra_workers:
+                assert url is not None
+                stack.enter_context(workers(Path(tmp), url, extra_workers))
             services: Services = app.state.services
             workspace_id = str(app.state.prepared.workspace_id)
             principal, iid, workflow_id = await setup(services, workspace_id, base)
@@ -260,14 +324,16 @@ async def run_backend(name: str, url: str | None, base: str, args: argparse.Name
             direct_rate, direct_times = await direct(
                 services, principal, base, iid, args.executions, args.sequential
             )
-            floor_rate = await dbos_floor(services, url, args.executions)
+            # The floor's workflow is this process's own: a worker process could not run it.
+            floor_rate = 0.0 if extra_workers else await dbos_floor(services, url, args.executions)
     direct_p50 = statistics.median(direct_times)
     overhead = [(t - direct_p50) / 3 for t in in_run]
     print(
         f"{name:<10} {rate:>9.1f} {direct_rate:>10.1f} {rate / direct_rate:>6.2f} "
         f"{direct_p50:>10.2f} {statistics.median(in_run):>10.2f} "
         f"{statistics.median(overhead):>12.2f} {p(overhead, 0.99):>12.2f} "
-        f"{statistics.median(end_to_end):>10.1f} {floor_rate:>9.1f} {rate / floor_rate:>6.2f}"
+        f"{statistics.median(end_to_end):>10.1f} "
+        + (f"{floor_rate:>9.1f} {rate / floor_rate:>6.2f}" if floor_rate else f"{'-':>9} {'-':>6}")
     )
 
 
@@ -287,6 +353,8 @@ async def main(args: argparse.Namespace) -> None:
         if args.backend in ("all", "postgresql"):
             if pg:
                 await run_backend("postgresql", pg, base, args)
+                if args.workers:
+                    await run_backend(f"pg +{args.workers}w", pg, base, args, args.workers)
             else:
                 print("postgresql skipped: set INTERLINK_BENCH_DATABASE_URL")
 
@@ -296,4 +364,7 @@ if __name__ == "__main__":
     parser.add_argument("--executions", type=int, default=300)
     parser.add_argument("--sequential", type=int, default=30)
     parser.add_argument("--backend", choices=("all", "sqlite", "postgresql"), default="all")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--workers", type=int, default=1, help="more worker processes (PostgreSQL), 0: none"
+    )
+    uvloop.run(main(parser.parse_args()))

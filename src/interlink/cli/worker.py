@@ -8,7 +8,8 @@ import faulthandler
 import os
 import signal
 import threading
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 import structlog
 import typer
@@ -47,6 +48,17 @@ async def _run(settings: Settings) -> None:
         exit_by(settings.jobs.shutdown_seconds)
         await running.stop()
         await services.close()
+
+
+def _event_loop_run(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on uvloop where it is installed, as `interlink serve` runs (uvicorn picks it):
+    a busy worker spends a good part of its time in the event loop's own I/O."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def exit_by(seconds: float) -> None:
@@ -96,6 +108,6 @@ def worker(
         settings.metrics = settings.metrics.model_copy(update={"port": metrics_port})
     logs.configure(settings.log)
     try:
-        asyncio.run(_run(settings))
+        _event_loop_run(_run(settings))
     except (StartupError, JobsError) as exc:
         fail(str(exc), "STARTUP_FAILED")
