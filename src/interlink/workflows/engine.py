@@ -81,6 +81,22 @@ class Checkpoint:
         return records.checkpoint_insert(self.execution_id, self.run, self.seq, result)
 
 
+@dataclass
+class Held:
+    """The writes that end a run's steps, held until the run's next write: a transaction fewer
+    per step. Nothing acts between a step's end and that write (the run writes what it holds
+    before any DBOS call), so a crash cuts the same step as it would without holding them."""
+
+    execution_id: str
+    acted: list[Write] = field(default_factory=list)  # ends of steps that acted: always written
+    instant: list[Write] = field(default_factory=list)  # only while the execution is live
+
+    def take(self) -> tuple[list[Write], list[Write]]:
+        taken = self.acted, self.instant
+        self.acted, self.instant = [], []
+        return taken
+
+
 def run_workflow_id(execution_id: str, run: int) -> str:
     return execution_id if run == 1 else f"{execution_id}:run{run}"
 
@@ -153,9 +169,11 @@ class Engine:
         context: Mapping[str, Any],
         key: str,
         seq: int,
+        held: Held,
     ) -> dict[str, Any]:
         """One attempt of a step: its row written, its config rendered, its type run, and its
-        result saved as the run's checkpoint `seq` in the transaction that ends it.
+        result saved as the run's checkpoint `seq` with the writes that end it (held for the
+        run's next write when nothing waits on them).
 
         Raises `_Cancelled`, before it acts, if the execution has ended (a cancel)."""
         execution_id = plan["execution_id"]
@@ -171,7 +189,7 @@ class Engine:
         if spec.type not in _INSTANT:
             # Shown as running (or waiting) while it acts; an instant step is written once, done.
             live = (execution_id, "waiting" if waits else "running")
-            await self._write(self._upsert(row), live=live)
+            await self._write(self._upsert(row), live=live, held=held)
         try:
             config = _config(step_type.config, spec.config, context)
             run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
@@ -180,22 +198,22 @@ class Engine:
             wait = self._prepare_wait(plan, spec, config) if waits else None
         except TimeoutError:
             failure = _error("STEP_TIMEOUT", f"the step took longer than {spec.timeout:g} s")
-            return await self._step_failed(row, failure, saved)
+            return await self._step_failed(row, failure, saved, held)
         except StepFailed as exc:
             failure = _error(exc.step_code, exc.message, exc.details)
-            return await self._step_failed(row, failure, saved)
+            return await self._step_failed(row, failure, saved, held)
         except InterlinkError as exc:
             failure = _error(exc.code, exc.message, exc.details, exc.headers)
-            return await self._step_failed(row, failure, saved)
+            return await self._step_failed(row, failure, saved, held)
         except Exception:
             log.exception("workflow_step_failed", step_type=spec.type)
             failure = _error("INTERNAL_ERROR", f"the {spec.type} step failed unexpectedly")
-            return await self._step_failed(row, failure, saved)
+            return await self._step_failed(row, failure, saved, held)
         result = {"ok": True, "output": output}
         if wait is not None:
             opened, result = wait.pop("opened", None), {**result, **wait}
             opening = [] if opened is None else [records.wait_insert(opened)]
-            await self._write(*opening, saved.of(result))
+            await self._write(*opening, saved.of(result), held=held)
         elif spec.type in _INSTANT:
             done = {
                 **row,
@@ -203,23 +221,41 @@ class Engine:
                 "output": output,
                 "completed_at": self.clock.now(),
             }
-            await self._write(self._upsert(done), saved.of(result), live=(execution_id, "running"))
+            held.instant += [self._upsert(done), saved.of(result)]
         elif spec.type == "foreach":  # settled by the run when its items are done
-            await self._write(saved.of(result))
+            await self._write(saved.of(result), held=held)
         else:
-            await self.settle(execution_id, spec.name, "completed", output, saved=saved.of(result))
+            values = {"status": "completed", "output": output, "error": None}
+            change = records.step_change(
+                execution_id, spec.name, {**values, "completed_at": self.clock.now()}
+            )
+            held.acted += [change, saved.of(result)]
         return result
 
     def _upsert(self, row: dict[str, Any]) -> Write:
         return records.step_upsert(row)
 
-    async def _write(self, *writes: Write, live: tuple[str, str] | None = None) -> None:
-        """Run `writes` in one transaction. With `live` (an execution and a status), first
-        set the execution's status, or raise `_Cancelled`, writing nothing, if it has ended: a
-        step never starts, nor is written, after a cancel."""
+    async def _write(
+        self, *writes: Write, live: tuple[str, str] | None = None, held: Held | None = None
+    ) -> None:
+        """Run `writes`, after those `held`, in one transaction. With `live` (an execution and a
+        status), first set the execution's status, or raise `_Cancelled` if it has ended, having
+        written only the ends of the steps that acted: a step never starts, nor is written,
+        after a cancel."""
+        acted, instant = ([], []) if held is None else held.take()
+        if live is None and instant and held is not None:
+            live = (held.execution_id, "running")
         guard = [] if live is None else [records.status_change(*live)]
-        if not await self.db.write(*guard, *writes):
-            raise _Cancelled
+        if await self.db.write(*guard, *acted, *instant, *writes):
+            return
+        if acted:
+            await self.db.write(*acted)
+        raise _Cancelled
+
+    async def flush(self, held: Held) -> None:
+        """Write what the run holds (before a DBOS call: its order of calls must not change)."""
+        if held.acted or held.instant:
+            await self._write(held=held)
 
     def _prepare_wait(self, plan: Mapping[str, Any], spec: StepSpec, config: Any) -> dict[str, Any]:
         now = self.clock.now()
@@ -238,12 +274,12 @@ class Engine:
         return {"deadline": deadline.timestamp(), "wait_id": wait_id, "opened": opened}
 
     async def _step_failed(
-        self, row: dict[str, Any], error: dict[str, Any], saved: Checkpoint
+        self, row: dict[str, Any], error: dict[str, Any], saved: Checkpoint, held: Held
     ) -> dict[str, Any]:
         failed = {**row, "status": "failed", "error": error, "completed_at": self.clock.now()}
         result = {"ok": False, "error": error}
         live = (row["execution_id"], "running")
-        await self._write(self._upsert(failed), saved.of(result), live=live)
+        await self._write(self._upsert(failed), saved.of(result), live=live, held=held)
         return result
 
     async def settle(
@@ -253,21 +289,14 @@ class Engine:
         status: str,
         output: Any = None,
         error: dict[str, Any] | None = None,
-        *,
-        saved: Write | None = None,
     ) -> None:
-        """A step's row ended; with `saved` (its checkpoint) it ran while the execution was
-        running, else (after a wait, a foreach's items) the execution is running again."""
+        """A step's row ended after a wait or a foreach's items: the execution is running
+        again."""
         values = {"status": status, "output": output, "error": error}
         change = records.step_change(
             execution_id, name, {**values, "completed_at": self.clock.now()}
         )
-        after = (
-            records.status_change(execution_id, "running", required=False)
-            if saved is None
-            else saved
-        )
-        await self._write(change, after)
+        await self._write(change, records.status_change(execution_id, "running", required=False))
 
     async def run_item(
         self,
@@ -309,9 +338,11 @@ class Engine:
         output: Any,
         error: dict[str, Any] | None,
         skipped: list[tuple[str, str, int]],
+        held: Held | None = None,
     ) -> None:
         """End the execution (unless it has ended already: a cancel), its skipped steps and
-        open waits with it, and publish its event, in one transaction."""
+        open waits with it, and publish its event, in one transaction with what the run held."""
+        acted, instant = ([], []) if held is None else held.take()
         execution_id = plan["execution_id"]
         now = self.clock.now()
         payload = WorkflowState(
@@ -324,7 +355,7 @@ class Engine:
         event = self.events.row(
             plan["workspace_id"], records.FINISHED_EVENTS[status], payload, at=now
         )
-        writes = [records.finish_change(execution_id, status, output, error, now)]
+        writes = [records.finish_change(execution_id, status, output, error, now), *acted, *instant]
         for name, type_, position in skipped:
             skip = {
                 "execution_id": execution_id, "name": name, "position": position,
@@ -334,7 +365,11 @@ class Engine:
             writes.append(records.step_upsert(skip))
         writes.append(records.waits_close(execution_id))
         writes += await self.events.publishing([event])
-        if await self.db.write(*writes) and self.metrics is not None:
+        if not await self.db.write(*writes):
+            if acted:  # ended by a cancel meanwhile: the steps that acted are still shown ended
+                await self.db.write(*acted)
+            return
+        if self.metrics is not None:
             self.metrics.workflow(status)
 
     async def close_wait(self, wait_id: str) -> None:
@@ -357,10 +392,12 @@ class Run:
     definition: Definition = field(init=False)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     seq: int = 0  # the number of the last checkpoint met
+    held: Held = field(init=False)
 
     def __post_init__(self) -> None:
         self.definition = Definition.model_validate(self.plan["definition"])
         self.results = dict(self.plan["done"])
+        self.held = Held(self.execution_id)
 
     @property
     def execution_id(self) -> str:
@@ -406,12 +443,12 @@ class Run:
                     helper = next(s for s in steps if s.name == spec.on_error)
                     self.results[helper.name] = await self.attempts(helper, steps.index(helper))
                 error = {"step": spec.name, **outcome["error"]}
-                await _bound().end(self.plan, "failed", None, error, self.skipped())
+                await _bound().end(self.plan, "failed", None, error, self.skipped(), self.held)
                 return "failed"
             last_output = outcome["output"]
             if spec.type == "condition":
                 chosen.update(outcome["output"]["next"])
-        await _bound().end(self.plan, "completed", last_output, None, self.skipped())
+        await _bound().end(self.plan, "completed", last_output, None, self.skipped(), self.held)
         return "completed"
 
     def skipped(self) -> list[tuple[str, str, int]]:
@@ -459,9 +496,12 @@ class Run:
         if self.seq in self.saved:
             return dict(self.saved[self.seq])
         context = self.context()
-        return await _bound().run_step(self.plan, spec, position, attempt, context, key, self.seq)
+        return await _bound().run_step(
+            self.plan, spec, position, attempt, context, key, self.seq, self.held
+        )
 
     async def foreach(self, spec: StepSpec, items: list[Any], attempt: int) -> dict[str, Any]:
+        await _bound().flush(self.held)
         config = ForeachConfig.model_validate(spec.config)
         outputs: list[Any] = []
         context = self.context()
@@ -503,6 +543,7 @@ class Run:
         return {"ok": True, "output": output}
 
     async def pause(self, seconds: float) -> None:
+        await _bound().flush(self.held)
         now = await _now()
         await self.pause_until(now + seconds)
 
@@ -512,6 +553,7 @@ class Run:
     async def receive_until(self, deadline: float, wait_id: str | None) -> dict[str, Any] | None:
         """The event sent to `wait_id` before `deadline` (a timestamp), or None. A cancel ends
         the run here; other signals (a late event of an earlier wait) are passed over."""
+        await _bound().flush(self.held)
         for _ in range(1000):
             left = deadline - await _now()
             if left <= 0:
@@ -589,14 +631,15 @@ async def run_execution(execution_id: str, run: int) -> str:
     begun = await _bound().begin(execution_id, run)
     if begun is None:
         return "ended"
+    deciding = Run(*begun)
     try:
-        return await Run(*begun).go()
+        return await deciding.go()
     except _Cancelled:
         return "cancelled"
     except Exception:  # a bug or the database gone: the execution ends failed, not stuck
         log.exception("workflow_run_failed", execution_id=execution_id)
         error = _error("INTERNAL_ERROR", "the execution failed unexpectedly")
-        await _bound().end(begun[0], "failed", None, error, [])
+        await _bound().end(begun[0], "failed", None, error, [], deciding.held)
         return "failed"
 
 
