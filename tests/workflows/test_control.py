@@ -93,6 +93,40 @@ async def test_cancel_while_a_step_runs_lets_it_finish_and_starts_no_other(
     assert (await execution(client, execution_id))["status"] == "cancelled"
 
 
+async def test_cancel_while_a_step_runs_records_its_end_but_no_instant_step_after_it(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    # The slow step's end is held for the run's next write, which the cancel abandons: its end
+    # is still recorded, the transform computed after it is not.
+    release = asyncio.Event()
+
+    async def slow(_: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({"slow": True})
+
+    upstream.script(slow)
+    workflow = await create_workflow(
+        client,
+        [
+            {"name": "slow", "type": "http_request", "config": {"url": f"{upstream.url}/slow"}},
+            {"name": "shape", "type": "transform", "config": {"jmespath": "steps.slow.output"}},
+        ],
+    )
+    execution_id = await _start(client, workflow["id"])
+    await eventually(lambda: asyncio.sleep(0, len(upstream.seen)), lambda n: n == 1)
+
+    cancelled = await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})
+    release.set()
+
+    assert data(cancelled)["status"] == "cancelled"
+    ended = await eventually(
+        lambda: execution(client, execution_id),
+        lambda e: step_of(e, "slow")["status"] == "completed",
+    )
+    assert ended["status"] == "cancelled"
+    assert "shape" not in {s["name"] for s in ended["steps"] if s["status"] == "completed"}
+
+
 async def test_retry_reruns_from_the_failed_step_without_repeating_completed_ones(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
