@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from interlink.core.db import Database, UTCDateTime, is_sqlite
-from interlink.core.driver import Statement, Write
+from interlink.core.driver import Query, Statement, Write
 
 # A name of this run's own: a run beside this one on the same PostgreSQL database keeps its table.
 _RUN = uuid.uuid4().hex[:12]
@@ -262,3 +262,20 @@ async def test_an_update_of_a_table_with_onupdate_columns_is_refused(database: D
 
     with pytest.raises(ValueError, match="touched"):
         await database.write(Write(statement, {"key": "a", "n": 2}))
+
+
+async def test_read_one_gives_the_first_row_as_a_mapping_with_json_decoded(
+    database: Database,
+) -> None:
+    await database.write(_insert("a", "open", document={"k": [1, None]}), _insert("b", "done"))
+    query = Query(
+        select(_THINGS.c.id, _THINGS.c.status, _THINGS.c.document).where(
+            _THINGS.c.status == bindparam("status")
+        )
+    )
+
+    found = await database.read_one(query, {"status": "open"})
+    missing = await database.read_one(query, {"status": "gone"})
+
+    assert found == {"id": "a", "status": "open", "document": {"k": [1, None]}}
+    assert missing is None
