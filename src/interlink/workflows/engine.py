@@ -3,8 +3,10 @@ checkpointed in our own rows.
 
 The workflow's own code only decides what runs next, from its steps' results. Each result is a
 checkpoint of the run (`workflow_checkpoints`, numbered in the order the run meets them; 0 is the
-plan), written in the transaction that ends the step, so it costs no write of its own; a run
-resumed after its process died replays its checkpoints and re-runs only the step it died in.
+plan), written with the step's end, so it costs no write of its own; and a step's end is held
+(`Held`) for the run's next write (the next step's start, or the run's end), which nothing acts
+before. A run resumed after its process died replays its checkpoints and re-runs only the step
+it died in. Every write goes straight to the driver (`Database.write`).
 A step's side effect carries the idempotency key `{execution}:{step}` (with the run and attempt
 after the first), the same when the step re-runs, so the provider sees it once. Waiting, and the
 few calls around a wait, are DBOS's own steps and receives: a resumed run meets them and its own

@@ -1,10 +1,10 @@
 """The engine's reads and writes: execution status, step rows, checkpoints, waits.
 
-The writes of a step are `Write`s of statements compiled once (`core/driver.py`), run by the
-engine in one `Database.write`; the start and end of a run, which publish events, run in
-sessions. Every status change is
-conditional on the execution not having ended, so a cancel that lands while a step runs is never
-overwritten by that step's end."""
+Statements compiled once (`core/driver.py`): a run's begin reads with `Database.read_one`, and
+every write of a run (its begin, its steps, its end with its event) is a `Write` run by
+`Database.write`. Only a cancel, from the API, ends an execution in a session (`finish`). Every
+status change is conditional on the execution not having ended, so a cancel that lands while a
+step runs is never overwritten by that step's end."""
 
 from __future__ import annotations
 
@@ -89,15 +89,6 @@ def status_change(execution_id: str, status: str, *, required: bool = True) -> W
     so) once the execution has ended."""
     values = {"execution_id": execution_id, "new_status": status}
     return Write(_STATUS_CHANGE, values, required=required)
-
-
-async def set_status(session: AsyncSession, execution_id: str, status: str) -> bool:
-    result = await session.execute(
-        update(Execution)
-        .where(Execution.id == execution_id, Execution.status.in_(LIVE))
-        .values(status=status)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 async def finish(
