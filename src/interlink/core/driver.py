@@ -1,4 +1,4 @@
-"""Writes straight to the database driver, for the hottest path (a workflow step's rows).
+"""Writes straight to the database driver, for the hottest path (a workflow run's writes).
 
 A `Statement` is a Core statement compiled once per dialect; a `Write` is one execution of it.
 `Database.write` runs writes in one transaction: on PostgreSQL on an asyncpg pool of its own
