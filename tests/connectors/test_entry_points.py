@@ -70,17 +70,22 @@ def acme_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     default_registry.cache_clear()
 
 
-async def test_a_third_party_connector_works_through_the_api(
-    acme_installed: None, client: httpx.AsyncClient, upstream: Upstream
-) -> None:
+async def _active_acme(client: httpx.AsyncClient, upstream: Upstream) -> str:
     body = {
         "name": "Acme",
         "type": "acme",
         "configuration": {"api_url": upstream.url},
         "credentials": {"api_key": "acme-key"},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
+    iid = str(data(await client.post("/api/v1/integrations", json=body))["id"])
+    assert (await client.post(f"/api/v1/integrations/{iid}/activate")).status_code == 200
+    return iid
+
+
+async def test_a_third_party_connector_works_through_the_api(
+    acme_installed: None, client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    created = {"id": await _active_acme(client, upstream)}
 
     run = data(
         await client.post(
@@ -105,14 +110,7 @@ async def test_without_it_the_type_is_unknown(client: httpx.AsyncClient) -> None
 async def test_a_bug_in_a_connector_is_a_500_integration_error_and_a_failed_operation(
     acme_installed: None, client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    body = {
-        "name": "Acme",
-        "type": "acme",
-        "configuration": {"api_url": upstream.url},
-        "credentials": {"api_key": "acme-key"},
-    }
-    iid = data(await client.post("/api/v1/integrations", json=body))["id"]
-    await client.post(f"/api/v1/integrations/{iid}/activate")
+    iid = await _active_acme(client, upstream)
 
     response = await client.post(
         f"/api/v1/integrations/{iid}/operations/explode", json={"parameters": {}}

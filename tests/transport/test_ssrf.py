@@ -4,13 +4,11 @@ them, after DNS, unless the operator allows private ones; link-local and metadat
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 from interlink.transport.ssrf import (
     AddressKind,
@@ -19,6 +17,7 @@ from interlink.transport.ssrf import (
     UrlRefused,
     classify,
 )
+from tests.transport.conftest import ScriptedDns
 
 CASES = [
     ("127.0.0.1", AddressKind.LOOPBACK),
@@ -94,34 +93,9 @@ def test_the_refusal_says_how_to_allow_private_addresses() -> None:
     assert "INTERLINK_ALLOW_PRIVATE_URLS" not in str(refused.value)
 
 
-class FixedDns(AbstractResolver):
-    """DNS answers chosen by the test (there is no DNS to rebind here)."""
-
-    def __init__(self, answers: dict[str, list[str]]) -> None:
-        self.answers = answers
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
-                proto=0,
-                flags=0,
-            )
-            for address in self.answers[host]
-        ]
-
-    async def close(self) -> None:
-        return None
-
-
 async def test_a_name_with_any_private_answer_is_refused() -> None:
-    dns = FixedDns(
-        {"rebind.example": ["93.184.216.34", "127.0.0.1"], "ok.example": ["93.184.216.34"]}
+    dns = ScriptedDns(
+        {"rebind.example": [["93.184.216.34", "127.0.0.1"]], "ok.example": [["93.184.216.34"]]}
     )
     resolver = GuardedResolver(AddressPolicy(allow_private=False), dns)
 
