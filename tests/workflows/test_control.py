@@ -62,6 +62,30 @@ async def test_cancel_while_waiting_ends_it_at_once_and_no_further_step_runs(
     assert [e["data"]["execution_id"] for e in events] == [execution_id]
 
 
+async def test_a_cancelled_executions_step_under_way_shows_cancelled(
+    client: httpx.AsyncClient,
+) -> None:
+    workflow = await create_workflow(
+        client,
+        [
+            {"name": "first", "type": "set", "config": {"values": {"a": 1}}},
+            {"name": "nap", "type": "delay", "config": {"seconds": 3600}},
+        ],
+    )
+    execution_id = await _start(client, workflow["id"])
+    await eventually(lambda: execution(client, execution_id), lambda e: e["status"] == "waiting")
+
+    await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})
+
+    ended = await execution(client, execution_id)
+    assert ended["status"] == "cancelled"
+    assert [(s["name"], s["status"]) for s in ended["steps"]] == [
+        ("first", "completed"),
+        ("nap", "cancelled"),
+    ]
+    assert step_of(ended, "nap")["completed_at"] == ended["completed_at"]
+
+
 @pytest.mark.parametrize(
     "after",
     [

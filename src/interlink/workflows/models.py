@@ -79,7 +79,8 @@ class ExecutionStep(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20))  # running|waiting|completed|failed|skipped
+    # running | waiting | completed | failed | skipped | cancelled
+    status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     output: Mapped[Any | None] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None]

@@ -231,6 +231,19 @@ async def close_waits(session: AsyncSession, execution_id: str) -> None:
     )
 
 
+async def cancel_steps(session: AsyncSession, execution_id: str, at: datetime) -> None:
+    """The steps under way (running or waiting) of a cancelled execution end `cancelled`; a step
+    that was acting still writes its own end when it returns."""
+    await session.execute(
+        update(ExecutionStep)
+        .where(
+            ExecutionStep.execution_id == execution_id,
+            ExecutionStep.status.in_(("running", "waiting")),
+        )
+        .values(status="cancelled", completed_at=at)
+    )
+
+
 async def checkpoints_of(session: AsyncSession, execution_id: str, run: int) -> dict[int, Any]:
     query = select(ExecutionCheckpoint.seq, ExecutionCheckpoint.result).where(
         ExecutionCheckpoint.execution_id == execution_id, ExecutionCheckpoint.run == run

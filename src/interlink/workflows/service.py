@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.auth.scopes import Principal
+from interlink.auth.scopes import Principal, Scope
 from interlink.connectors.registry import Registry
 from interlink.core.clock import Clock
 from interlink.core.errors import (
@@ -80,7 +80,7 @@ class WorkflowService:
     async def create(
         self, session: AsyncSession, principal: Principal, body: WorkflowCreate
     ) -> tuple[Workflow, str | None]:
-        await self._check(session, principal.workspace_id, body.definition)
+        await self._check(session, principal, body.definition)
         now = self.clock.now()
         row = Workflow(
             id=new_id("wf"),
@@ -128,7 +128,7 @@ class WorkflowService:
         row = await self.get(session, principal.workspace_id, workflow_id)
         given = body.model_fields_set
         if body.definition is not None:
-            await self._check(session, principal.workspace_id, body.definition)
+            await self._check(session, principal, body.definition)
         if "name" in given and body.name is not None:
             row.name = body.name
         if "description" in given:
@@ -196,7 +196,7 @@ class WorkflowService:
 
     # -- validation that needs the workspace ------------------------------------------------------
     async def _check(
-        self, session: AsyncSession, workspace_id: str, definition: Definition
+        self, session: AsyncSession, principal: Principal, definition: Definition
     ) -> None:
         problems = validate_definition(definition)
         outputs: dict[str, frozenset[str]] = {}
@@ -209,7 +209,7 @@ class WorkflowService:
                 )
             for type_, config, where in targets:
                 found = await self._workspace_problems(
-                    session, workspace_id, spec, type_, config, where
+                    session, principal, spec, type_, config, where
                 )
                 problems.extend(found[0])
                 if found[1] is not None and type_ == spec.type:
@@ -221,22 +221,18 @@ class WorkflowService:
     async def _workspace_problems(
         self,
         session: AsyncSession,
-        workspace_id: str,
+        principal: Principal,
         spec: StepSpec,
         type_: str,
         config: Mapping[str, Any],
         where: str,
     ) -> tuple[list[Problem], frozenset[str] | None]:
+        workspace_id = principal.workspace_id
         problems: list[Problem] = []
-        if type_ == "http_request" and _literal(config.get("credential_id")):
-            try:
-                await self.credentials.get(session, workspace_id, str(config["credential_id"]))
-            except CredentialNotFound:
-                problems.append(
-                    _problem(
-                        spec.name, f"{where}.credential_id", "no such credential in this workspace"
-                    )
-                )
+        if type_ == "http_request" and config.get("credential_id") is not None:
+            problems.extend(
+                await self._credential_problems(session, principal, spec, config, where)
+            )
         integration_id = config.get("integration_id", config.get("integration"))
         if type_ != "action" or not _literal(integration_id):
             return problems, None
@@ -273,6 +269,27 @@ class WorkflowService:
                     )
                 )
         return problems, frozenset(action.output_model.model_fields)  # fmt: skip
+
+    async def _credential_problems(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        spec: StepSpec,
+        config: Mapping[str, Any],
+        where: str,
+    ) -> list[Problem]:
+        """A step that sends a credential needs `credentials:use`, and names it itself: a
+        workflow's input (a webhook trigger's body) never chooses which credential is sent."""
+        principal.require(Scope.CREDENTIALS_USE, "A step with a credential_id")
+        credential_id = config["credential_id"]
+        field = f"{where}.credential_id"
+        if not _literal(credential_id):
+            return [_problem(spec.name, field, "must be a credential id, not a template")]
+        try:
+            await self.credentials.get(session, principal.workspace_id, str(credential_id))
+        except CredentialNotFound:
+            return [_problem(spec.name, field, "no such credential in this workspace")]
+        return []
 
     # -- executions -------------------------------------------------------------------------------
     async def execute(
@@ -353,12 +370,12 @@ class WorkflowService:
         row = await self.execution(session, workspace_id, execution_id)
         if row.status not in records.LIVE:
             raise Conflict(f"The execution is {row.status}: only a live execution can be cancelled")
+        now = self.clock.now()
         await records.close_waits(session, row.id)
-        if (
-            await records.finish(session, self.events, row.id, "cancelled", at=self.clock.now())
-            and self.metrics is not None
-        ):
-            self.metrics.workflow("cancelled")
+        if await records.finish(session, self.events, row.id, "cancelled", at=now):
+            await records.cancel_steps(session, row.id, now)
+            if self.metrics is not None:
+                self.metrics.workflow("cancelled")
         await session.refresh(row)
         return row
 
