@@ -3,6 +3,9 @@ live server to a receiver on loopback, and built with the signing module for the
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -90,6 +93,32 @@ def test_the_legacy_hex_signature_verifies_when_no_standard_one_is_sent() -> Non
         verify(BODY + b"x", legacy, secret)
     with pytest.raises(WebhookVerificationError, match="no webhook-signature"):
         verify(BODY, legacy, secret, allow_legacy=False)
+
+
+def _by_hand(key: bytes, body: bytes = BODY, at: int = NOW) -> dict[str, str]:
+    """The Standard Webhooks signature computed here, independently of the signing module."""
+    digest = hmac.new(key, f"evt_1.{at}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": "evt_1",
+        "webhook-timestamp": str(at),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("secret", "key"),
+    [
+        ("whsec_" + base64.b64encode(b"k" * 32).decode(), b"k" * 32),  # whsec_ and base64
+        ("whsec_abcdefghijklmnopqrstuvwxyz", b"whsec_abcdefghijklmnopqrstuvwxyz"),  # seed 000
+        ("a passphrase of reasonable length", b"a passphrase of reasonable length"),
+    ],
+)
+def test_both_forms_of_secret_verify(secret: str, key: bytes) -> None:
+    assert verify(BODY, _by_hand(key), secret, now=NOW)["id"] == "evt_1"
+    legacy = {"X-Webhook-Signature": hmac.new(secret.encode(), BODY, hashlib.sha256).hexdigest()}
+    assert verify(BODY, legacy, secret)["id"] == "evt_1"
+    with pytest.raises(WebhookVerificationError, match="No webhook-signature matches"):
+        verify(BODY, _by_hand(key + b"x"), secret, now=NOW)
 
 
 # -- a delivery from the live server --------------------------------------------------------------

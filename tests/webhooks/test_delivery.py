@@ -19,6 +19,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from interlink.core.clock import FrozenClock
 from interlink.events.models import Event
 from interlink.events.types import EventType, IntegrationState
+from interlink.webhooks import verify
 from interlink.webhooks.dispatcher import Dispatcher
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import data
@@ -32,8 +33,9 @@ from tests.webhooks.conftest import (
 )
 
 
-def verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
-    """The `standardwebhooks` package's verdict (its ValueError on a bad header is a no)."""
+def verifies(secret: str | bytes, body: bytes, headers: dict[str, str]) -> bool:
+    """The `standardwebhooks` package's verdict (its ValueError on a bad header is a no); a
+    `whsec_` secret is given as it is, a secret used as it is as its bytes."""
     try:
         Webhook(secret).verify(body, headers)
     except (WebhookVerificationError, ValueError):
@@ -82,6 +84,23 @@ async def test_an_event_is_delivered_signed(
     assert log["attempt_count"] == 1
     assert log["attempts"][0]["status_code"] == 200
     assert log["attempts"][0]["response_body"] == "answer of a"
+
+
+async def test_a_secret_that_is_not_whsec_base64_signs_with_its_own_bytes(
+    app: FastAPI, client: httpx.AsyncClient, receiver: Receiver, clock: FrozenClock
+) -> None:
+    secret = "whsec_abcdefghijklmnopqrstuvwxyz"  # seed 000's example
+    hook = await create_webhook(client, receiver.url("raw"), secret=secret)
+    await client.post(f"/api/v1/webhooks/{hook['id']}/test")
+    await services(app).dispatcher.deliver_due()
+
+    [got] = receiver.at("raw")
+    headers = {k.lower(): v for k, v in got.headers.items()}
+    assert verifies(secret.encode(), got.body, headers)
+    assert seed_001_verifies(secret, got.body, headers["x-webhook-signature"])
+    now = clock.now().timestamp()
+    assert verify(got.body, headers, secret, now=now)["event"] == "webhook.test"
+    assert not verifies(secret.encode(), got.body + b" ", headers)
 
 
 async def test_both_secrets_verify_during_a_rotation(

@@ -3,6 +3,7 @@ SSRF guard on registration."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,18 +60,45 @@ async def test_create_read_update_delete(client: httpx.AsyncClient) -> None:
     assert error(response)["code"] == "WEBHOOK_NOT_FOUND"
 
 
-async def test_a_given_secret_is_kept_and_a_bad_one_refused(client: httpx.AsyncClient) -> None:
-    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",  # whsec_ and base64
+        "whsec_abcdefghijklmnopqrstuvwxyz",  # seed 000's example: not base64, used as it is
+        "a passphrase of reasonable length",
+        "x" * 256,
+    ],
+)
+async def test_a_given_secret_is_kept(client: httpx.AsyncClient, secret: str) -> None:
     created = await create_webhook(client, "https://hooks.example.com/a", secret=secret)
     assert created["secret"] == secret
+    rotated = await client.post(
+        f"/api/v1/webhooks/{created['id']}/rotate-secret", json={"secret": secret[::-1]}
+    )
+    assert rotated.status_code == 200, rotated.text
 
-    for bad in ("whsec_abcdefghijklmnopqrstuvwxyz", "plain", "whsec_c2hvcnQ="):
-        response = await client.post(
-            "/api/v1/webhooks", json={"url": "https://hooks.example.com", "events": ["*"],
-                                      "secret": bad}
-        )  # fmt: skip
-        assert response.status_code == 400, bad
-        assert bad not in response.text
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "plain",  # too short
+        "whsec_c2hvcnQ=",  # whsec_ and the base64 of 5 bytes
+        "whsec_" + base64.b64encode(b"k" * 65).decode(),  # more than 64 bytes
+        "x" * 257,
+        "pässwörd-with-non-ascii",
+        "line\nbreak-in-the-secret",
+    ],
+)
+async def test_a_bad_secret_is_refused_without_echoing_it(
+    client: httpx.AsyncClient, bad: str
+) -> None:
+    response = await client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com", "events": ["*"],
+                                  "secret": bad}
+    )  # fmt: skip
+    assert response.status_code == 400, bad
+    assert error(response)["code"] == "INVALID_REQUEST"
+    assert bad not in response.text
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,11 @@ class _EndpointFields(ApiInput):
 class WebhookCreate(_EndpointFields):
     url: str = Field(min_length=1, max_length=2000)
     events: list[EventName] = Field(min_length=1, max_length=100)
-    secret: str | None = Field(None, description="whsec_ and base64 of 24-64 bytes; generated")
+    secret: str | None = Field(
+        None,
+        description="whsec_ and the base64 of 16-64 bytes, or 16-256 printable ASCII characters "
+        "used as they are; generated when not given",
+    )
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
     headers: dict[str, str] = Field(default_factory=dict, max_length=20)

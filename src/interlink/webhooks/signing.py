@@ -3,9 +3,8 @@
 Two signatures go with every delivery:
 
 - Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): `v1,` and the
-  base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`, keyed with the base64-decoded part of the
-  secret after `whsec_`. During a rotation's grace period one such signature per secret,
-  separated by a space.
+  base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`, keyed with the secret's key (`secret_key`).
+  During a rotation's grace period one such signature per secret, separated by a space.
 - `X-Webhook-Signature` (the older format of seed 001): the hex HMAC-SHA256 of the raw body,
   keyed with the whole secret string (`whsec_...`) as UTF-8, signed with the current secret.
 """
@@ -17,31 +16,49 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 
 PREFIX = "whsec_"
-MIN_SECRET_BYTES = 24
-MAX_SECRET_BYTES = 64
+MIN_KEY_BYTES = 16
+MAX_ENCODED_KEY_BYTES = 64  # Standard Webhooks' upper bound for `whsec_` secrets
+MAX_RAW_CHARACTERS = 256
+_GENERATED_BYTES = 32
+_RAW = re.compile(rf"^[\x20-\x7e]{{{MIN_KEY_BYTES},{MAX_RAW_CHARACTERS}}}$")
 
 
 class BadSecret(ValueError):
-    """A webhook secret is `whsec_` followed by the base64 of 24 to 64 bytes."""
+    """A webhook secret is `whsec_` and the base64 of 16 to 64 bytes, or 16 to 256 printable
+    ASCII characters."""
 
 
 def new_secret() -> str:
-    return PREFIX + base64.b64encode(os.urandom(MIN_SECRET_BYTES + 8)).decode()
+    return PREFIX + base64.b64encode(os.urandom(_GENERATED_BYTES)).decode()
 
 
 def secret_key(secret: str) -> bytes:
-    """The HMAC key of a `whsec_` secret (raises BadSecret when it is not one)."""
+    """The HMAC key of a secret (raises BadSecret for one that is neither form).
+
+    `whsec_` followed by (padded) base64 is a Standard Webhooks secret: the key is the decoded
+    bytes, as Standard Webhooks libraries read it. Any other secret is used as it is: the key is
+    its ASCII bytes (ASCII only, because receivers' libraries turn other characters into bytes
+    in different ways)."""
+    encoded = _encoded_key(secret)
+    if encoded is not None:
+        if not MIN_KEY_BYTES <= len(encoded) <= MAX_ENCODED_KEY_BYTES:
+            raise BadSecret(BadSecret.__doc__)
+        return encoded
+    if not _RAW.match(secret):
+        raise BadSecret(BadSecret.__doc__)
+    return secret.encode("ascii")
+
+
+def _encoded_key(secret: str) -> bytes | None:
     if not secret.startswith(PREFIX):
-        raise BadSecret(BadSecret.__doc__)
+        return None
     try:
-        key = base64.b64decode(secret[len(PREFIX) :], validate=True)
+        return base64.b64decode(secret[len(PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
-        raise BadSecret(BadSecret.__doc__) from None
-    if not MIN_SECRET_BYTES <= len(key) <= MAX_SECRET_BYTES:
-        raise BadSecret(BadSecret.__doc__)
-    return key
+        return None
 
 
 def standard_signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:

@@ -7,7 +7,9 @@
 The Standard Webhooks signature (`webhook-id`, `webhook-timestamp`, `webhook-signature`) is
 checked when it is there: the timestamp must be within `tolerance` seconds of now (replays
 fail), and one of the space-separated `v1,<base64>` signatures (several during a rotation)
-must match one of the secrets given (pass the old and the new secret while you rotate).
+must match one of the secrets given (pass the old and the new secret while you rotate). A
+secret is read as the server reads it: `whsec_` and base64 is decoded, any other secret (e.g.
+`whsec_abcdefghijklmnopqrstuvwxyz`) is used as its ASCII bytes.
 Without it, `X-Webhook-Signature` (hex HMAC of the body, no timestamp, so no replay
 protection) is checked, unless `allow_legacy=False`. Needs only the standard library.
 """
@@ -99,7 +101,8 @@ def _key(secret: str) -> bytes:
         return secret_key(secret)
     except BadSecret:
         raise WebhookVerificationError(
-            "A secret given is not a webhook secret (whsec_...)"
+            "A secret given is not a webhook secret (whsec_ and base64, or 16 to 256 printable "
+            "ASCII characters)"
         ) from None
 
 
