@@ -15,9 +15,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import inspect, text
 
+from interlink.config import JwtSettings
 from interlink.core.clock import FrozenClock, rfc3339
-from tests.auth.conftest import create_key, own_workspace_id
-from tests.conftest import ADMIN_KEY, client_for, data, error
+from tests.auth.conftest import MakeApp, create_key, own_workspace_id
+from tests.conftest import ADMIN_KEY, JWT_SECRET, client_for, data, error
 
 START = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 LISTED_FIELDS = {
@@ -243,6 +244,36 @@ async def test_a_missing_or_bad_authorization_is_401(
     failure = error(response)
     assert failure["code"] == "UNAUTHENTICATED"
     assert ADMIN_KEY[4:] not in response.text
+
+
+@pytest.mark.parametrize("tokens_enabled", [True, False], ids=["tokens-on", "tokens-off"])
+@pytest.mark.parametrize(
+    "value",
+    ["abc", "sk_wrong", "sk_" + "x" * 40, "not-a-key-at-all"],
+    ids=["abc", "sk_wrong", "unknown", "words"],
+)
+async def test_a_malformed_or_unknown_key_is_told_the_key_is_invalid(
+    make_app: MakeApp, value: str, tokens_enabled: bool
+) -> None:
+    app = await make_app(jwt=JwtSettings(secret=JWT_SECRET if tokens_enabled else None))
+
+    async with client_for(app, value) as caller:
+        response = await caller.get("/api/v1/integrations")
+
+    assert response.status_code == 401
+    assert error(response) == {
+        "code": "UNAUTHENTICATED", "message": "the API key is not valid", "details": []
+    }  # fmt: skip
+
+
+async def test_only_a_value_shaped_like_a_jwt_is_told_about_tokens(make_app: MakeApp) -> None:
+    app = await make_app(jwt=JwtSettings(secret=None))
+
+    async with client_for(app, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl") as caller:
+        response = await caller.get("/api/v1/integrations")
+
+    assert response.status_code == 401
+    assert error(response)["message"] == "bearer tokens are not enabled on this server"
 
 
 async def test_the_scheme_is_case_insensitive(anonymous: httpx.AsyncClient) -> None:

@@ -133,6 +133,60 @@ async def test_a_token_acts_with_its_keys_scopes_only(
     ]
 
 
+async def test_a_token_may_carry_fewer_scopes_than_its_key_never_more(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    reader = await create_key(client, "integrations:read")
+    async with client_for(app, reader["key"]) as reader_key:
+        asked_admin = await reader_key.post("/api/v1/auth/token", json={"scopes": ["admin"]})
+        asked_more = await reader_key.post(
+            "/api/v1/auth/token", json={"scopes": ["integrations:read", "integrations:write"]}
+        )
+    narrowed = await client.post("/api/v1/auth/token", json={"scopes": ["integrations:read"]})
+
+    for refused in (asked_admin, asked_more):
+        assert refused.status_code == 403
+        assert error(refused)["code"] == "FORBIDDEN"
+        assert "scopes its key lacks" in error(refused)["message"]
+    assert error(asked_admin)["message"].endswith("lacks: admin")
+    assert error(asked_more)["message"].endswith("lacks: integrations:write")
+    token = data(narrowed)["access_token"]
+    assert jwt.decode(token, JWT_SECRET, algorithms=["HS256"], audience="interlink")["scopes"] == [
+        "integrations:read"
+    ]
+    async with client_for(app, token) as holder:
+        assert (await holder.get("/api/v1/integrations")).status_code == 200
+        assert (await holder.post("/api/v1/integrations", json=CREATE)).status_code == 403
+        assert (await holder.get("/api/v1/api-keys")).status_code == 403
+
+
+async def test_a_token_signed_with_more_scopes_than_its_key_acts_with_the_keys_only(
+    app: FastAPI, client: httpx.AsyncClient, workspace_id: str
+) -> None:
+    reader = await create_key(client, "integrations:read")
+    token = hs256(
+        claims(
+            workspace_id,
+            sub=reader["id"],
+            key_id=reader["id"],
+            scopes=["admin", "integrations:read", "integrations:write"],
+        )
+    )
+
+    async with client_for(app, token) as holder:
+        listed = await holder.get("/api/v1/integrations")
+        refused = [
+            await holder.post("/api/v1/integrations", json=CREATE),
+            await holder.get("/api/v1/api-keys"),
+            await holder.post("/api/v1/workspaces", json={"name": "mine"}),
+        ]
+
+    assert listed.status_code == 200
+    for response in refused:
+        assert response.status_code == 403
+        assert error(response)["code"] == "FORBIDDEN"
+
+
 async def test_a_token_stops_working_when_its_key_is_revoked(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

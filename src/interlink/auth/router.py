@@ -13,6 +13,7 @@ from interlink.auth.schemas import (
     ApiKeyCreated,
     ApiKeyOut,
     ApiKeyRevoked,
+    TokenCreate,
     TokenOut,
     WorkspaceCreate,
     WorkspaceCreated,
@@ -95,14 +96,16 @@ async def revoke_api_key(
 
 @router.post(
     "/auth/token",
-    summary="Trade an API key for a short-lived JWT",
+    summary="Trade an API key for a short-lived JWT (with the key's scopes, or fewer)",
     responses=responses(*_AUTH, InvalidRequest),
 )
-async def issue_token(principal: Caller, deps: Deps) -> Envelope[TokenOut]:
+async def issue_token(
+    principal: Caller, deps: Deps, body: TokenCreate | None = None
+) -> Envelope[TokenOut]:
     if principal.via_token or principal.key_id is None:
         raise Forbidden("Only an API key can be traded for a token")
     try:
-        token, expires = deps.auth.issue_token(principal)
+        token, expires = deps.auth.issue_token(principal, body.scopes if body else None)
     except TokenIssuingDisabled:
         raise InvalidRequest(
             "Token issuing is not configured: set INTERLINK_JWT_SECRET and allow an HS algorithm"

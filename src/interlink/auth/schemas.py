@@ -1,23 +1,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, Field
 
 from interlink.auth.scopes import Scope
-from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
+from interlink.core.schemas import ApiInput, ApiOutput, ApiTime, UtcTime
 
 _RATE = re.compile(r"^[1-9]\d*/(second|minute|hour|day)$")
-
-
-def _utc_representable(value: datetime) -> datetime:
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of range once converted to UTC") from None
-    return value
 
 
 def _rate(value: str) -> str:
@@ -29,7 +20,7 @@ def _rate(value: str) -> str:
 class ApiKeyCreate(ApiInput):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
-    expires_at: Annotated[AwareDatetime, AfterValidator(_utc_representable)] | None = None
+    expires_at: ApiTime | None = None
     rate_limit: Annotated[str, Field(max_length=40), AfterValidator(_rate)] | None = None
 
 
@@ -53,6 +44,20 @@ class ApiKeyRevoked(ApiOutput):
     id: str
     revoked: bool = True
     revoked_at: UtcTime
+
+
+class TokenCreate(ApiInput):
+    scopes: (
+        Annotated[
+            list[Scope],
+            Field(
+                min_length=1,
+                max_length=len(Scope),
+                description="Fewer scopes than the key's; the key's own when left out",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class TokenOut(ApiOutput):

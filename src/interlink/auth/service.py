@@ -12,7 +12,7 @@ from interlink.auth import keys
 from interlink.auth.models import ApiKey, Workspace
 from interlink.auth.repository import ApiKeyRepository, WorkspaceRepository
 from interlink.auth.scopes import ALL_SCOPES, Principal, Scope
-from interlink.auth.tokens import TokenInvalid, TokenVerifier
+from interlink.auth.tokens import TokenInvalid, TokenVerifier, looks_like_token
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import (
@@ -27,6 +27,13 @@ from interlink.core.pagination import PageParams
 from interlink.core.snapshots import SnapshotCache
 
 _TOUCH_EVERY = timedelta(seconds=60)
+_INVALID_KEY = "the API key is not valid"
+
+
+def granted(asked: Iterable[str], held: Iterable[str]) -> frozenset[str]:
+    """The scopes of `asked` that a holder of `held` may pass on (`admin` holds every scope)."""
+    held = frozenset(held)
+    return frozenset(s for s in asked if Scope.ADMIN in held or s in held)
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,11 @@ class AuthService:
     # -- authentication -------------------------------------------------------------------
     async def authenticate(self, db: Database, credential: str) -> Principal:
         """The caller behind an API key or a bearer token. A key read once is kept in
-        `known_keys`, so a known key costs no database read."""
+        `known_keys`, so a known key costs no database read. A value that is neither shaped like
+        a key nor like a token is an invalid key: most callers send keys."""
         if not keys.looks_like_key(credential):
+            if not looks_like_token(credential):
+                raise Unauthenticated(_INVALID_KEY)
             async with db.read() as session:
                 return await self._from_token(session, credential)
         digest = keys.digest(credential)
@@ -67,13 +77,13 @@ class AuthService:
 
         row = await self.known_keys.load(digest, read)
         if row is None:
-            raise Unauthenticated("the API key is not valid")
+            raise Unauthenticated(_INVALID_KEY)
         return self._from_api_key(row, credential)
 
     def _from_api_key(self, row: ApiKey, plaintext: str) -> Principal:
         now = self.clock.now()
         if not keys.matches(row.key_hash, plaintext):
-            raise Unauthenticated("the API key is not valid")
+            raise Unauthenticated(_INVALID_KEY)
         if row.revoked_at is not None:
             raise Unauthenticated("the API key has been revoked")
         if row.expires_at is not None and row.expires_at <= now:
@@ -108,6 +118,7 @@ class AuthService:
             raise Unauthenticated("bearer token lacks the workspace or scopes claim")
         if await WorkspaceRepository(session).get(workspace_id) is None:
             raise Unauthenticated("bearer token names an unknown workspace")
+        scopes = [s for s in scopes if s in ALL_SCOPES]
         key_id, rate_limit = claims.get("key_id"), None
         if isinstance(key_id, str):
             row = await ApiKeyRepository(session).get(workspace_id, key_id)
@@ -116,20 +127,31 @@ class AuthService:
             if row.expires_at is not None and row.expires_at <= self.clock.now():
                 raise Unauthenticated("the API key behind this token has expired")
             rate_limit = row.rate_limit
+            # Never more than the key holds now, whatever the token was signed with.
+            scopes = list(granted(scopes, row.scopes))
         return Principal(
             workspace_id=workspace_id,
             subject=str(claims["sub"]),
-            scopes=frozenset(s for s in scopes if s in ALL_SCOPES),
+            scopes=frozenset(scopes),
             key_id=key_id if isinstance(key_id, str) else None,
             rate_limit=rate_limit,
             via_token=True,
         )
 
-    def issue_token(self, principal: Principal) -> tuple[str, datetime]:
+    def issue_token(
+        self, principal: Principal, scopes: Iterable[str] | None = None
+    ) -> tuple[str, datetime]:
+        """A token for the caller's key, with its scopes or the fewer `scopes` asked for."""
+        wanted = principal.scopes if scopes is None else frozenset(scopes)
+        missing = wanted - granted(wanted, principal.scopes)
+        if missing:
+            raise Forbidden(
+                f"a token cannot carry scopes its key lacks: {', '.join(sorted(missing))}"
+            )
         claims = {
             "sub": principal.subject,
             "workspace": principal.workspace_id,
-            "scopes": sorted(principal.scopes),
+            "scopes": sorted(wanted),
             "key_id": principal.key_id,
         }
         return self.tokens.issue(claims, self.clock.now())
@@ -148,10 +170,9 @@ class AuthService:
         plaintext: str | None = None,
     ) -> NewApiKey:
         wanted = frozenset(scopes)
-        if principal is not None and not principal.allows(Scope.ADMIN):
-            missing = wanted - principal.scopes
-            if missing:
-                raise Forbidden(f"a key cannot grant scopes it lacks: {sorted(missing)}")
+        missing = wanted - granted(wanted, principal.scopes) if principal else frozenset()
+        if missing:
+            raise Forbidden(f"a key cannot grant scopes it lacks: {', '.join(sorted(missing))}")
         now = self.clock.now()
         if expires_at is not None and expires_at <= now:
             raise InvalidRequest(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,13 @@ _ASYMMETRIC = {
     "EdDSA",
 }
 _SYMMETRIC = {"HS256", "HS384", "HS512"}
+# The JWS compact form: header, payload and signature (empty when unsigned), base64url each.
+_COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether `value` has the shape of a JWT (and so is told about as a token, not a key)."""
+    return len(value) <= 16_384 and _COMPACT.match(value) is not None
 
 
 class TokenInvalid(Exception):
