@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -297,27 +296,6 @@ async def test_the_webhook_trigger_takes_its_token_and_the_body_as_input(
     ended = await finished(client, data(response)["execution_id"])
     assert ended["trigger"] == "webhook"
     assert ended["output"] == {"got": 42}
-
-
-async def test_a_schedule_trigger_starts_once_per_fire_time(
-    app: FastAPI, client: httpx.AsyncClient
-) -> None:
-    workflow = await create_workflow(
-        client,
-        [{"name": "tick", "type": "set", "config": {"values": {"ok": True}}}],
-        triggers=[
-            {"type": "schedule", "cron": "0 9 * * *", "timezone": "Europe/Paris", "input": {"a": 1}}
-        ],
-    )
-    scheduler = app.state.services.scheduler
-
-    first = await scheduler.fire_due(datetime(2026, 12, 3, 8, 1, tzinfo=UTC))  # 09:01 in Paris
-    again = await scheduler.fire_due(datetime(2026, 12, 3, 8, 2, tzinfo=UTC))
-    none = await scheduler.fire_due(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
-
-    assert (first, again, none) == (1, 0, 0)
-    items = await executions_of(client, workflow["id"])
-    assert [(i["trigger"], i["input"]) for i in items] == [("schedule", {"a": 1})]
 
 
 async def test_execute_with_the_same_idempotency_key_starts_one_execution(

@@ -1,7 +1,9 @@
 """Schedule triggers: a DBOS schedule looks every minute for the cron times that fell due.
 
 Each fire time starts one execution (trigger key `schedule:<n>:<time>`), however many workers
-look; a time is looked for during `WINDOW` after it, so a worker down longer misses it.
+look; a time is looked for during `WINDOW` after it, so a worker down longer misses it. A trigger
+fires only for times after it came into force (`SINCE`, stored with it): the workflow's creation,
+the save that added or changed the trigger, or the workflow's last enablement.
 """
 
 from __future__ import annotations
@@ -23,6 +25,37 @@ log = structlog.get_logger(__name__)
 
 NAME = "interlink-workflow-schedules"
 WINDOW = timedelta(minutes=5)
+SINCE = "active_since"  # kept with each schedule trigger in `workflows.triggers`, never shown
+
+
+def in_force(
+    triggers: list[dict[str, Any]], before: list[dict[str, Any]] | None, now: datetime
+) -> list[dict[str, Any]]:
+    """`triggers` with the time each schedule trigger fires from: kept from `before` for the same
+    trigger at the same place (so its fire times keep their keys), `now` for any other (all of
+    them when `before` is None: a new or re-enabled workflow)."""
+    stamped = []
+    for index, trigger in enumerate(triggers):
+        if trigger.get("type") != "schedule":
+            stamped.append(trigger)
+            continue
+        old = dict(before[index]) if before is not None and index < len(before) else {}
+        since = old.pop(SINCE, None)
+        kept = since if old == trigger else None
+        stamped.append({**trigger, SINCE: kept or now.isoformat()})
+    return stamped
+
+
+def shown(triggers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The triggers as their owner wrote them (without `SINCE`)."""
+    return [{k: v for k, v in t.items() if k != SINCE} for t in triggers]
+
+
+def _since(trigger: dict[str, Any], created_at: datetime) -> datetime:
+    """When the trigger came into force (its workflow's creation for rows saved before `SINCE`)."""
+    since = trigger.get(SINCE)
+    moment = datetime.fromisoformat(since) if isinstance(since, str) else created_at
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def due_times(cron: str, timezone: str, after: datetime, until: datetime) -> list[datetime]:
@@ -52,9 +85,8 @@ class Scheduler:
             for index, trigger in enumerate(row.triggers):
                 if trigger.get("type") != "schedule":
                     continue
-                for fire in due_times(
-                    trigger["cron"], trigger.get("timezone", "UTC"), now - WINDOW, now
-                ):
+                after = max(now - WINDOW, _since(trigger, row.created_at))
+                for fire in due_times(trigger["cron"], trigger.get("timezone", "UTC"), after, now):
                     key = f"schedule:{index}:{fire.isoformat()}"
                     async with self.db.transaction() as session:
                         current = await session.get(Workflow, row.id)

@@ -30,7 +30,7 @@ from interlink.events.service import EventService
 from interlink.integrations.service import IntegrationService
 from interlink.jobs import Jobs
 from interlink.vault.service import CredentialService
-from interlink.workflows import records
+from interlink.workflows import records, schedules
 from interlink.workflows.definition import (
     Definition,
     Problem,
@@ -91,7 +91,9 @@ class WorkflowService:
             enabled=body.enabled,
             version=1,
             definition=body.definition.model_dump(mode="json", by_alias=True),
-            triggers=[t.model_dump(mode="json") for t in body.triggers],
+            triggers=schedules.in_force(
+                [t.model_dump(mode="json") for t in body.triggers], None, now
+            ),
             trigger_token_hash=None,
             created_at=now,
             updated_at=now,
@@ -135,15 +137,22 @@ class WorkflowService:
             row.description = body.description
         if body.is_public is not None:
             row.is_public = body.is_public
+        now = self.clock.now()
+        enabled_now = body.enabled is True and not row.enabled
         if body.enabled is not None:
             row.enabled = body.enabled
         new_version = body.definition is not None or body.triggers is not None
         if body.definition is not None:
             row.definition = body.definition.model_dump(mode="json", by_alias=True)
-        if body.triggers is not None:
-            row.triggers = [t.model_dump(mode="json") for t in body.triggers]
+        if body.triggers is not None or enabled_now:
+            triggers = (
+                [t.model_dump(mode="json") for t in body.triggers]
+                if body.triggers is not None
+                else schedules.shown(row.triggers)
+            )
+            row.triggers = schedules.in_force(triggers, None if enabled_now else row.triggers, now)
         token = self._token_for(row)
-        row.updated_at = self.clock.now()
+        row.updated_at = now
         if new_version:
             row.version += 1
             await session.flush()
@@ -170,7 +179,7 @@ class WorkflowService:
         return WorkflowOut(
             id=row.id, name=row.name, description=row.description, is_public=row.is_public,
             enabled=row.enabled, version=row.version, definition=row.definition,
-            triggers=row.triggers, webhook_url=url, trigger_token=token,
+            triggers=schedules.shown(row.triggers), webhook_url=url, trigger_token=token,
             created_at=row.created_at, updated_at=row.updated_at,
         )  # fmt: skip
 
