@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings
 
 from interlink.config import Settings
@@ -59,15 +58,13 @@ def _documents(default: Any, cell: str) -> bool:
     spans = re.findall(r"`([^`]*)`", cell)
     if not spans:
         return False
-    shown = spans[0]
+    shown: str = spans[0]
     if isinstance(default, bool):
         return shown == str(default).lower()
     if isinstance(default, int | float):
         return float(shown) == default
-    if isinstance(default, list | dict | BaseModel):
+    if isinstance(default, list | dict):
         return bool(json.loads(shown) == default)
-    if isinstance(default, SecretStr):
-        return False  # a secret has no default to show
     return shown == str(default)
 
 
