@@ -285,6 +285,10 @@ LIST_CREDENTIALS = Route("list-credentials", "GET", "/api/v1/credentials")
 LIST_EVENTS = Route("list-events", "GET", "/api/v1/events")
 LIST_API_KEYS = Route("list-api-keys", "GET", "/api/v1/api-keys")
 LISTS = (LIST_INTEGRATIONS, LIST_CREDENTIALS, LIST_EVENTS, LIST_API_KEYS)
+# Time fields are parsed before the handler looks the workflow or webhook up.
+LIST_EXECUTIONS = Route("list-executions", "GET", "/api/v1/executions")
+LIST_RUNS = Route("list-workflow-executions", "GET", "/api/v1/workflows/wf_unknown/executions")
+RECOVER = Route("recover-webhook", "POST", "/api/v1/webhooks/whk_unknown/recover")
 
 QUERIES = [
     *[case(route, "page_size=1000", query="?page_size=1000", field="page_size") for route in LISTS],
@@ -305,6 +309,14 @@ QUERIES = [
     case(LIST_EVENTS, "since before year 1 in UTC", query="?since=0001-01-01T00:00:00%2B14:00",
          says="out of range"),
     case(LIST_EVENTS, "a NUL in a filter", query="?type=a%00", says="NUL"),
+    *[case(route, "since before year 1 in UTC", query="?since=0001-01-01T00:00:00%2B14:00",
+           field="since", says="out of range") for route in (LIST_EXECUTIONS, LIST_RUNS)],
+    *[case(route, "since without a time zone", query="?since=2026-01-01T00:00:00",
+           field="since", says="time zone") for route in (LIST_EXECUTIONS, LIST_RUNS)],
+    case(RECOVER, "since before year 1 in UTC", body={"since": "0001-01-01T00:00:00+14:00"},
+         field="since", says="out of range"),
+    case(RECOVER, "since beyond year 9999 in UTC", body={"since": "9999-12-31T23:59:59-14:00"},
+         field="since", says="out of range"),
     case(Route("get-integration", "GET", "/api/v1/integrations/int_%00"), "a NUL in the id",
          says="NUL"),
     case(Route("get-credential", "GET", "/api/v1/credentials/cred_%00"), "a NUL in the id",

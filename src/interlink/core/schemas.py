@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+)
 from pydantic.alias_generators import to_camel
 
 from interlink.core.clock import rfc3339
@@ -32,3 +39,16 @@ class ApiOutput(BaseModel):
 
 
 UtcTime = Annotated[datetime, PlainSerializer(rfc3339, return_type=str, when_used="json")]
+
+
+def _in_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, e.g. 2026-01-01T00:00:00Z")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        raise ValueError("is out of range once converted to UTC") from None
+
+
+# A time the API is given (a body field or a query parameter): with a time zone, held in UTC.
+ApiTime = Annotated[datetime, AfterValidator(_in_utc)]

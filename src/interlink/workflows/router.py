@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -23,6 +22,7 @@ from interlink.core.errors import (
     WorkflowNotFound,
 )
 from interlink.core.pagination import Page, PageParams, page_params
+from interlink.core.schemas import ApiTime
 from interlink.workflows.schemas import (
     ExecuteIn,
     ExecutionAccepted,
@@ -164,7 +164,7 @@ async def list_workflow_executions(
     deps: Deps,
     params: Annotated[PageParams, Depends(page_params)],
     status: Annotated[ExecutionStatus | None, Query()] = None,
-    since: Annotated[datetime | None, Query()] = None,
+    since: Annotated[ApiTime | None, Query()] = None,
 ) -> Envelope[Page[ExecutionOut]]:
     await deps.workflows.get(session, principal.workspace_id, workflow_id)
     items, total = await deps.workflows.executions(
@@ -185,7 +185,7 @@ async def list_executions(
     params: Annotated[PageParams, Depends(page_params)],
     status: Annotated[ExecutionStatus | None, Query()] = None,
     workflow_id: Annotated[str | None, Query(max_length=40)] = None,
-    since: Annotated[datetime | None, Query()] = None,
+    since: Annotated[ApiTime | None, Query()] = None,
 ) -> Envelope[Page[ExecutionOut]]:
     items, total = await deps.workflows.executions(
         session, principal.workspace_id, params, workflow_id=workflow_id, status=status, since=since
