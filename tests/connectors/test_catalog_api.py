@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from interlink.connectors.types import INTEGRATION_TYPES
 from tests.conftest import data, error
 
 
@@ -22,6 +23,20 @@ async def test_the_catalog_lists_every_type_with_its_actions_schemas(
     assert "repository" in get_issues["inputSchema"]["properties"]
     assert "total_count" in get_issues["outputSchema"]["properties"]
     assert catalog["pagination"]["total_items"] == len(by_type)
+
+
+async def test_the_catalog_answers_every_type_on_one_page_by_default(
+    client: httpx.AsyncClient,
+) -> None:
+    """Seed 001 reads `?available=true` as the whole list: Stripe and SMTP are not on page 2."""
+    catalog = data(await client.get("/api/v1/connectors?available=true"))
+
+    types = [c["type"] for c in catalog["items"]]
+    assert {"stripe", "smtp", "slack", "github"} <= set(types)
+    assert len(types) == catalog["pagination"]["total_items"] == len(INTEGRATION_TYPES)
+    assert catalog["pagination"]["total_pages"] == 1
+    paged = data(await client.get("/api/v1/connectors?available=true&page_size=5&page=2"))
+    assert [c["type"] for c in paged["items"]] == types[5:10]
 
 
 async def test_a_connector_instance_is_an_integration(client: httpx.AsyncClient) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
@@ -39,14 +39,20 @@ _AUTH = (Unauthenticated, Forbidden, TooManyRequests)
     responses=responses(*_AUTH, InvalidRequest),
 )
 async def list_connectors(
+    request: Request,
     principal: IntegrationsRead,
     session: Session,
     deps: Deps,
     params: Annotated[PageParams, Depends(page_params)],
-    available: Annotated[bool, Query(description="true: the types; false: the instances")] = False,
+    available: Annotated[
+        bool,
+        Query(description="true: the types (every one on one page unless page_size is given)"),
+    ] = False,
 ) -> Envelope[Page[ConnectorType]] | Envelope[Page[IntegrationSummary]]:
     if available:
         types = catalog(default_registry())
+        if "page_size" not in request.query_params:  # seed 001 reads the catalog as one list
+            params = params.model_copy(update={"page_size": max(len(types), 1)})
         window = types[params.offset : params.offset + params.page_size]
         return ok(Page[ConnectorType].build(window, len(types), params))
     rows, total = await deps.integrations.page(session, principal.workspace_id, params)
