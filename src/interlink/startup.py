@@ -17,6 +17,7 @@ from interlink.core.db import Database, describe_failure
 from interlink.migrations.runner import upgrade
 from interlink.vault.keyring import Keyring, VaultError
 from interlink.vault.lifecycle import VaultKeys
+from interlink.webhooks.service import reseal_webhook_secrets
 
 
 class StartupError(Exception):
@@ -44,6 +45,8 @@ async def prepare(settings: Settings, clock: Clock) -> Prepared:
         await upgrade(settings.database_url)
         async with db.transaction() as session:
             opened = await VaultKeys(clock).open(session, settings)
+        async with db.transaction() as session:  # values earlier versions stored in clear
+            await reseal_webhook_secrets(session, opened.keyring, set())
         async with db.transaction() as session:
             auth = AuthService(clock, TokenVerifier(settings.jwt))
             if await auth.has_workspaces(session):

@@ -176,11 +176,12 @@ class Dispatcher:
                 endpoint.workspace_id, endpoint.id, endpoint.sealed_secret,
                 endpoint.sealed_previous_secret, endpoint.previous_secret_until,
             )  # fmt: skip
+            custom = self.webhooks.headers(endpoint.workspace_id, endpoint.id, endpoint.headers)
         except SecretUnreadable:
-            return Sent(None, 0, None, "the endpoint's secret cannot be decrypted")
+            return Sent(None, 0, None, "the endpoint's secret or headers cannot be decrypted")
         message = Message(
             delivery_id=delivery.id, event_id=delivery.event_id, event_type=delivery.event_type,
-            body=delivery.payload.encode(), url=endpoint.url, custom_headers=endpoint.headers,
+            body=delivery.payload.encode(), url=endpoint.url, custom_headers=custom,
             secrets=signing, timestamp=int(self.clock.now().timestamp()),
         )  # fmt: skip
         return await self.sender.send(message)

@@ -8,7 +8,7 @@ transaction (`BEGIN IMMEDIATE`) makes one claimer at a time.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,7 +54,7 @@ class EndpointRow:
     id: str
     workspace_id: str
     url: str
-    headers: dict[str, str]
+    headers: dict[str, Any] = field(repr=False)  # values sealed (see webhooks.headers)
     sealed_secret: str
     sealed_previous_secret: str | None
     previous_secret_until: datetime | None

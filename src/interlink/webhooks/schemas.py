@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from interlink.core.schemas import ApiInput, ApiOutput, ApiTime, UtcTime
+from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 from interlink.events.types import EventType
+from interlink.webhooks.headers import MASK
 from interlink.webhooks.signing import secret_key
 
-MASK = "•" * 26
 # Headers the dispatcher sets itself: an endpoint's custom headers may not name them.
 RESERVED_HEADERS = frozenset(
     {
@@ -20,12 +21,15 @@ RESERVED_HEADERS = frozenset(
         "user-agent", "transfer-encoding", "connection",
     }
 )  # fmt: skip
-_SENSITIVE = re.compile(r"auth|token|secret|key|cookie|password|signature", re.IGNORECASE)
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]{0,2000}$")
 EVENT_NAMES = frozenset(EventType) | {"*"}
 
 EventName = Annotated[str, Field(min_length=1, max_length=100)]
+_HEADERS = (
+    "Sent with every delivery; stored encrypted. A value given as the mask (as responses show "
+    "credentials) keeps the value stored under that name"
+)
 
 
 class RetryPolicy(ApiInput):
@@ -48,7 +52,7 @@ class _EndpointFields(ApiInput):
     @classmethod
     def _custom_headers(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         for name, text in (value or {}).items():
-            if not _HEADER_NAME.match(name) or not _HEADER_VALUE.match(text):
+            if not _HEADER_NAME.match(name) or not (text == MASK or _HEADER_VALUE.match(text)):
                 raise ValueError(f"header {name[:100]!r} is not a valid HTTP header")
             if name.lower() in RESERVED_HEADERS:
                 raise ValueError(f"header {name!r} is set by Interlink and cannot be overridden")
@@ -69,10 +73,13 @@ class WebhookCreate(_EndpointFields):
         None,
         description="whsec_ and the base64 of 16-64 bytes, or 16-256 printable ASCII characters "
         "used as they are; generated when not given",
+        repr=False,
     )
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
-    headers: dict[str, str] = Field(default_factory=dict, max_length=20)
+    headers: dict[str, str] = Field(
+        default_factory=dict, max_length=20, description=_HEADERS, repr=False
+    )
     retry_policy: RetryPolicy | None = None
     enabled: bool = True
 
@@ -84,13 +91,15 @@ class WebhookUpdate(_EndpointFields):
     events: list[EventName] | None = Field(None, min_length=1, max_length=100)
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
-    headers: dict[str, str] | None = Field(None, max_length=20)
+    headers: dict[str, str] | None = Field(None, max_length=20, description=_HEADERS, repr=False)
     retry_policy: RetryPolicy | None = None
     enabled: bool | None = None
 
 
 class SecretRotate(_EndpointFields):
-    secret: str | None = Field(None, description="The new secret; generated when not given")
+    secret: str | None = Field(
+        None, description="The new secret; generated when not given", repr=False
+    )
 
 
 class RetryPolicyOut(ApiOutput):
@@ -104,7 +113,9 @@ class WebhookOut(ApiOutput):
     description: str | None
     url: str
     events: list[str]
-    headers: dict[str, str] = Field(description="Values that look secret are masked")
+    headers: dict[str, str] = Field(
+        description="Values of headers whose names look like credentials are masked"
+    )
     retry_policy: RetryPolicyOut | None
     enabled: bool
     disabled_reason: str | None
@@ -113,10 +124,6 @@ class WebhookOut(ApiOutput):
     previous_secret_expires_at: UtcTime | None
     created_at: UtcTime
     updated_at: UtcTime
-
-
-def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: MASK if _SENSITIVE.search(k) else v for k, v in headers.items()}
 
 
 class WebhookDeleted(ApiOutput):
@@ -148,7 +155,14 @@ class DeliveryOut(ApiOutput):
 
 
 class RecoverIn(ApiInput):
-    since: ApiTime = Field(description="RFC 3339 time: failed deliveries made since then")
+    since: datetime = Field(description="RFC 3339 time: failed deliveries made since then")
+
+    @field_validator("since")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time zone, e.g. 2026-01-01T00:00:00Z")
+        return value
 
 
 class RecoverOut(ApiOutput):

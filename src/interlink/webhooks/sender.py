@@ -8,7 +8,7 @@ host is an IP literal (which aiohttp does not resolve) is checked here before ea
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -38,8 +38,8 @@ class Message:
     event_type: str
     body: bytes
     url: str
-    custom_headers: dict[str, str]
-    secrets: list[str]
+    custom_headers: dict[str, str] = field(repr=False)
+    secrets: list[str] = field(repr=False)
     timestamp: int
 
 

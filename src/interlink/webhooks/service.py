@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,11 +18,11 @@ from interlink.events.service import EventService
 from interlink.events.types import EventType, WebhookDisabled, WebhookTest
 from interlink.transport.ssrf import AddressPolicy
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
+from interlink.webhooks.headers import MASK, EndpointHeaders
 from interlink.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from interlink.webhooks.outbox import body_of, delivery_values
 from interlink.webhooks.repository import WebhookRepository
 from interlink.webhooks.schemas import (
-    MASK,
     AttemptOut,
     DeliveryOut,
     RetryPolicyOut,
@@ -29,7 +30,6 @@ from interlink.webhooks.schemas import (
     WebhookCreate,
     WebhookOut,
     WebhookUpdate,
-    masked_headers,
 )
 from interlink.webhooks.signing import new_secret
 from interlink.webhooks.urls import check_endpoint_url
@@ -68,12 +68,13 @@ class WebhookService:
         row = WebhookEndpoint(
             id=new_id("whk"), workspace_id=principal.workspace_id, name=body.name,
             description=body.description, url=body.url, events=body.events,
-            headers=body.headers, sealed_previous_secret=None, previous_secret_until=None,
+            sealed_previous_secret=None, previous_secret_until=None,
             max_attempts=policy.max_attempts if policy else None,
             backoff_ms=policy.backoff_ms if policy else None, enabled=body.enabled,
             disabled_reason=None, failing_since=None, created_at=now, updated_at=now,
         )  # fmt: skip
         row.sealed_secret = self._seal(row, secret)
+        row.headers = self._headers_of(row).seal(body.headers, {})
         WebhookRepository(session).add(row)
         return row, secret
 
@@ -97,7 +98,9 @@ class WebhookService:
         given = body.model_fields_set
         if body.url is not None:
             await check_endpoint_url(self.policy, body.url)
-        for name in ("url", "events", "name", "description", "headers"):
+        if body.headers is not None:
+            row.headers = self._headers_of(row).seal(body.headers, row.headers)
+        for name in ("url", "events", "name", "description"):
             if name in given and (
                 getattr(body, name) is not None or name in {"name", "description"}
             ):
@@ -176,6 +179,18 @@ class WebhookService:
             found.append(self._open(workspace_id, endpoint_id, previous))
         return found
 
+    def headers(
+        self, workspace_id: str, endpoint_id: str, stored: dict[str, Any]
+    ) -> dict[str, str]:
+        """The custom headers to send, opened."""
+        try:
+            return EndpointHeaders(self.keyring, workspace_id, endpoint_id).open(stored)
+        except (DecryptionFailed, KeyMissing):
+            log.error("webhook_headers_unreadable", webhook_id=endpoint_id)
+            raise SecretUnreadable(
+                f"The headers of webhook {endpoint_id} cannot be decrypted"
+            ) from None
+
     def to_out(self, row: WebhookEndpoint, *, secret: str | None = None) -> WebhookOut:
         policy = None
         if row.max_attempts is not None or row.backoff_ms is not None:
@@ -185,7 +200,8 @@ class WebhookService:
         grace = row.previous_secret_until
         return WebhookOut(
             id=row.id, name=row.name, description=row.description, url=row.url,
-            events=row.events, headers=masked_headers(row.headers), retry_policy=policy,
+            events=row.events, headers=self._headers_of(row).shown(row.headers),
+            retry_policy=policy,
             enabled=row.enabled, disabled_reason=row.disabled_reason,
             failing_since=row.failing_since, secret=secret or MASK,
             previous_secret_expires_at=grace if grace and grace > self.clock.now() else None,
@@ -258,6 +274,9 @@ class WebhookService:
         return row
 
     # -- secrets -------------------------------------------------------------------------------
+    def _headers_of(self, row: WebhookEndpoint) -> EndpointHeaders:
+        return EndpointHeaders(self.keyring, row.workspace_id, row.id)
+
     def _seal(self, row: WebhookEndpoint, secret: str) -> str:
         return self.keyring.seal(secret.encode(), secret_aad(row.workspace_id, row.id))
 
@@ -283,10 +302,16 @@ def delivery_out(row: WebhookDelivery, attempts: list[WebhookAttempt]) -> Delive
 
 
 async def reseal_webhook_secrets(session: AsyncSession, keyring: Keyring, old: set[str]) -> int:
-    """Re-encrypt, under the active key, the webhook secrets sealed under a key in `old` (a
-    resealer of `interlink vault rotate-key`); returns how many."""
+    """Re-encrypt, under the active key, the webhook secrets and header values sealed under a key
+    in `old`, and seal header values stored in clear by earlier versions (a resealer of
+    `interlink vault rotate-key`, and run at start with no old keys); returns how many."""
     count = 0
     for row in await WebhookRepository(session).all_endpoints():
+        headers, changed = EndpointHeaders(keyring, row.workspace_id, row.id).reseal(
+            row.headers, old
+        )
+        if changed:
+            row.headers, count = headers, count + changed
         aad = secret_aad(row.workspace_id, row.id)
         if key_id_of(row.sealed_secret) in old:
             row.sealed_secret = keyring.reseal(row.sealed_secret, aad)
