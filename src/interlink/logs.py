@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -17,11 +18,27 @@ from interlink.core.secrets import is_secret_name, mask_by_name
 MASK = "••••"
 _HANDLER_NAME = "interlink"
 _NOT_MASKED = frozenset({"event", "level", "timestamp", "logger"})
-_SECRET_TEXT = [
+# Query parameters that carry secrets under names `is_secret_name` does not know.
+_SECRET_PARAMS = frozenset({"key", "code", "sig", "signature", "jwt", "auth"})
+
+
+def _query_value(found: re.Match[str]) -> str:
+    separator, name, _ = found.groups()
+    if is_secret_name(name) or name.lower() in _SECRET_PARAMS:
+        return f"{separator}{name}={MASK}"
+    return found.group(0)
+
+
+_SECRET_TEXT: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # Our own secrets by their prefix: API keys, workflow trigger tokens, webhook secrets.
     (re.compile(r"sk_[A-Za-z0-9_\-]{8,}"), "sk_" + MASK),
+    (re.compile(r"wft_[A-Za-z0-9_\-]{8,}"), "wft_" + MASK),
+    (re.compile(r"whsec_[A-Za-z0-9+/=]{8,}"), "whsec_" + MASK),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1" + MASK),
     (re.compile(r"v1\.[A-Za-z0-9_\-]{1,40}\.[A-Za-z0-9_\-]{16,}"), "v1." + MASK),
     (re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), "jwt." + MASK),
+    # A URL's query parameter named like a secret (`?access_token=...`, `&key=...`).
+    (re.compile(r"([?&;])([^=&#;\s\"']+)=([^&#;\s\"']*)"), _query_value),
 ]
 
 

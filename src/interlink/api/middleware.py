@@ -23,6 +23,8 @@ from interlink.core.errors import (
     error_body,
 )
 from interlink.core.metrics import UNMATCHED, Metrics
+from interlink.core.secrets import is_secret_name
+from interlink.logs import MASK
 
 log = structlog.get_logger("interlink.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -57,6 +59,18 @@ def route_template(scope: Scope) -> str:
         return UNMATCHED
     path: str = scope["path"]
     return path.rsplit("/", template.count("/"))[0] + template
+
+
+def loggable_path(scope: Scope) -> str:
+    """The request's path for a log line: the value of a path parameter named like a secret (the
+    workflow trigger's `{token}`) masked, whatever its shape. Secrets in other places, shaped like
+    ours, are masked by the log's last step (`logs.scrub_text`)."""
+    path: str = scope["path"]
+    params = scope.get("path_params") or {}
+    secret = {v for k, v in params.items() if is_secret_name(k) and isinstance(v, str) and v}
+    if not secret:
+        return path
+    return "/".join(MASK if segment in secret else segment for segment in path.split("/"))
 
 
 async def send_error(send: Send, error: InterlinkError, extra: list[tuple[bytes, bytes]]) -> None:
@@ -118,7 +132,7 @@ class RequestContextMiddleware:
                 log.info(
                     "request",
                     method=scope["method"],
-                    path=scope["path"],
+                    path=loggable_path(scope),
                     status=status,
                     duration_ms=round(took * 1000, 2),
                 )
