@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
+from interlink.core.schemas import ApiInput, ApiOutput, ApiTime, UtcTime
 from interlink.events.types import EventType
 from interlink.webhooks.headers import MASK
 from interlink.webhooks.signing import secret_key
@@ -155,14 +154,7 @@ class DeliveryOut(ApiOutput):
 
 
 class RecoverIn(ApiInput):
-    since: datetime = Field(description="RFC 3339 time: failed deliveries made since then")
-
-    @field_validator("since")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("needs a time zone, e.g. 2026-01-01T00:00:00Z")
-        return value
+    since: ApiTime = Field(description="RFC 3339 time: failed deliveries made since then")
 
 
 class RecoverOut(ApiOutput):
