@@ -130,6 +130,30 @@ async def test_parameters_are_checked_by_the_actions_model(
     assert history["pagination"]["total_items"] == 0
 
 
+@pytest.mark.parametrize("queued", [False, True], ids=["sync", "async"])
+async def test_unknown_parameters_are_refused_by_name(
+    client: httpx.AsyncClient, upstream: Upstream, queued: bool
+) -> None:
+    iid = await _http_integration(client, upstream.url)
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/request",
+        json={"async": queued, "parameters": {"path": "/x", "methd": "POST", "timeout": 5}},
+    )
+
+    assert response.status_code == 422, response.text
+    refused = error(response)
+    assert refused["code"] == "PARAMETER_VALIDATION_ERROR"
+    assert refused["details"] == [
+        {"field": "methd", "message": "is not a known parameter"},
+        {"field": "timeout", "message": "is not a known parameter"},
+    ]
+    assert "methd" in refused["message"]
+    assert upstream.seen == []
+    history = data(await client.get(f"/api/v1/integrations/{iid}/operations/history"))
+    assert history["pagination"]["total_items"] == 0
+
+
 async def test_an_unknown_operation_is_404(client: httpx.AsyncClient, upstream: Upstream) -> None:
     iid = await _http_integration(client, upstream.url)
 

@@ -13,11 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import IntegrationType
 from interlink.connectors.webhook_verifiers import WebhookVerifier
+from interlink.core.errors import ParameterValidationError
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Verdict
 from interlink.transport.client import ProviderFacts, judge_by_status
@@ -47,6 +49,25 @@ class Action:
     def summary(self) -> str:
         return self.description.split("\n\n", 1)[0].strip()
 
+    def parse(self, parameters: Mapping[str, Any]) -> BaseModel:
+        """The parameters as the input model; 422 PARAMETER_VALIDATION_ERROR naming each field
+        that is wrong or unknown."""
+        try:
+            return self.input_model.model_validate(parameters)
+        except ValidationError as exc:
+            details = [
+                {"field": ".".join(map(str, e["loc"])) or "parameters", "message": _message(e)}
+                for e in exc.errors(include_input=False, include_url=False)
+            ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        raise ParameterValidationError(
+            f"The parameters of {self.name} are invalid: {summary}", details=details
+        )
+
+
+def _message(error: ErrorDetails) -> str:
+    return "is not a known parameter" if error["type"] == "extra_forbidden" else error["msg"]
+
 
 def action(*, idempotent: bool = False) -> Callable[[H], H]:
     """Marks a connector method as an action."""
@@ -69,12 +90,26 @@ def _collect(cls: type[Connector]) -> dict[str, Action]:
         found[name] = Action(
             name=name,
             description=inspect.getdoc(member) or "",
-            input_model=hints[params[0]],
+            input_model=_refusing_unknown_fields(hints[params[0]]),
             output_model=hints["return"],
             idempotent=options.idempotent,
             handler=member,
         )
     return found
+
+
+def _refusing_unknown_fields(model: type[BaseModel]) -> type[BaseModel]:
+    """The action's input model, with a parameter it does not know refused instead of ignored
+    (for every action: the operation, a queued one, a workflow step and a direct call)."""
+    if model.model_config.get("extra") == "forbid":
+        return model
+    namespace = {
+        "__module__": model.__module__,
+        "__doc__": model.__doc__,
+        "__qualname__": model.__qualname__,
+        "model_config": ConfigDict(extra="forbid"),
+    }
+    return type(model.__name__, (model,), namespace)
 
 
 class CheckResult(BaseModel):

@@ -75,7 +75,7 @@ class AsyncDirectIntegration:
     async def run(self, action: str, **parameters: Any) -> Any:
         """Runs an action by name; the result as plain JSON data (dicts and lists)."""
         chosen = self.connector.actions[action]
-        params = chosen.input_model.model_validate(parameters)
+        params = chosen.parse(parameters)
         output = await self.connector().run(action, self._context(), params)
         return output.model_dump(mode="json")
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal
@@ -29,7 +29,6 @@ from interlink.core.errors import (
     IntegrationError,
     InterlinkError,
     OperationNotFound,
-    ParameterValidationError,
 )
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
@@ -368,14 +367,4 @@ class OperationService:
 
     @staticmethod
     def _parse(action: Action, parameters: dict[str, Any]) -> BaseModel:
-        try:
-            return action.input_model.model_validate(parameters)
-        except ValidationError as exc:
-            details = [
-                {"field": ".".join(map(str, e["loc"])) or "parameters", "message": e["msg"]}
-                for e in exc.errors(include_input=False, include_url=False)
-            ]
-            summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
-            raise ParameterValidationError(
-                f"The parameters of {action.name} are invalid: {summary}", details=details
-            ) from None
+        return action.parse(parameters)
