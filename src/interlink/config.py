@@ -78,6 +78,9 @@ class TransportSettings(BaseSettings):
     default_timeout_seconds: float = Field(30.0, gt=0, le=300)
     breaker_threshold: int = Field(5, ge=1, le=1000)
     breaker_cooldown_seconds: float = Field(30.0, gt=0, le=3600)
+    # A synchronous operation still running this long after it started lost its process: the
+    # sweep records it as interrupted (outcome unknown). Longer than any call with its retries.
+    interrupted_after_seconds: float = Field(900.0, ge=60, le=86_400)
 
 
 class JobsSettings(BaseSettings):

@@ -116,6 +116,9 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_context)
+        except InterlinkError as error:  # raised outside a route (an outage in a middleware)
+            if status == 500:
+                await send_error(send_with_context, error, [])
         except Exception as exc:
             log.error("unhandled_error", error_type=type(exc).__name__, exc_info=True)
             if status == 500:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, Insert, MetaData, TextClause, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    Insert,
+    MetaData,
+    TextClause,
+    Update,
+    event,
+)
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect, make_url
@@ -25,6 +35,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from interlink.core.driver import Abandoned, DriverPool, Query, Write, run_on_sqlite
+from interlink.core.outage import Outage, is_outage
 
 T = TypeVar("T")
 _READ_ONLY = "interlink_read_only"
@@ -110,16 +121,17 @@ Processor = Callable[[Any], Any]
 
 
 class Prepared:
-    """A Core INSERT (or text statement with typed parameters) for the hot writes of many rows in
-    `Database.run_write`, compiled once. On SQLite its rows, converted by the bind processors of
-    their columns' types (the values SQLAlchemy would send), go straight to the driver's
+    """A Core INSERT or UPDATE (or text statement with typed parameters) for the hot writes of
+    many rows in `Database.run_write`, compiled once. On SQLite its rows, converted by the bind
+    processors of their columns' types (the values SQLAlchemy would send), go straight to the
+    driver's
     `executemany`: SQLAlchemy's execution of even a cached statement cost more than SQLite's
     own work (about 50 us a statement here). On other databases it is executed as usual.
 
     Every row must hold every parameter of the statement; a row that does not is executed as
     usual, so column defaults still apply."""
 
-    def __init__(self, statement: Insert | TextClause) -> None:
+    def __init__(self, statement: Insert | Update | TextClause) -> None:
         self.statement = statement
         self._sqlite: tuple[str, tuple[tuple[str, Processor | None], ...]] | None = None
 
@@ -187,12 +199,16 @@ class Database:
     On SQLite, write transactions of this process queue on an asyncio lock: SQLite admits one
     writer, and waiting here costs nothing, where SQLite's own busy handler sleeps in steps of
     up to 100 ms. Read transactions take no lock.
+
+    A failure that says the database cannot be reached leaves every method of this class as
+    `DatabaseUnavailable` (503 with Retry-After), logged once per outage (`core/outage.py`).
     """
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self._commit_listeners: list[tuple[frozenset[str], Callable[[], None]]] = []
+        self.outage = Outage()
         session_class = self._watched_session_class()
         self.sessions = async_sessionmaker(
             self.engine,
@@ -253,12 +269,24 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits when the block ends without error."""
-        if self._one_writer is None:
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self._one_writer, self.sessions() as session, session.begin():
-            yield session
+        with self._translated():
+            if self._one_writer is None:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            else:
+                async with self._one_writer, self.sessions() as session, session.begin():
+                    yield session
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            if is_outage(exc):
+                raise self.outage.failed(exc) from None
+            raise
+        if self.outage.since is not None:
+            self.outage.answered()
 
     async def run_write(self, work: Callable[[Connection], T], *, tables: Iterable[str]) -> T:
         """Run `work` in one write transaction of Core statements, committed when it returns,
@@ -268,13 +296,16 @@ class Database:
         thread with its own connection, where every statement through aiosqlite would be a hop
         of its own; on PostgreSQL it runs on the async engine.
         """
-        if self._one_writer is None:
-            async with self.engine.begin() as connection:
-                result = await connection.run_sync(work)
-        else:
-            async with self._one_writer:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._writer_thread(), self._write_now, work)
+        with self._translated():
+            if self._one_writer is None:
+                async with self.engine.begin() as connection:
+                    result = await connection.run_sync(work)
+            else:
+                async with self._one_writer:
+                    loop = asyncio.get_running_loop()
+                    result = await loop.run_in_executor(
+                        self._writer_thread(), self._write_now, work
+                    )
         self._committed(set(tables))
         return result
 
@@ -284,7 +315,8 @@ class Database:
         `required` write changed no row."""
         try:
             if self._driver is not None:
-                await self._driver.write(writes)
+                with self._translated():
+                    await self._driver.write(writes)
             else:
                 await self.run_write(lambda on: run_on_sqlite(on, writes), tables=())
         except Abandoned:
@@ -296,7 +328,8 @@ class Database:
         """The first row of `query` with `values`, as a mapping; on PostgreSQL straight from
         the driver (see `Query` for what that leaves out)."""
         if self._driver is not None:
-            return await self._driver.read_one(query, values)
+            with self._translated():
+                return await self._driver.read_one(query, values)
         async with self.read() as session:
             row = (await session.execute(query.select, dict(values))).first()
         return None if row is None else dict(row._mapping)
@@ -338,8 +371,9 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading only (on SQLite it must not write: it holds no write lock)."""
-        async with self.read_sessions() as session, session.begin():
-            yield session
+        with self._translated():
+            async with self.read_sessions() as session, session.begin():
+                yield session
 
     async def dispose(self) -> None:
         if self._driver is not None:

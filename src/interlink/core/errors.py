@@ -16,6 +16,7 @@ InterlinkError
   RateLimitExceeded (409 RATE_LIMIT_EXCEEDED): the external system's limit
   ParameterValidationError (422 PARAMETER_VALIDATION_ERROR)
   IntegrationError (500 INTEGRATION_ERROR): a fault inside a connector
+  OperationInterrupted (500 OPERATION_INTERRUPTED): recorded, never answered: its process died
   ExternalServiceError (502 EXTERNAL_SERVICE_ERROR)
   CircuitOpen (503 CIRCUIT_OPEN)
   ExternalServiceTimeout (504 EXTERNAL_SERVICE_TIMEOUT)
@@ -253,6 +254,13 @@ class IntegrationError(InterlinkError):
     """A fault inside the connector."""
 
     code = "INTEGRATION_ERROR"
+
+
+class OperationInterrupted(InterlinkError):
+    """The process running this operation stopped during its call: whether the external system
+    carried it out is unknown."""
+
+    code = "OPERATION_INTERRUPTED"
 
 
 class ExternalServiceError(InterlinkError):

@@ -6,6 +6,9 @@ commit in one transaction. A worker runs it on the integration's partition throu
 workflow id is the operation id, which is also the provider's idempotency key, so a run repeated
 after a crash is one side effect at the provider.
 
+Synchronous operations whose process died during the call: a schedule looks every minute for
+rows still `running` past their deadline and records them as interrupted.
+
 Health checks: a schedule looks every minute for active integrations whose last check is older
 than their interval (`configuration.health_check_interval_seconds`, else the setting) and
 enqueues one check each on the integration's partition; `HealthService.check` runs it and writes
@@ -42,6 +45,7 @@ from interlink.vault.keyring import Keyring
 log = structlog.get_logger(__name__)
 
 HEALTH_SWEEP = "interlink-health-sweep"
+INTERRUPTED_SWEEP = "interlink-interrupted-operations-sweep"
 _SYSTEM = "system:scheduler"
 
 
@@ -194,5 +198,18 @@ async def _check(workspace_id: str, integration_id: str) -> str:
     return await _bound().check(workspace_id, integration_id)
 
 
+@workflow("interlink.operations.sweep_interrupted")
+async def interrupted_sweep(scheduled_at: datetime, context: Any) -> None:
+    await _interrupt_overdue()
+
+
+@step("interlink.operations.interrupt_overdue")
+async def _interrupt_overdue() -> int:
+    return await _bound().operations.interrupt_overdue()
+
+
 def schedules(settings: JobsSettings) -> list[Schedule]:
-    return [Schedule(HEALTH_SWEEP, health_sweep, settings.health_sweep_cron)]
+    return [
+        Schedule(HEALTH_SWEEP, health_sweep, settings.health_sweep_cron),
+        Schedule(INTERRUPTED_SWEEP, interrupted_sweep, settings.health_sweep_cron),
+    ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interlink.core.db import Base
@@ -39,7 +39,16 @@ class Operation(Base):
     """One run of a connector action on an integration."""
 
     __tablename__ = "operations"
-    __table_args__ = (Index("ix_operations_integration_started", "integration_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_operations_integration_started", "integration_id", "started_at"),
+        # The sweep of interrupted calls reads running rows by deadline; finished rows leave it.
+        Index(
+            "ix_operations_running_deadline",
+            "deadline_at",
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
@@ -53,6 +62,8 @@ class Operation(Base):
     completed_at: Mapped[datetime | None]
     duration_ms: Mapped[int | None]
     created_by: Mapped[str] = mapped_column(String(200))
+    # A synchronous call's: if still running then, its process died and the outcome is unknown.
+    deadline_at: Mapped[datetime | None]
 
 
 class IntegrationStatsHour(Base):

@@ -26,6 +26,7 @@ class OperationRecord:
     error: dict[str, Any] | None = None
     completed_at: datetime | None = None
     duration_ms: int | None = None
+    deadline_at: datetime | None = None
 
 
 AnyOperation = Operation | OperationRecord  # a stored row (queued, read back) or a fresh run

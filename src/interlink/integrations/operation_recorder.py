@@ -1,9 +1,17 @@
-"""Writing finished operations with their events and hourly stats, many in one transaction.
+"""Writing operations with their events and hourly stats, many in one transaction.
 
-Each caller waits until its operation is committed, so an operation answered to a client can be
-read back at once. Operations that finish while a write is under way are written together by the
-next one (group commit): a busy process makes a few large transactions instead of one small one
-per call, which on SQLite, with its single writer, is what bounds the operations per second.
+An operation is written twice: its intent (the row, status `running`, and `operation.started`)
+before its provider is called, so that no call exists without a record, and its outcome (the
+row updated, the final event, the call counted) after. Each caller waits until its write is
+committed, so an operation answered to a client can be read back at once. Writes that come
+while one is under way are made together by the next one (group commit): a busy process makes a
+few large transactions instead of one small one per call, which on SQLite, with its single
+writer, is what bounds the operations per second.
+
+When the database is unavailable, an intent fails (the caller then does not call its provider)
+but an outcome is kept and written again, with backoff, until the database answers: the call
+has happened and its result is known. If the process dies first, the row stays `running`
+until the sweep (`OperationService.interrupt_overdue`) marks it interrupted.
 """
 
 from __future__ import annotations
@@ -17,18 +25,21 @@ import structlog
 from sqlalchemy import Connection, bindparam, insert, update
 
 from interlink.core.db import Base, Database, Prepared
+from interlink.core.outage import DatabaseUnavailable
 from interlink.events.service import EventRow, EventService
 from interlink.integrations.models import IntegrationStatsHour, Operation
 from interlink.integrations.operation_record import AnyOperation, row_values
 from interlink.integrations.operations_repository import CallTally, upsert_calls
+from interlink.transport.retry import RetryPolicy
 
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 500
 _OPERATIONS = Base.metadata.tables[Operation.__tablename__]
 _INSERT_OPERATION = Prepared(insert(_OPERATIONS))
-# A queued (async) operation's row exists already: it is updated, keyed by `queued_id`.
-_UPDATE_OPERATION = update(_OPERATIONS).where(_OPERATIONS.c.id == bindparam("queued_id"))
+# An outcome updates the row of its intent (or of its queueing), keyed by `written_id`.
+_UPDATE_OPERATION = Prepared(update(_OPERATIONS).where(_OPERATIONS.c.id == bindparam("written_id")))
+_RETRY = RetryPolicy(base_delay=0.5, max_delay=10.0)  # between writes of delayed outcomes
 _WRITTEN = {Operation.__tablename__, "events", IntegrationStatsHour.__tablename__}
 
 
@@ -50,7 +61,7 @@ class _Pending:
     operation: AnyOperation
     events: list[EventRow]
     done: asyncio.Future[None] = field(repr=False)
-    queued: bool = False
+    intent: bool = False
 
 
 class OperationRecorder:
@@ -59,25 +70,35 @@ class OperationRecorder:
         self.events = events
         self._pending: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
+        self._delayed: list[_Pending] = []  # outcomes the database refused, written again later
+        self._rewriter: asyncio.Task[None] | None = None
         self.fanout: EventFanout | None = None  # set by whoever owns the webhooks
 
     async def record(
-        self, operation: AnyOperation, events: list[EventRow], *, queued: bool = False
+        self, operation: AnyOperation, events: list[EventRow], *, intent: bool = False
     ) -> None:
-        """Write `operation` and `events` and count the call; return once they are committed.
+        """Write `operation` and `events`; return once they are committed.
 
-        `queued`: the operation's row was written when it was queued; update it."""
+        `intent`: the operation is about to call its provider: insert its row and count nothing
+        yet (raises `DatabaseUnavailable` if the database does not answer). Otherwise its row
+        exists (its intent, or its queueing): update it with the outcome and count the call."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(operation, events, done, queued))
+        self._pending.append(_Pending(operation, events, done, intent))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_pending())
         # The write goes on if the caller is cancelled: the call to the provider has happened.
         await asyncio.shield(done)
 
     async def close(self) -> None:
-        """Wait for the writes under way (at shutdown)."""
+        """Wait for the writes under way, and try the delayed ones once more (at shutdown)."""
         if self._writer is not None:
             await self._writer
+        if self._rewriter is not None:
+            self._rewriter.cancel()
+            await asyncio.gather(self._rewriter, return_exceptions=True)
+        if self._delayed and not await self._write_delayed():
+            ids = [pending.operation.id for pending in self._delayed]
+            log.error("operations_left_running", operation_ids=ids)
 
     async def _write_pending(self) -> None:
         try:
@@ -97,6 +118,11 @@ class OperationRecorder:
     async def _write_alone(self, pending: _Pending) -> None:
         try:
             await self._write([pending])
+        except DatabaseUnavailable as exc:
+            if pending.intent:
+                pending.done.set_exception(exc)
+            else:
+                self._delay(pending)
         except Exception as exc:
             log.exception("operation_not_recorded", operation_id=pending.operation.id)
             if not pending.done.done():
@@ -104,9 +130,38 @@ class OperationRecorder:
         else:
             _settle([pending])
 
+    def _delay(self, pending: _Pending) -> None:
+        log.warning("operation_record_delayed", operation_id=pending.operation.id)
+        self._delayed.append(pending)
+        _settle([pending])  # its caller answers the outcome it has: the call has happened
+        if self._rewriter is None:
+            self._rewriter = asyncio.create_task(self._rewrite())
+
+    async def _rewrite(self) -> None:
+        try:
+            attempt = 1
+            while not await self._write_delayed():
+                await asyncio.sleep(_RETRY.delay(attempt))
+                attempt += 1
+        finally:
+            self._rewriter = None
+
+    async def _write_delayed(self) -> bool:
+        batch = self._delayed[:MAX_BATCH]
+        try:
+            await self._write(batch)
+        except DatabaseUnavailable:
+            return False
+        except Exception:
+            log.exception("operations_not_recorded", operation_ids=[p.operation.id for p in batch])
+        del self._delayed[: len(batch)]
+        return not self._delayed
+
     async def _write(self, batch: list[_Pending]) -> None:
         tallies: dict[tuple[str, object], CallTally] = {}
         for pending in batch:
+            if pending.intent:
+                continue
             operation = pending.operation
             hour = CallTally.hour_of(operation.started_at)
             tally = tallies.get((operation.integration_id, hour))
@@ -117,9 +172,9 @@ class OperationRecorder:
             tally.count(
                 operation.started_at, operation.duration_ms or 0, operation.status == "failed"
             )
-        operations = [row_values(p.operation) for p in batch if not p.queued]
+        operations = [row_values(p.operation) for p in batch if p.intent]
         updates = [
-            {"queued_id": p.operation.id, **row_values(p.operation)} for p in batch if p.queued
+            {"written_id": p.operation.id, **row_values(p.operation)} for p in batch if not p.intent
         ]
         events = [event for p in batch for event in p.events]
         calls = [vars(tally).copy() for tally in tallies.values()]  # asdict deep-copies each value
@@ -127,8 +182,7 @@ class OperationRecorder:
 
         def write(connection: Connection) -> int:
             _INSERT_OPERATION.run(connection, operations)
-            if updates:
-                connection.execute(_UPDATE_OPERATION, updates)
+            _UPDATE_OPERATION.run(connection, updates)
             self.events.insert(connection, events)
             _upsert_calls(connection.dialect.name).run(connection, calls)
             return fanout.write(connection, events) if fanout and events else 0

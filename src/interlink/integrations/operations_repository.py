@@ -37,6 +37,16 @@ class OperationRepository:
             .values(status="running", started_at=at)
         )
 
+    async def overdue(self, now: datetime, limit: int) -> Sequence[Operation]:
+        """Synchronous operations still running past their deadline: their process died."""
+        query = (
+            select(Operation)
+            .where(Operation.status == "running", Operation.deadline_at < now)
+            .order_by(Operation.deadline_at)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
     async def page(
         self,
         workspace_id: str,
