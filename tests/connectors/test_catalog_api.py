@@ -59,7 +59,7 @@ async def test_a_connector_instance_is_an_integration(client: httpx.AsyncClient)
     assert created.status_code == 201
     instance = data(created)
     assert instance["id"].startswith("int_")
-    assert instance["configuration"]["defaultChannel"] == "#general"
+    assert instance["configuration"]["default_channel"] == "#general"  # stored snake_case
     assert instance["configuration"]["api_url"] == "https://slack.com/api"
     assert instance["credential_id"] == credential["id"]
     as_integration = data(await client.get(f"/api/v1/integrations/{instance['id']}"))

@@ -77,6 +77,23 @@ def test_every_other_connector_has_direct_twins_with_one_method_per_action() -> 
     assert interlink.AsyncStripeIntegration.create_customer.__doc__
 
 
+def test_slack_direct_sends_to_its_default_channel_when_none_is_given() -> None:
+    from interlink.testing import SlackMock
+
+    with (
+        serve_mock_in_thread(SlackMock()) as mock,
+        interlink.SlackIntegration(
+            interlink.SlackIntegrationConfiguration(
+                api_url=mock.api_url, bot_token="xoxb-mock-token", default_channel="#general"
+            )
+        ) as slack,
+    ):
+        sent = slack.send_message(text="hello")
+
+        assert "default_channel" not in mock.mock.calls.last.json()
+    assert sent["channel"] == "C00000001"
+
+
 # -- the other connectors' direct classes, each against its mock ----------------------------------
 
 

@@ -225,3 +225,47 @@ def test_judge_leaves_ok_answers_and_non_json_alone() -> None:
     for body in (b'{"ok": true}', b"<html>", b"[]"):
         response = ProviderResponse(status=200, headers={}, body=body, url="https://slack.test")
         assert SlackConnector.judge(response, ErrorTable()).outcome is Outcome.OK
+
+
+async def test_send_message_without_a_channel_goes_to_the_instances_default_channel(
+    client: httpx.AsyncClient, slack: RunningMock[SlackMock]
+) -> None:
+    """Seed 001's connector instance: `config.defaultChannel` is where messages go by default."""
+    credential = data(
+        await client.post(
+            "/api/v1/credentials",
+            json={"name": "Slack Bot Token", "type": "oauth", "provider": "slack",
+                  "data": {"bot_token": TOKEN}, "allowed_hosts": ["127.0.0.1"]},
+        )
+    )  # fmt: skip
+    seed = {
+        "name": "Production Slack",
+        "type": "slack",
+        "credentialId": credential["id"],
+        "config": {"defaultChannel": "#general", "api_url": slack.api_url},
+    }
+    instance = data(await client.post("/api/v1/connectors", json=seed))
+    await client.post(f"/api/v1/integrations/{instance['id']}/activate")
+
+    sent = data(await _run(client, instance["id"], "send_message", text="Deploy done"))["result"]
+    elsewhere = await _run(client, instance["id"], "send_message", channel="#random", text="Hi")
+
+    assert instance["configuration"]["default_channel"] == "#general"
+    assert sent["channel"] == GENERAL
+    assert [m["text"] for m in slack.mock.messages(GENERAL)] == ["Deploy done"]
+    assert data(elsewhere)["result"]["channel"] != GENERAL
+
+
+async def test_send_message_without_a_channel_or_a_default_names_the_channel(
+    client: httpx.AsyncClient, slack: RunningMock[SlackMock]
+) -> None:
+    iid = await _integration(client, slack)
+
+    response = await _run(client, iid, "send_message", text="Where to?")
+
+    assert response.status_code == 422, response.text
+    refused = error(response)
+    assert refused["code"] == "PARAMETER_VALIDATION_ERROR"
+    assert refused["details"][-1]["field"] == "channel"
+    assert "default_channel" in refused["message"]
+    assert len(slack.mock.calls) == 0

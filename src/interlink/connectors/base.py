@@ -130,6 +130,8 @@ class Connector:
     rate_buckets: ClassVar[RouteBuckets | None] = None  # limits counted per route bucket
     required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {}
     webhook_verifier: ClassVar[WebhookVerifier | None] = None  # None: it sends no webhooks
+    # Connector-specific configuration fields it reads (`ctx.configuration`), e.g. a default.
+    configuration_fields: ClassVar[tuple[str, ...]] = ()
     actions: ClassVar[dict[str, Action]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -40,8 +40,9 @@ class DirectConfiguration(BaseModel):
 
     def split(self, connector: type[Connector]) -> tuple[dict[str, Any], dict[str, Any]]:
         everything = self.model_dump(exclude_none=True)
-        configuration = {k: v for k, v in everything.items() if k in _CONFIGURATION_FIELDS}
-        credentials = {k: v for k, v in everything.items() if k not in _CONFIGURATION_FIELDS}
+        fields = {*_CONFIGURATION_FIELDS, *connector.configuration_fields}
+        configuration = {k: v for k, v in everything.items() if k in fields}
+        credentials = {k: v for k, v in everything.items() if k not in fields}
         configuration.setdefault("auth_method", connector.spec.default_auth_method)
         if connector.spec.default_api_url:
             configuration.setdefault("api_url", connector.spec.default_api_url)

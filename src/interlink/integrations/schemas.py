@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field, JsonValue, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic.alias_generators import to_snake
 
 from interlink.connectors.types import AuthMethod, TypeName
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
@@ -73,6 +74,16 @@ class IntegrationConfiguration(ApiInput):
     request: RequestConfiguration | None = None
     # Seconds between scheduled health checks while active (default: the jobs setting).
     health_check_interval_seconds: Annotated[int, Field(ge=10, le=7 * 86_400)] | None = None
+
+    @model_validator(mode="after")
+    def _extra_fields_in_snake_case(self) -> IntegrationConfiguration:
+        """A connector-specific field given in camelCase (seed 001's `defaultChannel`) is kept
+        under its snake_case name, as the known fields are and as connectors read it."""
+        if self.__pydantic_extra__:
+            self.__pydantic_extra__ = {
+                to_snake(k) if k != k.lower() else k: v for k, v in self.__pydantic_extra__.items()
+            }
+        return self
 
 
 class IntegrationCreate(ApiInput):

@@ -22,6 +22,7 @@ from interlink.core.errors import (
     ExternalServiceError,
     InterlinkError,
     InvalidOperation,
+    ParameterValidationError,
     PermissionDenied,
 )
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -58,7 +59,11 @@ def slack_error_code(response: ProviderResponse) -> str | None:
 
 
 class SendMessageInput(BaseModel):
-    channel: str = Field(description="Channel id (C...) or name", min_length=1)
+    channel: str | None = Field(
+        None,
+        description="Channel id (C...) or name; the integration's `default_channel` when not given",
+        min_length=1,
+    )
     text: str = Field(description="Message text (the fallback text when blocks are given)")
     blocks: list[dict[str, Any]] | None = Field(None, description="Block Kit blocks")
     thread_ts: str | None = Field(None, description="Reply in the thread of this message ts")
@@ -134,11 +139,23 @@ class ChannelPage(BaseModel):
     next_cursor: str | None = Field(None, description="Pass as `cursor` to read on; None at end")
 
 
+def _channel(ctx: ActionContext, params: SendMessageInput) -> str:
+    channel = params.channel or ctx.configuration.get("default_channel")
+    if not channel:
+        problem = "required: give it, or set the integration's configuration.default_channel"
+        raise ParameterValidationError(
+            f"The parameters of send_message are invalid: channel: {problem}",
+            details=[{"field": "channel", "message": problem}],
+        )
+    return str(channel)
+
+
 class SlackConnector(Connector):
     spec: ClassVar[IntegrationType] = INTEGRATION_TYPES["slack"]
     category = "communication"
     webhook_verifier: ClassVar[WebhookVerifier | None] = SlackVerifier()
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Slack says only Retry-After, on 429
+    configuration_fields: ClassVar[tuple[str, ...]] = ("default_channel",)
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "send_message": frozenset({"chat:write"}),
         "update_message": frozenset({"chat:write"}),
@@ -163,8 +180,9 @@ class SlackConnector(Connector):
 
     @action()
     async def send_message(self, ctx: ActionContext, params: SendMessageInput) -> MessageOut:
-        """Posts a message to a Slack channel (chat.postMessage), optionally in a thread."""
-        body = params.model_dump(exclude_none=True)
+        """Posts a message to a Slack channel (chat.postMessage), optionally in a thread; to the
+        integration's `default_channel` (configuration) when no channel is given."""
+        body = {**params.model_dump(exclude_none=True), "channel": _channel(ctx, params)}
         raw = (await ctx.http.post("/chat.postMessage", json=body)).json()
         message = raw.get("message") or {}
         return MessageOut(
