@@ -5,7 +5,14 @@ from fastapi import APIRouter
 from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
 from interlink.core.envelope import Envelope, ok
-from interlink.core.errors import Forbidden, IntegrationNotFound, TooManyRequests, Unauthenticated
+from interlink.core.errors import (
+    Forbidden,
+    IntegrationNotFound,
+    InvalidIntegrationConfig,
+    InvalidOperation,
+    TooManyRequests,
+    Unauthenticated,
+)
 from interlink.integrations.health_schemas import (
     ConnectionTestResult,
     Health,
@@ -21,7 +28,14 @@ _ERRORS = responses(Unauthenticated, Forbidden, TooManyRequests, IntegrationNotF
 @router.post(
     "/{integration_id}/test",
     summary="Test the connection and the credentials now",
-    responses=_ERRORS,
+    responses=responses(
+        Unauthenticated,
+        Forbidden,
+        TooManyRequests,
+        IntegrationNotFound,
+        InvalidOperation,
+        InvalidIntegrationConfig,
+    ),
 )
 async def test_integration(
     integration_id: str, principal: IntegrationsWrite, deps: Deps

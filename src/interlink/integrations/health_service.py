@@ -13,7 +13,12 @@ from interlink.auth.scopes import Principal
 from interlink.connectors.base import CheckResult, Connector
 from interlink.core.clock import Clock
 from interlink.core.db import Database
-from interlink.core.errors import AuthenticationFailed, InterlinkError, PermissionDenied
+from interlink.core.errors import (
+    AuthenticationFailed,
+    InterlinkError,
+    InvalidOperation,
+    PermissionDenied,
+)
 from interlink.events.service import EventService
 from interlink.events.types import EventType, IntegrationHealthChanged
 from interlink.integrations.health_schemas import (
@@ -56,8 +61,10 @@ class HealthService:
 
     async def test(self, principal: Principal, integration_id: str) -> ConnectionTest:
         row, connector, credentials = await self._load(principal.workspace_id, integration_id)
+        if connector is None:
+            raise _no_connector(row)
         probe = await self._probe(row, connector, credentials)
-        if probe.error is None and probe.result is not None and connector is not None:
+        if probe.error is None and probe.result is not None:
             message = f"Successfully connected to {connector.spec.name}: {probe.result.message}"
         else:
             message = self._failure(probe.error)
@@ -120,8 +127,7 @@ class HealthService:
     ) -> Probe:
         started = time.perf_counter()
         if connector is None:
-            missing = InterlinkError(f"{row.type} integrations have no connector to test yet")
-            return Probe(None, missing, 0)
+            return Probe(None, _no_connector(row), 0)
         ctx = await self.operations.context(row, connector, dict(credentials))
         result: CheckResult | None = None
         error: InterlinkError | None = None
@@ -218,6 +224,13 @@ class HealthService:
         return HealthCheckItem(
             name="permissions", status="passed", message="All required permissions granted"
         )
+
+
+def _no_connector(row: Integration) -> InvalidOperation:
+    return InvalidOperation(
+        f"{row.type} integrations have no connector yet: there is nothing to test or run until "
+        "one is installed"
+    )
 
 
 def _overall(checks: list[HealthCheckItem]) -> HealthStatus:
