@@ -1,5 +1,6 @@
 """structlog for our logs and the stdlib's (uvicorn, SQLAlchemy): JSON in production, readable in a
-terminal, the request id on every line, and a last step that masks anything shaped like a secret."""
+terminal, the request id on every line, and a last step that masks anything shaped like a secret
+and the values of the credential a call under way carries."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from interlink.config import LogSettings
-from interlink.core.secrets import is_secret_name, mask_by_name
+from interlink.core.secrets import is_secret_name, mask_by_name, scrub_active
 
 MASK = "••••"
 _HANDLER_NAME = "interlink"
@@ -51,7 +52,7 @@ def scrub_text(text: str) -> str:
 def redact(_: Any, __: str, event: EventDict) -> EventDict:
     for key, value in list(event.items()):
         masked = key not in _NOT_MASKED and is_secret_name(key)
-        event[key] = MASK if masked else mask_by_name(value, MASK, text=scrub_text)
+        event[key] = MASK if masked else scrub_active(mask_by_name(value, MASK, text=scrub_text))
     return event
 
 

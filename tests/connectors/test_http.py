@@ -56,7 +56,7 @@ async def test_a_json_answer_is_the_parsed_result(
     assert echo["query"] == {"dry_run": ["1"]}
     assert echo["json"] == {"sku": "A-1", "quantity": 2}
     assert echo["headers"]["X-Request-Source"] == "tests"
-    assert echo["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert echo["headers"]["Authorization"] == "Bearer ••••"  # sent, and masked in the result
 
 
 async def test_an_absolute_url_and_a_json_array(
@@ -89,7 +89,7 @@ async def test_the_right_key_authenticates_and_a_wrong_one_is_authentication_fai
     accepted = data(await run_operation(client, good, "request", path="/bearer"))
     refused = await run_operation(client, bad, "request", path="/bearer")
 
-    assert accepted["result"]["body"] == {"authenticated": True, "token": TOKEN}
+    assert accepted["result"]["body"] == {"authenticated": True, "token": "••••"}  # echo masked
     assert refused.status_code == 401
     assert error(refused)["code"] == "AUTHENTICATION_FAILED"
     assert {"provider_status": 401} in error(refused)["details"]

@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 
 from interlink.core.errors import IntegrationError
+from interlink.core.secrets import Scrubber
 from interlink.transport.client import ProviderClient
 from interlink.transport.response import ProviderResponse
 
@@ -28,6 +29,11 @@ class ActionContext:
         if self.http_client is None:
             raise IntegrationError("This connector has no HTTP client")
         return self.http_client
+
+    @property
+    def secrets(self) -> Scrubber:
+        """The credential's values, to mask in whatever the action brings back."""
+        return self.http_client.secrets if self.http_client is not None else Scrubber()
 
     async def paginate_link(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -35,6 +36,12 @@ class IntegrationType:
 
     def required_fields(self, auth_method: str) -> FieldRule:
         return self.required_credentials.get(auth_method, DEFAULT_REQUIRED.get(auth_method, ()))
+
+    @property
+    def api_hosts(self) -> tuple[str, ...]:
+        """Where its credentials may be sent unless told otherwise: its default API URL's host."""
+        host = urlsplit(self.default_api_url).hostname if self.default_api_url else None
+        return (host,) if host else ()
 
 
 def _with(**overrides: FieldRule) -> Mapping[str, FieldRule]:

@@ -9,6 +9,7 @@ InterlinkError
   Unauthenticated (401 UNAUTHENTICATED)
   AuthenticationFailed (401 AUTHENTICATION_FAILED): the external system said no
   Forbidden (403 FORBIDDEN)
+  CredentialHostNotAllowed (403 CREDENTIAL_HOST_NOT_ALLOWED): a credential's hosts exclude the URL
   PermissionDenied (403 PERMISSION_DENIED): the external system refused
   NotFound (404 NOT_FOUND) and one subclass per resource (INTEGRATION_NOT_FOUND,
     WEBHOOK_NOT_FOUND, DELIVERY_NOT_FOUND, ...)
@@ -93,6 +94,14 @@ class Forbidden(InterlinkError):
 
     status_code = 403
     code = "FORBIDDEN"
+
+
+class CredentialHostNotAllowed(InterlinkError):
+    """The credential may not be sent to this host: add the host to the credential's
+    `allowed_hosts` (credentials:write and credentials:use) or call one of its hosts."""
+
+    status_code = 403
+    code = "CREDENTIAL_HOST_NOT_ALLOWED"
 
 
 class NotFound(InterlinkError):

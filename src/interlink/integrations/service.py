@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.auth.scopes import Principal
+from interlink.auth.scopes import Principal, Scope
 from interlink.connectors.registry import Registry
 from interlink.connectors.types import IntegrationType
 from interlink.core.clock import Clock
@@ -33,7 +34,7 @@ from interlink.integrations.schemas import (
     IntegrationUpdate,
 )
 from interlink.vault.schemas import CredentialCreate
-from interlink.vault.service import CredentialService
+from interlink.vault.service import CredentialService, OpenCredential
 
 _SIMPLE_FIELDS = ("name", "description")
 
@@ -94,6 +95,13 @@ class IntegrationService:
             return {}
         credential = await self.credentials.get(session, row.workspace_id, row.credential_id)
         return self.credentials.reveal(credential)
+
+    async def credential_for_use(self, session: AsyncSession, row: Integration) -> OpenCredential:
+        """The plaintext credentials and the hosts they may be sent to, for the call."""
+        if row.credential_id is None:
+            return OpenCredential()
+        credential = await self.credentials.get(session, row.workspace_id, row.credential_id)
+        return self.credentials.open(credential)
 
     async def stats(self, session: AsyncSession, row: Integration) -> IntegrationStats:
         calls, failures, total_ms, last = await StatsRepository(session).totals(row.id)
@@ -171,6 +179,7 @@ class IntegrationService:
                 session, principal, row, body.credentials
             )
         elif body.credential_id is not None:
+            principal.require(Scope.CREDENTIALS_USE, "Binding a credential to an integration")
             await self._check_shared(
                 session, spec, config, principal.workspace_id, body.credential_id
             )
@@ -204,6 +213,7 @@ class IntegrationService:
             new_config = self._next_configuration(spec, row.configuration, body, merge=merge)
             if new_config != row.configuration:
                 await self._check_current_credentials(session, spec, row, new_config)
+                await self._follow_host(session, principal, row, new_config)
                 row.configuration = new_config
                 changed.append("configuration")
         if body.metadata is not None:
@@ -213,6 +223,7 @@ class IntegrationService:
                 row.metadata_ = new_metadata
                 changed.append("metadata")
         if body.credential_id is not None and body.credential_id != row.credential_id:
+            principal.require(Scope.CREDENTIALS_USE, "Binding a credential to an integration")
             await self._switch_credential(session, spec, row, body.credential_id)
             changed.append("credential_id")
         if changed:
@@ -311,6 +322,7 @@ class IntegrationService:
                 type=row.configuration["auth_method"],
                 provider=row.type,
                 data=data,
+                allowed_hosts=_api_hosts(row.configuration),
             ),
             owner_integration_id=row.id,
             publish=False,
@@ -341,6 +353,23 @@ class IntegrationService:
     ) -> None:
         if row.credential_id and config["auth_method"] != row.configuration.get("auth_method"):
             await self._check_shared(session, spec, config, row.workspace_id, row.credential_id)
+
+    async def _follow_host(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        row: Integration,
+        config: dict[str, Any],
+    ) -> None:
+        """Pointing an integration that has a credential at another host sends the credential
+        there: that needs `credentials:use`, and its inline credential follows to the new host."""
+        hosts = _api_hosts(config)
+        if row.credential_id is None or hosts == _api_hosts(row.configuration):
+            return
+        principal.require(Scope.CREDENTIALS_USE, "Changing the host of an integration's credential")
+        owned = await self._owned_credential(session, row)
+        if owned is not None:
+            self.credentials.send_to(owned, hosts)
 
     async def _switch_credential(
         self, session: AsyncSession, spec: IntegrationType, row: Integration, credential_id: str
@@ -376,3 +405,10 @@ class IntegrationService:
         self.events.publish(
             session, row.workspace_id, EventType.INTEGRATION_UPDATED, payload, integration_id=row.id
         )
+
+
+def _api_hosts(config: Mapping[str, Any]) -> list[str]:
+    """The host an integration's calls go to (none without an api_url)."""
+    url = config.get("api_url")
+    host = urlsplit(url).hostname if isinstance(url, str) else None
+    return [host] if host else []

@@ -1,10 +1,16 @@
-"""The headers that authenticate a call, by auth method (seed 000 "Authentication Methods")."""
+"""The headers that authenticate a call, by auth method (seed 000 "Authentication Methods"), and
+the hosts a credential may be sent to."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
 def auth_headers(
@@ -32,3 +38,55 @@ def _first(credentials: Mapping[str, Any], *names: str) -> Any:
         if credentials.get(name) not in (None, ""):
             return credentials[name]
     return ""
+
+
+def sent_forms(headers: Mapping[str, str]) -> list[str]:
+    """The secret values as these headers carry them: the token of `<scheme> <token>` (the
+    `Basic` base64 included; an echo then reads `Bearer ••••`), else the whole value."""
+    forms = []
+    for value in headers.values():
+        scheme, _, token = value.partition(" ")
+        forms.append(token if token and scheme.isalpha() else value)
+    return forms
+
+
+def normalize_host(entry: str) -> str:
+    """A host name (lower case, no trailing dot), an IP address, or `*.` and a domain (its
+    subdomains); ValueError for anything else (a URL, a port, a path, a bare `*`)."""
+    host = entry.strip().lower().removesuffix(".")
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    name = host.removeprefix("*.")
+    labels = name.split(".")
+    if not name or len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError("must be a host name such as api.example.com or *.example.com")
+    if name != host and len(labels) < 2:
+        raise ValueError("a `*.` pattern needs a domain of two labels or more (*.example.com)")
+    return host
+
+
+@dataclass(frozen=True)
+class AllowedHosts:
+    """Where a credential may be sent: exact host names (any port) and `*.domain` patterns."""
+
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, entries: Iterable[str]) -> AllowedHosts:
+        return cls(frozenset(normalize_host(entry) for entry in entries))
+
+    def allows(self, host: str | None) -> bool:
+        if not host:
+            return False
+        host = host.lower().removesuffix(".")
+        if ":" in host:  # an IPv6 literal, written as the entries are
+            try:
+                host = str(ipaddress.ip_address(host))
+            except ValueError:
+                return False
+        if host in self.names:
+            return True
+        parts = host.split(".")
+        return any("*." + ".".join(parts[i:]) in self.names for i in range(1, len(parts)))

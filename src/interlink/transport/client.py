@@ -1,11 +1,12 @@
 """ProviderClient: the one way a connector calls its provider.
 
-A call goes: breaker check, concurrency slot, rate budget (waiting for it, bounded), the request
-(redirects followed here, each hop checked by the SSRF guard), then the answer is read for the
-provider's rate-limit headers and judged by the connector's error table: done, retried with
-backoff (a provider's hint honoured), paused on 429 (the whole integration, or one route bucket
-for a provider that counts per bucket), or failed with our error code and the provider's own
-message in `details`. aiohttp's exceptions end here.
+A call goes: the credential's allowed hosts (a credential goes nowhere else), breaker check,
+concurrency slot, rate budget (waiting for it, bounded), the request (redirects followed here,
+each hop checked by the SSRF guard; a hop to another host goes without the credential), then the
+answer is read for the provider's rate-limit headers and judged by the connector's error table:
+done, retried with backoff (a provider's hint honoured), paused on 429 (the whole integration, or
+one route bucket for a provider that counts per bucket), or failed with our error code and the
+provider's own message in `details`. aiohttp's exceptions end here.
 
 Breaker, slots and budget are each in memory or in Redis (`factory.py`). Without Redis the hot
 path awaits nothing for the breaker: the client calls `MemoryBreakers` synchronously.
@@ -15,17 +16,19 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from yarl import URL
 
 from interlink.core.clock import Clock
 from interlink.core.errors import (
     AuthenticationFailed,
     CircuitOpen,
+    CredentialHostNotAllowed,
     ExternalServiceError,
     ExternalServiceTimeout,
     InterlinkError,
@@ -33,6 +36,8 @@ from interlink.core.errors import (
     UrlNotAllowed,
 )
 from interlink.core.metrics import CallMeter, Metrics
+from interlink.core.secrets import Scrubber
+from interlink.transport.auth import AllowedHosts, sent_forms
 from interlink.transport.breaker import Breakers, MemoryBreakers
 from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -138,13 +143,20 @@ class Transport:
         auth: Mapping[str, str],
         reauthenticate: Reauthenticate | None = None,
         *,
+        allowed_hosts: AllowedHosts | None = None,
+        secrets: Iterable[str] = (),
         assume_idempotent: bool = False,
         labels: CallLabels | None = None,
     ) -> ProviderClient:
-        """`assume_idempotent`: the action says its writes are safe to repeat (the provider
+        """`allowed_hosts`: where `auth` (a stored credential) may be sent; None only for a
+        caller's own credential (a script's direct integration). `secrets`: the credential's
+        values, masked with the forms `auth` sends them in by the client's `secrets` scrubber.
+        `assume_idempotent`: the action says its writes are safe to repeat (the provider
         dedupes them), so they are retried like reads. `labels`: what its calls are counted
         under (not counted without them, or without metrics)."""
         client = ProviderClient(self, key, settings, facts, dict(auth), reauthenticate)
+        client.allowed_hosts = allowed_hosts
+        client.secrets.add(secrets)
         client.assume_idempotent = assume_idempotent
         if labels is not None and self.metrics is not None:
             client.meter = self.metrics.meter(labels.connector_type, labels.operation)
@@ -178,6 +190,8 @@ class ProviderClient:
         self.facts = facts
         self.auth = auth
         self.reauthenticate = reauthenticate
+        self.allowed_hosts: AllowedHosts | None = None
+        self.secrets = Scrubber(sent_forms(auth))
         self.assume_idempotent = False
         self.meter: CallMeter | None = None
         self._probe = False  # acquire() made the SMTP call the half-open probe
@@ -241,6 +255,7 @@ class ProviderClient:
     ) -> ProviderResponse:
         method = method.upper()
         url = self._url(path)
+        self._check_destination(url)
         retryable = (
             method in SAFE_METHODS
             or idempotent
@@ -285,6 +300,7 @@ class ProviderClient:
                 assert self.reauthenticate is not None
                 await self._release_probe(probe)
                 self.auth = dict(await self.reauthenticate())
+                self.secrets.add(sent_forms(self.auth))
                 can_reauthenticate = False
                 continue
             await self._settle_breaker(verdict, probe)
@@ -366,7 +382,7 @@ class ProviderClient:
                 return response
             next_url = urljoin(url, location)
             if urlsplit(next_url).netloc != urlsplit(url).netloc:
-                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+                headers = self._without_credential(headers)
             if response.status == 303 or (response.status in {301, 302} and method == "POST"):
                 method, body = "GET", {}
             url = next_url
@@ -482,6 +498,27 @@ class ProviderClient:
         if not self.settings.base_url:
             raise UrlNotAllowed("This integration has no api_url: give a full URL")
         return self.settings.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def _check_destination(self, url: str) -> None:
+        """A credential goes only to its allowed hosts: refused before anything is sent."""
+        hosts = self.allowed_hosts
+        if not self.auth or hosts is None:
+            return
+        try:
+            host = URL(url).host  # the host aiohttp will connect to, parsed as it parses it
+        except ValueError:
+            host = None
+        if not hosts.allows(host):
+            raise CredentialHostNotAllowed(
+                f"This integration's credential may not be sent to {host or url!r}",
+                details=[{"host": host, "allowed_hosts": sorted(hosts.names)}],
+            )
+
+    def _without_credential(self, headers: dict[str, str]) -> dict[str, str]:
+        """For a redirect to another host: the credential's headers (whatever their names) and
+        any Authorization stay behind."""
+        names = {name.lower() for name in self.auth} | {"authorization"}
+        return {k: v for k, v in headers.items() if k.lower() not in names}
 
     def _headers(
         self, extra: Mapping[str, str] | None, idempotency_key: str | None

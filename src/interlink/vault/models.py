@@ -34,6 +34,8 @@ class Credential(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
     # Set when the credential was given inline to one integration and lives and dies with it.
     owner_integration_id: Mapped[str | None] = mapped_column(String(40))
+    # The hosts it may be sent to (names, `*.domain`); None: its provider's API host.
+    allowed_hosts: Mapped[list[str] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))

@@ -84,7 +84,7 @@ async def update_credential(
     session: Session,
     deps: Deps,
 ) -> Envelope[CredentialOut]:
-    row = await deps.credentials.update(session, principal.workspace_id, credential_id, body)
+    row = await deps.credentials.update(session, principal, credential_id, body)
     return ok(deps.credentials.to_out(row))
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.auth.scopes import Principal
+from interlink.auth.scopes import Principal, Scope
 from interlink.core.clock import Clock
 from interlink.core.errors import Conflict, CredentialNotFound, SecretUnreadable
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
 from interlink.events.types import CredentialState, EventType
+from interlink.transport.auth import AllowedHosts
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
 from interlink.vault.masking import mask
 from interlink.vault.models import Credential
@@ -26,15 +28,34 @@ from interlink.vault.schemas import CredentialCreate, CredentialOut, CredentialU
 log = structlog.get_logger(__name__)
 
 
+# A provider's API host(s), by provider name (none for a provider without a default API URL).
+ProviderHosts = Callable[[str], Iterable[str]]
+
+
 def credential_aad(workspace_id: str, credential_id: str) -> str:
     return f"credential:{workspace_id}:{credential_id}"
 
 
+@dataclass(frozen=True)
+class OpenCredential:
+    """A credential opened for a call: its plaintext data and the hosts it may be sent to."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    hosts: AllowedHosts = field(default_factory=AllowedHosts)
+
+
 class CredentialService:
-    def __init__(self, clock: Clock, keyring: Keyring, events: EventService) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        keyring: Keyring,
+        events: EventService,
+        provider_hosts: ProviderHosts = lambda _: (),
+    ) -> None:
         self.clock = clock
         self.keyring = keyring
         self.events = events
+        self.provider_hosts = provider_hosts
 
     # -- reading -----------------------------------------------------------------------------
     async def get(self, session: AsyncSession, workspace_id: str, credential_id: str) -> Credential:
@@ -72,6 +93,16 @@ class CredentialService:
     def masked(self, row: Credential) -> dict[str, Any]:
         return mask(self.reveal(row))
 
+    def allowed_hosts(self, row: Credential) -> AllowedHosts:
+        """The hosts given to it, else its provider's API host (none without either)."""
+        if row.allowed_hosts is not None:
+            return AllowedHosts.of(row.allowed_hosts)
+        return AllowedHosts.of(self.provider_hosts(row.provider) if row.provider else ())
+
+    def open(self, row: Credential) -> OpenCredential:
+        """The plaintext data and its hosts, for the call that needs them."""
+        return OpenCredential(self.reveal(row), self.allowed_hosts(row))
+
     def to_out(self, row: Credential, *, tolerate_unreadable: bool = False) -> CredentialOut:
         """`tolerate_unreadable`: a list shows a damaged row as unreadable instead of failing."""
         try:
@@ -87,6 +118,7 @@ class CredentialService:
             type=row.type,
             provider=row.provider,
             data=data,
+            allowed_hosts=sorted(self.allowed_hosts(row).names),
             readable=readable,
             metadata=row.metadata_,
             integration_id=row.owner_integration_id,
@@ -105,6 +137,7 @@ class CredentialService:
         owner_integration_id: str | None = None,
         publish: bool = True,
     ) -> Credential:
+        """An inline credential (`owner_integration_id`) is given its integration's host."""
         now = self.clock.now()
         row = Credential(
             id=new_id("cred"),
@@ -113,6 +146,7 @@ class CredentialService:
             description=body.description,
             type=body.type,
             provider=body.provider,
+            allowed_hosts=body.allowed_hosts,
             metadata_=body.metadata,
             owner_integration_id=owner_integration_id,
             created_at=now,
@@ -127,12 +161,21 @@ class CredentialService:
         return row
 
     async def update(
-        self, session: AsyncSession, workspace_id: str, credential_id: str, body: CredentialUpdate
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        credential_id: str,
+        body: CredentialUpdate,
     ) -> Credential:
-        row = await self.get(session, workspace_id, credential_id)
-        for field in ("name", "description", "provider", "metadata"):
-            if field in body.model_fields_set:
-                setattr(row, "metadata_" if field == "metadata" else field, getattr(body, field))
+        """Sending it to more hosts than before (its `allowed_hosts`, or a provider whose host
+        it then gets) also needs `credentials:use`."""
+        row = await self.get(session, principal.workspace_id, credential_id)
+        before = self.allowed_hosts(row)
+        for name in ("name", "description", "provider", "metadata", "allowed_hosts"):
+            if name in body.model_fields_set:
+                setattr(row, "metadata_" if name == "metadata" else name, getattr(body, name))
+        if not self.allowed_hosts(row).names <= before.names:
+            principal.require(Scope.CREDENTIALS_USE, "Sending a credential to more hosts")
         if body.data is not None:
             self._seal(row, body.data)
         row.updated_at = self.clock.now()
@@ -141,6 +184,11 @@ class CredentialService:
 
     def replace_data(self, row: Credential, data: dict[str, Any]) -> None:
         self._seal(row, data)
+        row.updated_at = self.clock.now()
+
+    def send_to(self, row: Credential, hosts: Iterable[str]) -> None:
+        """Set where an inline credential may go (its integration's host, as that changes)."""
+        row.allowed_hosts = sorted(AllowedHosts.of(hosts).names)
         row.updated_at = self.clock.now()
 
     # -- the OAuth refresh lease (vault/oauth.py) --------------------------------------------

@@ -1,5 +1,6 @@
 """The `http_request` step's call: through the transport (SSRF guard at connect, retries,
-breaker per host), authenticated by a stored credential when the step names one."""
+breaker per host), authenticated by a stored credential when the step names one: sent only to
+the credential's hosts, and its values masked in the step's output and errors."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from urllib.parse import urlsplit
 
 from interlink.config import TransportSettings
 from interlink.core.db import Database
-from interlink.core.errors import UrlNotAllowed
+from interlink.core.errors import InterlinkError, UrlNotAllowed
 from interlink.transport.auth import auth_headers
 from interlink.transport.client import CallLabels, ProviderFacts, Transport
 from interlink.transport.settings import call_settings
-from interlink.vault.service import CredentialService
+from interlink.vault.masking import secret_values
+from interlink.vault.service import CredentialService, OpenCredential
 
 _AUTH_METHODS = {"api_key", "oauth", "basic", "jwt"}
 _LABELS = CallLabels("workflow_http", "http_request")  # a workflow's `http_request` step
@@ -50,32 +52,44 @@ class StepRequests:
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise UrlNotAllowed("The URL must be an absolute http or https URL")
         auth: dict[str, str] = {}
+        opened = OpenCredential()
         if credential_id is not None:
-            auth = await self._auth(workspace_id, credential_id)
+            auth, opened = await self._auth(workspace_id, credential_id)
         client = self.transport.client(
             f"workflow-http:{workspace_id}:{parts.hostname}",
             call_settings({}, self.settings),
             self.facts,
             auth,
+            allowed_hosts=opened.hosts,
+            secrets=secret_values(opened.data),
             labels=_LABELS,
         )
-        response = await client.request(
-            method,
-            url,
-            params=query,
-            json=body,
-            headers=headers,
-            idempotency_key=idempotency_key if method not in {"GET", "HEAD"} else None,
-        )
+        secrets = client.secrets
+        with secrets.active():
+            try:
+                response = await client.request(
+                    method,
+                    url,
+                    params=query,
+                    json=body,
+                    headers=headers,
+                    idempotency_key=idempotency_key if method not in {"GET", "HEAD"} else None,
+                )
+            except InterlinkError as failure:
+                secrets.error(failure)
+                raise
         try:
             parsed: Any = json.loads(response.body) if response.body else None
         except (ValueError, UnicodeDecodeError):
             parsed = response.text
-        return {"status": response.status, "headers": dict(response.headers), "body": parsed}
+        output = {"status": response.status, "headers": dict(response.headers), "body": parsed}
+        return dict(secrets.data(output))
 
-    async def _auth(self, workspace_id: str, credential_id: str) -> dict[str, str]:
+    async def _auth(
+        self, workspace_id: str, credential_id: str
+    ) -> tuple[dict[str, str], OpenCredential]:
         async with self.db.read() as session:
             row = await self.credentials.get(session, workspace_id, credential_id)
-            data = self.credentials.reveal(row)
+            opened = self.credentials.open(row)
         method = row.type if row.type in _AUTH_METHODS else "api_key"
-        return auth_headers(method, data)
+        return auth_headers(method, opened.data), opened
