@@ -11,7 +11,7 @@ from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
-from interlink.connectors.registry import default_registry
+from interlink.connectors.registry import Registry, default_registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
@@ -93,7 +93,10 @@ class Services:
         recording = metrics if settings.metrics.enabled else None  # switched off: nothing counted
         outbox = Outbox(db, clock, settings.db.cache_seconds)
         events = EventService(clock, outbox)
-        credentials = CredentialService(clock, keyring, events)
+        registry = default_registry()
+        credentials = CredentialService(
+            clock, keyring, events, lambda provider: _api_hosts(registry, provider)
+        )
         integrations = IntegrationService(clock, credentials, events, default_registry())
         transport = build_transport(settings, clock, recording, resolver)
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
@@ -163,3 +166,9 @@ def _read_at_scrape(metrics: Metrics, transport: Transport, queues: QueueStats) 
 
     metrics.on_scrape("circuits", circuits)
     metrics.on_scrape("queues", queue_depths)
+
+
+def _api_hosts(registry: Registry, provider: str) -> tuple[str, ...]:
+    """A provider's API host: where its credentials go unless given hosts of their own."""
+    spec = registry.spec(provider)
+    return spec.api_hosts if spec is not None else ()
