@@ -44,12 +44,13 @@ from interlink.integrations.service import IntegrationService
 from interlink.transport.auth import auth_headers
 from interlink.transport.client import CallLabels, Reauthenticate, Transport
 from interlink.transport.settings import call_settings
-from interlink.vault.masking import MASK
+from interlink.vault.masking import MASK, secret_values
 from interlink.vault.oauth import OAuthRefresher, can_refresh
+from interlink.vault.service import OpenCredential
 
 log = structlog.get_logger(__name__)
 
-Loaded = tuple[Integration, dict[str, Any]]  # an integration and its plaintext credentials
+Loaded = tuple[Integration, OpenCredential]  # an integration and its plaintext credentials
 
 
 class OperationService:
@@ -203,14 +204,16 @@ class OperationService:
         self,
         row: Integration,
         connector: type[Connector],
-        credentials: dict[str, Any],
+        opened: OpenCredential,
         *,
         idempotency_key: str | None = None,
         idempotent: bool = False,
         operation: str = "credential_check",
     ) -> ActionContext:
-        """`operation`: what the calls are counted under in the metrics (the action's name)."""
+        """`operation`: what the calls are counted under in the metrics (the action's name). The
+        client sends `opened` only to its hosts and knows its secrets, to scrub what comes back."""
         auth_method = str(row.configuration.get("auth_method", "api_key"))
+        credentials = opened.data
         reauthenticate: Reauthenticate | None = None
         if auth_method == "oauth" and row.credential_id and can_refresh(credentials):
             credentials = await self.refresher.fresh(
@@ -234,6 +237,8 @@ class OperationService:
             connector.facts(),
             headers,
             reauthenticate,
+            allowed_hosts=opened.hosts,
+            secrets=secret_values(credentials),
             assume_idempotent=idempotent,
             labels=CallLabels(connector.spec.type, operation, row.id),
         )
@@ -253,14 +258,18 @@ class OperationService:
         operation: AnyOperation,
     ) -> InterlinkError | None:
         error: InterlinkError | None = None
-        try:
-            output = await connector().run(action.name, ctx, params)
-            operation.result = output.model_dump(mode="json")
-        except InterlinkError as failure:
-            error = failure
-        except Exception:
-            log.exception("connector_failed", connector=connector.spec.type, action=action.name)
-            error = IntegrationError(f"The {connector.spec.name} connector failed in {action.name}")
+        secrets = ctx.secrets  # what comes back is kept and shown without the credential's values
+        with secrets.active():
+            try:
+                output = await connector().run(action.name, ctx, params)
+                operation.result = secrets.data(output.model_dump(mode="json"))
+            except InterlinkError as failure:
+                error = secrets.error(failure)
+            except Exception:
+                log.exception("connector_failed", connector=connector.spec.type, action=action.name)
+                error = IntegrationError(
+                    f"The {connector.spec.name} connector failed in {action.name}"
+                )
         finished = self.clock.now()
         operation.completed_at = finished
         operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
@@ -277,12 +286,13 @@ class OperationService:
         async def read() -> Loaded:
             async with self.db.read() as session:
                 row = await self.integrations.get(session, workspace_id, integration_id)
-                return row, await self.integrations.revealed_credentials(session, row)
+                return row, await self.integrations.credential_for_use(session, row)
 
         found = await self.loaded.load((workspace_id, integration_id), read)
         assert found is not None  # `read` returns a row or raises IntegrationNotFound
-        row, credentials = found
-        return row, dict(credentials)  # the caller's own copy: the snapshot stays as read
+        row, credential = found
+        # The caller's own copy: the snapshot stays as read.
+        return row, OpenCredential(dict(credential.data), credential.hosts)
 
     def _events_of(self, operation: AnyOperation) -> list[EventRow]:
         started = OperationStarted(
