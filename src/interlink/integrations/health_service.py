@@ -33,6 +33,7 @@ from interlink.integrations.operations_repository import StatsRepository
 from interlink.integrations.operations_service import OperationService
 from interlink.integrations.service import IntegrationService
 from interlink.transport.breaker import BreakerState
+from interlink.vault.service import OpenCredential
 
 _LOW_BUDGET = 0.1  # warn below a tenth of the provider's budget
 
@@ -116,25 +117,28 @@ class HealthService:
     # -- steps ------------------------------------------------------------------------------------
     async def _load(
         self, workspace_id: str, integration_id: str
-    ) -> tuple[Integration, type[Connector] | None, dict[str, object]]:
+    ) -> tuple[Integration, type[Connector] | None, OpenCredential]:
         async with self.db.read() as session:
             row = await self.integrations.get(session, workspace_id, integration_id)
-            credentials = await self.integrations.revealed_credentials(session, row)
-        return row, self.operations.registry.connector(row.type), credentials
+            credential = await self.integrations.credential_for_use(session, row)
+        return row, self.operations.registry.connector(row.type), credential
 
     async def _probe(
-        self, row: Integration, connector: type[Connector] | None, credentials: dict[str, object]
+        self, row: Integration, connector: type[Connector] | None, credential: OpenCredential
     ) -> Probe:
         started = time.perf_counter()
         if connector is None:
             return Probe(None, _no_connector(row), 0)
-        ctx = await self.operations.context(row, connector, dict(credentials))
+        ctx = await self.operations.context(row, connector, credential)
         result: CheckResult | None = None
         error: InterlinkError | None = None
-        try:
-            result = await connector().check(ctx)
-        except InterlinkError as failure:
-            error = failure
+        secrets = ctx.secrets  # its messages are stored, published and shown
+        with secrets.active():
+            try:
+                result = await connector().check(ctx)
+                result.message = secrets.text(result.message)
+            except InterlinkError as failure:
+                error = secrets.error(failure)
         return Probe(result, error, int((time.perf_counter() - started) * 1000))
 
     async def _store(self, workspace_id: str, integration_id: str, run: HealthCheckRun) -> None:
