@@ -14,7 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from fastapi import FastAPI
+from sqlalchemy import update
 
+from interlink.integrations.models import Integration
 from interlink.testing.smtp import _write_certificates
 from tests.conftest import data, error
 from tests.transport.conftest import Upstream, redirect
@@ -69,6 +72,83 @@ async def test_user_agent_and_default_headers_reach_the_upstream(
     assert second["User-Agent"] == "AcmeSync/2.0"
     assert second["X-Tenant"] == "t-42"
     assert second["Authorization"] == "Bearer k-123"  # a default header cannot replace the auth
+
+
+BAD_HEADERS = {
+    "a user agent with CR LF": {"user_agent": "Acme/1.0\r\nX-Injected: 1"},
+    "a default header value with LF": {"default_headers": {"X-Tenant": "t-42\nX-Injected: 1"}},
+    "a default header value with BEL": {"default_headers": {"X-Tenant": "t\u0007"}},
+    "a default header name with a space": {"default_headers": {"X Tenant": "t-42"}},
+    "a default Content-Length": {"default_headers": {"Content-Length": "5"}},
+    "a default Transfer-Encoding": {"default_headers": {"Transfer-Encoding": "chunked"}},
+}
+
+
+@pytest.mark.parametrize("request_config", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
+async def test_headers_that_cannot_be_sent_are_refused_when_written(
+    client: httpx.AsyncClient, upstream: Upstream, request_config: dict[str, Any]
+) -> None:
+    iid = await _integration(client, upstream.url)
+    body = {"name": "Bad", "type": "http", "credentials": {"api_key": "k"},
+            "configuration": {"api_url": upstream.url, "request": request_config}}  # fmt: skip
+    field = f"configuration.request.{next(iter(request_config))}"
+
+    answers = [
+        await client.post("/api/v1/integrations", json=body),
+        await client.patch(
+            f"/api/v1/integrations/{iid}", json={"configuration": body["configuration"]}
+        ),
+        await client.put(
+            f"/api/v1/integrations/{iid}", json={"configuration": body["configuration"]}
+        ),
+    ]
+
+    for response in answers:
+        assert response.status_code == 400, response.text
+        refused = error(response)
+        assert refused["code"] == "INVALID_INTEGRATION_CONFIG"
+        assert any(d["field"].startswith(field) for d in refused["details"]), refused
+    assert "request" not in data(await client.get(f"/api/v1/integrations/{iid}"))["configuration"]
+    assert data(await _get(client, iid))["status"] == "completed"
+
+
+@pytest.mark.parametrize("request_config", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
+async def test_a_stored_header_that_cannot_be_sent_fails_calls_with_a_4xx_not_a_500(
+    app: FastAPI, client: httpx.AsyncClient, upstream: Upstream, request_config: dict[str, Any]
+) -> None:
+    """Stored before it was checked on write: each call and the test say what to fix."""
+    iid = await _integration(client, upstream.url)
+    services = app.state.services
+    stored = {"api_url": upstream.url, "auth_method": "api_key", "request": request_config}
+    async with services.db.transaction() as session:
+        await session.execute(
+            update(Integration).where(Integration.id == iid).values(configuration=stored)
+        )
+
+    operation = await _get(client, iid)
+    tested = await client.post(f"/api/v1/integrations/{iid}/test")
+
+    for response in (operation, tested):
+        assert response.status_code == 400, response.text
+        assert error(response)["code"] == "INVALID_INTEGRATION_CONFIG"
+        assert "configuration.request" in error(response)["message"]
+    assert upstream.seen == []
+
+
+async def test_an_operations_headers_that_cannot_be_sent_are_refused_by_name(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await _integration(client, upstream.url)
+
+    response = await client.post(
+        f"/api/v1/integrations/{iid}/operations/request",
+        json={"parameters": {"path": "/x", "headers": {"X-Trace": "a\r\nX-Injected: 1"}}},
+    )
+
+    assert response.status_code == 422, response.text
+    assert error(response)["code"] == "PARAMETER_VALIDATION_ERROR"
+    assert error(response)["details"][0]["field"] == "headers"
+    assert upstream.seen == []
 
 
 # -- authentication methods ------------------------------------------------------------------------

@@ -16,10 +16,12 @@ from interlink.core.errors import (
     ExternalResourceNotFound,
     ExternalServiceError,
     ExternalServiceTimeout,
+    InvalidCredentials,
+    InvalidOperation,
     RateLimitExceeded,
     UrlNotAllowed,
 )
-from interlink.transport.client import ProviderClient, Transport
+from interlink.transport.client import CallSettings, ProviderClient, ProviderFacts, Transport
 from interlink.transport.pool import SessionOptions
 from interlink.transport.ratelimit import Rate
 from interlink.transport.retry import RetryPolicy
@@ -423,4 +425,24 @@ async def test_when_redis_does_not_answer_the_call_is_refused_before_it_leaves(
     finally:
         await transport.close()
         await nowhere.aclose()
+    assert upstream.seen == []
+
+
+async def test_headers_that_cannot_be_sent_are_refused_before_anything_leaves(
+    make_client: MakeClient, upstream: Upstream, transport: Transport
+) -> None:
+    """Whatever their source: a call's own headers, or a credential holding a line break."""
+    client = make_client()
+    leaky = transport.client(
+        "int_2", CallSettings(base_url=upstream.url), ProviderFacts(), {"X-Api-Key": "k\r\nX: 1"}
+    )
+
+    with pytest.raises(InvalidOperation, match="control character"):
+        await client.get("/x", headers={"X-Trace": "a\nb"})
+    with pytest.raises(InvalidOperation, match="frames the request"):
+        await client.get("/x", headers={"Content-Length": "5"})
+    with pytest.raises(InvalidCredentials, match="'X-Api-Key'") as refused:
+        await leaky.get("/x")
+
+    assert "\r" not in refused.value.message
     assert upstream.seen == []

@@ -9,6 +9,7 @@ from pydantic.alias_generators import to_snake
 from interlink.connectors.types import AuthMethod, TypeName
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 from interlink.integrations.models import Integration
+from interlink.transport.header_check import header_problem, header_problems
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=2000)]
@@ -59,6 +60,22 @@ class RequestConfiguration(ApiInput):
         ]
         | None
     ) = None
+
+    @field_validator("user_agent")
+    @classmethod
+    def _sendable_user_agent(cls, value: str | None) -> str | None:
+        problem = header_problem("User-Agent", value) if value is not None else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("default_headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        problems = [problem for _, problem in header_problems(value or {})]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class IntegrationConfiguration(ApiInput):

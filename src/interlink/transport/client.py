@@ -32,6 +32,8 @@ from interlink.core.errors import (
     ExternalServiceError,
     ExternalServiceTimeout,
     InterlinkError,
+    InvalidCredentials,
+    InvalidOperation,
     RateLimitExceeded,
     UrlNotAllowed,
 )
@@ -41,6 +43,7 @@ from interlink.transport.auth import AllowedHosts, sent_forms
 from interlink.transport.breaker import Breakers, MemoryBreakers
 from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.header_check import header_problems
 from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
 from interlink.transport.pool import SessionOptions, SessionPool
 from interlink.transport.ratelimit import Rate, RateLimiter
@@ -256,6 +259,7 @@ class ProviderClient:
         method = method.upper()
         url = self._url(path)
         self._check_destination(url)
+        self._check_headers(headers)
         retryable = (
             method in SAFE_METHODS
             or idempotent
@@ -491,6 +495,14 @@ class ProviderClient:
     # -- helpers ----------------------------------------------------------------------------------
     def _now(self) -> float:
         return self.transport.clock.now().timestamp()
+
+    def _check_headers(self, extra: Mapping[str, str] | None) -> None:
+        """Headers aiohttp would raise on, or that would break the request's framing, are the
+        caller's mistake (the call's headers) or the credential's: refused before sending."""
+        for headers, error in ((extra or {}, InvalidOperation), (self.auth, InvalidCredentials)):
+            problems = [problem for _, problem in header_problems(headers)]
+            if problems:
+                raise error(f"These headers cannot be sent: {'; '.join(problems)}")
 
     def _url(self, path: str) -> str:
         if urlsplit(path).scheme:

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from interlink.config import TransportSettings
+from interlink.core.errors import InvalidIntegrationConfig
 from interlink.transport.client import CallSettings
+from interlink.transport.header_check import header_problems
 from interlink.transport.pool import SessionOptions
 from interlink.transport.ratelimit import Rate
 from interlink.transport.retry import RetryPolicy
@@ -26,8 +28,13 @@ def rates_of(configuration: Mapping[str, Any]) -> tuple[Rate, ...]:
 
 
 def call_settings(configuration: Mapping[str, Any], defaults: TransportSettings) -> CallSettings:
+    """Raises INVALID_INTEGRATION_CONFIG for headers that may not be sent (stored before they
+    were checked when written): the integration's calls fail clearly until it is fixed."""
     limits: Mapping[str, Any] = configuration.get("rate_limiting") or {}
     request: Mapping[str, Any] = configuration.get("request") or {}
+    default_headers = {str(k): str(v) for k, v in (request.get("default_headers") or {}).items()}
+    user_agent = str(request.get("user_agent") or "Interlink/0.1")
+    _check_headers(default_headers, user_agent)
     total = (
         request.get("timeout_seconds")
         or configuration.get("request_timeout")
@@ -50,7 +57,25 @@ def call_settings(configuration: Mapping[str, Any], defaults: TransportSettings)
             verify_ssl=bool(request.get("verify_ssl", True)),
         ),
         max_redirects=int(request.get("max_redirects", 5)),
-        default_headers=dict(request.get("default_headers") or {}),
-        user_agent=str(request.get("user_agent") or "Interlink/0.1"),
+        default_headers=default_headers,
+        user_agent=user_agent,
         default_pause=float(limits.get("retry_after_seconds", 1.0)),
     )
+
+
+def _check_headers(default_headers: Mapping[str, str], user_agent: str) -> None:
+    problems = [
+        {"field": f"configuration.request.{field}", "message": problem}
+        for field, headers in (
+            ("default_headers", default_headers),
+            ("user_agent", {"User-Agent": user_agent}),
+        )
+        for _, problem in header_problems(headers)
+    ]
+    if problems:
+        listed = "; ".join(p["message"] for p in problems)
+        raise InvalidIntegrationConfig(
+            f"This integration's request headers cannot be sent ({listed}): fix "
+            "configuration.request",
+            details=problems,
+        )

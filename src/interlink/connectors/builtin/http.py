@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from interlink.connectors.base import CheckResult, Connector, action
 from interlink.connectors.context import ActionContext
 from interlink.connectors.types import INTEGRATION_TYPES, IntegrationType
 from interlink.connectors.webhook_verifiers import HmacVerifier, WebhookVerifier
 from interlink.core.errors import InvalidOperation
+from interlink.transport.header_check import header_problems
 
 
 class RequestInput(BaseModel):
@@ -29,6 +30,14 @@ class RequestInput(BaseModel):
         max_length=255,
         description="Sent as Idempotency-Key; a write is retried only when one is given",
     )
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable(cls, headers: dict[str, str]) -> dict[str, str]:
+        problems = [problem for _, problem in header_problems(headers)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return headers
 
     @model_validator(mode="after")
     def _one_target(self) -> RequestInput:
