@@ -54,6 +54,7 @@ _SDK = frozenset(
         "ConnectorClient",
         "Credential",
         "CredentialClient",
+        "CredentialHostNotAllowed",
         "CredentialNotFound",
         "CredentialsUpdated",
         "Deleted",

@@ -23,7 +23,15 @@ Data = Annotated[
     list[str] | None,
     typer.Option("--data", "-d", help="A secret field as key=value (repeat it)"),
 ]
-FIELDS = {"name", "type", "data", "description", "provider", "metadata"}
+Hosts = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed-host",
+        help="A host it may be sent to, e.g. api.example.com or *.example.com (repeat it; "
+        "default: the provider's API host)",
+    ),
+]
+FIELDS = {"name", "type", "data", "description", "provider", "allowed_hosts", "metadata"}
 
 
 def _show(credential: Credential, title: str) -> None:
@@ -31,7 +39,8 @@ def _show(credential: Credential, title: str) -> None:
         {
             "id": credential.id, "name": credential.name, "type": credential.type,
             "provider": credential.provider, "description": credential.description,
-            "data (masked)": credential.data, "readable": credential.readable,
+            "data (masked)": credential.data, "allowed hosts": credential.allowed_hosts,
+            "readable": credential.readable,
             "integration": credential.integration_id, "created": credential.created_at,
             "updated": credential.updated_at,
         },
@@ -90,10 +99,14 @@ def create(
     ] = None,
     provider: Annotated[str | None, typer.Option(help="The provider, e.g. github")] = None,
     data: Data = None,
+    allowed_host: Hosts = None,
     as_json: Json = False,
 ) -> None:
     """Store a credential, from a file and/or options (options win)."""
-    options = {"name": name, "type": type, "provider": provider, "data": pairs(data, "--data")}
+    options = {
+        "name": name, "type": type, "provider": provider, "data": pairs(data, "--data"),
+        "allowed_hosts": allowed_host,
+    }  # fmt: skip
     body = _body(file, options)
     missing = [f for f in ("name", "type", "data") if not body.get(f)]
     if missing:
@@ -115,12 +128,14 @@ def update(
     file: FromFile = None,
     name: Annotated[str | None, typer.Option(help="A new name")] = None,
     data: Data = None,
+    allowed_host: Hosts = None,
     as_json: Json = False,
 ) -> None:
-    """Replace the fields given (name, description, provider, data, metadata)."""
-    body = _body(file, {"name": name, "data": pairs(data, "--data")})
+    """Replace the fields given (name, description, provider, data, allowed_hosts, metadata);
+    more hosts than before also need the credentials:use scope."""
+    body = _body(file, {"name": name, "data": pairs(data, "--data"), "allowed_hosts": allowed_host})
     if not body:
-        bad_input("nothing to change: give --file, --name or --data")
+        bad_input("nothing to change: give --file, --name, --data or --allowed-host")
     with connect(ctx) as client:
         credential = client.credentials.update_credential(credential_id, **body)
     if as_json:

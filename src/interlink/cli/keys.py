@@ -14,7 +14,7 @@ app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_i
 
 SCOPES = (
     "admin, integrations:read, integrations:write, credentials:read, credentials:write, "
-    "webhooks:read, webhooks:write, workflows:read, workflows:write"
+    "credentials:use, webhooks:read, webhooks:write, workflows:read, workflows:write"
 )
 
 

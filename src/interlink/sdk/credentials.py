@@ -49,11 +49,13 @@ class CredentialClient(SyncResource):
         *,
         description: str | None = None,
         provider: str | None = None,
+        allowed_hosts: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Credential:
+        """`allowed_hosts`: where it may be sent (default: the provider's API host)."""
         body = _given(
             name=name, type=type, data=data, description=description, provider=provider,
-            metadata=metadata,
+            allowed_hosts=allowed_hosts, metadata=metadata,
         )  # fmt: skip
         return self._http.run(calls.create(body))
 
@@ -72,7 +74,8 @@ class CredentialClient(SyncResource):
         return SyncPager.fetch(self._http, call, page)
 
     def update_credential(self, credential_id: str, **changes: Any) -> Credential:
-        """Replace the fields given (name, description, provider, data, metadata)."""
+        """Replace the fields given (name, description, provider, data, allowed_hosts,
+        metadata)."""
         return self._http.run(calls.update(credential_id, _given(**changes)))
 
     def delete_credential(self, credential_id: str) -> Deleted:
@@ -90,11 +93,13 @@ class AsyncCredentialClient(AsyncResource):
         *,
         description: str | None = None,
         provider: str | None = None,
+        allowed_hosts: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Credential:
+        """`allowed_hosts`: where it may be sent (default: the provider's API host)."""
         body = _given(
             name=name, type=type, data=data, description=description, provider=provider,
-            metadata=metadata,
+            allowed_hosts=allowed_hosts, metadata=metadata,
         )  # fmt: skip
         return await self._http.run(calls.create(body))
 
@@ -113,7 +118,8 @@ class AsyncCredentialClient(AsyncResource):
         return await AsyncPager.fetch(self._http, call, page)
 
     async def update_credential(self, credential_id: str, **changes: Any) -> Credential:
-        """Replace the fields given (name, description, provider, data, metadata)."""
+        """Replace the fields given (name, description, provider, data, allowed_hosts,
+        metadata)."""
         return await self._http.run(calls.update(credential_id, _given(**changes)))
 
     async def delete_credential(self, credential_id: str) -> Deleted:

@@ -7,7 +7,7 @@ InterlinkSDKError
     InternalError (INTERNAL_ERROR), HttpError (HTTP_ERROR)
     InvalidRequest (INVALID_REQUEST)
       InvalidIntegrationConfig, InvalidCredentials, InvalidOperation, UrlNotAllowed
-    Unauthenticated, AuthenticationFailed, Forbidden, PermissionDenied
+    Unauthenticated, AuthenticationFailed, Forbidden, CredentialHostNotAllowed, PermissionDenied
     NotFound (NOT_FOUND)
       IntegrationNotFound, CredentialNotFound, ApiKeyNotFound, WorkspaceNotFound,
       WebhookNotFound, DeliveryNotFound, OperationNotFound, ExternalResourceNotFound,
@@ -130,6 +130,12 @@ class Forbidden(InterlinkAPIError):
     """The API key lacks the scope this route needs."""
 
     code = "FORBIDDEN"
+
+
+class CredentialHostNotAllowed(InterlinkAPIError):
+    """The credential may not be sent to this host (it is not one of its allowed hosts)."""
+
+    code = "CREDENTIAL_HOST_NOT_ALLOWED"
 
 
 class PermissionDenied(InterlinkAPIError):

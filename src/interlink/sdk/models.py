@@ -208,6 +208,7 @@ class Credential(Model):
     type: str
     provider: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    allowed_hosts: list[str] = Field(default_factory=list)
     readable: bool = True
     metadata: dict[str, Any] = Field(default_factory=dict)
     integration_id: str | None = None
