@@ -116,7 +116,12 @@ def _hex_mac(message: bytes) -> str:
 
 
 def _github(body: bytes) -> Signed:
-    return Signed({"x-hub-signature-256": f"sha256={_hex_mac(body)}"}, {"webhook_secret": SECRET})
+    headers = {
+        "x-hub-signature-256": f"sha256={_hex_mac(body)}",
+        "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "x-github-event": "sample",  # no published payload shape: taken as named
+    }
+    return Signed(headers, {"webhook_secret": SECRET})
 
 
 def _stripe(body: bytes) -> Signed:

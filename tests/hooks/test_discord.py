@@ -1,4 +1,5 @@
-"""Discord: Ed25519 over timestamp + body with the application's public key; PINGs."""
+"""Discord: Ed25519 over timestamp + body with the application's public key, the timestamp
+within five minutes either way; PINGs; events received once."""
 
 from __future__ import annotations
 
@@ -10,16 +11,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 
-from tests.hooks.conftest import count_hooks, create_integration, flip_bit, provider_events
+from tests.hooks.conftest import (
+    NOW,
+    count_hooks,
+    create_integration,
+    flip_bit,
+    provider_events,
+)
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 PUBLIC_HEX = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 COMMAND = json.dumps(
     {"id": "1234", "type": 2, "token": "tok", "data": {"name": "deploy"}, "version": 1}
 ).encode()
+EVENT = json.dumps(
+    {"version": 1, "application_id": "9", "type": 1,
+     "event": {"type": "APPLICATION_AUTHORIZED", "timestamp": "2026-03-01T12:00:00Z", "data": {}}}
+).encode()  # fmt: skip
+STAMP = str(int(NOW.timestamp()))
 
 
-def signed(body: bytes, timestamp: str = "1700000000") -> dict[str, str]:
+def signed(body: bytes, timestamp: str = STAMP) -> dict[str, str]:
     signature = KEY.sign(timestamp.encode() + body).hex()
     return {
         "X-Signature-Ed25519": signature,
@@ -94,10 +106,10 @@ async def test_a_changed_request_is_401(
             bytes.fromhex(headers["X-Signature-Ed25519"])
         ).hex()
     elif change == "timestamp":
-        headers["X-Signature-Timestamp"] = "1700000001"
+        headers["X-Signature-Timestamp"] = str(int(STAMP) + 1)
     else:
         other = Ed25519PrivateKey.generate()
-        headers["X-Signature-Ed25519"] = other.sign(b"1700000000" + body).hex()
+        headers["X-Signature-Ed25519"] = other.sign(STAMP.encode() + body).hex()
     response = await anonymous.post(f"/api/v1/hooks/{discord}", content=body, headers=headers)
     assert response.status_code == 401
     assert await count_hooks(app) == 0
@@ -122,3 +134,48 @@ async def test_a_bad_public_key_in_the_configuration_is_401_not_500(
         f"/api/v1/hooks/{broken}", content=COMMAND, headers=signed(COMMAND)
     )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("offset", [-30 * 86400, -301, 301, 30 * 86400])
+async def test_a_signature_older_or_newer_than_five_minutes_is_401(
+    app: FastAPI, anonymous: httpx.AsyncClient, discord: str, offset: int
+) -> None:
+    for body in (EVENT, COMMAND):
+        headers = signed(body, str(int(STAMP) + offset))
+        response = await anonymous.post(f"/api/v1/hooks/{discord}", content=body, headers=headers)
+        assert response.status_code == 401
+    assert await count_hooks(app) == 0
+
+
+@pytest.mark.parametrize("offset", [-300, 300])
+async def test_a_signature_within_five_minutes_either_way_is_accepted(
+    anonymous: httpx.AsyncClient, discord: str, offset: int
+) -> None:
+    headers = signed(EVENT, str(int(STAMP) + offset))
+    response = await anonymous.post(f"/api/v1/hooks/{discord}", content=EVENT, headers=headers)
+    assert response.status_code == 204
+
+
+async def test_the_window_can_be_configured(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    webhook = {"public_key": PUBLIC_HEX, "tolerance_seconds": 60}
+    narrow = await create_integration(client, "discord", {"bot_token": "b"}, {"webhook": webhook})
+    url = f"/api/v1/hooks/{narrow}"
+    late = await anonymous.post(url, content=EVENT, headers=signed(EVENT, str(int(STAMP) - 61)))
+    assert late.status_code == 401
+    ok = await anonymous.post(url, content=EVENT, headers=signed(EVENT, str(int(STAMP) - 60)))
+    assert ok.status_code == 204
+
+
+async def test_a_webhook_event_sent_again_becomes_one_event(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, discord: str
+) -> None:
+    # Discord gives webhook events no delivery id: the signed body is what is recognised.
+    for stamp in (STAMP, STAMP, str(int(STAMP) + 5)):
+        response = await anonymous.post(
+            f"/api/v1/hooks/{discord}", content=EVENT, headers=signed(EVENT, stamp)
+        )
+        assert response.status_code == 204
+    assert len(await provider_events(client, discord)) == 1
+    assert await count_hooks(app) == 1

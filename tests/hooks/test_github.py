@@ -1,4 +1,5 @@
-"""GitHub: X-Hub-Signature-256 over the raw body; X-GitHub-Delivery de-duplicates."""
+"""GitHub: X-Hub-Signature-256 over the raw body; X-GitHub-Delivery and the body itself
+de-duplicate; the unsigned X-GitHub-Event must agree with the body's shape."""
 
 from __future__ import annotations
 
@@ -24,12 +25,22 @@ from tests.hooks.conftest import (
 BODY = json.dumps({"action": "opened", "issue": {"number": 7, "title": "Hello"}}).encode()
 
 
-def signed(body: bytes, secret: str = SECRET, delivery: str = "d-1") -> dict[str, str]:
+PUSH = {
+    "ref": "refs/heads/main", "before": "0" * 40, "after": "a" * 40, "created": False,
+    "deleted": False, "forced": False, "base_ref": None, "compare": "https://github.com/o/r",
+    "commits": [], "head_commit": None, "pusher": {"name": "octocat"},
+}  # fmt: skip
+COMMENT = {"action": "created", "issue": {"number": 7}, "comment": {"id": 1, "body": "+1"}}
+
+
+def signed(
+    body: bytes, secret: str = SECRET, delivery: str = "d-1", event: str = "issues"
+) -> dict[str, str]:
     # As GitHub documents it: "sha256=" + hex HMAC-SHA256 of the payload with the secret.
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return {
         "X-Hub-Signature-256": f"sha256={digest}",
-        "X-GitHub-Event": "issues",
+        "X-GitHub-Event": event,
         "X-GitHub-Delivery": delivery,
         "Content-Type": "application/json",
     }
@@ -77,10 +88,97 @@ async def test_a_duplicate_delivery_is_accepted_and_processed_once(
 async def test_an_event_without_action_is_named_by_the_event_alone(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
 ) -> None:
-    body = b'{"ref": "refs/heads/main"}'
-    headers = {**signed(body), "X-GitHub-Event": "push"}
-    response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
+    body = json.dumps(PUSH).encode()
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=body, headers=signed(body, event="push")
+    )
     assert data(response)["event"] == "provider.github.push"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-GitHub-Delivery": "d-2"},  # a new delivery id
+        # and an event name no published shape contradicts (one that does is 401, below)
+        {"X-GitHub-Delivery": "d-3", "X-GitHub-Event": "an_event_added_later"},
+    ],
+)
+async def test_a_replayed_body_is_a_duplicate_whatever_its_unsigned_headers(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    github: str,
+    headers: dict[str, str],
+) -> None:
+    first = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    assert data(first)["duplicate"] is False
+
+    replay = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers={**signed(BODY), **headers}
+    )
+
+    assert replay.status_code == 200
+    assert data(replay)["duplicate"] is True
+    assert await count_hooks(app) == 1
+    [event] = await provider_events(client, github)
+    assert event["event"] == "provider.github.issues.opened"
+
+
+@pytest.mark.parametrize("missing", ["X-GitHub-Delivery", "X-GitHub-Event"])
+async def test_a_hook_without_the_headers_github_always_sends_is_401(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str, missing: str
+) -> None:
+    headers = signed(BODY)
+    del headers[missing]
+    response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
+    assert response.status_code == 401
+    assert await count_hooks(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "event"),
+    [
+        (COMMENT, "issues"),  # a comment's body carries its issue too
+        ({"action": "opened", "issue": {"number": 7}}, "pull_request"),
+        ({"action": "opened", "issue": {"number": 7}}, "push"),
+        ({"action": "opened", "issue": {"number": 7}}, "repository"),
+        (PUSH, "ping"),
+    ],
+)
+async def test_an_event_name_the_signed_body_cannot_be_is_401(
+    app: FastAPI, anonymous: httpx.AsyncClient, github: str, payload: dict[str, object], event: str
+) -> None:
+    body = json.dumps(payload).encode()
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=body, headers=signed(body, event=event)
+    )
+    assert response.status_code == 401
+    assert await count_hooks(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "event", "name"),
+    [
+        (COMMENT, "issue_comment", "issue_comment.created"),
+        ({"action": "labeled", "issue": {}, "label": {}}, "issues", "issues.labeled"),
+        ({"zen": "Keep it simple.", "hook_id": 1, "hook": {}}, "ping", "ping"),
+        ({"action": "started"}, "watch", "watch.started"),
+        (
+            {"action": "anything"},
+            "an_event_github_adds_later",
+            "an_event_github_adds_later.anything",
+        ),
+    ],
+)
+async def test_an_event_name_the_body_agrees_with_is_accepted(
+    anonymous: httpx.AsyncClient, github: str, payload: dict[str, object], event: str, name: str
+) -> None:
+    body = json.dumps(payload).encode()
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=body, headers=signed(body, event=event)
+    )
+    assert response.status_code == 200, response.text
+    assert data(response)["event"] == f"provider.github.{name}"
 
 
 async def test_a_form_encoded_hook_is_read(

@@ -101,3 +101,37 @@ async def test_an_invalid_configuration_is_401_not_500(
     headers = {"X-Webhook-Signature": hmac.new(SECRET.encode(), BODY, "md5").hexdigest()}
     response = await anonymous.post(f"/api/v1/hooks/{integration}", content=BODY, headers=headers)
     assert response.status_code == 401
+
+
+async def test_a_body_sent_again_with_new_unsigned_headers_is_a_duplicate(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    integration = await http_integration(client, {})
+    signature = hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
+    url = f"/api/v1/hooks/{integration}"
+    first = {"X-Webhook-Signature": signature, "X-Webhook-Event": "order.created",
+             "X-Webhook-Delivery": "dlv_1"}  # fmt: skip
+    replay = {**first, "X-Webhook-Event": "order.refunded", "X-Webhook-Delivery": "dlv_2"}
+    assert data(await anonymous.post(url, content=BODY, headers=first))["duplicate"] is False
+
+    response = await anonymous.post(url, content=BODY, headers=replay)
+
+    assert data(response)["duplicate"] is True
+    [event] = await provider_events(client, integration)
+    assert event["event"] == "provider.http.order.created"
+    assert await count_hooks(app) == 1
+
+
+async def test_with_an_event_field_the_unsigned_event_header_is_ignored(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    integration = await http_integration(client, {"event_field": "kind"})
+    signature = hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
+    headers = {"X-Webhook-Signature": signature, "X-Webhook-Event": "order.refunded"}
+    response = await anonymous.post(f"/api/v1/hooks/{integration}", content=BODY, headers=headers)
+    assert data(response)["event"] == "provider.http.order.created"
+
+    body = b'{"id": 43}'  # no `kind`: the header does not stand in for it
+    headers["X-Webhook-Signature"] = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = await anonymous.post(f"/api/v1/hooks/{integration}", content=body, headers=headers)
+    assert data(response)["event"] == "provider.http.received"

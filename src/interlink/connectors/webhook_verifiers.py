@@ -9,6 +9,13 @@ Secrets come from the integration's credentials (the vault): `webhook_secret` (G
 `http`) and `signing_secret` (Slack). Discord's application public key is not a secret: it is
 read from `configuration.webhook.public_key`. The generic verifier's settings live in
 `configuration.webhook` as well.
+
+Against replays, the building blocks here do what a verifier can: every signed timestamp is
+checked against a window both ways (`IncomingRequest.check_time`); an id the provider always
+sends is required (`IncomingRequest.header`); an event named outside the signature must agree
+with the signed body where the provider's payloads allow a check. The receiver then stores a
+hook once per delivery id and once per body (its digest), so a signed body sent again is
+recognised whatever the unsigned headers say.
 """
 
 from __future__ import annotations
@@ -29,7 +36,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-TOLERANCE_SECONDS = 300  # Stripe and Slack: five minutes either way
+from interlink.connectors.github_payloads import event_agrees
+
+TOLERANCE_SECONDS = 300  # the default window of signed timestamps: five minutes either way
+MAX_TOLERANCE_SECONDS = 3600
 _DELIVERY_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
 _MAX_DEPTH = 64
 
@@ -80,6 +90,22 @@ class IncomingRequest:
         if not isinstance(found, Mapping):
             raise SignatureRejected("configuration.webhook is not an object")
         return found
+
+    def check_time(self, timestamp: str) -> None:
+        """A signed Unix timestamp must be within the window of now, in the past or the future
+        (`configuration.webhook.tolerance_seconds`, 300 by default, at most 3600)."""
+        if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 15:
+            raise SignatureRejected("the timestamp is not a number of seconds")
+        if abs(self.now.timestamp() - int(timestamp)) > self._tolerance():
+            raise SignatureRejected("the timestamp is outside the tolerance")
+
+    def _tolerance(self) -> int:
+        value = self.webhook_settings().get("tolerance_seconds", TOLERANCE_SECONDS)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SignatureRejected("configuration.webhook.tolerance_seconds is not an integer")
+        if not 1 <= value <= MAX_TOLERANCE_SECONDS:
+            raise SignatureRejected("configuration.webhook.tolerance_seconds is out of range")
+        return value
 
 
 class WebhookVerifier(Protocol):
@@ -153,13 +179,6 @@ def _hex(value: str) -> bytes:
         raise SignatureRejected("the signature is not hexadecimal") from None
 
 
-def _check_time(timestamp: str, now: datetime) -> None:
-    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 15:
-        raise SignatureRejected("the timestamp is not a number of seconds")
-    if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
-        raise SignatureRejected("the timestamp is outside the tolerance")
-
-
 def _mac(key: bytes, message: bytes, algorithm: str = "sha256") -> bytes:
     return hmac.new(key, message, algorithm).digest()
 
@@ -171,7 +190,9 @@ def _field(payload: Any, name: str) -> Any:
 # -- GitHub ------------------------------------------------------------------------------------
 class GitHubVerifier:
     """`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` with `webhook_secret`;
-    the event is `X-GitHub-Event` plus the body's `action`; the delivery id `X-GitHub-Delivery`."""
+    the event is `X-GitHub-Event` plus the body's `action`; the delivery id `X-GitHub-Delivery`.
+    GitHub always sends both headers, so both are required; neither is signed, so the event must
+    be one the body's shape allows (`github_payloads.event_agrees`)."""
 
     headers: ClassVar[frozenset[str]] = frozenset(
         {"x-github-event", "x-github-delivery", "x-github-hook-id", "x-hub-signature-256"}
@@ -187,14 +208,22 @@ class GitHubVerifier:
         expected = _mac(request.secret("webhook_secret"), request.body)
         if not hmac.compare_digest(expected, _hex(given)):
             raise SignatureRejected("the signature does not match")
-        payload = parse_json(request.body)
-        if payload is None:  # the form content type: payload=<json>
-            form = parse_body(request.body)
-            payload = form.get("payload", form) if isinstance(form, dict) else None
-        event = request.headers.get("x-github-event") or "unknown"
+        delivery, event = request.header("x-github-delivery"), request.header("x-github-event")
+        payload = self._payload(request.body)
+        fields = frozenset(payload) if isinstance(payload, dict) else frozenset()
+        if not event_agrees(event, fields):
+            raise SignatureRejected(f"the body is not a {event[:50]!r} event")
         action = _field(payload, "action")
         name = f"{event}.{action}" if isinstance(action, str) and action else event
-        return VerifiedHook(name, delivery_id(request.headers.get("x-github-delivery")), payload)
+        return VerifiedHook(name, delivery_id(delivery), payload)
+
+    @staticmethod
+    def _payload(body: bytes) -> Any:
+        payload = parse_json(body)
+        if payload is None:  # the form content type: payload=<json>
+            form = parse_body(body)
+            payload = form.get("payload", form) if isinstance(form, dict) else None
+        return payload
 
 
 # -- Stripe ------------------------------------------------------------------------------------
@@ -208,7 +237,7 @@ class StripeVerifier:
 
     def verify(self, request: IncomingRequest) -> VerifiedHook:
         timestamp, signatures = self._parse(request.header("stripe-signature"))
-        _check_time(timestamp, request.now)
+        request.check_time(timestamp)
         secret = request.secret("webhook_secret")
         expected = _mac(secret, timestamp.encode() + b"." + request.body)
         matched = False
@@ -261,7 +290,7 @@ class SlackVerifier:
         timestamp = request.header("x-slack-request-timestamp")
         if version != "v0":
             raise SignatureRejected("the signature is not v0=<hex>")
-        _check_time(timestamp, request.now)
+        request.check_time(timestamp)
         base = b"v0:" + timestamp.encode() + b":" + request.body
         if not hmac.compare_digest(_mac(request.secret("signing_secret"), base), _hex(given)):
             raise SignatureRejected("the signature does not match")
@@ -311,7 +340,8 @@ _INTERACTIONS: Mapping[int, tuple[str, Any]] = {
 
 class DiscordVerifier:
     """Ed25519: `X-Signature-Ed25519` (hex) over `X-Signature-Timestamp` + body, checked with
-    the application's public key (`configuration.webhook.public_key`, hex). Interactions: PING
+    the application's public key (`configuration.webhook.public_key`, hex); the timestamp within
+    the window, as for Stripe and Slack (Discord sets none, but signs it). Interactions: PING
     (type 1) is answered `{"type": 1}`; other interactions get a deferred answer and become
     `application_command`, `message_component`, ...; webhook events: PING (type 0) is answered
     204, events become their `event.type` in lower case."""
@@ -322,6 +352,7 @@ class DiscordVerifier:
     def verify(self, request: IncomingRequest) -> VerifiedHook:
         signature = _hex(request.header("x-signature-ed25519"))
         timestamp = request.header("x-signature-timestamp")
+        request.check_time(timestamp)
         key = self._key(request.webhook_settings().get("public_key"))
         try:
             key.verify(signature, timestamp.encode() + request.body)
@@ -376,7 +407,8 @@ class HmacSettings(BaseModel):
 @dataclass(frozen=True)
 class HmacVerifier:
     """A configurable HMAC of the raw body (header, algorithm, encoding, prefix) with
-    `webhook_secret`; event and delivery id from configured headers or a body field."""
+    `webhook_secret`; event and delivery id from configured headers or a body field. With an
+    `event_field` the event comes from the signed body only, never from a header."""
 
     defaults: HmacSettings = field(default_factory=HmacSettings)
 
@@ -428,8 +460,7 @@ class HmacVerifier:
     def _event(request: IncomingRequest, settings: HmacSettings, payload: Any) -> str:
         if settings.event_field:
             found = _field(payload, settings.event_field)
-            if isinstance(found, str) and found:
-                return found
+            return found if isinstance(found, str) and found else "received"
         if settings.event_header:
             header = request.headers.get(settings.event_header.lower())
             if header:

@@ -14,9 +14,10 @@ from interlink.core.db import Base
 class IncomingHook(Base):
     __tablename__ = "incoming_hooks"
     __table_args__ = (
-        # A provider's retry of one delivery is stored once. Hooks without a delivery id (NULL)
-        # are never duplicates of each other.
+        # A provider's retry of one delivery is stored once, and so is a signed body sent again
+        # (a replay, whatever its unsigned headers say). NULLs are never duplicates.
         UniqueConstraint("integration_id", "delivery_id"),
+        UniqueConstraint("integration_id", "body_digest", name="uq_incoming_hooks_body_digest"),
         Index("ix_incoming_hooks_workspace_received", "workspace_id", "received_at"),
     )
 
@@ -27,4 +28,6 @@ class IncomingHook(Base):
     event: Mapped[str] = mapped_column(String(100))  # the published type, provider.<type>.<event>
     headers: Mapped[dict[str, Any]]
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Hex SHA-256 of `body`; NULL for a hook received before 0011 whose body came twice.
+    body_digest: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime]

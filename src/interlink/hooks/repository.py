@@ -15,16 +15,13 @@ class HookRepository:
         self.session = session
 
     async def insert_once(self, values: dict[str, Any]) -> bool:
-        """Insert the hook unless one with the same (integration, delivery id) exists; True if
-        this call stored it. The database skips a conflict, so concurrent duplicates neither
-        fail nor need a retry."""
-        keys = ["integration_id", "delivery_id"]
+        """Insert the hook unless one of the integration has the same delivery id or the same
+        body digest; True if this call stored it. The database skips a conflict with either
+        unique constraint, so concurrent duplicates neither fail nor need a retry."""
         statement: postgresql.Insert | sqlite.Insert
         if self.session.bind.dialect.name == "postgresql":
-            pg = postgresql.insert(IncomingHook).values(**values)
-            statement = pg.on_conflict_do_nothing(index_elements=keys)
+            statement = postgresql.insert(IncomingHook).values(**values).on_conflict_do_nothing()
         else:
-            lite = sqlite.insert(IncomingHook).values(**values)
-            statement = lite.on_conflict_do_nothing(index_elements=keys)
+            statement = sqlite.insert(IncomingHook).values(**values).on_conflict_do_nothing()
         stored = await self.session.execute(statement.returning(IncomingHook.id))
         return stored.scalar_one_or_none() is not None

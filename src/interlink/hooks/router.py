@@ -39,8 +39,10 @@ def _reply(reply: HookReply) -> Response:
         "Point the provider (GitHub, Stripe, Slack, Discord, or any sender of HMAC-signed "
         "webhooks for an `http` integration) at this URL. The signature is checked with the "
         "integration's webhook secret; the hook is stored and becomes a "
-        "`provider.<type>.<event>` event before the answer. A delivery id seen before is "
-        "answered 200 and not processed again. Slack's `url_verification` and Discord's PING "
+        "`provider.<type>.<event>` event before the answer. A delivery id or a body seen "
+        "before (a provider's retry, or a replay whatever its unsigned headers say) is answered "
+        "200 with `duplicate: true` and not processed again. Slack's `url_verification` and "
+        "Discord's PING "
         "get the answers those providers expect."
     ),
     response_model=Envelope[HookAccepted],

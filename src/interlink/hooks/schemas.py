@@ -10,4 +10,6 @@ from interlink.core.schemas import ApiOutput
 class HookAccepted(ApiOutput):
     id: str | None = Field(description="The stored hook (`hook_...`); null for a duplicate")
     event: str = Field(description="The event type it became, `provider.<type>.<event>`")
-    duplicate: bool = Field(description="This delivery id was received before: not processed")
+    duplicate: bool = Field(
+        description="This delivery id, or this very body, was received before: not processed"
+    )

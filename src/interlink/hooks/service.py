@@ -1,5 +1,6 @@
 """Receiving a provider's webhook: find the integration, verify the signature with its
-connector's verifier, store the raw hook once per delivery id and publish its event.
+connector's verifier, store the raw hook once per delivery id and once per body (a signed body
+sent again is a replay, whatever its unsigned headers say) and publish its event.
 
 The router runs the steps in two transactions: `load` in a read transaction (a request with a
 bad signature never takes the write lock), `verify` with none open, `store` in the write
@@ -8,6 +9,7 @@ transaction that commits before the answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -111,8 +113,8 @@ class HookService:
         body: bytes,
         verified: VerifiedHook,
     ) -> Received:
-        """Store the hook and publish its event in the caller's transaction; a delivery id
-        seen before stores and publishes nothing."""
+        """Store the hook and publish its event in the caller's transaction; a delivery id or a
+        body seen before stores and publishes nothing."""
         event_type = provider_event_type(target.type, verified.event)
         if verified.handshake:
             return Received(None, event_type, duplicate=False, verified=verified)
@@ -127,6 +129,7 @@ class HookService:
                 "event": event_type,
                 "headers": {name: value for name, value in headers.items() if name in kept},
                 "body": body,
+                "body_digest": hashlib.sha256(body).hexdigest(),
                 "received_at": now,
             }
         )
