@@ -4,17 +4,21 @@ triggered by hand (their cron is set to never fire during a test)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from interlink.config import Settings
 from interlink.core.clock import FrozenClock
-from interlink.integrations.durable import HEALTH_SWEEP
+from interlink.core.ids import new_id
+from interlink.integrations.durable import HEALTH_SWEEP, INTERRUPTED_SWEEP
+from interlink.integrations.models import Integration
+from interlink.integrations.operation_record import OperationRecord
 from interlink.jobs import Jobs
 from interlink.jobs.cleanup import Retention
 from tests.conftest import data, make_settings
@@ -112,3 +116,29 @@ async def test_cleanup_deletes_finished_workflows_past_retention_only(
     assert await jobs.status(op_id) is None
     operation = data(await client.get(f"/api/v1/integrations/{iid}/operations/request/{op_id}"))
     assert operation["status"] == "completed"  # our record of the operation stays
+
+
+async def test_the_interrupted_sweep_records_calls_left_running_past_their_deadline(
+    app: FastAPI, client: httpx.AsyncClient, upstream: Upstream, clock: FrozenClock
+) -> None:
+    """What a killed process leaves: an intent written, no outcome (its call never returns)."""
+    iid = await http_integration(client, upstream.url)
+    async with app.state.services.db.read() as session:
+        query = select(Integration.workspace_id).where(Integration.id == iid)
+        workspace_id = (await session.scalars(query)).one()
+    operation = OperationRecord(
+        id=new_id("op"), workspace_id=workspace_id, integration_id=iid, operation="request",
+        status="running", parameters={}, started_at=clock.now(), created_by="test",
+        deadline_at=clock.now() + timedelta(seconds=900),
+    )  # fmt: skip
+    await app.state.services.operations.recorder.record(operation, [], intent=True)
+
+    await _jobs(app).wait(await _jobs(app).trigger(INTERRUPTED_SWEEP))
+    path = f"/api/v1/integrations/{iid}/operations/request/{operation.id}"
+    assert data(await client.get(path))["status"] == "running"  # its deadline is not past
+    clock.advance(901)
+    await _jobs(app).wait(await _jobs(app).trigger(INTERRUPTED_SWEEP))
+
+    swept = data(await client.get(path))
+    assert swept["status"] == "failed"
+    assert swept["error"]["code"] == "OPERATION_INTERRUPTED"
