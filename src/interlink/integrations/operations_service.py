@@ -2,14 +2,18 @@
 
 The provider is called outside any database transaction (on SQLite a transaction holds the one
 write lock): the integration and its credentials come from a short read, or from the snapshot
-cache that keeps them for a few seconds, the call runs, and the recorder writes the operation, its
-hourly stats and its events together, in one transaction with the other operations that finished
-meanwhile. This service therefore opens its own transactions, as a job would.
+cache that keeps them for a few seconds. The recorder writes the operation's intent (its row,
+`running`, and `operation.started`) before the call, and nothing is called if that write fails;
+after the call it writes the outcome, the hourly stats and the final event, in one transaction
+with the other operations that finished meanwhile. This service therefore opens its own
+transactions, as a job would.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -28,6 +32,7 @@ from interlink.core.errors import (
     Conflict,
     IntegrationError,
     InterlinkError,
+    OperationInterrupted,
     OperationNotFound,
 )
 from interlink.core.ids import new_id
@@ -76,6 +81,7 @@ class OperationService:
         self.events = events
         self.loaded: SnapshotCache[tuple[str, str], Loaded] = loaded or SnapshotCache(clock, 0)
         self.recorder = OperationRecorder(db, events)
+        self._interrupted_after = timedelta(seconds=transport_settings.interrupted_after_seconds)
 
     # -- the catalog of one integration -----------------------------------------------------------
     async def available(
@@ -100,6 +106,7 @@ class OperationService:
         connector, action = self._action(row, name)
         self._require_active(row)
         params = self._parse(action, parameters)
+        started = self.clock.now()
         operation = OperationRecord(
             id=new_id("op"),
             workspace_id=row.workspace_id,
@@ -107,19 +114,28 @@ class OperationService:
             operation=name,
             status="running",
             parameters=mask_by_name(parameters, MASK),  # as stored and shown
-            started_at=self.clock.now(),
+            started_at=started,
             created_by=principal.subject,
+            deadline_at=started + self._interrupted_after,
         )
-        ctx = await self.context(
-            row,
-            connector,
-            credentials,
-            idempotency_key=idempotency_key or operation.id,
-            idempotent=action.idempotent,
-            operation=name,
-        )
-        error = await self._run(connector, action, ctx, params, operation)
-        await self.recorder.record(operation, self._events_of(operation))
+        await self.recorder.record(operation, [self._started(operation)], intent=True)
+        try:
+            ctx = await self.context(
+                row,
+                connector,
+                credentials,
+                idempotency_key=idempotency_key or operation.id,
+                idempotent=action.idempotent,
+                operation=name,
+            )
+            error = await self._run(connector, action, ctx, params, operation)
+        except InterlinkError as failure:
+            error = self._fail(operation, failure)
+        except asyncio.CancelledError:  # the caller left during the call: its outcome is unknown
+            self._fail(operation, OperationInterrupted())
+            await self.recorder.record(operation, [self._finished(operation)])
+            raise
+        await self.recorder.record(operation, [self._finished(operation)])
         if error is not None:
             error.details = [{"operation_id": operation.id}, *error.details]
             raise error
@@ -177,8 +193,20 @@ class OperationService:
             self._fail(operation, failure)
         else:
             await self._run(connector, action, ctx, params, operation)
-        await self.recorder.record(operation, self._events_of(operation), queued=True)
+        await self.recorder.record(operation, [self._started(operation), self._finished(operation)])
         return operation.status
+
+    async def interrupt_overdue(self, limit: int = 500) -> int:
+        """Record as interrupted the synchronous operations still running past their deadline
+        (their process died during the call); returns how many."""
+        async with self.db.read() as session:
+            overdue = await OperationRepository(session).overdue(self.clock.now(), limit)
+        for operation in overdue:
+            self._fail(operation, OperationInterrupted())
+        await asyncio.gather(*(self.recorder.record(op, [self._finished(op)]) for op in overdue))
+        if overdue:
+            log.warning("operations_interrupted", operation_ids=[op.id for op in overdue])
+        return len(overdue)
 
     async def _prepare(
         self, operation: Operation, parameters: dict[str, Any]
@@ -193,12 +221,13 @@ class OperationService:
         )  # fmt: skip
         return connector, action, ctx, params
 
-    def _fail(self, operation: AnyOperation, error: InterlinkError) -> None:
+    def _fail(self, operation: AnyOperation, error: InterlinkError) -> InterlinkError:
         finished = self.clock.now()
         operation.completed_at = finished
         operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
         operation.status = "failed"
         operation.error = {"code": error.code, "message": error.message, "details": error.details}
+        return error
 
     async def context(
         self,
@@ -294,12 +323,21 @@ class OperationService:
         # The caller's own copy: the snapshot stays as read.
         return row, OpenCredential(dict(credential.data), credential.hosts)
 
-    def _events_of(self, operation: AnyOperation) -> list[EventRow]:
+    def _started(self, operation: AnyOperation) -> EventRow:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,
             operation=operation.operation,
         )
+        return self.events.row(
+            operation.workspace_id,
+            EventType.OPERATION_STARTED,
+            started,
+            integration_id=operation.integration_id,
+            at=operation.started_at,
+        )
+
+    def _finished(self, operation: AnyOperation) -> EventRow:
         finished = OperationFinished(
             operation_id=operation.id,
             integration_id=operation.integration_id,
@@ -309,22 +347,13 @@ class OperationService:
             error_code=(operation.error or {}).get("code"),
         )
         failed = operation.status == "failed"
-        return [
-            self.events.row(
-                operation.workspace_id,
-                EventType.OPERATION_STARTED,
-                started,
-                integration_id=operation.integration_id,
-                at=operation.started_at,
-            ),
-            self.events.row(
-                operation.workspace_id,
-                EventType.OPERATION_FAILED if failed else EventType.OPERATION_COMPLETED,
-                finished,
-                integration_id=operation.integration_id,
-                at=operation.completed_at,
-            ),
-        ]
+        return self.events.row(
+            operation.workspace_id,
+            EventType.OPERATION_FAILED if failed else EventType.OPERATION_COMPLETED,
+            finished,
+            integration_id=operation.integration_id,
+            at=operation.completed_at,
+        )
 
     # -- reading ----------------------------------------------------------------------------------
     async def get(
