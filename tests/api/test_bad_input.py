@@ -189,6 +189,19 @@ def _configuration(route: Route) -> list[Any]:
     ]  # fmt: skip
 
 
+def _addresses(route: Route) -> list[Any]:
+    """Refused as the call would be, even where private addresses are allowed (as here)."""
+    return [
+        case(route, f"api_url at {where}", **with_body(configuration={"api_url": url})(route),
+             code="URL_NOT_ALLOWED", field="configuration.api_url", says="may not be called")
+        for where, url in {
+            "the cloud metadata address": "http://169.254.169.254/latest/meta-data",
+            "a link-local address": "http://169.254.10.20",
+            "the metadata address mapped into IPv6": "http://[::ffff:169.254.169.254]",
+        }.items()
+    ]  # fmt: skip
+
+
 def _metadata(route: Route) -> list[Any]:
     return [
         case(route, "metadata as a list", **with_body(metadata=["a"])(route), field="metadata"),
@@ -327,6 +340,7 @@ CASES = [
     *[c for route in WRITES for c in _syntax(route, all_variants=route is CREATE)],
     *[c for route in WRITES for c in _fields(route)],
     *[c for route in INTEGRATION_WRITES for c in _configuration(route)],
+    *[c for route in INTEGRATION_WRITES for c in _addresses(route)],
     *[c for route in WITH_METADATA for c in _metadata(route)],
     *CREATE_ONLY,
     *UPDATE_ONLY,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from interlink.app import create_app
 from interlink.config import ServerSettings, Settings
 from tests.conftest import ADMIN_KEY, client_for, data, error, make_settings
-from tests.transport.conftest import Upstream, status
+from tests.transport.conftest import ScriptedDns, Upstream, status
 
 
 async def _http_integration(client: httpx.AsyncClient, url: str, **config: Any) -> str:
@@ -195,22 +197,67 @@ async def test_the_configured_budget_refuses_calls_before_the_provider_sees_them
     assert refused.headers["Retry-After"] == "30"
 
 
-async def test_a_private_upstream_is_refused_unless_allowed(
-    tmp_path: Path, database_url: str, upstream: Upstream
-) -> None:
+@contextlib.asynccontextmanager
+async def _strict_client(
+    tmp_path: Path, database_url: str, dns: ScriptedDns | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app whose SSRF guard refuses private addresses (INTERLINK_ALLOW_PRIVATE_URLS off)."""
     settings: Settings = make_settings(tmp_path / "data", database_url)
     settings.server = ServerSettings(data_dir=tmp_path / "data", allow_private_urls=False)
     (tmp_path / "data").mkdir(exist_ok=True)
-    app = create_app(settings)
+    app = create_app(settings, resolver=dns)
     async with app.router.lifespan_context(app), client_for(app, ADMIN_KEY) as client:
-        iid = await _http_integration(client, upstream.url)
+        yield client
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    ["http://127.0.0.1:8080", "http://10.0.0.7", "http://169.254.169.254/latest",
+     "http://[::ffff:10.0.0.7]", "https://intranet.example.com"],
+)  # fmt: skip
+async def test_a_private_api_url_is_refused_when_written_unless_allowed(
+    tmp_path: Path, database_url: str, api_url: str
+) -> None:
+    dns = ScriptedDns({"intranet.example.com": [["10.1.2.3"]], "api.example.com": [["8.8.8.8"]]})
+    body = {"name": "Private", "type": "http", "credentials": {"api_key": "k"},
+            "configuration": {"api_url": api_url, "auth_method": "api_key"}}  # fmt: skip
+    async with _strict_client(tmp_path, database_url, dns) as client:
+        created = await client.post("/api/v1/integrations", json=body)
+        public = {**body, "configuration": {"api_url": "https://api.example.com"}}
+        iid = data(await client.post("/api/v1/integrations", json=public))["id"]
+        patched = await client.patch(
+            f"/api/v1/integrations/{iid}", json={"configuration": {"api_url": api_url}}
+        )
+        put = await client.put(
+            f"/api/v1/integrations/{iid}", json={"configuration": body["configuration"]}
+        )
+        stored = data(await client.get(f"/api/v1/integrations/{iid}"))["configuration"]
+        listed = data(await client.get("/api/v1/integrations"))["pagination"]["total_items"]
+
+    for response in (created, patched, put):
+        assert response.status_code == 400, response.text
+        refused = error(response)
+        assert refused["code"] == "URL_NOT_ALLOWED"
+        assert "may not be called" in refused["message"]
+        assert refused["details"][0]["field"] == "configuration.api_url"
+    assert stored["api_url"] == "https://api.example.com"
+    assert listed == 1
+
+
+async def test_a_name_that_turns_private_after_it_was_written_is_refused_when_called(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The write-time check does not replace the one at connect (a name can rebind)."""
+    dns = ScriptedDns({"api.example.com": [["8.8.8.8"], ["127.0.0.1"]]})
+    async with _strict_client(tmp_path, database_url, dns) as client:
+        iid = await _http_integration(client, "https://api.example.com")
         response = await client.post(
             f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/"}}
         )
 
     assert response.status_code == 400
     assert error(response)["code"] == "URL_NOT_ALLOWED"
-    assert upstream.seen == []
+    assert "loopback" in error(response)["message"]
 
 
 @pytest.mark.parametrize("scope", ["integrations:read"])

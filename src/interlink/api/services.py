@@ -97,8 +97,10 @@ class Services:
         credentials = CredentialService(
             clock, keyring, events, lambda provider: _api_hosts(registry, provider)
         )
-        integrations = IntegrationService(clock, credentials, events, default_registry())
         transport = build_transport(settings, clock, recording, resolver)
+        integrations = IntegrationService(
+            clock, credentials, events, default_registry(), transport.policy
+        )
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
         known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
         db.on_commit({"api_keys", "workspaces"}, known_keys.clear)

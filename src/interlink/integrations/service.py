@@ -12,7 +12,7 @@ from interlink.auth.scopes import Principal, Scope
 from interlink.connectors.registry import Registry
 from interlink.connectors.types import IntegrationType
 from interlink.core.clock import Clock
-from interlink.core.errors import Conflict, IntegrationNotFound, InvalidRequest
+from interlink.core.errors import Conflict, IntegrationNotFound, InvalidRequest, UrlNotAllowed
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
@@ -33,6 +33,7 @@ from interlink.integrations.schemas import (
     IntegrationStats,
     IntegrationUpdate,
 )
+from interlink.transport.ssrf import AddressPolicy, UrlRefused
 from interlink.vault.schemas import CredentialCreate
 from interlink.vault.service import CredentialService, OpenCredential
 
@@ -46,8 +47,12 @@ class IntegrationService:
         credentials: CredentialService,
         events: EventService,
         registry: Registry,
+        policy: AddressPolicy,
     ) -> None:
+        """`policy`: the SSRF guard's, so an api_url the calls would refuse is refused when
+        written."""
         self.registry = registry
+        self.policy = policy
         self.clock = clock
         self.credentials = credentials
         self.events = events
@@ -152,6 +157,7 @@ class IntegrationService:
     ) -> Integration:
         spec = self.registry.require_spec(body.type)
         config = configuration.resolve(spec, body.configuration)
+        await self._check_api_url(config, spec.default_api_url)
         if body.credentials is not None and body.credential_id is not None:
             raise InvalidRequest(
                 "give either inline `credentials` or a `credential_id`, not both",
@@ -212,6 +218,7 @@ class IntegrationService:
         if body.configuration is not None:
             new_config = self._next_configuration(spec, row.configuration, body, merge=merge)
             if new_config != row.configuration:
+                await self._check_api_url(new_config, row.configuration.get("api_url"))
                 await self._check_current_credentials(session, spec, row, new_config)
                 await self._follow_host(session, principal, row, new_config)
                 row.configuration = new_config
@@ -310,6 +317,19 @@ class IntegrationService:
         return configuration.resolve(
             spec, configuration.parse(configuration.merge_patch(current, patch))
         )
+
+    async def _check_api_url(self, config: dict[str, Any], unchanged: str | None) -> None:
+        """Refused as a call to it would be (URL_NOT_ALLOWED), unless it is `unchanged` (the
+        type's default, or the one stored)."""
+        url = config.get("api_url")
+        if url is None or url == unchanged:
+            return
+        try:
+            await self.policy.vet(url)
+        except UrlRefused as refused:
+            raise UrlNotAllowed(
+                str(refused), details=[{"field": "configuration.api_url", "message": str(refused)}]
+            ) from None
 
     async def _own_credential(
         self, session: AsyncSession, principal: Principal, row: Integration, data: dict[str, Any]

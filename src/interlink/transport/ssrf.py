@@ -115,6 +115,23 @@ class AddressPolicy:
             self.check(literal, parts.hostname)
 
 
+    async def vet(self, url: str) -> None:
+        """For a URL checked when it is written (an integration's api_url, a webhook endpoint):
+        refuses it when its host is, or resolves to, an address this policy refuses. A name that
+        does not resolve yet is let through: the connection is checked again when it is made."""
+        self.check_url(url)
+        host = urlsplit(url).hostname or ""
+        if ip_literal(host) is not None:
+            return
+        resolver = GuardedResolver(self)
+        try:
+            await resolver.resolve(host, 0, socket.AF_UNSPEC)
+        except (OSError, UnicodeError, ValueError):
+            return
+        finally:
+            await resolver.close()
+
+
 @functools.lru_cache(maxsize=4096)  # every call checks its URL, and the hosts repeat
 def ip_literal(host: str) -> IPAddress | None:
     """The address `host` spells, if it is an IP literal (a zone index ignored)."""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 from interlink.core.errors import UrlNotAllowed
@@ -17,19 +14,9 @@ async def check_endpoint_url(policy: AddressPolicy, url: str) -> None:
     connection is checked again on every delivery."""
     parts = urlsplit(url)
     try:
-        policy.check_url(url)
         if parts.username is not None or parts.password is not None:
             raise UrlRefused("a webhook URL may not carry user info")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        _ = parts.port  # a port out of range raises ValueError
+        await policy.vet(url)
     except (UrlRefused, ValueError) as exc:
         raise UrlNotAllowed(str(exc) or "the URL is not valid") from None
-    host = parts.hostname or ""
-    try:
-        answers = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return
-    try:
-        for *_, sockaddr in answers:
-            policy.check(ipaddress.ip_address(str(sockaddr[0]).split("%")[0]), host)
-    except UrlRefused as exc:
-        raise UrlNotAllowed(str(exc)) from None
