@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 from interlink import __version__, background, logs
 from interlink.api import errors, metrics, openapi
 from interlink.api.deps import Deps
+from interlink.api.limit_gate import OverLimitGate
 from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from interlink.api.services import Services
 from interlink.auth.router import router as auth_router
@@ -119,6 +120,7 @@ def create_app(
         max_bytes=settings.api.max_body_bytes,
         max_depth=settings.api.max_json_depth,
     )
+    app.add_middleware(OverLimitGate)  # before the body guard: a refusal reads no body
     recording = registry if settings.metrics.enabled else None  # switched off: nothing counted
     app.add_middleware(RequestContextMiddleware, metrics=recording)
     app.router.routes.extend(_routes())

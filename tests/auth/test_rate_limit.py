@@ -134,6 +134,67 @@ async def test_a_token_spends_the_budget_of_its_key(
     assert_too_many(after, 2)
 
 
+async def spend(client: httpx.AsyncClient, count: int) -> None:
+    for _ in range(count):
+        assert (await client.get("/api/v1/integrations")).status_code == 200
+
+
+async def test_a_caller_over_its_limit_is_refused_before_its_body_is_read(
+    limited: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    await spend(admin, 3)
+    json_type = {"Content-Type": "application/json"}
+
+    refused = [
+        await admin.post("/api/v1/integrations", content=b"{not json", headers=json_type),
+        await admin.post("/api/v1/integrations", content=b"[" * 2_000_000, headers=json_type),
+        await admin.post(
+            "/api/v1/integrations", content=b"x", headers={"Content-Type": "text/plain"}
+        ),
+        await admin.post("/api/v1/integrations/int_x/operations/get_repository", json={}),
+    ]
+
+    for response in refused:  # not 400, 413 or 415: the body was never read
+        assert_too_many(response, 3)
+        assert response.headers["X-Request-ID"]
+    async with client_for(limited, ADMIN_KEY) as again:
+        assert_too_many(await again.get("/api/v1/integrations"), 3)
+
+
+async def test_a_caller_over_its_limit_still_reaches_the_public_routes(
+    limited: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    steps = [{"name": "echo", "type": "set", "config": {"values": {"n": 1}}}]
+    created = await admin.post(
+        "/api/v1/workflows",
+        json={"name": "hook", "definition": {"steps": steps}, "triggers": [{"type": "webhook"}]},
+    )
+    workflow_id, token = data(created)["id"], data(created)["trigger_token"]
+    await spend(admin, 2)
+    assert_too_many(await admin.get("/api/v1/integrations"), 3)
+
+    health = await admin.get("/healthz")
+    triggered = await admin.post(f"/api/v1/workflows/{workflow_id}/trigger/{token}", json={})
+
+    assert health.status_code == 200
+    assert triggered.status_code == 202, triggered.text
+
+
+async def test_a_revoked_key_over_its_limit_is_told_it_is_revoked(
+    limited: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    key = await create_key(admin, "integrations:read", rate_limit="1/minute")
+    async with client_for(limited, key["key"]) as holder:
+        await spend(holder, 1)
+        assert_too_many(await holder.get("/api/v1/integrations"), 1)
+        assert (await admin.delete(f"/api/v1/api-keys/{key['id']}")).status_code == 200
+
+        after = await holder.get("/api/v1/integrations")
+
+    assert after.status_code == 401
+    assert error(after)["message"] == "the API key has been revoked"
+
+
 @pytest.mark.parametrize("rate_limit", ["1/minute", None], ids=["key-limit", "no-key-limit"])
 async def test_no_limit_means_no_headers_and_no_429(
     make_app: MakeApp, rate_limit: str | None

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.api.services import Services
+from interlink.auth.ratelimit import identity_of
 from interlink.auth.scopes import Principal, Scope
 from interlink.core.errors import Forbidden, TooManyRequests, Unauthenticated
 
@@ -24,12 +25,21 @@ async def services(request: Request) -> Services:
     return services_of(request)
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+KNOWN_PRINCIPAL = "interlink.known_principal"  # request state: the caller, found by the gate
+
+
+def bearer_value(header: str) -> str | None:
+    """The credential of an `Authorization: Bearer <credential>` header's value, if it is one."""
     scheme, _, credential = header.partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
+    credential = credential.strip()
+    return credential if scheme.lower() == "bearer" and credential else None
+
+
+def _bearer(request: Request) -> str:
+    credential = bearer_value(request.headers.get("authorization", ""))
+    if credential is None:
         raise Unauthenticated("Send `Authorization: Bearer <API key or token>`")
-    return credential.strip()
+    return credential
 
 
 async def resolve_principal(request: Request) -> Principal:
@@ -38,12 +48,12 @@ async def resolve_principal(request: Request) -> Principal:
     if cached is not None:
         return cached
     found = services_of(request)
-    principal = await found.auth.authenticate(found.db, _bearer(request))
+    known: Principal | None = getattr(request.state, KNOWN_PRINCIPAL, None)
+    principal = known or await found.auth.authenticate(found.db, _bearer(request))
     if found.auth.touch_due(principal):
         async with found.db.transaction() as session:
             await found.auth.touch(session, principal)
-    identity = principal.key_id or f"sub:{principal.workspace_id}:{principal.subject}"
-    state = await found.rate_limiter.hit(identity, principal.rate_limit)
+    state = await found.rate_limiter.hit(identity_of(principal), principal.rate_limit)
     if state is not None:
         request.state.rate_limit_headers = state.headers()
         if not state.allowed:

@@ -42,7 +42,7 @@ def new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
             return str(value.decode("latin-1"))
@@ -96,7 +96,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"x-request-id")
+        given = scope_header(scope, b"x-request-id")
         request_id = given if given and _REQUEST_ID.match(given) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -196,7 +196,7 @@ class BodyGuardMiddleware:
         await self.app(scope, replay, send)
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
-        declared = _header(scope, b"content-length")
+        declared = scope_header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large()
         chunks, size = [], 0
@@ -221,7 +221,7 @@ class BodyGuardMiddleware:
         path = scope["path"]
         if not body or not path.startswith(self.json_prefix) or path.startswith(self.raw_prefixes):
             return _NOT_PARSED
-        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        content_type = (scope_header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType()
         try:

@@ -1,0 +1,207 @@
+"""What one tenant flooding the API over its key's request limit costs the other tenants.
+
+    python benchmarks/tenant_flood.py [--tenants 10] [--clients 4] [--flood-clients 40]
+                                      [--seconds 8] [--rounds 3] [--flood-limit 60/minute]
+
+Built like operations.py: the GitHub mock and `interlink serve` on SQLite are real processes on
+127.0.0.1. Each tenant is a workspace of its own with a GitHub integration pointing at the mock
+and an API key (`--calm-limit` for the calm tenants, `--flood-limit` for the flooder). The calm
+tenants (all but one) run `get_repository` operations from this process, `--clients` connections
+each. The flooder, a child process of its own as another machine would be, sends the same
+operation as fast as its `--flood-clients` connections allow, nearly all of it over its limit
+(429). The calm run (no flooder) and the flooded run take turns, `--rounds` times, so that a slow
+spell of the host weighs on both. Prints the calm tenants' throughput and p50/p95 without and with
+the flooder, the flooder's rate, and the ratio. Bounded in time; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+from operations import TOKEN, free_port, process, setup_integration
+
+ADMIN_KEY = "sk_bench_0123456789abcdefghijklmn"
+OPERATION_BODY = json.dumps({"parameters": {"owner": "octo-org", "repo": "hello-world"}}).encode()
+
+
+@dataclass(frozen=True)
+class Tenant:
+    url: str  # its operation's URL
+    key: str
+
+
+@dataclass
+class Run:
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+    def errors(self, but: int = 0) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 400 and status != but)
+
+
+async def drive(tenants: list[Tenant], clients: int, seconds: float) -> Run:
+    """Each tenant's `clients` connections call its operation, one call after another, until
+    `seconds` have passed."""
+    run = Run(seconds)
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker(tenant: Tenant) -> None:
+            headers = {"Authorization": f"Bearer {tenant.key}", "Content-Type": "application/json"}
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                async with http.post(tenant.url, headers=headers, data=OPERATION_BODY) as answer:
+                    await answer.read()
+                run.latencies.append(time.perf_counter() - started)
+                run.statuses[answer.status] = run.statuses.get(answer.status, 0) + 1
+
+        await asyncio.gather(*[worker(t) for t in tenants for _ in range(clients)])
+    return run
+
+
+async def make_tenants(api: str, mock_url: str, count: int, limits: list[str]) -> list[Tenant]:
+    """`count` workspaces, each with an integration on the mock and a key with its own limit."""
+    tenants = []
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
+        for number in range(count):
+            async with http.post(f"{api}/api/v1/workspaces", json={"name": f"t{number}"}) as made:
+                admin = str((await made.json())["data"]["admin_key"]["key"])
+            integration_id = await setup_integration(api, admin, mock_url)
+            scopes = {
+                "name": "load",
+                "scopes": ["integrations:write"],
+                "rate_limit": limits[number],
+            }
+            headers = {"Authorization": f"Bearer {admin}"}
+            async with http.post(f"{api}/api/v1/api-keys", json=scopes, headers=headers) as key:
+                assert key.status == 201, await key.text()
+                plaintext = str((await key.json())["data"]["key"])
+            url = f"{api}/api/v1/integrations/{integration_id}/operations/get_repository"
+            tenants.append(Tenant(url, plaintext))
+    return tenants
+
+
+def start_flooder(tenant: Tenant, clients: int, seconds: float) -> subprocess.Popen[str]:
+    args = [sys.executable, __file__, "--flood-only", tenant.url, tenant.key]
+    args += ["--flood-clients", str(clients), "--seconds", str(seconds)]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, text=True)  # noqa: S603 - this script
+
+
+async def flooded(calm: list[Tenant], flooder: Tenant, args: argparse.Namespace) -> tuple[Run, Run]:
+    spawned = start_flooder(flooder, args.flood_clients, args.seconds + 2)
+    await asyncio.sleep(1)  # the flooder connects and reaches its pace before the measure starts
+    measured = await drive(calm, args.clients, args.seconds)
+    out, _ = await asyncio.to_thread(spawned.communicate)
+    found = json.loads(out)
+    statuses = {int(status): n for status, n in found["statuses"].items()}
+    return measured, Run(found["seconds"], [ms / 1000 for ms in found["latencies_ms"]], statuses)
+
+
+async def measure(args: argparse.Namespace) -> tuple[list[Run], list[Run], list[Run]]:
+    mock_port, api_port = free_port(), free_port()
+    mock_url = f"http://127.0.0.1:{mock_port}"
+    mock_code = (
+        "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
+        "async def main():\n"
+        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
+        f"    async with serve_mock(mock, port={mock_port}):\n"
+        "        await asyncio.Event().wait()\n"
+        "asyncio.run(main())\n"
+    )
+    api_env = {
+        "INTERLINK_DATA_DIR": tempfile.mkdtemp(prefix="interlink-bench-"),
+        "INTERLINK_PORT": str(api_port),
+        "INTERLINK_ALLOW_PRIVATE_URLS": "true",
+        "INTERLINK_BOOTSTRAP_API_KEY": ADMIN_KEY,
+        "INTERLINK_LOG_LEVEL": "warning",
+    }
+    python = sys.executable
+    calm_runs, flooded_runs, floods = [], [], []
+    with (
+        process([python, "-c", mock_code], {}, mock_url),
+        process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}"),
+    ):
+        api = f"http://127.0.0.1:{api_port}"
+        limits = [args.flood_limit] + [args.calm_limit] * (args.tenants - 1)
+        flooder, *calm = await make_tenants(api, mock_url, args.tenants, limits)
+        await drive(calm, args.clients, 2)  # warm-up
+        for _ in range(
+            args.rounds
+        ):  # the two runs take turns, so a slow spell of the host hits both
+            calm_runs.append(await drive(calm, args.clients, args.seconds))
+            measured, flood = await flooded(calm, flooder, args)
+            flooded_runs.append(measured)
+            floods.append(flood)
+    return calm_runs, flooded_runs, floods
+
+
+def merged(runs: list[Run]) -> Run:
+    out = Run(sum(r.seconds for r in runs))
+    for run in runs:
+        out.latencies += run.latencies
+        for status, n in run.statuses.items():
+            out.statuses[status] = out.statuses.get(status, 0) + n
+    return out
+
+
+def report(calm: Run, flooded: Run, flood: Run) -> None:
+    print(f"{'calm tenants':<26}{'ops/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
+    for name, run in (("without the flooder", calm), ("with the flooder", flooded)):
+        print(
+            f"{name:<26}{run.rate:>10.0f}{run.pct(0.5):>10.2f}{run.pct(0.95):>10.2f}{run.errors():>8}"
+        )
+    refused = flood.statuses.get(429, 0)
+    print(
+        f"{'flooder':<26}{flood.rate:>10.0f}{flood.pct(0.5):>10.2f}{flood.pct(0.95):>10.2f}"
+        f"{flood.errors(but=429):>8}   ({refused / max(1, len(flood.latencies)):.1%} answered 429)"
+    )
+    print(
+        f"with the flooder the calm tenants keep {flooded.rate / calm.rate:.2f} of their "
+        f"throughput; p95 {calm.pct(0.95):.1f} -> {flooded.pct(0.95):.1f} ms"
+    )
+
+
+async def flood_only(url: str, key: str, clients: int, seconds: float) -> None:
+    run = await drive([Tenant(url, key)], clients, seconds)
+    ms = [round(x * 1000, 3) for x in run.latencies]
+    print(json.dumps({"seconds": run.seconds, "latencies_ms": ms, "statuses": run.statuses}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenants", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=4, help="connections per calm tenant")
+    parser.add_argument("--flood-clients", type=int, default=40, help="the flooder's connections")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per run")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each run takes")
+    parser.add_argument("--flood-limit", default="60/minute", help="the flooder's key limit")
+    parser.add_argument("--calm-limit", default="100000/minute", help="the others' key limit")
+    parser.add_argument("--flood-only", nargs=2, metavar=("URL", "KEY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.flood_only:
+        asyncio.run(flood_only(*args.flood_only, args.flood_clients, args.seconds))
+        return
+    calm, flooded_runs, floods = asyncio.run(measure(args))
+    report(merged(calm), merged(flooded_runs), merged(floods))
+
+
+if __name__ == "__main__":
+    main()
