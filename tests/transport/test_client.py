@@ -21,7 +21,13 @@ from interlink.core.errors import (
     RateLimitExceeded,
     UrlNotAllowed,
 )
-from interlink.transport.client import CallSettings, ProviderClient, ProviderFacts, Transport
+from interlink.transport.client import (
+    CallLabels,
+    CallSettings,
+    ProviderClient,
+    ProviderFacts,
+    Transport,
+)
 from interlink.transport.pool import SessionOptions
 from interlink.transport.ratelimit import Rate
 from interlink.transport.retry import RetryPolicy
@@ -446,3 +452,48 @@ async def test_headers_that_cannot_be_sent_are_refused_before_anything_leaves(
 
     assert "\r" not in refused.value.message
     assert upstream.seen == []
+
+
+async def test_a_call_with_its_retries_counts_once_toward_the_breaker(
+    make_client: MakeClient, upstream: Upstream, transport: Transport
+) -> None:
+    """Threshold 3: two calls of three failed attempts each leave the circuit closed; the third
+    failed call opens it, and the refusal names the circuit (here the host: no integration)."""
+    client = make_client(retry=RetryPolicy(max_retries=2, base_delay=0))
+    upstream.script(*[status(503)] * 9)
+    for _ in range(2):
+        with pytest.raises(ExternalServiceError):
+            await client.get("/x")
+    assert len(upstream.seen) == 6
+
+    with pytest.raises(ExternalServiceError):
+        await client.get("/x")  # still reaches the provider, and is the third failed call
+    with pytest.raises(CircuitOpen) as refused:
+        await client.get("/x")
+
+    assert len(upstream.seen) == 9
+    assert refused.value.message.startswith("Calls to 127.0.0.1 are stopped after 3 failed calls")
+
+
+async def test_a_call_that_fails_then_succeeds_on_retry_leaves_the_circuit_closed(
+    make_client: MakeClient, upstream: Upstream
+) -> None:
+    client = make_client(retry=RetryPolicy(max_retries=3, base_delay=0))
+    for _ in range(3):
+        upstream.script(status(500), status(502), status(503))
+        assert (await client.get("/x")).status == 200
+
+    assert len(upstream.seen) == 12  # never refused: each call ended in a success
+
+
+async def test_circuit_open_names_the_integration(upstream: Upstream, transport: Transport) -> None:
+    settings = CallSettings(base_url=upstream.url, retry=RetryPolicy(max_retries=0))
+    labels = CallLabels("http", "request", "int_01abc")
+    client = transport.client("int_01abc", settings, ProviderFacts(), {}, labels=labels)
+    upstream.script(*[status(500)] * 3)
+    for _ in range(3):
+        with pytest.raises(ExternalServiceError):
+            await client.get("/x")
+
+    with pytest.raises(CircuitOpen, match=r"^Calls to integration int_01abc are stopped"):
+        await client.get("/x")

@@ -1,11 +1,13 @@
-"""A circuit breaker per integration: after `threshold` consecutive failures calls fail at once
+"""A circuit breaker per integration (per host for a call without one): after `threshold`
+consecutive failed calls (a call with its retries counts once) calls fail at once
 with CIRCUIT_OPEN for `cooldown` seconds; then one probe goes through (half open), and its result
 closes or reopens the circuit. Health reads the state.
 
 Two implementations of one interface (`Breakers`): `MemoryBreakers` keeps the circuits of this
 process; `RedisBreakers` keeps them in Redis, so a circuit opened by one process is open in all,
 and of all the processes only one sends the half-open probe. The client tells the breaker how
-each attempt ended: a success, a failure of the provider, or (for the probe only) neither.
+each call ended, once, with its retries: a success, a failure of the provider, or (for the probe
+only) neither.
 
 `MemoryBreakers` also answers synchronously (`before_call`, `record_success`): the client uses
 those on its hot path, so a process without Redis awaits nothing more for its breaker.
@@ -35,9 +37,10 @@ class BreakerState(StrEnum):
 
 
 class Breakers(Protocol):
-    async def check(self, key: str, hold: float) -> bool:
-        """Raises CIRCUIT_OPEN while open. True when this call is the half-open probe, which
-        holds the probe for at most `hold` seconds (then another call may probe)."""
+    async def check(self, key: str, hold: float, name: str = "this integration") -> bool:
+        """Raises CIRCUIT_OPEN while open, its message naming the circuit (`name`: what it
+        guards). True when this call is the half-open probe, which holds the probe for at most
+        `hold` seconds (then another call may probe)."""
 
     async def succeeded(self, key: str, probe: bool) -> None:
         """Any success closes the circuit."""
@@ -56,11 +59,11 @@ class Breakers(Protocol):
         """The state of each key, at once (what `/metrics` reports)."""
 
 
-def circuit_open(failures: int, wait: float) -> CircuitOpen:
+def circuit_open(failures: int, wait: float, name: str = "this integration") -> CircuitOpen:
     wait = max(wait, 1.0)
     return CircuitOpen(
-        f"Calls to this integration are stopped after {failures} failures in a row; the next "
-        f"try is in {wait:.0f} s",
+        f"Calls to {name} are stopped after {failures} failed calls in a row; the next try is "
+        f"in {wait:.0f} s",
         headers={"Retry-After": str(max(1, round(wait)))},
     )
 
@@ -85,13 +88,13 @@ class MemoryBreakers:
         return self.clock.now().timestamp()
 
     # -- synchronous: the client's hot path ---------------------------------------------------
-    def before_call(self, key: str) -> bool:
+    def before_call(self, key: str, name: str = "this integration") -> bool:
         circuit = self._circuits.get(key)
         if circuit is None or circuit.opened_at is None:
             return False
         remaining = circuit.opened_at + self.cooldown - self._now()
         if remaining > 0 or circuit.probing:
-            raise circuit_open(circuit.failures, remaining)
+            raise circuit_open(circuit.failures, remaining, name)
         circuit.probing = True
         return True
 
@@ -113,8 +116,8 @@ class MemoryBreakers:
         return BreakerState.OPEN
 
     # -- the Breakers interface -----------------------------------------------------------------
-    async def check(self, key: str, hold: float) -> bool:
-        return self.before_call(key)
+    async def check(self, key: str, hold: float, name: str = "this integration") -> bool:
+        return self.before_call(key, name)
 
     async def succeeded(self, key: str, probe: bool) -> None:
         self.record_success(key)
@@ -203,7 +206,7 @@ class RedisBreakers:
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
-    async def check(self, key: str, hold: float) -> bool:
+    async def check(self, key: str, hold: float, name: str = "this integration") -> bool:
         token = uuid.uuid4().hex
         args: list[float | str] = [self._now(), self.cooldown, token, int(hold * 1000) + 1000]
         with before_the_call():
@@ -213,7 +216,7 @@ class RedisBreakers:
         else:
             self._dirty.discard(key)
         if verdict == 2:
-            raise circuit_open(int(failures), float(wait))
+            raise circuit_open(int(failures), float(wait), name)
         if verdict == 1:
             self._probes[key] = token
         return bool(verdict == 1)

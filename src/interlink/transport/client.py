@@ -90,8 +90,16 @@ class CallSettings:
     @property
     def hold_seconds(self) -> float:
         """The longest one attempt may take (its budget wait, then each redirect hop at its
-        timeout): how long a concurrency slot or the half-open probe is leased for."""
+        timeout): how long a concurrency slot is leased for."""
         return self.max_wait + self.session.total_timeout * (self.max_redirects + 1) + 5.0
+
+    @property
+    def call_hold(self) -> float:
+        """The longest one call may take, every attempt and the waits between them: how long
+        the half-open probe (the whole call) is leased for."""
+        attempts = self.retry.max_retries + 2  # one more after an OAuth refresh
+        wait = max(self.retry.max_delay, self.retry.max_hint)
+        return attempts * self.hold_seconds + (attempts - 1) * wait
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,8 @@ class Transport:
         client.allowed_hosts = allowed_hosts
         client.secrets.add(secrets)
         client.assume_idempotent = assume_idempotent
+        if labels is not None and labels.integration_id is not None:
+            client.circuit = f"integration {labels.integration_id}"
         if labels is not None and self.metrics is not None:
             client.meter = self.metrics.meter(labels.connector_type, labels.operation)
             if labels.integration_id is not None and key not in self.known:
@@ -196,6 +206,8 @@ class ProviderClient:
         self.allowed_hosts: AllowedHosts | None = None
         self.secrets = Scrubber(sent_forms(auth))
         self.assume_idempotent = False
+        # What its circuit is named in CIRCUIT_OPEN: its integration, else the host called.
+        self.circuit: str | None = None
         self.meter: CallMeter | None = None
         self._probe = False  # acquire() made the SMTP call the half-open probe
         self._acquired_at = 0.0  # when acquire() let the SMTP call go (its duration's start)
@@ -205,7 +217,9 @@ class ProviderClient:
         """Breaker check and rate budget, as an HTTP call would take them."""
         breakers, settings = self.transport.breakers, self.settings
         try:
-            self._probe = await breakers.check(self.key, settings.hold_seconds)
+            self._probe = await breakers.check(
+                self.key, settings.hold_seconds, self.circuit or "this server"
+            )
         except CircuitOpen:
             if self.meter is not None:
                 self.meter.refused_by_circuit()
@@ -269,47 +283,66 @@ class ProviderClient:
         body: dict[str, Any] = {"json": json} if json is not None else {"data": form}
         buckets = self.facts.buckets
         route = buckets.route(method, urlsplit(url).path) if buckets is not None else None
+        probe = await self._enter_circuit(self._circuit_name(url))
+        try:
+            verdict, response, failure = await self._attempts(
+                method, url, params, body, headers, idempotency_key, route, retryable
+            )
+        except BaseException:  # refused by the budget, cancelled...: the call never ended
+            await self._release_probe(probe)
+            raise
+        await self._settle_breaker(verdict, probe)
+        if verdict.outcome is not Outcome.OK:
+            raise self._error(verdict, response, failure, method)
+        assert response is not None
+        return response
+
+    async def _enter_circuit(self, name: str) -> bool:
+        """Once per call, not per attempt: True when this call is the half-open probe."""
+        local = self.transport.local_breakers
+        try:
+            if local is not None:
+                return local.before_call(self.key, name)
+            return await self.transport.breakers.check(self.key, self.settings.call_hold, name)
+        except CircuitOpen:
+            if self.meter is not None:
+                self.meter.refused_by_circuit()
+            raise
+
+    def _circuit_name(self, url: str) -> str:
+        return self.circuit or (urlsplit(url).hostname or url)
+
+    async def _attempts(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        idempotency_key: str | None,
+        route: Route | None,
+        retryable: bool,
+    ) -> tuple[Verdict, ProviderResponse | None, InterlinkError | None]:
+        """The attempts of one call, with its retries: how the last one ended."""
         can_reauthenticate = self.reauthenticate is not None
-        breakers, local = self.transport.breakers, self.transport.local_breakers
         for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
             sent_headers = self._headers(headers, idempotency_key)
-            try:
-                probe = (
-                    local.before_call(self.key)
-                    if local is not None
-                    else await breakers.check(self.key, self.settings.hold_seconds)
-                )
-            except CircuitOpen:
-                if self.meter is not None:
-                    self.meter.refused_by_circuit()
-                raise
-            try:
-                response, failure, took = await self._attempt(
-                    method, url, params, body, sent_headers, route
-                )
-            except BaseException:  # refused by the budget, cancelled...: the probe never ended
-                await self._release_probe(probe)
-                raise
+            response, failure, took = await self._attempt(
+                method, url, params, body, sent_headers, route
+            )
             verdict = self._verdict(response, failure)
             if self.meter is not None:
                 self.meter.call(_outcome(verdict, response, failure), took)
-            if verdict.outcome is Outcome.OK:
-                assert response is not None
-                if local is not None:
-                    local.record_success(self.key)
-                else:
-                    await breakers.succeeded(self.key, probe)
-                return response
             if verdict.outcome is Outcome.REFRESH_THEN_RETRY and can_reauthenticate:
                 assert self.reauthenticate is not None
-                await self._release_probe(probe)
                 self.auth = dict(await self.reauthenticate())
                 self.secrets.add(sent_forms(self.auth))
                 can_reauthenticate = False
                 continue
-            await self._settle_breaker(verdict, probe)
-            if not await self._should_retry(verdict, attempt, retryable, response, route):
-                raise self._error(verdict, response, failure, method)
+            if verdict.outcome is Outcome.OK or not await self._should_retry(
+                verdict, attempt, retryable, response, route
+            ):
+                return verdict, response, failure
         raise ExternalServiceError("The call failed after its retries")  # unreachable by bound
 
     # -- one attempt ------------------------------------------------------------------------------
@@ -406,7 +439,16 @@ class ProviderClient:
         return verdict
 
     async def _settle_breaker(self, verdict: Verdict, probe: bool) -> None:
-        if verdict.outcome is Outcome.RETRY:
+        """How the whole call ended, told once: a success closes, a failure of the provider
+        (5xx, timeout, unreachable: still so after its retries) counts, anything else is
+        neither."""
+        local = self.transport.local_breakers
+        if verdict.outcome is Outcome.OK:
+            if local is not None:
+                local.record_success(self.key)
+            else:
+                await self.transport.breakers.succeeded(self.key, probe)
+        elif verdict.outcome is Outcome.RETRY:
             await self.transport.breakers.failed(self.key, probe)
         else:
             await self._release_probe(probe)
