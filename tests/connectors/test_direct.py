@@ -3,6 +3,9 @@ mock's address), in sync code and with the async twin."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import interlink
 from interlink import (
     AsyncGitHubIntegration,
@@ -53,6 +56,33 @@ async def test_the_async_twin() -> None:
         assert mock.mock.calls.last.headers["Authorization"] == f"Bearer {TOKEN}"
     assert repository["full_name"] == "owner/repo"
     assert len(pulls) == 3
+
+
+SCRIPT_WITHOUT_CLOSE = """
+from interlink import GitHubIntegration, GitHubIntegrationConfiguration
+from interlink.testing import GitHubMock, serve_mock_in_thread
+
+with serve_mock_in_thread(GitHubMock(token="ghp_x", repo="owner/repo")) as mock:
+    config = GitHubIntegrationConfiguration(api_url=mock.api_url, access_token="ghp_x")
+    github = GitHubIntegration(config)
+    print(github.get_repository("owner", "repo")["name"])
+"""
+
+
+def test_a_script_that_never_closes_ends_without_unclosed_session_warnings() -> None:
+    """Seed 000's example never calls close(): it must end quietly all the same."""
+    ended = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-W", "default", "-c", SCRIPT_WITHOUT_CLOSE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert ended.returncode == 0, ended.stderr
+    assert ended.stdout.strip() == "repo"
+    assert "Unclosed" not in ended.stderr
+    assert "ResourceWarning" not in ended.stderr
 
 
 def test_the_names_come_from_the_package() -> None:

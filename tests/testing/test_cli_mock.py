@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import threading
 import urllib.request
+from pathlib import Path
 
 import typer
 from typer.testing import CliRunner
@@ -70,6 +72,46 @@ def test_serves_until_interrupted() -> None:
             assert json.loads(response.read())["login"] == "octocat"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_the_smtp_mock_prints_its_password_and_cleans_up_after_sigterm() -> None:
+    """Without --json too, a user can log in with what it prints; SIGTERM (what a supervisor
+    or `kill` sends) stops it like Ctrl-C: its certificate folder does not stay behind."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", SCRIPT, "mock", "smtp"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "500"},  # one line per fact, however long the path
+    )
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    try:
+        assert process.stdout is not None
+        printed: dict[str, str] = {}
+        for line in process.stdout:
+            if "trust " in line:
+                printed["ca_file"] = line.split("trust ", 1)[1].strip()
+            elif ":" in line and line.strip().split(":")[0] in {"user", "password"}:
+                name, value = line.strip().split(": ", 1)
+                printed[name] = value
+            if "Ctrl-C" in line:
+                break
+        folder = Path(printed["ca_file"]).parent
+        assert folder.is_dir()
+        assert printed["user"]
+        assert printed["password"] == "secret"
+
+        process.send_signal(signal.SIGTERM)
+
+        assert process.wait(timeout=30) == 0
+        assert not folder.exists()
     finally:
         watchdog.cancel()
         if process.poll() is None:

@@ -1,10 +1,13 @@
-"""`interlink mock TYPE`: serve a provider's mock upstream on 127.0.0.1 until Ctrl-C."""
+"""`interlink mock TYPE`: serve a provider's mock upstream on 127.0.0.1 until Ctrl-C or SIGTERM
+(either one stops it cleanly: the SMTP mock's certificate folder is removed)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import threading
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -29,6 +32,7 @@ def mock(
         fail(f"unknown mock type {type!r}; choose one of {', '.join(_TYPES)}", "INVALID_REQUEST")
     if not 0 <= port <= 65535:
         fail("the port must be between 0 and 65535", "INVALID_REQUEST")
+    signal.signal(signal.SIGTERM, _interrupt)
     if type == "smtp":
         _serve_smtp(port, as_json)
         return
@@ -49,12 +53,19 @@ def _serve_smtp(port: int, as_json: bool) -> None:
                 emit_json(info)
             else:
                 console.print(f"[bold green]smtp mock[/] listening at {server.host}:{server.port}")
-                console.print(f"  STARTTLS; trust {server.ca_path}; user {server.username}")
+                console.print(f"  STARTTLS; trust {server.ca_path}")
+                console.print(f"  user: {server.username}", highlight=False)
+                console.print(f"  password: {server.password}", highlight=False)
                 console.print("  press Ctrl-C to stop")
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", "PORT_UNAVAILABLE")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the mock as Ctrl-C does, through the context managers that clean up."""
+    raise KeyboardInterrupt
 
 
 async def _serve(upstream: MockUpstream, port: int, as_json: bool) -> None:

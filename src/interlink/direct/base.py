@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
 
@@ -90,6 +91,14 @@ class AsyncDirectIntegration:
         await self.aclose()
 
 
+def _shut_down(loop: _LoopThread, integration: AsyncDirectIntegration) -> None:
+    """The sessions are closed on the loop they live on, then the loop stops."""
+    try:
+        loop.run(integration.aclose())
+    finally:
+        loop.stop()
+
+
 class _LoopThread:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -108,13 +117,16 @@ class _LoopThread:
 
 
 class DirectIntegration:
-    """The sync twin: the same calls, run on a private event loop."""
+    """The sync twin: the same calls, run on a private event loop. A script that never calls
+    `close()` (seed 000's example does not) is closed when the object is collected or the
+    interpreter exits, so its pooled sessions are not left unclosed."""
 
     async_class: ClassVar[type[AsyncDirectIntegration]]
 
     def __init__(self, configuration: DirectConfiguration) -> None:
         self._loop = _LoopThread()
         self._async = self.async_class(configuration)
+        self._closer = weakref.finalize(self, _shut_down, self._loop, self._async)
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self._loop.run(coroutine)
@@ -123,8 +135,7 @@ class DirectIntegration:
         return self._call(self._async.run(action, **parameters))
 
     def close(self) -> None:
-        self._call(self._async.aclose())
-        self._loop.stop()
+        self._closer()  # once: later calls, collection and exit do nothing
 
     def __enter__(self: T) -> T:
         return self
