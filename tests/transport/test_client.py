@@ -497,3 +497,15 @@ async def test_circuit_open_names_the_integration(upstream: Upstream, transport:
 
     with pytest.raises(CircuitOpen, match=r"^Calls to integration int_01abc are stopped"):
         await client.get("/x")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://[::1/x", "http://example.com:99999/", "ftp://example.com/"]
+)
+async def test_a_url_that_does_not_parse_is_refused_before_anything(
+    make_client: MakeClient, upstream: Upstream, url: str
+) -> None:
+    with pytest.raises(UrlNotAllowed):
+        await make_client().get(url)
+
+    assert upstream.seen == []

@@ -271,7 +271,7 @@ class ProviderClient:
         idempotency_key: str | None = None,
     ) -> ProviderResponse:
         method = method.upper()
-        url = self._url(path)
+        url = self._target(path)
         self._check_destination(url)
         self._check_headers(headers)
         retryable = (
@@ -545,6 +545,18 @@ class ProviderClient:
             problems = [problem for _, problem in header_problems(headers)]
             if problems:
                 raise error(f"These headers cannot be sent: {'; '.join(problems)}")
+
+    def _target(self, path: str) -> str:
+        """The URL to call, refused before anything when it does not parse or its scheme or
+        literal address may not be called (names are checked when they resolve)."""
+        try:
+            url = self._url(path)
+            self.transport.policy.check_url(url)
+        except ValueError as exc:  # "http://[::1": urlsplit refuses it
+            raise UrlNotAllowed(f"the URL is not valid ({exc})") from None
+        except UrlRefused as refused:
+            raise UrlNotAllowed(str(refused)) from None
+        return url
 
     def _url(self, path: str) -> str:
         if urlsplit(path).scheme:

@@ -106,14 +106,18 @@ class AddressPolicy:
         raise UrlRefused(f"{host} leads to a {kind} address, which may not be called{hint}")
 
     def check_url(self, url: str) -> None:
-        """Checks what can be checked without DNS: the scheme, and a host that is an IP literal."""
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
+        """Checks what can be checked without DNS: that it parses (host, port), the scheme, and a
+        host that is an IP literal."""
+        try:
+            parts = urlsplit(url)
+            host, _ = parts.hostname, parts.port
+        except ValueError as exc:  # "http://[::1", a port out of range...
+            raise UrlRefused(f"the URL is not valid ({exc})") from None
+        if parts.scheme not in {"http", "https"} or not host:
             raise UrlRefused("only absolute http:// and https:// URLs may be called")
-        literal = ip_literal(parts.hostname)
+        literal = ip_literal(host)
         if literal is not None:
-            self.check(literal, parts.hostname)
-
+            self.check(literal, host)
 
     async def vet(self, url: str) -> None:
         """For a URL checked when it is written (an integration's api_url, a webhook endpoint):
