@@ -5,8 +5,11 @@ versions keep working and are sealed at the next start."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import httpx
+import pytest
+from aiohttp import web
 from fastapi import FastAPI
 from sqlalchemy import update
 
@@ -19,7 +22,7 @@ from interlink.webhooks.headers import MASK
 from interlink.webhooks.models import WebhookEndpoint
 from interlink.webhooks.service import reseal_webhook_secrets
 from tests.conftest import ADMIN_KEY, client_for, data, error
-from tests.webhooks.conftest import Receiver, create_webhook, services
+from tests.webhooks.conftest import Receiver, create_webhook, deliveries, services
 
 TOKEN = "Bearer tok_live_0123456789abcdef"
 HEADERS = {"Authorization": TOKEN, "X-Api-Key": "key-0123456789", "X-Team": "ops"}
@@ -125,3 +128,34 @@ async def test_key_rotation_reseals_header_values(app: FastAPI, client: httpx.As
         row = await session.get(WebhookEndpoint, hook["id"])
         assert row is not None
         assert found.webhooks.headers(row.workspace_id, row.id, row.headers) == HEADERS
+
+
+async def _echo(request: web.Request) -> web.Response:
+    return web.json_response(dict(request.headers), status=401)
+
+
+@pytest.fixture
+async def echo() -> AsyncIterator[str]:
+    """An endpoint that answers with the headers it was sent (as a debugging receiver might)."""
+    application = web.Application()
+    application.router.add_post("/", _echo)
+    runner = web.AppRunner(application, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+async def test_an_endpoint_echoing_its_headers_leaves_no_credential_in_the_log(
+    app: FastAPI, client: httpx.AsyncClient, echo: str
+) -> None:
+    hook = await create_webhook(client, echo, headers=HEADERS)
+    await client.post(f"/api/v1/webhooks/{hook['id']}/test")
+    await services(app).dispatcher.deliver_due()
+
+    [delivery] = await deliveries(client, hook["id"])
+    answer = delivery["attempts"][0]["response_body"]
+    assert "ops" in answer  # the echo came back
+    assert "tok_live_0123456789abcdef" not in answer
+    assert "key-0123456789" not in answer

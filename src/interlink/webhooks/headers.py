@@ -30,6 +30,16 @@ def is_credential(name: str) -> bool:
     return is_secret_name(name) or _CREDENTIAL_HEADER.search(name) is not None
 
 
+def credential_values(headers: Mapping[str, str]) -> list[str]:
+    """The values of credential headers, and their part after a scheme (`Bearer <token>`), as
+    they could come back in what an endpoint answers."""
+    found = []
+    for name, value in headers.items():
+        if is_credential(name):
+            found.extend([value, value.partition(" ")[2]])
+    return found
+
+
 def header_aad(workspace_id: str, endpoint_id: str, name: str) -> str:
     return f"webhook:{workspace_id}:{endpoint_id}:header:{name.lower()}"
 

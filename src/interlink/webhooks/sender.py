@@ -8,12 +8,14 @@ host is an IP literal (which aiohttp does not resolve) is checked here before ea
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 
 from interlink import __version__
+from interlink.core.secrets import Scrubber
 from interlink.transport.ssrf import AddressPolicy, GuardedResolver, UrlRefused
+from interlink.webhooks.headers import credential_values
 from interlink.webhooks.signing import BadSecret, signature_headers
 
 USER_AGENT = f"Interlink-Webhooks/{__version__}"
@@ -72,6 +74,20 @@ class Sender:
         return headers
 
     async def send(self, message: Message) -> Sent:
+        """The attempt; what the endpoint answers is kept without the values of credential
+        headers (an endpoint that echoes its request must not put them in the delivery log)."""
+        sent = await self._send(message)
+        scrubber = Scrubber(credential_values(message.custom_headers))
+        if not scrubber:
+            return sent
+        body, error = sent.response_body, sent.error
+        return replace(
+            sent,
+            response_body=scrubber.text(body) if body else body,
+            error=scrubber.text(error) if error else error,
+        )
+
+    async def _send(self, message: Message) -> Sent:
         started = time.perf_counter()
         try:
             self.policy.check_url(message.url)
