@@ -9,7 +9,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -193,3 +193,22 @@ def test_the_verifier_accepts_a_signed_sample_and_rejects_a_tampered_one(
         verifier.verify(_request(tampered, signed))
     with pytest.raises(SignatureRejected):  # the same body under another secret or key
         verifier.verify(_request(SAMPLE, sign(b"another body")))
+
+
+# Schemes that sign a timestamp: a sample is refused once it is older, or newer, than the window.
+TIMESTAMPED = (StripeVerifier, SlackVerifier, DiscordVerifier)
+
+
+@pytest.mark.parametrize("receiver", WITH_VERIFIER, ids=[c.spec.type for c in WITH_VERIFIER])
+@pytest.mark.parametrize("offset", [-301, 301])
+def test_a_signed_timestamp_outside_five_minutes_is_refused(
+    receiver: type[Connector], offset: int
+) -> None:
+    verifier = receiver.webhook_verifier
+    if not isinstance(verifier, TIMESTAMPED):
+        pytest.skip("the scheme signs no timestamp")
+    signed = SIGNERS[type(verifier)](SAMPLE)
+    at = NOW + timedelta(seconds=offset)
+    replayed = IncomingRequest(SAMPLE, signed.headers, signed.configuration, signed.credentials, at)
+    with pytest.raises(SignatureRejected):
+        verifier.verify(replayed)
