@@ -105,6 +105,13 @@ class JobsSettings(BaseSettings):
     workflow_concurrency: int = Field(50, ge=1, le=10_000)  # executions at once, per worker
     workflow_schedule_cron: str = "0 * * * * *"  # when workflows' schedule triggers are looked at
     workflow_event_poll_seconds: float = Field(1.0, gt=0, le=60)  # the event follower, at most
+    # Bounds of a workflow's templates, conditions and JMESPath searches (workflows/sandbox.py):
+    # CPU time per compile and per evaluation, memory per render, what one render may produce,
+    # and the sandbox processes that run them, per process of the service.
+    workflow_template_cpu_seconds: float = Field(2.0, ge=0.1, le=60)
+    workflow_template_memory_mb: int = Field(256, ge=32, le=16_384)
+    workflow_template_max_chars: int = Field(1_000_000, ge=1000, le=64_000_000)
+    workflow_template_processes: int = Field(2, ge=1, le=64)
     shutdown_seconds: float = Field(20.0, gt=0, le=3600)  # `worker` exits by then after SIGTERM
 
 

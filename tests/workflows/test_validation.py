@@ -111,6 +111,70 @@ async def test_a_bad_definition_is_refused_naming_the_step_and_field(
     ), details
 
 
+DEEP = 3000
+PARENTHESES = "(" * DEEP + "a" + ")" * DEEP
+
+
+def _set(value: str) -> dict[str, Any]:
+    return {"name": "a", "type": "set", "config": {"values": {"x": value}}}
+
+
+def _condition(expression: str) -> dict[str, Any]:
+    return {"name": "a", "type": "condition", "config": {"expression": expression}}
+
+
+@pytest.mark.parametrize(
+    ("step", "field", "words"),
+    [
+        (
+            {"name": "a", "type": "transform", "config": {"jmespath": PARENTHESES}},
+            "config",
+            "nests too deeply",
+        ),
+        (
+            {"name": "a", "type": "transform", "config": {"jmespath": "!" * DEEP + "a"}},
+            "config",
+            "nests too deeply",
+        ),
+        (_set(f"{{{{ {'(' * DEEP}1{')' * DEEP} }}}}"), "config.values.x", "nests too deeply"),
+        (_set("{{ input" + ".a" * DEEP + " }}"), "config.values.x", "nests too deeply"),
+        (_set("{{ 1" + " + 1" * DEEP + " }}"), "config.values.x", "nests too deeply"),
+        (
+            _set("{% for a in input.x %}" * 200 + "{% endfor %}" * 200),
+            "config.values.x",
+            "nests too deeply",
+        ),
+        (_condition("not " * 2000 + "input.a"), "config.expression", "expression syntax"),
+        (_condition("input.a >"), "config.expression", "expression syntax"),
+        (
+            {
+                "name": "a",
+                "type": "foreach",
+                "config": {
+                    "items": [1],
+                    "step": {
+                        "type": "set",
+                        "config": {"values": {"x": "{{ " + "[" * DEEP + "]" * DEEP + " }}"}},
+                    },
+                },
+            },
+            "config.step.config.values.x",
+            "nests too deeply",
+        ),
+    ],
+    ids=[
+        "jmespath-parentheses", "jmespath-not", "template-parentheses", "template-attributes",
+        "template-sum", "template-loops", "condition-not", "condition-syntax", "foreach-template",
+    ],
+)  # fmt: skip
+async def test_deeply_nested_code_is_refused_with_a_400_naming_the_field(
+    client: httpx.AsyncClient, step: dict[str, Any], field: str, words: str
+) -> None:
+    details = await _refused(client, [step])
+
+    assert any(d["field"] == field and words in d["message"] for d in details), details
+
+
 async def test_an_integration_of_another_workspace_is_refused(
     client: httpx.AsyncClient, other_workspace: httpx.AsyncClient, upstream: Upstream
 ) -> None:

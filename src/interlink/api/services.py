@@ -37,9 +37,11 @@ from interlink.webhooks.service import WebhookService
 from interlink.workflows.engine import Engine
 from interlink.workflows.follower import EventFollower
 from interlink.workflows.requests import StepRequests
+from interlink.workflows.sandbox import Sandbox
 from interlink.workflows.schedules import Scheduler
 from interlink.workflows.service import WorkflowService
 from interlink.workflows.steps.base import Tools
+from interlink.workflows.templates import Limits
 
 if TYPE_CHECKING:
     from aiohttp.abc import AbstractResolver
@@ -77,6 +79,7 @@ class Services:
         await self.operations.recorder.close()
         await self.event_stream.bell.close()
         await self.transport.close()
+        await self.workflows.sandbox.close()
         await self.db.dispose()
 
     @classmethod
@@ -121,11 +124,12 @@ class Services:
         health = HealthService(clock, db, integrations, operations, events)
         jobs = Jobs(settings.jobs, settings.database_url, settings.server.data_dir)
         durable = Durable(settings.jobs, clock, db, jobs, keyring, operations, health)
+        sandbox = _sandbox(settings)
         workflows = WorkflowService(
-            clock, jobs, events, integrations, credentials, default_registry(), recording
+            clock, jobs, events, integrations, credentials, default_registry(), sandbox, recording
         )
         requests = StepRequests(db, transport, settings.transport, credentials)
-        engine = Engine(clock, db, events, jobs, Tools(operations, requests), recording)
+        engine = Engine(clock, db, events, jobs, Tools(operations, requests, sandbox), recording)
         _read_at_scrape(metrics, transport, QueueStats(db, clock))
         follower = EventFollower(
             db, clock, jobs, workflows.launcher, bell, settings.jobs.workflow_event_poll_seconds
@@ -156,6 +160,16 @@ class Services:
             follower=follower,
             metrics=metrics,
         )
+
+
+def _sandbox(settings: Settings) -> Sandbox:
+    jobs = settings.jobs
+    limits = Limits(
+        jobs.workflow_template_cpu_seconds,
+        jobs.workflow_template_memory_mb,
+        jobs.workflow_template_max_chars,
+    )
+    return Sandbox(limits, jobs.workflow_template_processes)
 
 
 def _read_at_scrape(metrics: Metrics, transport: Transport, queues: QueueStats) -> None:

@@ -3,8 +3,9 @@
 `validate_definition` checks everything that can be known at save time and returns the problems,
 each naming the step and the field: unknown step types, configs that do not fit their type,
 duplicate names, references to steps that do not exist or run later, branches that loop back
-(cycles), output fields an action's result does not have, and template syntax. What needs the
-database (integrations, credentials of the workspace) is checked by the service.
+(cycles), output fields an action's result does not have. What needs the database (integrations,
+credentials of the workspace) and the syntax of templates and conditions (`written_code`,
+compiled in the sandbox) are checked by the service.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from croniter import croniter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from interlink.workflows.steps import NESTABLE, STEP_TYPES
-from interlink.workflows.templates import check_syntax, references
+from interlink.workflows.templates import has_template, references
 
 StepName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 Problem = dict[str, Any]
@@ -129,7 +130,6 @@ def _check_step(
         yield _problem(spec.name, "type", f"unknown step type `{spec.type}` (known: {known})")
         return
     yield from _config_problems(spec.name, "config", step_type.config, spec.config)
-    yield from _template_problems(spec.name, "config", spec.config)
     for referenced, field in references(spec.config):
         yield from _reference_problems(spec, index, referenced, field, steps, position)
     if spec.type == "condition":
@@ -170,17 +170,30 @@ def _config_problems(
             yield _problem(step, where, error["msg"])
 
 
-def _template_problems(step: str, field: str, value: Any) -> Iterator[Problem]:
+Code = tuple[str, str, str, str]  # step, field, kind (`template` or `expression`), text
+
+
+def written_code(definition: Definition) -> list[Code]:
+    """Every template string of the steps' configs and every condition's expression."""
+    found: list[Code] = []
+    for spec in definition.steps:
+        found.extend(_templates_in(spec.name, "config", spec.config))
+        expression = spec.config.get("expression") if spec.type == "condition" else None
+        if isinstance(expression, str) and not has_template(expression):
+            found.append((spec.name, "config.expression", "expression", expression))
+    return found
+
+
+def _templates_in(step: str, field: str, value: Any) -> Iterator[Code]:
     if isinstance(value, str):
-        fault = check_syntax(value) if ("{{" in value or "{%" in value) else None
-        if fault:
-            yield _problem(step, field, f"template syntax: {fault}")
+        if has_template(value):
+            yield (step, field, "template", value)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _template_problems(step, f"{field}.{key}", item)
+            yield from _templates_in(step, f"{field}.{key}", item)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _template_problems(step, f"{field}[{i}]", item)
+            yield from _templates_in(step, f"{field}[{i}]", item)
 
 
 def _reference_problems(

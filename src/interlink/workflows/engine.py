@@ -56,7 +56,7 @@ from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import StepFailed, StepRun, Tools
 from interlink.workflows.steps.delay import DelayConfig, seconds_left
 from interlink.workflows.steps.foreach import ForeachConfig
-from interlink.workflows.templates import TemplateFailure, render, track
+from interlink.workflows.templates import TemplateFailure, track
 
 log = structlog.get_logger(__name__)
 
@@ -193,7 +193,7 @@ class Engine:
             live = (execution_id, "waiting" if waits else "running")
             await self._write(self._upsert(row), live=live, held=held)
         try:
-            config = _config(step_type.config, spec.config, context)
+            config = await self._config(step_type.config, spec.config, context)
             run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
             call = step_type.run(run, config)
             output = await (asyncio.wait_for(call, spec.timeout) if spec.timeout else call)
@@ -233,6 +233,18 @@ class Engine:
             )
             held.acted += [change, saved.of(result)]
         return result
+
+    async def _config(
+        self, model: type[Any], raw: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> Any:
+        """`raw` rendered and validated; a foreach's nested step is rendered later, per item."""
+        nested = {k: v for k, v in raw.items() if k == "step" and model is ForeachConfig}
+        own = {k: v for k, v in raw.items() if k not in nested}
+        try:
+            rendered = await self.tools.expressions.render(own, context)
+        except TemplateFailure as exc:
+            raise StepFailed("TEMPLATE_ERROR", str(exc)) from None
+        return _validated(model, {**rendered, **nested})
 
     def _upsert(self, row: dict[str, Any]) -> Write:
         return records.step_upsert(row)
@@ -315,7 +327,7 @@ class Engine:
         step_type = STEP_TYPES[nested["type"]]
         scope = {**context, "item": track(item, "item"), "index": index}
         try:
-            config = _config(step_type.config, nested.get("config") or {}, scope)
+            config = await self._config(step_type.config, nested.get("config") or {}, scope)
             run = StepRun(
                 plan["execution_id"], plan["workspace_id"], spec.name, key, scope, self.tools
             )
@@ -574,13 +586,7 @@ class _Cancelled(Exception):
     """The execution was cancelled while it waited (its row already says so)."""
 
 
-def _config(model: type[Any], raw: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
-    """`raw` rendered and validated; a foreach's nested step is rendered later, per item."""
-    nested = {k: v for k, v in raw.items() if k == "step" and model is ForeachConfig}
-    try:
-        rendered = {**render({k: v for k, v in raw.items() if k not in nested}, context), **nested}
-    except TemplateFailure as exc:
-        raise StepFailed("TEMPLATE_ERROR", str(exc)) from None
+def _validated(model: type[Any], rendered: Mapping[str, Any]) -> Any:
     try:
         return model.model_validate(rendered)
     except ValidationError as exc:

@@ -37,10 +37,12 @@ from interlink.workflows.definition import (
     StepSpec,
     output_field_problems,
     validate_definition,
+    written_code,
 )
 from interlink.workflows.engine import SIGNAL, run_workflow_id
 from interlink.workflows.launcher import Launcher
 from interlink.workflows.models import Execution, ExecutionStep, Workflow, WorkflowVersion
+from interlink.workflows.sandbox import Sandbox
 from interlink.workflows.schemas import (
     ExecutionOut,
     StepOut,
@@ -48,6 +50,7 @@ from interlink.workflows.schemas import (
     WorkflowOut,
     WorkflowPatch,
 )
+from interlink.workflows.templates import TemplateFailure
 
 TRIGGER_PATH = "/api/v1/workflows/{id}/trigger/{token}"
 
@@ -65,9 +68,11 @@ class WorkflowService:
         integrations: IntegrationService,
         credentials: CredentialService,
         registry: Registry,
+        sandbox: Sandbox,
         metrics: Metrics | None = None,
     ) -> None:
         self.clock = clock
+        self.sandbox = sandbox
         self.metrics = metrics
         self.jobs = jobs
         self.events = events
@@ -208,6 +213,7 @@ class WorkflowService:
         self, session: AsyncSession, principal: Principal, definition: Definition
     ) -> None:
         problems = validate_definition(definition)
+        problems.extend(await self._syntax_problems(definition))
         outputs: dict[str, frozenset[str]] = {}
         for spec in definition.steps:
             nested = spec.config.get("step") if spec.type == "foreach" else None
@@ -226,6 +232,19 @@ class WorkflowService:
         problems.extend(output_field_problems(definition, outputs))
         if problems:
             raise InvalidRequest("The workflow definition is not valid", details=problems)
+
+    async def _syntax_problems(self, definition: Definition) -> list[Problem]:
+        """Templates and conditions compiled in the sandbox (bounded, off the event loop)."""
+        code = written_code(definition)
+        try:
+            faults = await self.sandbox.check([(kind, text) for _, _, kind, text in code])
+        except TemplateFailure as exc:  # the whole check went past its bounds
+            return [{"step": None, "field": "definition", "message": str(exc)}]
+        return [
+            _problem(step, field, f"{kind} syntax: {fault}")
+            for (step, field, kind, _), fault in zip(code, faults, strict=True)
+            if fault is not None
+        ]
 
     async def _workspace_problems(
         self,

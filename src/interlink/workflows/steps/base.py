@@ -58,10 +58,22 @@ class Requests(Protocol):
     ) -> dict[str, Any]: ...
 
 
+class Expressions(Protocol):
+    """How templates, conditions and JMESPath searches run: bounded, off the event loop
+    (`workflows/sandbox.py`); a failure is a `TemplateFailure`."""
+
+    async def render(self, value: Any, context: Mapping[str, Any]) -> Any: ...
+
+    async def evaluate(self, expression: str, context: Mapping[str, Any]) -> Any: ...
+
+    async def search(self, path: str, data: Any) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Tools:
     operations: Operations
     requests: Requests
+    expressions: Expressions
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from interlink.workflows.steps.base import StepConfig, StepRun, StepType
-from interlink.workflows.templates import evaluate
+from interlink.workflows.steps.base import StepConfig, StepFailed, StepRun, StepType
+from interlink.workflows.templates import TemplateFailure
 
 
 class ConditionConfig(StepConfig):
@@ -17,7 +17,10 @@ class ConditionConfig(StepConfig):
 
 
 async def run(step: StepRun, config: ConditionConfig) -> dict[str, Any]:
-    result = bool(evaluate(config.expression, step.context))
+    try:
+        result = bool(await step.tools.expressions.evaluate(config.expression, step.context))
+    except TemplateFailure as exc:
+        raise StepFailed("TEMPLATE_ERROR", str(exc)) from None
     return {"result": result, "next": config.then if result else config.else_}
 
 

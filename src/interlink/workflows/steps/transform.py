@@ -9,7 +9,7 @@ from jmespath.exceptions import JMESPathError
 from pydantic import Field, model_validator
 
 from interlink.workflows.steps.base import StepConfig, StepFailed, StepRun, StepType
-from interlink.workflows.templates import plain
+from interlink.workflows.templates import TemplateFailure, plain
 
 
 class TransformConfig(StepConfig):
@@ -25,6 +25,8 @@ class TransformConfig(StepConfig):
                 jmespath.compile(self.jmespath)
             except JMESPathError as exc:
                 raise ValueError(f"`jmespath` is not valid: {exc}") from None
+            except RecursionError:  # its parser recurses once per level of nesting
+                raise ValueError("`jmespath` nests too deeply") from None
         return self
 
 
@@ -32,9 +34,9 @@ async def run(step: StepRun, config: TransformConfig) -> Any:
     if config.jmespath is None:
         return config.template
     try:
-        return jmespath.search(config.jmespath, plain(step.context))
-    except JMESPathError as exc:
-        raise StepFailed("TRANSFORM_ERROR", f"the JMESPath expression failed: {exc}") from None
+        return await step.tools.expressions.search(config.jmespath, plain(step.context))
+    except TemplateFailure as exc:
+        raise StepFailed("TRANSFORM_ERROR", str(exc)) from None
 
 
 STEP = StepType("transform", TransformConfig, run, summary="Reshape data")
