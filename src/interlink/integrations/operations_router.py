@@ -23,6 +23,7 @@ from interlink.core.errors import (
     AuthenticationFailed,
     CircuitOpen,
     Conflict,
+    CredentialHostNotAllowed,
     ExternalResourceNotFound,
     ExternalServiceError,
     ExternalServiceTimeout,
@@ -57,8 +58,9 @@ router = APIRouter(prefix="/integrations", tags=["operations"], route_class=Idem
 _AUTH = (Unauthenticated, Forbidden, TooManyRequests)
 _CALL = (
     InvalidOperation, UrlNotAllowed, AuthenticationFailed, PermissionDenied,
-    ExternalResourceNotFound, RateLimitExceeded, ParameterValidationError, IntegrationError,
-    ExternalServiceError, CircuitOpen, ExternalServiceTimeout,
+    CredentialHostNotAllowed, ExternalResourceNotFound, RateLimitExceeded,
+    ParameterValidationError, IntegrationError, ExternalServiceError, CircuitOpen,
+    ExternalServiceTimeout,
 )  # fmt: skip
 
 
