@@ -1,17 +1,20 @@
 """What one tenant flooding the API over its key's request limit costs the other tenants.
 
-    python benchmarks/tenant_flood.py [--tenants 10] [--clients 4] [--flood-clients 40]
-                                      [--seconds 8] [--rounds 3] [--flood-limit 60/minute]
+    python benchmarks/tenant_flood.py [--tenants 10] [--clients 4] [--flood-clients 4]
+                                      [--flood-rate 0] [--seconds 8] [--rounds 3]
+                                      [--flood-limit 60/minute]
 
 Built like operations.py: the GitHub mock and `interlink serve` on SQLite are real processes on
 127.0.0.1. Each tenant is a workspace of its own with a GitHub integration pointing at the mock
 and an API key (`--calm-limit` for the calm tenants, `--flood-limit` for the flooder). The calm
 tenants (all but one) run `get_repository` operations from this process, `--clients` connections
 each. The flooder, a child process of its own as another machine would be, sends the same
-operation as fast as its `--flood-clients` connections allow, nearly all of it over its limit
-(429). The calm run (no flooder) and the flooded run take turns, `--rounds` times, so that a slow
-spell of the host weighs on both. Prints the calm tenants' throughput and p50/p95 without and with
-the flooder, the flooder's rate, and the ratio. Bounded in time; loopback only.
+operation as fast as its `--flood-clients` connections are answered (or at `--flood-rate` a
+second), nearly all of it over its limit (429). The calm run (no flooder) and the flooded run
+take turns, `--rounds` times, so that a slow spell of the host weighs on both; each round ends
+with the flooder alone, to read the server's CPU per 429 (Linux /proc). Prints the calm tenants'
+throughput and p50/p95 without and with the flooder, the flooder's rate, the server's CPU per calm
+operation and per 429, and the ratio. Bounded in time; loopback only.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 from operations import TOKEN, free_port, process, setup_integration
@@ -56,17 +63,23 @@ class Run:
         return sum(n for status, n in self.statuses.items() if status >= 400 and status != but)
 
 
-async def drive(tenants: list[Tenant], clients: int, seconds: float) -> Run:
+async def drive(tenants: list[Tenant], clients: int, seconds: float, rate: float = 0) -> Run:
     """Each tenant's `clients` connections call its operation, one call after another, until
-    `seconds` have passed."""
+    `seconds` have passed; at `rate` calls per second in all when given (a connection still
+    waits for its answer), else each call as soon as the last one was answered."""
     run = Run(seconds)
+    interval = clients * len(tenants) / rate if rate else 0.0
     deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
 
         async def worker(tenant: Tenant) -> None:
             headers = {"Authorization": f"Bearer {tenant.key}", "Content-Type": "application/json"}
+            due = time.perf_counter()
             while time.perf_counter() < deadline:
+                if interval:
+                    due += interval
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 started = time.perf_counter()
                 async with http.post(tenant.url, headers=headers, data=OPERATION_BODY) as answer:
                     await answer.read()
@@ -99,23 +112,71 @@ async def make_tenants(api: str, mock_url: str, count: int, limits: list[str]) -
     return tenants
 
 
-def start_flooder(tenant: Tenant, clients: int, seconds: float) -> subprocess.Popen[str]:
-    args = [sys.executable, __file__, "--flood-only", tenant.url, tenant.key]
-    args += ["--flood-clients", str(clients), "--seconds", str(seconds)]
+def start_flooder(
+    tenant: Tenant, options: argparse.Namespace, seconds: float
+) -> subprocess.Popen[str]:
+    args = [
+        sys.executable,
+        __file__,
+        "--flood-only",
+        tenant.url,
+        tenant.key,
+        "--seconds",
+        str(seconds),
+    ]
+    args += ["--flood-clients", str(options.flood_clients), "--flood-rate", str(options.flood_rate)]
     return subprocess.Popen(args, stdout=subprocess.PIPE, text=True)  # noqa: S603 - this script
 
 
-async def flooded(calm: list[Tenant], flooder: Tenant, args: argparse.Namespace) -> tuple[Run, Run]:
-    spawned = start_flooder(flooder, args.flood_clients, args.seconds + 2)
-    await asyncio.sleep(1)  # the flooder connects and reaches its pace before the measure starts
-    measured = await drive(calm, args.clients, args.seconds)
+async def flood_result(spawned: subprocess.Popen[str]) -> Run:
     out, _ = await asyncio.to_thread(spawned.communicate)
     found = json.loads(out)
     statuses = {int(status): n for status, n in found["statuses"].items()}
-    return measured, Run(found["seconds"], [ms / 1000 for ms in found["latencies_ms"]], statuses)
+    return Run(found["seconds"], [ms / 1000 for ms in found["latencies_ms"]], statuses)
 
 
-async def measure(args: argparse.Namespace) -> tuple[list[Run], list[Run], list[Run]]:
+async def flooded(calm: list[Tenant], flooder: Tenant, args: argparse.Namespace) -> tuple[Run, Run]:
+    spawned = start_flooder(flooder, args, args.seconds + 2)
+    await asyncio.sleep(1)  # the flooder connects and reaches its pace before the measure starts
+    measured = await drive(calm, args.clients, args.seconds)
+    return measured, await flood_result(spawned)
+
+
+class ServerCpu:
+    """CPU seconds the server process has used (Linux /proc), less its idle pace (the embedded
+    worker's polling), measured at the start."""
+
+    def __init__(self, pid: int) -> None:
+        self.stat = Path(f"/proc/{pid}/stat")
+        self.idle_per_second = 0.0
+
+    def used(self) -> float:
+        fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def per_request(self, work: Awaitable[Run]) -> float:
+        """Microseconds of server CPU per request that `work` made."""
+        began, started = self.used(), time.perf_counter()
+        run = await work
+        spent = self.used() - began - self.idle_per_second * (time.perf_counter() - started)
+        return spent / max(1, len(run.latencies)) * 1e6
+
+    async def settle(self) -> None:
+        began = self.used()
+        await asyncio.sleep(2)  # measuring the idle pace: nothing else to wait on
+        self.idle_per_second = (self.used() - began) / 2
+
+
+@dataclass
+class Measured:
+    calm: list[Run] = field(default_factory=list)
+    flooded: list[Run] = field(default_factory=list)
+    floods: list[Run] = field(default_factory=list)
+    cpu_per_operation: list[float] = field(default_factory=list)  # us, calm run
+    cpu_per_refusal: list[float] = field(default_factory=list)  # us, the flooder alone
+
+
+async def measure(args: argparse.Namespace) -> Measured:
     mock_port, api_port = free_port(), free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
     mock_code = (
@@ -134,23 +195,29 @@ async def measure(args: argparse.Namespace) -> tuple[list[Run], list[Run], list[
         "INTERLINK_LOG_LEVEL": "warning",
     }
     python = sys.executable
-    calm_runs, flooded_runs, floods = [], [], []
+    out = Measured()
     with (
         process([python, "-c", mock_code], {}, mock_url),
-        process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}"),
+        process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}") as server,
     ):
         api = f"http://127.0.0.1:{api_port}"
         limits = [args.flood_limit] + [args.calm_limit] * (args.tenants - 1)
         flooder, *calm = await make_tenants(api, mock_url, args.tenants, limits)
         await drive(calm, args.clients, 2)  # warm-up
-        for _ in range(
-            args.rounds
-        ):  # the two runs take turns, so a slow spell of the host hits both
-            calm_runs.append(await drive(calm, args.clients, args.seconds))
+        cpu = ServerCpu(server.pid)
+        await cpu.settle()
+        for _ in range(args.rounds):  # taking turns, a slow spell of the host hits every run
+            run = asyncio.ensure_future(drive(calm, args.clients, args.seconds))
+            out.cpu_per_operation.append(await cpu.per_request(run))
+            out.calm.append(run.result())
             measured, flood = await flooded(calm, flooder, args)
-            flooded_runs.append(measured)
-            floods.append(flood)
-    return calm_runs, flooded_runs, floods
+            out.flooded.append(measured)
+            out.floods.append(flood)
+            alone = asyncio.ensure_future(
+                flood_result(start_flooder(flooder, args, args.seconds / 2))
+            )
+            out.cpu_per_refusal.append(await cpu.per_request(alone))
+    return out
 
 
 def merged(runs: list[Run]) -> Run:
@@ -162,11 +229,13 @@ def merged(runs: list[Run]) -> Run:
     return out
 
 
-def report(calm: Run, flooded: Run, flood: Run) -> None:
+def report(found: Measured) -> None:
+    calm, flooded, flood = merged(found.calm), merged(found.flooded), merged(found.floods)
     print(f"{'calm tenants':<26}{'ops/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
     for name, run in (("without the flooder", calm), ("with the flooder", flooded)):
         print(
-            f"{name:<26}{run.rate:>10.0f}{run.pct(0.5):>10.2f}{run.pct(0.95):>10.2f}{run.errors():>8}"
+            f"{name:<26}{run.rate:>10.0f}{run.pct(0.5):>10.2f}{run.pct(0.95):>10.2f}"
+            f"{run.errors():>8}"
         )
     refused = flood.statuses.get(429, 0)
     print(
@@ -174,13 +243,17 @@ def report(calm: Run, flooded: Run, flood: Run) -> None:
         f"{flood.errors(but=429):>8}   ({refused / max(1, len(flood.latencies)):.1%} answered 429)"
     )
     print(
+        f"server CPU per calm operation {statistics.median(found.cpu_per_operation):.0f} us, "
+        f"per 429 {statistics.median(found.cpu_per_refusal):.0f} us (medians of the rounds)"
+    )
+    print(
         f"with the flooder the calm tenants keep {flooded.rate / calm.rate:.2f} of their "
         f"throughput; p95 {calm.pct(0.95):.1f} -> {flooded.pct(0.95):.1f} ms"
     )
 
 
-async def flood_only(url: str, key: str, clients: int, seconds: float) -> None:
-    run = await drive([Tenant(url, key)], clients, seconds)
+async def flood_only(url: str, key: str, clients: int, seconds: float, rate: float) -> None:
+    run = await drive([Tenant(url, key)], clients, seconds, rate)
     ms = [round(x * 1000, 3) for x in run.latencies]
     print(json.dumps({"seconds": run.seconds, "latencies_ms": ms, "statuses": run.statuses}))
 
@@ -189,18 +262,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--clients", type=int, default=4, help="connections per calm tenant")
-    parser.add_argument("--flood-clients", type=int, default=40, help="the flooder's connections")
+    parser.add_argument("--flood-clients", type=int, default=4, help="the flooder's connections")
     parser.add_argument("--seconds", type=float, default=8.0, help="per run")
     parser.add_argument("--rounds", type=int, default=3, help="turns each run takes")
+    parser.add_argument(
+        "--flood-rate",
+        type=float,
+        default=0,
+        help="the flooder's requests/s; 0: as fast as answered",
+    )
     parser.add_argument("--flood-limit", default="60/minute", help="the flooder's key limit")
     parser.add_argument("--calm-limit", default="100000/minute", help="the others' key limit")
     parser.add_argument("--flood-only", nargs=2, metavar=("URL", "KEY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood_only:
-        asyncio.run(flood_only(*args.flood_only, args.flood_clients, args.seconds))
+        asyncio.run(flood_only(*args.flood_only, args.flood_clients, args.seconds, args.flood_rate))
         return
-    calm, flooded_runs, floods = asyncio.run(measure(args))
-    report(merged(calm), merged(flooded_runs), merged(floods))
+    report(asyncio.run(measure(args)))
 
 
 if __name__ == "__main__":
