@@ -1,7 +1,7 @@
 """What one tenant flooding the API over its key's request limit costs the other tenants.
 
-    python benchmarks/tenant_flood.py [--tenants 10] [--clients 4] [--flood-clients 4]
-                                      [--flood-rate 0] [--seconds 8] [--rounds 3]
+    python benchmarks/tenant_flood.py [--tenants 10] [--clients 4] [--flood-clients 8]
+                                      [--flood-rate 500] [--seconds 8] [--rounds 3]
                                       [--flood-limit 60/minute]
 
 Built like operations.py: the GitHub mock and `interlink serve` on SQLite are real processes on
@@ -9,12 +9,15 @@ Built like operations.py: the GitHub mock and `interlink serve` on SQLite are re
 and an API key (`--calm-limit` for the calm tenants, `--flood-limit` for the flooder). The calm
 tenants (all but one) run `get_repository` operations from this process, `--clients` connections
 each. The flooder, a child process of its own as another machine would be, sends the same
-operation as fast as its `--flood-clients` connections are answered (or at `--flood-rate` a
-second), nearly all of it over its limit (429). The calm run (no flooder) and the flooded run
-take turns, `--rounds` times, so that a slow spell of the host weighs on both; each round ends
-with the flooder alone, to read the server's CPU per 429 (Linux /proc). Prints the calm tenants'
-throughput and p50/p95 without and with the flooder, the flooder's rate, the server's CPU per calm
-operation and per 429, and the ratio. Bounded in time; loopback only.
+operation at `--flood-rate` a second over `--flood-clients` connections (with `--flood-rate 0`,
+each call as soon as the last was answered), nearly all of it over its limit (429). At a set rate
+the flooder's own CPU, on a machine it shares with the server, is the same before and after a
+change of the server; as fast as answered, a cheaper 429 makes it send more. The calm run (no
+flooder) and the flooded run take turns, `--rounds` times, so that a slow spell of the host weighs
+on both; each round ends with the flooder alone, to read the server's CPU per 429 (Linux /proc).
+Prints the calm tenants' throughput and p50/p95 without and with the flooder, the flooder's
+rate, the server's CPU per calm operation and per 429, and the ratio. Bounded in time; loopback
+only.
 """
 
 from __future__ import annotations
@@ -262,13 +265,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--clients", type=int, default=4, help="connections per calm tenant")
-    parser.add_argument("--flood-clients", type=int, default=4, help="the flooder's connections")
+    parser.add_argument("--flood-clients", type=int, default=8, help="the flooder's connections")
     parser.add_argument("--seconds", type=float, default=8.0, help="per run")
     parser.add_argument("--rounds", type=int, default=3, help="turns each run takes")
     parser.add_argument(
         "--flood-rate",
         type=float,
-        default=0,
+        default=500,
         help="the flooder's requests/s; 0: as fast as answered",
     )
     parser.add_argument("--flood-limit", default="60/minute", help="the flooder's key limit")
