@@ -81,9 +81,10 @@ async def provider() -> AsyncIterator[OAuthProvider]:
 
 
 async def _integration(
-    client: httpx.AsyncClient, provider: OAuthProvider, expires_in: float
+    client: httpx.AsyncClient, provider: OAuthProvider, expires_in: float, *, zone: bool = True
 ) -> str:
-    expires = (datetime.now(UTC) + timedelta(seconds=expires_in)).isoformat()
+    expires_utc = datetime.now(UTC) + timedelta(seconds=expires_in)
+    expires = (expires_utc if zone else expires_utc.replace(tzinfo=None)).isoformat()
     body = {
         "name": "OAuth API",
         "type": "http",
@@ -179,6 +180,18 @@ async def test_a_token_near_expiry_is_refreshed_once_for_many_concurrent_calls(
     assert stored["access_token"] == "a2"
     assert stored["refresh_token"] == "r2"  # the rotated one is kept
     assert datetime.fromisoformat(stored["expires_at"].replace("Z", "+00:00")) > datetime.now(UTC)
+
+
+async def test_an_expiry_without_a_time_zone_is_taken_as_utc_not_a_500(
+    client: httpx.AsyncClient, provider: OAuthProvider
+) -> None:
+    provider.access = "a1"
+    iid = await _integration(client, provider, expires_in=30, zone=False)
+
+    answer = await _call(client, iid)
+
+    assert answer.status_code == 200, answer.text
+    assert provider.token_calls == 1  # 30 s from now in UTC: inside the refresh window
 
 
 async def test_a_fresh_token_is_not_refreshed(
