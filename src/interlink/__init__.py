@@ -99,6 +99,7 @@ _SDK = frozenset(
         "MethodNotAllowed",
         "NotFound",
         "OperationInfo",
+        "OperationInterrupted",
         "OperationNotFound",
         "OperationResult",
         "OperationStatus",

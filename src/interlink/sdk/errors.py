@@ -14,8 +14,8 @@ InterlinkSDKError
       WorkflowNotFound, ExecutionNotFound
     StepFailed, MethodNotAllowed, Conflict, RateLimitExceeded, PayloadTooLarge,
     UnsupportedMediaType, IdempotencyKeyReused, ParameterValidationError, TooManyRequests,
-    SecretUnreadable, IntegrationError, ExternalServiceError, CircuitOpen, ExternalServiceTimeout,
-    ServiceUnavailable
+    SecretUnreadable, IntegrationError, OperationInterrupted, ExternalServiceError, CircuitOpen,
+    ExternalServiceTimeout, ServiceUnavailable
 
 A code this SDK does not know yet raises InterlinkAPIError itself, with the code kept.
 """
@@ -274,6 +274,13 @@ class IntegrationError(InterlinkAPIError):
     """A fault inside the connector."""
 
     code = "INTEGRATION_ERROR"
+
+
+class OperationInterrupted(InterlinkAPIError):
+    """The process running the operation stopped during its call: whether the external system
+    carried it out is unknown (found in an operation's recorded error)."""
+
+    code = "OPERATION_INTERRUPTED"
 
 
 class ExternalServiceError(InterlinkAPIError):
