@@ -1,24 +1,19 @@
 """operation deadline: a synchronous call's intent is written before the call
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 07:00:00.000000
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 
 import interlink.core.db
 
-revision = "0013"
-# TEMPORARY while other migrations of this round land: the latest revision below this one.
-down_revision = max(
-    p.name[:4] for p in Path(__file__).parent.glob("00[0-9][0-9]_*.py") if p.name[:4] < "0013"
-)
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
