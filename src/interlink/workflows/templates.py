@@ -251,17 +251,6 @@ def _template(text: str) -> Template:
     return _compiled_template(text)
 
 
-def render(value: Any, context: Mapping[str, Any]) -> Any:
-    """Every string inside `value` (a config) rendered; other values as they are."""
-    if isinstance(value, str):
-        return render_string(value, context)
-    if isinstance(value, Mapping):
-        return {k: render(v, context) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render(v, context) for v in value]
-    return value
-
-
 def render_string(text: str, context: Mapping[str, Any], max_chars: int | None = None) -> Any:
     """One config string rendered; a text template's output is cut at `max_chars`."""
     if not has_template(text):
