@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,10 +53,15 @@ class Run:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    client_cpu: float = 0.0  # seconds of CPU the calling process used (the flooder's)
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.seconds
+        return self.count / self.seconds
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -135,7 +140,8 @@ async def flood_result(spawned: subprocess.Popen[str]) -> Run:
     out, _ = await asyncio.to_thread(spawned.communicate)
     found = json.loads(out)
     statuses = {int(status): n for status, n in found["statuses"].items()}
-    return Run(found["seconds"], [ms / 1000 for ms in found["latencies_ms"]], statuses)
+    latencies = [ms / 1000 for ms in found["latencies_ms"]]
+    return Run(found["seconds"], latencies, statuses, client_cpu=found["cpu"])
 
 
 async def flooded(calm: list[Tenant], flooder: Tenant, args: argparse.Namespace) -> tuple[Run, Run]:
@@ -147,7 +153,7 @@ async def flooded(calm: list[Tenant], flooder: Tenant, args: argparse.Namespace)
 
 class ServerCpu:
     """CPU seconds the server process has used (Linux /proc), less its idle pace (the embedded
-    worker's polling), measured at the start."""
+    worker's polling), measured for a second before each measure."""
 
     def __init__(self, pid: int) -> None:
         self.stat = Path(f"/proc/{pid}/stat")
@@ -157,17 +163,18 @@ class ServerCpu:
         fields = self.stat.read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    async def per_request(self, work: Awaitable[Run]) -> float:
-        """Microseconds of server CPU per request that `work` made."""
+    async def per_request(self, work: Callable[[], Awaitable[Run]]) -> tuple[float, Run]:
+        """Microseconds of server CPU per request that `work()` made, and its run."""
+        await self.settle()
         began, started = self.used(), time.perf_counter()
-        run = await work
+        run = await work()
         spent = self.used() - began - self.idle_per_second * (time.perf_counter() - started)
-        return spent / max(1, len(run.latencies)) * 1e6
+        return spent / max(1, run.count) * 1e6, run
 
     async def settle(self) -> None:
         began = self.used()
-        await asyncio.sleep(2)  # measuring the idle pace: nothing else to wait on
-        self.idle_per_second = (self.used() - began) / 2
+        await asyncio.sleep(1)  # measuring the idle pace: nothing else to wait on
+        self.idle_per_second = self.used() - began
 
 
 @dataclass
@@ -208,18 +215,19 @@ async def measure(args: argparse.Namespace) -> Measured:
         flooder, *calm = await make_tenants(api, mock_url, args.tenants, limits)
         await drive(calm, args.clients, 2)  # warm-up
         cpu = ServerCpu(server.pid)
-        await cpu.settle()
         for _ in range(args.rounds):  # taking turns, a slow spell of the host hits every run
-            run = asyncio.ensure_future(drive(calm, args.clients, args.seconds))
-            out.cpu_per_operation.append(await cpu.per_request(run))
-            out.calm.append(run.result())
+            per_operation, run = await cpu.per_request(
+                lambda: drive(calm, args.clients, args.seconds)
+            )
+            out.cpu_per_operation.append(per_operation)
+            out.calm.append(run)
             measured, flood = await flooded(calm, flooder, args)
             out.flooded.append(measured)
             out.floods.append(flood)
-            alone = asyncio.ensure_future(
-                flood_result(start_flooder(flooder, args, args.seconds / 2))
+            per_refusal, _ = await cpu.per_request(
+                lambda: flood_result(start_flooder(flooder, args, args.seconds / 2))
             )
-            out.cpu_per_refusal.append(await cpu.per_request(alone))
+            out.cpu_per_refusal.append(per_refusal)
     return out
 
 
@@ -227,6 +235,7 @@ def merged(runs: list[Run]) -> Run:
     out = Run(sum(r.seconds for r in runs))
     for run in runs:
         out.latencies += run.latencies
+        out.client_cpu += run.client_cpu
         for status, n in run.statuses.items():
             out.statuses[status] = out.statuses.get(status, 0) + n
     return out
@@ -247,7 +256,8 @@ def report(found: Measured) -> None:
     )
     print(
         f"server CPU per calm operation {statistics.median(found.cpu_per_operation):.0f} us, "
-        f"per 429 {statistics.median(found.cpu_per_refusal):.0f} us (medians of the rounds)"
+        f"per 429 {statistics.median(found.cpu_per_refusal):.0f} us (medians of the rounds); "
+        f"the flooder's own, per request {flood.client_cpu / max(1, flood.count) * 1e6:.0f} us"
     )
     print(
         f"with the flooder the calm tenants keep {flooded.rate / calm.rate:.2f} of their "
@@ -256,9 +266,13 @@ def report(found: Measured) -> None:
 
 
 async def flood_only(url: str, key: str, clients: int, seconds: float, rate: float) -> None:
+    began = time.process_time()
     run = await drive([Tenant(url, key)], clients, seconds, rate)
+    cpu = time.process_time() - began
     ms = [round(x * 1000, 3) for x in run.latencies]
-    print(json.dumps({"seconds": run.seconds, "latencies_ms": ms, "statuses": run.statuses}))
+    print(
+        json.dumps({"seconds": seconds, "latencies_ms": ms, "statuses": run.statuses, "cpu": cpu})
+    )
 
 
 def main() -> None:
