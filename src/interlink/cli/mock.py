@@ -43,7 +43,9 @@ def mock(
 
 def _serve_smtp(port: int, as_json: bool) -> None:
     try:
-        with SmtpMock(tls="starttls", port=port) as server:
+        # The interrupt may come at any point once the handler is set: suppressed around the
+        # whole block, so the mock's own exit always runs and the exit code is 0.
+        with contextlib.suppress(KeyboardInterrupt), SmtpMock(tls="starttls", port=port) as server:
             info = {
                 "type": "smtp", "host": server.host, "port": server.port,
                 "credentials": {"user": server.username, "password": server.password},
@@ -57,8 +59,7 @@ def _serve_smtp(port: int, as_json: bool) -> None:
                 console.print(f"  user: {server.username}", highlight=False)
                 console.print(f"  password: {server.password}", highlight=False)
                 console.print("  press Ctrl-C to stop")
-            with contextlib.suppress(KeyboardInterrupt):
-                threading.Event().wait()
+            threading.Event().wait()
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", "PORT_UNAVAILABLE")
 
