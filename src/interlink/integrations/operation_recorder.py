@@ -37,8 +37,14 @@ log = structlog.get_logger(__name__)
 MAX_BATCH = 500
 _OPERATIONS = Base.metadata.tables[Operation.__tablename__]
 _INSERT_OPERATION = Prepared(insert(_OPERATIONS))
-# An outcome updates the row of its intent (or of its queueing), keyed by `written_id`.
-_UPDATE_OPERATION = Prepared(update(_OPERATIONS).where(_OPERATIONS.c.id == bindparam("written_id")))
+# An outcome updates the row of its intent (or of its queueing), keyed by `written_id`: only the
+# columns an outcome sets, so SQLite leaves the indexes of the others alone.
+_OUTCOME = ("status", "result", "error", "completed_at", "duration_ms")
+_UPDATE_OPERATION = Prepared(
+    update(_OPERATIONS)
+    .where(_OPERATIONS.c.id == bindparam("written_id"))
+    .values({name: bindparam(name, type_=_OPERATIONS.c[name].type) for name in _OUTCOME})
+)
 _RETRY = RetryPolicy(base_delay=0.5, max_delay=10.0)  # between writes of delayed outcomes
 _WRITTEN = {Operation.__tablename__, "events", IntegrationStatsHour.__tablename__}
 
@@ -174,7 +180,12 @@ class OperationRecorder:
             )
         operations = [row_values(p.operation) for p in batch if p.intent]
         updates = [
-            {"written_id": p.operation.id, **row_values(p.operation)} for p in batch if not p.intent
+            {
+                "written_id": p.operation.id,
+                **{name: getattr(p.operation, name) for name in _OUTCOME},
+            }
+            for p in batch
+            if not p.intent
         ]
         events = [event for p in batch for event in p.events]
         calls = [vars(tally).copy() for tally in tallies.values()]  # asdict deep-copies each value
