@@ -4,8 +4,11 @@ set), called in process through httpx's ASGI transport, with a known admin key."
 from __future__ import annotations
 
 import functools
+import io
+import json
+import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from interlink import logs
 from interlink.app import create_app
 from interlink.config import (
     ApiSettings,
@@ -227,3 +231,21 @@ def error(response: httpx.Response) -> dict[str, Any]:
     assert set(body["error"]) == {"code", "message", "details"}
     result: dict[str, Any] = body["error"]
     return result
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What our log handler renders (after redaction), captured as text (JSON lines)."""
+    logs.configure(LogSettings(format="json", level="info"))
+    ours = next(h for h in logging.getLogger().handlers if h.get_name() == "interlink")
+    buffer = io.StringIO()
+    capture = logging.StreamHandler(buffer)
+    capture.setFormatter(ours.formatter)
+    logging.getLogger().addHandler(capture)
+    yield buffer
+    logging.getLogger().removeHandler(capture)
+
+
+def log_lines(output: io.StringIO) -> list[dict[str, Any]]:
+    """The captured lines, parsed."""
+    return [json.loads(line) for line in output.getvalue().splitlines() if line.startswith("{")]

@@ -4,32 +4,17 @@ response, no log line, no event, and nowhere in plaintext in the database."""
 from __future__ import annotations
 
 import io
-import logging
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from interlink.config import Settings
 from tests.conftest import client_for
 from tests.integrations.seed import CREATE
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What our log handler renders (after redaction), captured as text."""
-    ours = next(h for h in logging.getLogger().handlers if h.get_name() == "interlink")
-    buffer = io.StringIO()
-    capture = logging.StreamHandler(buffer)
-    capture.setFormatter(ours.formatter)
-    logging.getLogger().addHandler(capture)
-    yield buffer
-    logging.getLogger().removeHandler(capture)
 
 
 async def _exercise(client: httpx.AsyncClient, app: FastAPI, canary: str) -> list[httpx.Response]:

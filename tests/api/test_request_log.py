@@ -5,36 +5,13 @@ parameters named like secrets, in our lines and in uvicorn's access lines alike.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import secrets
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
-import pytest
 
-from interlink import logs
-from interlink.config import LogSettings
 from interlink.logs import MASK
-from tests.conftest import ADMIN_KEY, data
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What our log handler renders (after redaction), captured as text (JSON lines)."""
-    logs.configure(LogSettings(format="json", level="info"))
-    ours = next(h for h in logging.getLogger().handlers if h.get_name() == "interlink")
-    buffer = io.StringIO()
-    capture = logging.StreamHandler(buffer)
-    capture.setFormatter(ours.formatter)
-    logging.getLogger().addHandler(capture)
-    yield buffer
-    logging.getLogger().removeHandler(capture)
-
-
-def lines(output: io.StringIO) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.getvalue().splitlines()]
+from tests.conftest import ADMIN_KEY, data, log_lines
 
 
 async def test_the_trigger_token_never_reaches_the_request_log(
@@ -57,7 +34,7 @@ async def test_the_trigger_token_never_reaches_the_request_log(
     assert token not in logged
     assert other not in logged
     assert token[4:20] not in logged
-    paths = [line["path"] for line in lines(log_output) if line["event"] == "request"]
+    paths = [line["path"] for line in log_lines(log_output) if line["event"] == "request"]
     assert paths.count(f"/api/v1/workflows/{workflow_id}/trigger/{MASK}") == 2
     assert f"/api/v1/nowhere/wft_{MASK}" in paths
 
@@ -84,6 +61,8 @@ async def test_secrets_in_a_logged_url_are_masked_and_the_rest_kept(
     assert token not in logged
     assert opaque not in logged
     assert ADMIN_KEY not in logged
-    (line,) = [line["event"] for line in lines(log_output) if line["logger"] == "uvicorn.access"]
+    (line,) = [
+        line["event"] for line in log_lines(log_output) if line["logger"] == "uvicorn.access"
+    ]
     assert f"/trigger/wft_{MASK}?page=2&access_token={MASK}&key={MASK}&api_key=" in line
     assert line.endswith('&sort_by=name HTTP/1.1" 202')

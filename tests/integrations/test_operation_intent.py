@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +25,12 @@ from tests.conftest import (
     client_for,
     data,
     error,
+    log_lines,
     make_settings,
     reset_postgres,
 )
 from tests.db_proxy import CuttableProxy, cuttable
-from tests.jobs.conftest import eventually
+from tests.jobs.conftest import eventually, http_integration
 from tests.transport.conftest import Upstream
 
 _PATH = {"parameters": {"path": "/things"}}
@@ -40,18 +39,6 @@ _PATH = {"parameters": {"path": "/things"}}
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(datetime.now(UTC))
-
-
-async def _integration(client: httpx.AsyncClient, url: str) -> str:
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key"},
-        "credentials": {"api_key": "k"},
-    }
-    iid = str(data(await client.post("/api/v1/integrations", json=body))["id"])
-    await client.post(f"/api/v1/integrations/{iid}/activate")
-    return iid
 
 
 async def _history(client: httpx.AsyncClient, iid: str) -> list[dict[str, Any]]:
@@ -69,7 +56,7 @@ async def _event_types(client: httpx.AsyncClient, iid: str) -> list[str]:
 async def test_the_operation_is_recorded_running_while_its_provider_is_called(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     during: list[list[dict[str, Any]]] = []
 
     async def look_at_the_record(_: web.Request) -> web.Response:
@@ -85,22 +72,6 @@ async def test_the_operation_is_recorded_running_while_its_provider_is_called(
     [after] = await _history(client, iid)
     assert after["status"] == "completed"
     assert (await _event_types(client, iid))[-2:] == ["operation.started", "operation.completed"]
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    ours = next(h for h in logging.getLogger().handlers if h.get_name() == "interlink")
-    buffer = io.StringIO()
-    capture = logging.StreamHandler(buffer)
-    capture.setFormatter(ours.formatter)
-    logging.getLogger().addHandler(capture)
-    yield buffer
-    logging.getLogger().removeHandler(capture)
-
-
-def _logged(buffer: io.StringIO) -> list[str]:
-    lines = [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
-    return [line["event"] for line in lines]
 
 
 @pytest.fixture
@@ -128,7 +99,7 @@ async def test_with_the_database_down_nothing_is_called_and_the_answer_is_503(
     app_behind_proxy: FastAPI, proxy: CuttableProxy, upstream: Upstream, log_output: io.StringIO
 ) -> None:
     async with client_for(app_behind_proxy, ADMIN_KEY) as client:
-        iid = await _integration(client, upstream.url)
+        iid = await http_integration(client, upstream.url)
         data(await client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH))
         calls_before = len(upstream.seen)
 
@@ -148,7 +119,7 @@ async def test_with_the_database_down_nothing_is_called_and_the_answer_is_503(
         assert len(upstream.seen) == calls_before + 1  # only the call after the restore
         assert again.status_code == 200, again.text
         assert len(await _history(client, iid)) == 2
-    logged = _logged(log_output)
+    logged = [line["event"] for line in log_lines(log_output)]
     assert logged.count("database_unavailable") == 1
     assert logged.count("database_available") == 1
     assert "unhandled_error" not in logged
@@ -159,7 +130,7 @@ async def test_an_outcome_the_database_refused_is_written_when_it_answers_again(
     app_behind_proxy: FastAPI, proxy: CuttableProxy, upstream: Upstream
 ) -> None:
     async with client_for(app_behind_proxy, ADMIN_KEY) as client:
-        iid = await _integration(client, upstream.url)
+        iid = await http_integration(client, upstream.url)
 
         async def cut_during_the_call(_: web.Request) -> web.Response:
             proxy.cut()
@@ -178,22 +149,31 @@ async def test_an_outcome_the_database_refused_is_written_when_it_answers_again(
         assert recorded["operation_id"] == data(answer)["operation_id"]
 
 
-async def test_a_call_cut_off_by_its_caller_is_recorded_interrupted(
-    client: httpx.AsyncClient, upstream: Upstream
-) -> None:
-    iid = await _integration(client, upstream.url)
+async def _hanging_call(
+    client: httpx.AsyncClient, upstream: Upstream, iid: str
+) -> tuple[asyncio.Task[httpx.Response], asyncio.Event]:
+    """An operation whose provider call is under way and does not answer until the returned
+    event is set (when the test ends, so the upstream can stop)."""
     reached, released = asyncio.Event(), asyncio.Event()
 
-    async def never_answer(_: web.Request) -> web.Response:
+    async def hang(_: web.Request) -> web.Response:
         reached.set()
-        await released.wait()  # set when the test ends, so the upstream can stop
+        await released.wait()
         return web.json_response({"late": True})
 
-    upstream.script(never_answer)
+    upstream.script(hang)
     call = asyncio.create_task(
         client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH)
     )
     await asyncio.wait_for(reached.wait(), 10)
+    return call, released
+
+
+async def test_a_call_cut_off_by_its_caller_is_recorded_interrupted(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    iid = await http_integration(client, upstream.url)
+    call, released = await _hanging_call(client, upstream, iid)
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await call
@@ -210,19 +190,8 @@ async def test_a_call_still_running_past_its_deadline_is_swept_as_interrupted(
 ) -> None:
     """The process that made the call is gone (here: the call hangs and the clock is past its
     deadline, which is what the sweep sees of a process killed during the call)."""
-    iid = await _integration(client, upstream.url)
-    reached, released = asyncio.Event(), asyncio.Event()
-
-    async def hang(_: web.Request) -> web.Response:
-        reached.set()
-        await released.wait()  # set when the test ends, so the upstream can stop
-        return web.json_response({"late": True})
-
-    upstream.script(hang)
-    call = asyncio.create_task(
-        client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH)
-    )
-    await asyncio.wait_for(reached.wait(), 10)
+    iid = await http_integration(client, upstream.url)
+    call, released = await _hanging_call(client, upstream, iid)
     operations = app.state.services.operations
     assert await operations.interrupt_overdue() == 0  # not yet past its deadline
     [running] = await _history(client, iid)
