@@ -38,6 +38,18 @@ ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 120.0  # seconds per measured run, at most
 
 
+def mock_program(port: int) -> str:
+    """A Python program serving the GitHub mock on `port`, for `python -c`."""
+    return (
+        "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
+        "async def main():\n"
+        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
+        f"    async with serve_mock(mock, port={port}):\n"
+        "        await asyncio.Event().wait()\n"
+        "asyncio.run(main())\n"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -160,14 +172,6 @@ async def measure(requests: int, concurrency: int, single: int, rounds: int) -> 
     mock_url = f"http://127.0.0.1:{mock_port}"
     data_dir = Path(tempfile.mkdtemp(prefix="interlink-bench-"))
     python = sys.executable
-    mock_code = (
-        "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
-        "async def main():\n"
-        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
-        f"    async with serve_mock(mock, port={mock_port}):\n"
-        "        await asyncio.Event().wait()\n"
-        "asyncio.run(main())\n"
-    )
     key = "sk_bench_0123456789abcdefghijklmn"
     api_env = {
         "INTERLINK_DATA_DIR": str(data_dir),
@@ -180,7 +184,7 @@ async def measure(requests: int, concurrency: int, single: int, rounds: int) -> 
     proxy_env = {"BENCH_UPSTREAM": mock_url, "BENCH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     results: list[Result] = []
     with (
-        process([python, "-c", mock_code], {}, mock_url),
+        process([python, "-c", mock_program(mock_port)], {}, mock_url),
         process(
             [
                 python,

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from operations import TOKEN, free_port, process
+from operations import TOKEN, free_port, mock_program, process
 
 KEY = "sk_bench_0123456789abcdefghijklmn"
 
@@ -116,14 +116,6 @@ def main() -> None:
     args = parser.parse_args()
     mock_port = free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
-    mock_code = (
-        "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
-        "async def main():\n"
-        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
-        f"    async with serve_mock(mock, port={mock_port}):\n"
-        "        await asyncio.Event().wait()\n"
-        "asyncio.run(main())\n"
-    )
     os.environ.update(
         {
             "INTERLINK_DATA_DIR": tempfile.mkdtemp(prefix="interlink-prof-"),
@@ -137,7 +129,7 @@ def main() -> None:
         }
     )
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    with process([sys.executable, "-c", mock_code], {}, mock_url):
+    with process([sys.executable, "-c", mock_program(mock_port)], {}, mock_url):
         import uvloop
 
         uvloop.run(run(args.requests, args.concurrency, args.profile))

@@ -18,20 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from operations import TOKEN, free_port, load, process, setup_integration
+from operations import free_port, load, mock_program, process, setup_integration
 
 
 async def drive(requests: int, concurrency: int, out: Path) -> None:
     mock_port, api_port = free_port(), free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
-    mock_code = (
-        "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
-        "async def main():\n"
-        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
-        f"    async with serve_mock(mock, port={mock_port}):\n"
-        "        await asyncio.Event().wait()\n"
-        "asyncio.run(main())\n"
-    )
     key = "sk_bench_0123456789abcdefghijklmn"
     api_env = {
         "INTERLINK_DATA_DIR": tempfile.mkdtemp(prefix="interlink-prof-"),
@@ -43,7 +35,7 @@ async def drive(requests: int, concurrency: int, out: Path) -> None:
     }
     python = sys.executable
     with (
-        process([python, "-c", mock_code], {}, mock_url),
+        process([python, "-c", mock_program(mock_port)], {}, mock_url),
         process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}") as api_proc,
     ):
         api = f"http://127.0.0.1:{api_port}"

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from operations import TOKEN, free_port, process, setup_integration
+from operations import free_port, mock_program, process, setup_integration
 
 ADMIN_KEY = "sk_bench_0123456789abcdefghijklmn"
 OPERATION_BODY = json.dumps({"parameters": {"owner": "octo-org", "repo": "hello-world"}}).encode()
@@ -189,14 +189,6 @@ class Measured:
 async def measure(args: argparse.Namespace) -> Measured:
     mock_port, api_port = free_port(), free_port()
     mock_url = f"http://127.0.0.1:{mock_port}"
-    mock_code = (
-        "import asyncio; from interlink.testing import GitHubMock, serve_mock\n"
-        "async def main():\n"
-        f"    mock = GitHubMock(token={TOKEN!r}, rate_limit=10**9)\n"
-        f"    async with serve_mock(mock, port={mock_port}):\n"
-        "        await asyncio.Event().wait()\n"
-        "asyncio.run(main())\n"
-    )
     api_env = {
         "INTERLINK_DATA_DIR": tempfile.mkdtemp(prefix="interlink-bench-"),
         "INTERLINK_PORT": str(api_port),
@@ -207,7 +199,7 @@ async def measure(args: argparse.Namespace) -> Measured:
     python = sys.executable
     out = Measured()
     with (
-        process([python, "-c", mock_code], {}, mock_url),
+        process([python, "-c", mock_program(mock_port)], {}, mock_url),
         process([python, "-m", "interlink", "serve"], api_env, f"http://x:{api_port}") as server,
     ):
         api = f"http://127.0.0.1:{api_port}"
