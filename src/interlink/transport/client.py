@@ -273,7 +273,7 @@ class ProviderClient:
         method = method.upper()
         url = self._target(path)
         self._check_destination(url)
-        self._check_headers(headers)
+        self._check_headers(headers, idempotency_key)
         retryable = (
             method in SAFE_METHODS
             or idempotent
@@ -538,10 +538,14 @@ class ProviderClient:
     def _now(self) -> float:
         return self.transport.clock.now().timestamp()
 
-    def _check_headers(self, extra: Mapping[str, str] | None) -> None:
+    def _check_headers(self, extra: Mapping[str, str] | None, idempotency_key: str | None) -> None:
         """Headers aiohttp would raise on, or that would break the request's framing, are the
-        caller's mistake (the call's headers) or the credential's: refused before sending."""
-        for headers, error in ((extra or {}, InvalidOperation), (self.auth, InvalidCredentials)):
+        caller's mistake (the call's headers and idempotency key) or the credential's: refused
+        before sending."""
+        given = {**(extra or {})}
+        if idempotency_key is not None:
+            given["Idempotency-Key"] = idempotency_key
+        for headers, error in ((given, InvalidOperation), (self.auth, InvalidCredentials)):
             problems = [problem for _, problem in header_problems(headers)]
             if problems:
                 raise error(f"These headers cannot be sent: {'; '.join(problems)}")

@@ -12,11 +12,10 @@ async def check_endpoint_url(policy: AddressPolicy, url: str) -> None:
     """Refuse a URL that is not absolute http(s), carries user info, or whose host resolves to
     an address the policy refuses. A name that does not resolve yet is let through: the
     connection is checked again on every delivery."""
-    parts = urlsplit(url)
     try:
+        await policy.vet(url)  # it parses (host and port), its scheme, its addresses
+        parts = urlsplit(url)
         if parts.username is not None or parts.password is not None:
             raise UrlRefused("a webhook URL may not carry user info")
-        _ = parts.port  # a port out of range raises ValueError
-        await policy.vet(url)
-    except (UrlRefused, ValueError) as exc:
+    except UrlRefused as exc:
         raise UrlNotAllowed(str(exc) or "the URL is not valid") from None
