@@ -13,16 +13,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from interlink.api.deps import KNOWN_PRINCIPAL, bearer_value
-from interlink.api.middleware import scope_header, send_error
+from interlink.api.middleware import LOGGED_APART, scope_header, send_error
 from interlink.api.services import Services
 from interlink.auth.ratelimit import RateLimitState, identity_of
 from interlink.core.errors import TooManyRequests
 
+log = structlog.get_logger("interlink.http")
 _PARAMETER = re.compile(r"\\\{[^}]+\\\}")  # an escaped `{name}`: one path segment
 
 
@@ -62,16 +65,38 @@ class Operations:
         return self._listed[method][found.lastindex - 1]
 
 
+class RefusalLog:
+    """One log line per caller and second while its requests are refused, saying how many were,
+    instead of a request line each: a flood of 429s must not become a flood of log lines (a
+    line costs about as much as the refusal itself). The metrics still count every 429."""
+
+    def __init__(self) -> None:
+        self._since: dict[str, tuple[datetime, int]] = {}  # identity -> (last line, refused since)
+
+    def refused(self, identity: str, at: datetime) -> None:
+        logged, count = self._since.get(identity, (None, 0))
+        if logged is None or (at - logged).total_seconds() >= 1.0:
+            log.info("requests_refused", caller=identity, refused=count + 1, status=429)
+            self._since[identity] = (at, 0)
+        else:
+            self._since[identity] = (logged, count + 1)
+
+
 class OverLimitGate:
     def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
         self.app = app
         self.prefix = prefix
         self._operations: Operations | None = None  # made at the first refusal
+        self._log = RefusalLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             refused = self._refusal(scope)
             if refused is not None:
+                services: Services = scope["app"].state.services
+                principal = scope["state"][KNOWN_PRINCIPAL]
+                self._log.refused(identity_of(principal), services.clock.now())
+                scope["state"][LOGGED_APART] = True
                 await send_error(send, TooManyRequests(headers=refused.headers()), [])
                 return
         await self.app(scope, receive, send)

@@ -28,6 +28,7 @@ from interlink.logs import MASK
 
 log = structlog.get_logger("interlink.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+LOGGED_APART = "interlink_logged_apart"  # in a request's state: its own line is not written
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
 PARSED_JSON = "interlink.parsed_json"  # request state: the body guard's document, for handlers
@@ -131,7 +132,8 @@ class RequestContextMiddleware:
                 count, duration = self.metrics.http_child(method, route, status)
                 count.inc()
                 duration.observe(took)
-            if log.isEnabledFor(logging.INFO):  # else structlog's processors would run for nothing
+            # Without INFO structlog's processors would run for nothing.
+            if log.isEnabledFor(logging.INFO) and not scope["state"].get(LOGGED_APART):
                 log.info(
                     "request",
                     method=scope["method"],
