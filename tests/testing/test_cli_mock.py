@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,7 +10,9 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
 from typer.testing import CliRunner
@@ -25,6 +28,26 @@ app.command("mock")(mock.mock)
 app.command("other")(lambda: None)
 app()
 """
+
+
+@contextlib.contextmanager
+def _mock_process(*args: str, **popen: Any) -> Iterator[subprocess.Popen[str]]:
+    """`interlink mock ARGS` as a process of its own, killed if still running at the end (or
+    after 60 s, whatever the test waits for)."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", SCRIPT, "mock", *args], stdout=subprocess.PIPE, text=True, **popen
+    )
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    try:
+        yield process
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _app() -> typer.Typer:
@@ -47,15 +70,10 @@ def test_a_bad_port_fails() -> None:
 
 
 def test_serves_until_interrupted() -> None:
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", SCRIPT, "mock", "github", "--json", "--token", "ghp_cli"],
-        stdout=subprocess.PIPE,
-        text=True,
+    with _mock_process(
+        "github", "--json", "--token", "ghp_cli",
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
+    ) as process:  # fmt: skip
         assert process.stdout is not None
         lines = []
         for line in process.stdout:
@@ -72,27 +90,13 @@ def test_serves_until_interrupted() -> None:
             assert json.loads(response.read())["login"] == "octocat"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def test_the_smtp_mock_prints_its_password_and_cleans_up_after_sigterm() -> None:
     """Without --json too, a user can log in with what it prints; SIGTERM (what a supervisor
     or `kill` sends) stops it like Ctrl-C: its certificate folder does not stay behind."""
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", SCRIPT, "mock", "smtp"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "500"},  # one line per fact, however long the path
-    )
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
+    # COLUMNS: one line per fact, however long the path
+    with _mock_process("smtp", env={**os.environ, "COLUMNS": "500"}) as process:
         assert process.stdout is not None
         printed: dict[str, str] = {}
         for line in process.stdout:
@@ -112,10 +116,3 @@ def test_the_smtp_mock_prints_its_password_and_cleans_up_after_sigterm() -> None
 
         assert process.wait(timeout=30) == 0
         assert not folder.exists()
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
