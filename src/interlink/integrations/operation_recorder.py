@@ -112,6 +112,9 @@ class OperationRecorder:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 try:
                     await self._write(batch)
+                except DatabaseUnavailable as exc:  # no use trying each alone
+                    for one in batch:
+                        self._unavailable(one, exc)
                 except Exception:
                     # One bad record must not lose the others: write each on its own.
                     for one in batch:
@@ -125,16 +128,20 @@ class OperationRecorder:
         try:
             await self._write([pending])
         except DatabaseUnavailable as exc:
-            if pending.intent:
-                pending.done.set_exception(exc)
-            else:
-                self._delay(pending)
+            self._unavailable(pending, exc)
         except Exception as exc:
             log.exception("operation_not_recorded", operation_id=pending.operation.id)
             if not pending.done.done():
                 pending.done.set_exception(exc)
         else:
             _settle([pending])
+
+    def _unavailable(self, pending: _Pending, exc: DatabaseUnavailable) -> None:
+        """An intent fails (its provider is not called); an outcome is kept for later."""
+        if pending.intent:
+            pending.done.set_exception(exc)
+        else:
+            self._delay(pending)
 
     def _delay(self, pending: _Pending) -> None:
         log.warning("operation_record_delayed", operation_id=pending.operation.id)
@@ -148,7 +155,7 @@ class OperationRecorder:
             attempt = 1
             while not await self._write_delayed():
                 await asyncio.sleep(_RETRY.delay(attempt))
-                attempt += 1
+                attempt = min(attempt + 1, 32)  # the delay is capped long before
         finally:
             self._rewriter = None
 
