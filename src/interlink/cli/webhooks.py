@@ -61,7 +61,11 @@ def create(
     ] = None,
     name: Annotated[str | None, typer.Option(help="A name for the endpoint")] = None,
     secret: Annotated[
-        str | None, typer.Option(help="The signing secret (whsec_...); made for you if not given")
+        str | None,
+        typer.Option(
+            help="The signing secret (whsec_ + base64, or 16-256 printable ASCII characters); "
+            "made for you if not given"
+        ),
     ] = None,
     as_json: Json = False,
 ) -> None:
