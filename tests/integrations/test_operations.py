@@ -13,25 +13,14 @@ import pytest
 from interlink.app import create_app
 from interlink.config import ServerSettings, Settings
 from tests.conftest import ADMIN_KEY, client_for, data, error, make_settings
+from tests.jobs.conftest import http_integration
 from tests.transport.conftest import ScriptedDns, Upstream, status
-
-
-async def _http_integration(client: httpx.AsyncClient, url: str, **config: Any) -> str:
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key", **config},
-        "credentials": {"api_key": "k-123"},
-    }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
 
 
 async def test_the_operations_of_an_integration_are_listed_with_their_schemas(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     listed = data(await client.get(f"/api/v1/integrations/{iid}/operations"))["operations"]
 
@@ -50,7 +39,7 @@ async def test_the_operations_of_an_integration_are_listed_with_their_schemas(
 async def test_running_an_operation_calls_the_upstream_and_records_everything(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     response = await client.post(
         f"/api/v1/integrations/{iid}/operations/request",
@@ -85,7 +74,7 @@ async def test_running_an_operation_calls_the_upstream_and_records_everything(
 async def test_a_provider_error_fails_the_operation_with_its_code_and_keeps_the_record(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     await client.post(
         f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/ok"}}
     )
@@ -117,7 +106,7 @@ async def test_a_provider_error_fails_the_operation_with_its_code_and_keeps_the_
 async def test_parameters_are_checked_by_the_actions_model(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     response = await client.post(
         f"/api/v1/integrations/{iid}/operations/request",
@@ -136,7 +125,7 @@ async def test_parameters_are_checked_by_the_actions_model(
 async def test_unknown_parameters_are_refused_by_name(
     client: httpx.AsyncClient, upstream: Upstream, queued: bool
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     response = await client.post(
         f"/api/v1/integrations/{iid}/operations/request",
@@ -157,7 +146,7 @@ async def test_unknown_parameters_are_refused_by_name(
 
 
 async def test_an_unknown_operation_is_404(client: httpx.AsyncClient, upstream: Upstream) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     response = await client.post(f"/api/v1/integrations/{iid}/operations/fly", json={})
 
@@ -169,7 +158,7 @@ async def test_an_unknown_operation_is_404(client: httpx.AsyncClient, upstream: 
 async def test_an_inactive_integration_says_how_to_activate_it(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     await client.post(f"/api/v1/integrations/{iid}/deactivate")
 
     response = await client.post(
@@ -184,7 +173,7 @@ async def test_an_inactive_integration_says_how_to_activate_it(
 async def test_the_configured_budget_refuses_calls_before_the_provider_sees_them(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url, rate_limiting={"requests_per_minute": 2})
+    iid = await http_integration(client, upstream.url, rate_limiting={"requests_per_minute": 2})
     url = f"/api/v1/integrations/{iid}/operations/request"
     for _ in range(2):
         assert (await client.post(url, json={"parameters": {"path": "/"}})).status_code == 200
@@ -250,7 +239,7 @@ async def test_a_name_that_turns_private_after_it_was_written_is_refused_when_ca
     """The write-time check does not replace the one at connect (a name can rebind)."""
     dns = ScriptedDns({"api.example.com": [["8.8.8.8"], ["127.0.0.1"]]})
     async with _strict_client(tmp_path, database_url, dns) as client:
-        iid = await _http_integration(client, "https://api.example.com")
+        iid = await http_integration(client, "https://api.example.com")
         response = await client.post(
             f"/api/v1/integrations/{iid}/operations/request", json={"parameters": {"path": "/"}}
         )
@@ -264,7 +253,7 @@ async def test_a_name_that_turns_private_after_it_was_written_is_refused_when_ca
 async def test_running_needs_the_write_scope(
     key_client: Any, client: httpx.AsyncClient, upstream: Upstream, scope: str
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     reader = await key_client(scope)
 
     async with reader:
@@ -278,7 +267,7 @@ async def test_running_needs_the_write_scope(
 async def test_secret_shaped_parameters_are_not_stored(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     run = data(
         await client.post(
@@ -298,7 +287,7 @@ async def test_secret_shaped_parameters_are_not_stored(
 async def test_the_http_connector_retries_a_write_only_with_an_idempotency_key(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _http_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     url = f"/api/v1/integrations/{iid}/operations/request"
     upstream.script(status(502))
     once = await client.post(url, json={"parameters": {"method": "POST", "path": "/orders"}})
