@@ -116,7 +116,7 @@ class OperationService:
             parameters=mask_by_name(parameters, MASK),  # as stored and shown
             started_at=started,
             created_by=principal.subject,
-            deadline_at=started + self._interrupted_after,
+            deadline_at=started + self._deadline(row),
         )
         await self.recorder.record(operation, [self._started(operation)], intent=True)
         try:
@@ -135,6 +135,9 @@ class OperationService:
             self._fail(operation, OperationInterrupted())
             await self.recorder.record(operation, [self._finished(operation)])
             raise
+        except Exception:  # preparing the call failed (its row must not stay running)
+            log.exception("operation_not_started", integration_id=row.id, operation=name)
+            error = self._fail(operation, IntegrationError(f"{name} could not be started"))
         await self.recorder.record(operation, [self._finished(operation)])
         if error is not None:
             error.details = [{"operation_id": operation.id}, *error.details]
@@ -220,6 +223,12 @@ class OperationService:
             idempotent=action.idempotent, operation=action.name,
         )  # fmt: skip
         return connector, action, ctx, params
+
+    def _deadline(self, row: Integration) -> timedelta:
+        """Past it, a call still running lost its process: the setting, or longer when one call
+        of this integration may take longer (its attempts, waits and redirects)."""
+        longest = call_settings(row.configuration, self.transport_settings).call_hold
+        return max(self._interrupted_after, timedelta(seconds=longest + 60))
 
     def _fail(self, operation: AnyOperation, error: InterlinkError) -> InterlinkError:
         finished = self.clock.now()
