@@ -50,8 +50,10 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        return exc.orig is not None and is_outage(exc.orig)
-    if isinstance(exc, (OSError, PoolTimeout, *_POSTGRES_OUTAGES)):
+        return exc.orig is not None and (isinstance(exc.orig, OSError) or is_outage(exc.orig))
+    # A bare OSError may be the caller's own (a timeout in its block): only a refused, reset or
+    # aborted connection counts, as the engine raises it when it cannot connect.
+    if isinstance(exc, (ConnectionError, PoolTimeout, *_POSTGRES_OUTAGES)):
         return True
     if isinstance(exc, sqlite3.OperationalError):
         return str(exc).lower().startswith(_SQLITE_OUTAGES)
