@@ -9,6 +9,7 @@ allowed by the operator; link-local and cloud metadata addresses never are.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import socket
@@ -32,6 +33,9 @@ _METADATA = {
     ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
     ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
 }
+
+
+_VET_SECONDS = 2.0  # DNS when a URL is written
 
 
 class AddressKind(StrEnum):
@@ -128,9 +132,10 @@ class AddressPolicy:
         if ip_literal(host) is not None:
             return
         resolver = GuardedResolver(self)
-        try:
-            await resolver.resolve(host, 0, socket.AF_UNSPEC)
-        except (OSError, UnicodeError, ValueError):
+        try:  # bounded: the caller may hold a write transaction
+            async with asyncio.timeout(_VET_SECONDS):
+                await resolver.resolve(host, 0, socket.AF_UNSPEC)
+        except (OSError, UnicodeError, ValueError):  # TimeoutError too: checked at connect
             return
         finally:
             await resolver.close()
