@@ -16,7 +16,7 @@ from interlink.app import create_app
 from interlink.config import ServerSettings, WebhookSettings
 from interlink.vault.keyring import key_id_of
 from interlink.vault.lifecycle import VaultKeys
-from interlink.webhooks.headers import MASK
+from interlink.vault.masking import MASK
 from interlink.webhooks.models import WebhookEndpoint
 from interlink.webhooks.service import reseal_webhook_secrets
 from interlink.webhooks.signing import secret_key

@@ -18,7 +18,7 @@ from interlink.config import Settings
 from interlink.core.clock import Clock
 from interlink.vault.keyring import key_id_of
 from interlink.vault.lifecycle import VaultKeys
-from interlink.webhooks.headers import MASK
+from interlink.vault.masking import MASK
 from interlink.webhooks.models import WebhookEndpoint
 from interlink.webhooks.service import reseal_webhook_secrets
 from tests.conftest import ADMIN_KEY, client_for, data, error

@@ -16,8 +16,8 @@ from typing import Any
 from interlink.core.errors import InvalidRequest
 from interlink.core.secrets import is_secret_name
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
+from interlink.vault.masking import MASK
 
-MASK = "•" * 26
 SEALED = "sealed"
 # Header names that carry credentials beyond the names the project treats as secret everywhere
 # (`X-Auth`, `Ocp-Apim-Subscription-Key`, `X-Session`, `X-Hub-Signature`).

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from interlink.core.schemas import ApiInput, ApiOutput, ApiTime, UtcTime
 from interlink.events.types import EventType
-from interlink.webhooks.headers import MASK
+from interlink.vault.masking import MASK
 from interlink.webhooks.signing import secret_key
 
 # Headers the dispatcher sets itself: an endpoint's custom headers may not name them.

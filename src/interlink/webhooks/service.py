@@ -18,7 +18,8 @@ from interlink.events.service import EventService
 from interlink.events.types import EventType, WebhookDisabled, WebhookTest
 from interlink.transport.ssrf import AddressPolicy
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
-from interlink.webhooks.headers import MASK, EndpointHeaders
+from interlink.vault.masking import MASK
+from interlink.webhooks.headers import EndpointHeaders
 from interlink.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from interlink.webhooks.outbox import body_of, delivery_values
 from interlink.webhooks.repository import WebhookRepository
