@@ -1,6 +1,7 @@
 """Interlink: a self-hosted integration layer.
 
-Direct interfaces load on first use, so `import interlink` stays light:
+Direct interfaces (one set per registered provider) load on first use, so `import interlink`
+stays light:
 `from interlink import GitHubIntegration, GitHubIntegrationConfiguration`.
 So does the SDK (interlink.sdk): `from interlink import IntegrationManager, IntegrationConfig`.
 """
@@ -10,16 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-
-_DIRECT = {
-    f"{prefix}{name}{suffix}"
-    for name in ("GitHub", "Slack", "Stripe", "Discord", "Jira", "Smtp", "Http")
-    for prefix, suffix in (
-        ("", "Integration"),
-        ("Async", "Integration"),
-        ("", "IntegrationConfiguration"),
-    )
-}
 
 # The SDK's names (interlink.sdk.__all__, kept equal by tests/sdk/test_exports.py).
 _SDK = frozenset(
@@ -138,12 +129,14 @@ _SDK = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    if name in _DIRECT:
-        import interlink.direct
-
-        return getattr(interlink.direct, name)
     if name in _SDK:
         import interlink.sdk
 
         return getattr(interlink.sdk, name)
+    if name.endswith(("Integration", "IntegrationConfiguration")):
+        from interlink.direct import direct_classes
+
+        found = direct_classes().get(name)
+        if found is not None:
+            return found
     raise AttributeError(f"module 'interlink' has no attribute {name!r}")

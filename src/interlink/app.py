@@ -20,7 +20,6 @@ from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddlewa
 from interlink.api.services import Services
 from interlink.auth.router import router as auth_router
 from interlink.config import Settings
-from interlink.connectors.router import router as connectors_router
 from interlink.core import collector
 from interlink.core.clock import Clock, SystemClock
 from interlink.core.db import Database
@@ -33,6 +32,7 @@ from interlink.integrations.health_router import router as health_router
 from interlink.integrations.operations_router import hot_routes
 from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router
+from interlink.providers.router import router as connectors_router
 from interlink.startup import prepare
 from interlink.vault.router import router as credentials_router
 from interlink.webhooks.router import router as webhooks_router

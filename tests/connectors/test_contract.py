@@ -16,17 +16,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from interlink.connectors.base import Connector
-from interlink.connectors.registry import default_registry
-from interlink.connectors.webhook_verifiers import (
-    DiscordVerifier,
-    GitHubVerifier,
+from interlink.providers.discord.verifier import DiscordVerifier
+from interlink.providers.github.verifier import GitHubVerifier
+from interlink.providers.kit.action import Connector
+from interlink.providers.kit.verifiers import (
     HmacVerifier,
     IncomingRequest,
     SignatureRejected,
-    SlackVerifier,
-    StripeVerifier,
 )
+from interlink.providers.registry import default_registry
+from interlink.providers.slack.verifier import SlackVerifier
+from interlink.providers.stripe.verifier import StripeVerifier
 from interlink.transport.classify import Outcome
 
 CONNECTORS = [c for t in default_registry().types() if (c := default_registry().connector(t))]

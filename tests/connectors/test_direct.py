@@ -193,7 +193,7 @@ def test_http_direct_makes_an_authenticated_request() -> None:
 
 
 def test_smtp_direct_sends_an_email_over_starttls() -> None:
-    from interlink.testing.smtp import SmtpMock
+    from interlink.providers.smtp.mock import SmtpMock
 
     with SmtpMock(tls="starttls", require_auth=True, username="mailer", password="pw") as server:
         with interlink.SmtpIntegration(

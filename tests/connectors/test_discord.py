@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from interlink.connectors.builtin.discord import DiscordConnector
 from interlink.core.clock import FrozenClock
+from interlink.providers.discord.provider import DiscordConnector
 from interlink.testing import DiscordMock, Fault, RunningMock, serve_mock
 from interlink.transport.classify import Outcome
 from interlink.transport.response import ProviderResponse

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from interlink.connectors.registry import default_registry
+from interlink.providers.registry import default_registry
 from tests.conftest import data, error
 from tests.transport.conftest import Upstream
 
@@ -19,8 +19,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from interlink.connectors.base import CheckResult, Connector, action
-from interlink.connectors.types import IntegrationType
+from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.types import IntegrationType
 
 
 class PingInput(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from interlink.connectors.builtin.slack import SlackConnector
+from interlink.providers.slack.provider import SlackConnector
 from interlink.testing import Fault, RunningMock, SlackMock, serve_mock
 from interlink.transport.classify import ErrorTable, Outcome
 from interlink.transport.response import ProviderResponse

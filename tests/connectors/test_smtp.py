@@ -11,7 +11,7 @@ import pytest
 
 from interlink.app import create_app
 from interlink.config import Settings
-from interlink.testing.smtp import SmtpMock
+from interlink.providers.smtp.mock import SmtpMock
 from tests.conftest import ADMIN_KEY, client_for, data, error
 from tests.transport.conftest import ScriptedDns
 

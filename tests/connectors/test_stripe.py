@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from interlink.connectors.builtin.stripe import stripe_form
+from interlink.providers.stripe.provider import stripe_form
 from interlink.testing import Fault, RunningMock, StripeMock, serve_mock
 from tests.conftest import data, error
 from tests.connectors.conftest import create_active

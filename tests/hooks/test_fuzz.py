@@ -9,16 +9,16 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlink.connectors.webhook_verifiers import (
-    DiscordVerifier,
-    GitHubVerifier,
+from interlink.providers.discord.verifier import DiscordVerifier
+from interlink.providers.github.verifier import GitHubVerifier
+from interlink.providers.kit.verifiers import (
     HmacVerifier,
     IncomingRequest,
     SignatureRejected,
-    SlackVerifier,
-    StripeVerifier,
     WebhookVerifier,
 )
+from interlink.providers.slack.verifier import SlackVerifier
+from interlink.providers.stripe.verifier import StripeVerifier
 from tests.hooks.conftest import NOW
 
 # Header values as a server hands them over: latin-1 text of any bytes.

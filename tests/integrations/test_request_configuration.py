@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from interlink.integrations.models import Integration
-from interlink.testing.smtp import _write_certificates
+from interlink.providers.smtp.mock import _write_certificates
 from tests.conftest import data, error
 from tests.transport.conftest import Upstream, redirect
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from interlink.testing.smtp import SmtpMock
+from interlink.providers.smtp.mock import SmtpMock
 from tests.conftest import data
 from tests.metrics.conftest import scrape
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from interlink.core.clock import FrozenClock
+from interlink.providers.discord.mock import DISCORD_EPOCH_MS
 from interlink.testing import DiscordMock, Fault, RunningMock, serve_mock
-from interlink.testing.mocks.discord import DISCORD_EPOCH_MS
 
 AUTH = {"Authorization": "Bot mock-bot-token"}
 CHANNEL = "1200000000000000001"

@@ -10,7 +10,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 
-from interlink.testing.smtp import SmtpMock, TlsMode
+from interlink.providers.smtp.mock import SmtpMock, TlsMode
 
 TIMEOUT = 5.0
 

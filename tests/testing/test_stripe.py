@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 
 from interlink.core.clock import FrozenClock
+from interlink.providers.stripe.mock_forms import decode_form
 from interlink.testing import Fault, RunningMock, StripeMock, serve_mock
-from interlink.testing.mocks._forms import decode_form
 
 AUTH = {"Authorization": "Bearer sk_test_mock_key"}
 

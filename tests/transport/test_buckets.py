@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from interlink.connectors.builtin.discord import DiscordConnector
 from interlink.core.clock import FrozenClock
 from interlink.core.errors import RateLimitExceeded
+from interlink.providers.discord.provider import DiscordConnector
 from interlink.testing import DiscordMock, Fault, RunningMock, serve_mock
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.client import ProviderClient, Transport

@@ -11,7 +11,6 @@ from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
-from interlink.connectors.registry import Registry, default_registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
@@ -25,6 +24,7 @@ from interlink.integrations.operations_service import Loaded, OperationService
 from interlink.integrations.service import IntegrationService
 from interlink.jobs import Jobs
 from interlink.jobs.queue_stats import QueueStats
+from interlink.providers.registry import Registry, default_registry
 from interlink.transport.client import Transport
 from interlink.transport.factory import build_transport
 from interlink.vault.keyring import Keyring

@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from interlink.cli.output import console, emit_json, fail
+from interlink.providers.smtp.mock import SmtpMock
 from interlink.testing import MOCKS, MockUpstream, RunningMock, serve_mock
-from interlink.testing.smtp import SmtpMock
 
 _TYPES = sorted([*MOCKS, "smtp"])
 

@@ -12,9 +12,9 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from interlink.config import TransportSettings
-from interlink.connectors.base import Connector
-from interlink.connectors.context import ActionContext
 from interlink.core.clock import SystemClock
+from interlink.providers.kit.action import Connector
+from interlink.providers.kit.context import ActionContext
 from interlink.transport.auth import auth_headers
 from interlink.transport.breaker import CircuitBreakers
 from interlink.transport.client import Transport

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from interlink.connectors.base import Connector
 from interlink.direct.base import AsyncDirectIntegration, DirectConfiguration, DirectIntegration
+from interlink.providers.kit.action import Connector
 
 Built = tuple[type[DirectConfiguration], type[AsyncDirectIntegration], type[DirectIntegration]]
 

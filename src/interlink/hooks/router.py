@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 
 from interlink.api.deps import Deps
 from interlink.api.errors import responses
-from interlink.connectors.webhook_verifiers import HookReply
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import Conflict, IntegrationNotFound, PayloadTooLarge
 from interlink.hooks.schemas import HookAccepted
 from interlink.hooks.service import SignatureInvalid
+from interlink.providers.kit.verifiers import HookReply
 
 router = APIRouter(prefix="/hooks", tags=["incoming webhooks"])
 

@@ -17,13 +17,6 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.connectors.registry import Registry
-from interlink.connectors.webhook_verifiers import (
-    IncomingRequest,
-    SignatureRejected,
-    VerifiedHook,
-    WebhookVerifier,
-)
 from interlink.core.clock import Clock
 from interlink.core.errors import Conflict, IntegrationNotFound, Unauthenticated
 from interlink.core.ids import new_id
@@ -31,6 +24,13 @@ from interlink.events.service import EventService
 from interlink.events.types import ProviderEvent, provider_event_type
 from interlink.hooks.repository import HookRepository
 from interlink.integrations.service import IntegrationService
+from interlink.providers.kit.verifiers import (
+    IncomingRequest,
+    SignatureRejected,
+    VerifiedHook,
+    WebhookVerifier,
+)
+from interlink.providers.registry import Registry
 
 log = structlog.get_logger("interlink.hooks")
 _ALWAYS_KEPT = frozenset({"content-type", "user-agent"})

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from interlink.connectors.types import IntegrationType
 from interlink.core.errors import InvalidCredentials, InvalidIntegrationConfig
 from interlink.integrations.schemas import IntegrationConfiguration
+from interlink.providers.kit.types import IntegrationType
 
 
 def resolve(spec: IntegrationType, config: IntegrationConfiguration) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal
-from interlink.connectors.base import CheckResult, Connector
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import (
@@ -32,6 +31,7 @@ from interlink.integrations.models import Integration
 from interlink.integrations.operations_repository import StatsRepository
 from interlink.integrations.operations_service import OperationService
 from interlink.integrations.service import IntegrationService
+from interlink.providers.kit.action import CheckResult, Connector
 from interlink.transport.breaker import BreakerState
 from interlink.vault.service import OpenCredential
 

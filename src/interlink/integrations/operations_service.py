@@ -22,10 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal
 from interlink.config import TransportSettings
-from interlink.connectors.base import Action, Connector
-from interlink.connectors.catalog import describe
-from interlink.connectors.context import ActionContext
-from interlink.connectors.registry import Registry
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import (
@@ -46,6 +42,10 @@ from interlink.integrations.operation_record import AnyOperation, OperationRecor
 from interlink.integrations.operation_recorder import OperationRecorder
 from interlink.integrations.operations_repository import OperationRepository
 from interlink.integrations.service import IntegrationService
+from interlink.providers.catalog import describe
+from interlink.providers.kit.action import Action, Connector
+from interlink.providers.kit.context import ActionContext
+from interlink.providers.registry import Registry
 from interlink.transport.auth import auth_headers
 from interlink.transport.client import CallLabels, Reauthenticate, Transport
 from interlink.transport.settings import call_settings

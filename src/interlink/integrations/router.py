@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
-from interlink.connectors.types import TypeName
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import (
     Conflict,
@@ -34,6 +33,7 @@ from interlink.integrations.schemas import (
     IntegrationSummary,
     IntegrationUpdate,
 )
+from interlink.providers.kit.types import TypeName
 
 router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=IdempotentRoute)
 

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, ConfigDict, Field, JsonValue, field_validator, model_validator
 from pydantic.alias_generators import to_snake
 
-from interlink.connectors.types import AuthMethod, TypeName
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 from interlink.integrations.models import Integration
+from interlink.providers.kit.types import AuthMethod, TypeName
 from interlink.transport.header_check import header_problem, header_problems
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

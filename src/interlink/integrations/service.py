@@ -9,8 +9,6 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal, Scope
-from interlink.connectors.registry import Registry
-from interlink.connectors.types import IntegrationType
 from interlink.core.clock import Clock
 from interlink.core.errors import Conflict, IntegrationNotFound, InvalidRequest, UrlNotAllowed
 from interlink.core.ids import new_id
@@ -33,6 +31,8 @@ from interlink.integrations.schemas import (
     IntegrationStats,
     IntegrationUpdate,
 )
+from interlink.providers.kit.types import IntegrationType
+from interlink.providers.registry import Registry
 from interlink.transport.ssrf import AddressPolicy, UrlRefused
 from interlink.vault.schemas import CredentialCreate
 from interlink.vault.service import CredentialService, OpenCredential

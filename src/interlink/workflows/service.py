@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal, Scope
-from interlink.connectors.registry import Registry
 from interlink.core.clock import Clock
 from interlink.core.errors import (
     Conflict,
@@ -29,6 +28,7 @@ from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
 from interlink.integrations.service import IntegrationService
 from interlink.jobs import Jobs
+from interlink.providers.registry import Registry
 from interlink.vault.service import CredentialService
 from interlink.workflows import records, schedules
 from interlink.workflows.definition import (

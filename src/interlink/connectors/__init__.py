@@ -1,1 +1,0 @@
-"""Connector types: the facts of each provider Interlink connects to."""

@@ -1,0 +1,13 @@
+"""The providers that ship with Interlink, by folder: adding one is its folder plus one line."""
+
+from __future__ import annotations
+
+BUILTIN_PROVIDERS = (
+    "http",
+    "github",
+    "slack",
+    "stripe",
+    "discord",
+    "smtp",
+    "jira",
+)

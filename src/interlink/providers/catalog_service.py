@@ -1,0 +1,35 @@
+"""The catalog of connector types, as seed 001's `GET /connectors?available=true` shows it."""
+
+from __future__ import annotations
+
+from interlink.providers.registry import Registry
+from interlink.providers.schemas import ActionSchema, ConnectorType
+
+
+def catalog(registry: Registry) -> list[ConnectorType]:
+    listed = []
+    for type_ in registry.types():
+        spec = registry.spec(type_)
+        assert spec is not None
+        connector = registry.connector(type_)
+        actions = connector.actions.values() if connector else ()
+        listed.append(
+            ConnectorType(
+                type=spec.type,
+                name=spec.name,
+                description=spec.description,
+                category=connector.category if connector else "other",
+                auth_methods=list(spec.auth_methods),
+                default_api_url=spec.default_api_url,
+                actions=[
+                    ActionSchema(
+                        name=a.name,
+                        description=a.summary,
+                        inputSchema=a.input_model.model_json_schema(),
+                        outputSchema=a.output_model.model_json_schema(),
+                    )
+                    for a in actions
+                ],
+            )
+        )
+    return listed

@@ -1,0 +1,19 @@
+"""Types seed 000 names that have no provider yet: an integration of one can be created and
+configured, and says so when tested. Each leaves this list when its provider folder lands."""
+
+from __future__ import annotations
+
+from interlink.providers.kit.types import IntegrationType
+
+DECLARED_TYPES = (
+    IntegrationType("salesforce", "Salesforce", "Salesforce CRM", None, "oauth",
+                    needs_api_url=True),
+    IntegrationType("zendesk", "Zendesk", "Zendesk support platform", None, "basic",
+                    needs_api_url=True),
+    IntegrationType("google_workspace", "Google Workspace", "Google Workspace APIs",
+                    "https://www.googleapis.com", "oauth"),
+    IntegrationType("microsoft_365", "Microsoft 365", "Microsoft Graph",
+                    "https://graph.microsoft.com/v1.0", "oauth"),
+    IntegrationType("hubspot", "HubSpot", "HubSpot CRM", "https://api.hubapi.com", "oauth"),
+    IntegrationType("custom", "Custom", "A custom integration implementation"),
+)  # fmt: skip

@@ -1,0 +1,382 @@
+"""A mock of the GitHub REST API v3: auth, repos, issues, pulls, comments, rate limits."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from interlink.core.clock import Clock, rfc3339
+from interlink.providers.github.mock_shapes import (
+    API,
+    SEED_START,
+    Issue,
+    Repo,
+    issue_json,
+    pull_json,
+    repo_json,
+    user_json,
+)
+from interlink.testing.base import MockUpstream, json_response, read_json
+from interlink.testing.faults import retry_after_header
+
+DOCS = "https://docs.github.com/rest"
+RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+_ANONYMOUS_LIMIT = 60
+_STATES = ("open", "closed", "all")
+
+
+@dataclass
+class _Budget:
+    limit: int
+    reset: int
+    used: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    def headers(self, resource: str = "core") -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+            "X-RateLimit-Used": str(self.used),
+            "X-RateLimit-Resource": resource,
+        }
+
+    def json(self) -> dict[str, int]:
+        return {
+            "limit": self.limit,
+            "used": self.used,
+            "remaining": self.remaining,
+            "reset": self.reset,
+        }
+
+
+class GitHubMock(MockUpstream):
+    """GitHub REST v3 with one seeded repository and a real per-token rate-limit budget.
+
+    Accepts `Authorization: Bearer <token>` or `token <token>`, for `token` and each of
+    `extra_tokens` (each with its own budget). The repository `repo` holds `issues` seeded
+    issues (every fifth closed, every third labelled `bug`) followed by `pulls` open pull
+    requests; as on GitHub, pull requests also appear in the issues list (with a
+    `pull_request` key) and share its numbering. Every response carries the X-RateLimit-*
+    headers of the caller's budget (`rate_limit` calls per `rate_limit_window` seconds, counted
+    on the injected clock); a spent budget answers `exhausted_status` (403 or 429) with
+    `X-RateLimit-Remaining: 0`. URLs inside objects point at api.github.com; `Link` headers
+    point at the mock, so a client can follow them.
+    """
+
+    name: ClassVar[str] = "github"
+    default_token: ClassVar[str] = "ghp_mock_token"  # noqa: S105
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        clock: Clock | None = None,
+        repo: str = "octo-org/hello-world",
+        issues: int = 250,
+        pulls: int = 3,
+        rate_limit: int = 5000,
+        rate_limit_window: int = 3600,
+        exhausted_status: int = 403,
+        scopes: str = "repo, read:org",
+        login: str = "octocat",
+        extra_tokens: tuple[str, ...] = (),
+    ) -> None:
+        self.repo_name = repo
+        self.seed_issues = issues
+        self.seed_pulls = pulls
+        self.rate_limit = rate_limit
+        self.rate_limit_window = rate_limit_window
+        self.exhausted_status = exhausted_status
+        self.scopes = scopes
+        self.login = login
+        self.extra_tokens = extra_tokens
+        super().__init__(token=token, clock=clock)
+
+    def reset_state(self) -> None:
+        owner, _, name = self.repo_name.partition("/")
+        repo = Repo(id=1296269, owner=owner, name=name)
+        for number in range(1, self.seed_issues + 1):
+            created = SEED_START + timedelta(hours=number)
+            issue = Issue(number, f"Seeded issue #{number}", f"Body of issue {number}", created)
+            issue.updated = created + timedelta(minutes=30)
+            issue.labels = ["bug"] if number % 3 == 0 else []
+            if number % 5 == 0:
+                issue.state, issue.closed = "closed", issue.updated
+            repo.issues[number] = issue
+        for number in range(self.seed_issues + 1, self.seed_issues + self.seed_pulls + 1):
+            created = SEED_START + timedelta(hours=number)
+            repo.issues[number] = Issue(
+                number, f"Seeded pull request #{number}", None, created, is_pull=True
+            )
+        self.repos = {repo.full_name.lower(): repo}
+        self.budgets: dict[str, _Budget] = {}
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/user", self.get_user)
+        router.add_get("/rate_limit", self.get_rate_limit)
+        router.add_get("/repos/{owner}/{repo}", self.get_repo)
+        router.add_get("/repos/{owner}/{repo}/issues", self.list_issues)
+        router.add_post("/repos/{owner}/{repo}/issues", self.create_issue)
+        router.add_get("/repos/{owner}/{repo}/issues/{number:\\d+}", self.get_issue)
+        router.add_post("/repos/{owner}/{repo}/issues/{number:\\d+}/comments", self.add_comment)
+        router.add_get("/repos/{owner}/{repo}/pulls", self.list_pulls)
+
+    # authentication and the rate-limit budget
+
+    @property
+    def accepted_tokens(self) -> set[str]:
+        """`token` and `extra_tokens`: each has its own rate-limit budget."""
+        return {self.token, *self.extra_tokens}
+
+    async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() not in ("bearer", "token") or token not in self.accepted_tokens:
+            anonymous = self._budget("", _ANONYMOUS_LIMIT)
+            anonymous.used += 1
+            message = "Bad credentials" if token else "Requires authentication"
+            return _error(401, message, headers=anonymous.headers())
+        budget = self._budget(token, self.rate_limit)
+        if request.path != "/rate_limit":
+            if budget.remaining == 0:
+                return self._exhausted(budget)
+            budget.used += 1
+        response = await handler(request)
+        response.headers.update(budget.headers())
+        return response
+
+    def _budget(self, key: str, limit: int) -> _Budget:
+        now = int(self.now().timestamp())
+        budget = self.budgets.get(key)
+        if budget is None or now >= budget.reset:
+            budget = self.budgets[key] = _Budget(limit, reset=now + self.rate_limit_window)
+        return budget
+
+    def _exhausted(self, budget: _Budget) -> web.StreamResponse:
+        message = "API rate limit exceeded for user ID 1."
+        status = self.exhausted_status
+        return _error(status, message, docs=RATE_DOCS, headers=budget.headers())
+
+    def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
+        """A secondary rate limit: 429 with Retry-After, as GitHub answers bursts."""
+        headers = self._budget(self.token, self.rate_limit).headers()
+        headers["Retry-After"] = retry_after_header(retry_after)
+        message = (
+            "You have exceeded a secondary rate limit. "
+            "Please wait a few minutes before you try again."
+        )
+        return _error(
+            429, message, docs=RATE_DOCS + "#about-secondary-rate-limits", headers=headers
+        )
+
+    def server_error_response(self, status: int) -> web.StreamResponse:
+        return _error(status, "Server Error")
+
+    def not_found_response(self, request: web.Request) -> web.StreamResponse:
+        return _error(404, "Not Found")
+
+    # handlers
+
+    async def get_user(self, request: web.Request) -> web.StreamResponse:
+        user = user_json(self.login) | {
+            "name": "The Octocat",
+            "email": "octocat@example.com",
+            "public_repos": 8,
+            "followers": 20,
+            "following": 0,
+            "created_at": "2011-01-25T18:44:36Z",
+            "updated_at": rfc3339(SEED_START),
+        }
+        return json_response(
+            user, headers={"X-OAuth-Scopes": self.scopes, "X-Accepted-OAuth-Scopes": ""}
+        )
+
+    async def get_rate_limit(self, request: web.Request) -> web.StreamResponse:
+        core = self._budget(self.token, self.rate_limit).json()
+        search = {"limit": 30, "used": 0, "remaining": 30, "reset": core["reset"]}
+        return json_response({"resources": {"core": core, "search": search}, "rate": core})
+
+    async def get_repo(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        if repo is None:
+            return _error(404, "Not Found")
+        return json_response(repo_json(repo))
+
+    async def get_issue(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        issue = repo.issues.get(int(request.match_info["number"])) if repo else None
+        if repo is None or issue is None:
+            return _error(404, "Not Found")
+        return json_response(issue_json(repo, issue))
+
+    async def list_issues(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        if repo is None:
+            return _error(404, "Not Found")
+        query = request.query
+        state = query.get("state", "open")
+        since = _parse_time(query.get("since"))
+        if state not in _STATES or (query.get("since") and since is None):
+            field_name = "state" if state not in _STATES else "since"
+            return _validation_failed("Issue", field_name, "invalid")
+        labels = {label for label in query.get("labels", "").split(",") if label}
+        found = [
+            issue
+            for issue in repo.issues.values()
+            if (state == "all" or issue.state == state)
+            and (since is None or issue.updated_at >= since)
+            and labels <= set(issue.labels)
+        ]
+        found = _sorted(found, query.get("sort", "created"), query.get("direction", "desc"))
+        return _page(request, [issue_json(repo, issue) for issue in found])
+
+    async def list_pulls(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        if repo is None:
+            return _error(404, "Not Found")
+        state = request.query.get("state", "open")
+        if state not in _STATES:
+            return _validation_failed("PullRequest", "state", "invalid")
+        pulls = [
+            issue
+            for issue in repo.issues.values()
+            if issue.is_pull and (state == "all" or issue.state == state)
+        ]
+        pulls = _sorted(pulls, "created", request.query.get("direction", "desc"))
+        return _page(request, [pull_json(repo, pull) for pull in pulls])
+
+    async def create_issue(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        if repo is None:
+            return _error(404, "Not Found")
+        data, problem = await _json_object(request)
+        if problem is not None:
+            return problem
+        if data.get("title") in (None, ""):
+            return _validation_failed("Issue", "title", "missing_field")
+        number = max(repo.issues, default=0) + 1
+        issue = Issue(number, str(data["title"]), data.get("body"), self.now())
+        issue.labels = [_label_name(label) for label in data.get("labels") or []]
+        repo.issues[number] = issue
+        return json_response(issue_json(repo, issue), status=201)
+
+    async def add_comment(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        issue = repo.issues.get(int(request.match_info["number"])) if repo else None
+        if repo is None or issue is None:
+            return _error(404, "Not Found")
+        data, problem = await _json_object(request)
+        if problem is not None:
+            return problem
+        if data.get("body") in (None, ""):
+            return _validation_failed("IssueComment", "body", "missing_field")
+        comment_id = 1_000_000 + sum(len(i.comments) for i in repo.issues.values()) + 1
+        now = rfc3339(self.now())
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_mock{comment_id}",
+            "url": f"{API}/repos/{repo.full_name}/issues/comments/{comment_id}",
+            "html_url": f"https://github.com/{repo.full_name}/issues/{issue.number}#issuecomment-{comment_id}",
+            "issue_url": f"{API}/repos/{repo.full_name}/issues/{issue.number}",
+            "body": str(data["body"]),
+            "user": user_json(self.login),
+            "created_at": now,
+            "updated_at": now,
+            "author_association": "OWNER",
+        }
+        issue.comments.append(comment)
+        issue.updated = self.now()
+        return json_response(comment, status=201)
+
+    def _repo(self, request: web.Request) -> Repo | None:
+        key = f"{request.match_info['owner']}/{request.match_info['repo']}".lower()
+        return self.repos.get(key)
+
+
+def _label_name(label: Any) -> str:
+    return str(label["name"]) if isinstance(label, dict) else str(label)
+
+
+def _sorted(issues: list[Issue], sort: str, direction: str) -> list[Issue]:
+    keys = {
+        "created": lambda issue: (issue.created, issue.number),
+        "updated": lambda issue: (issue.updated_at, issue.number),
+        "comments": lambda issue: (len(issue.comments), issue.number),
+    }
+    return sorted(issues, key=keys.get(sort, keys["created"]), reverse=direction != "asc")
+
+
+def _page(request: web.Request, items: list[dict[str, Any]]) -> web.StreamResponse:
+    """One page of `items` by `per_page` (30, at most 100) and `page`, with GitHub's Link."""
+    per_page = min(max(_int(request.query.get("per_page"), 30), 1), 100)
+    page = max(_int(request.query.get("page"), 1), 1)
+    last = max(math.ceil(len(items) / per_page), 1)
+    links = []
+    if page > 1:
+        links.append(("prev", min(page - 1, last)))
+    if page < last:
+        links += [("next", page + 1), ("last", last)]
+    if page > 1:
+        links.append(("first", 1))
+    headers = {}
+    if links:
+        headers["Link"] = ", ".join(
+            f'<{request.url.update_query(page=str(number))}>; rel="{rel}"' for rel, number in links
+        )
+    start = (page - 1) * per_page
+    return json_response(items[start : start + per_page], headers=headers)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def _json_object(request: web.Request) -> tuple[dict[str, Any], web.StreamResponse | None]:
+    try:
+        data = await read_json(request)
+    except ValueError:
+        return {}, _error(400, "Problems parsing JSON")
+    if not isinstance(data, dict):
+        return {}, _error(400, "Body should be a JSON object")
+    return data, None
+
+
+def _error(
+    status: int, message: str, *, docs: str = DOCS, headers: dict[str, str] | None = None
+) -> web.StreamResponse:
+    body = {"message": message, "documentation_url": docs, "status": str(status)}
+    return json_response(body, status=status, headers=headers)
+
+
+def _validation_failed(resource: str, field_name: str, code: str) -> web.StreamResponse:
+    body = {
+        "message": "Validation Failed",
+        "errors": [{"resource": resource, "field": field_name, "code": code}],
+        "documentation_url": DOCS,
+        "status": "422",
+    }
+    return json_response(body, status=422)
+
+
+MOCK = GitHubMock

@@ -1,0 +1,471 @@
+"""A mock of the Jira Cloud REST API v3: myself, JQL search, issues, comments, transitions, and
+Jira's rate-limit headers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, ClassVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from interlink.core.clock import Clock
+from interlink.providers.jira import mock_jql as _jql
+from interlink.providers.jira.mock_shapes import (
+    ISSUE_TYPES,
+    STATUSES,
+    Issue,
+    issue_id,
+    issue_json,
+    jira_time,
+    status_json,
+    user_json,
+)
+from interlink.testing.base import MockUpstream, json_response, read_json
+from interlink.testing.faults import retry_after_header
+
+API = "/rest/api/3"
+_SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
+Obj = dict[str, Any]
+
+TRANSITIONS = {"11": "To Do", "21": "In Progress", "31": "Done"}
+_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+_UNBOUNDED = (
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+)
+_NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+_SEARCH_GONE = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+_RATE_REASON = "jira-burst-based"
+
+
+class JiraError(Exception):
+    """A Jira error: `{"errorMessages": [...], "errors": {...}}` with its HTTP status."""
+
+    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(*messages)
+        self.status = status
+        self.body: Obj = {"errorMessages": list(messages), "errors": errors or {}}
+
+
+def reset_time(moment: datetime) -> str:
+    """Jira's X-RateLimit-Reset: ISO 8601 in UTC to the minute (`yyyy-MM-ddTHH:mmZ`)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _next_minute(moment: datetime) -> datetime:
+    start = moment.replace(second=0, microsecond=0)
+    return start if start == moment else start + timedelta(minutes=1)
+
+
+@dataclass
+class _Budget:
+    """The mock's request budget: `limit` requests in the UTC minute that starts at `window`."""
+
+    limit: int
+    window: datetime
+    used: int = 0
+
+    @property
+    def reset(self) -> datetime:
+        return self.window + timedelta(minutes=1)
+
+    def headers(self) -> dict[str, str]:
+        remaining = max(self.limit - self.used, 0)
+        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
+        if remaining < self.limit * 0.2:
+            headers["X-RateLimit-NearLimit"] = "true"
+        if remaining == 0:
+            headers["X-RateLimit-Reset"] = reset_time(self.reset)
+        return headers
+
+
+class JiraMock(MockUpstream):
+    """Jira Cloud v3 with one project (`project`, seeded with `issues` issues).
+
+    Basic auth with `email` and the API token. Seeded issues cycle through the statuses
+    "To Do", "In Progress" and "Done"; transitions 11/21/31 move to them. Search is
+    `/search/jql` (GET or POST): JQL of AND-ed `project`, `status`, `key`, `issuetype`, `labels`
+    clauses (`=`, `!=`, `in`, `not in`, and `summary ~`) and `ORDER BY`, a bounded query only,
+    `fields` `id` unless asked, pages of `issues` with `isLast` and `nextPageToken` and no
+    total. The old `/search` answers 410 Gone with Jira's message, as Jira Cloud does since
+    August 2025. Descriptions and comments must be Atlassian Document Format, as v3 requires.
+    Links (`self`) point at the mock.
+
+    Rate limits (`rate_limit` requests per UTC minute on the injected clock; None turns them
+    off), with Jira's header shapes: every authenticated answer carries `X-RateLimit-Limit` and
+    `X-RateLimit-Remaining`, and `X-RateLimit-NearLimit: true` once less than a fifth is left.
+    `X-RateLimit-Reset` is an ISO 8601 time to the minute (`2026-01-01T00:01Z`); Jira documents
+    it with 429s, and the mock also sends it with the answer that spends the last request. A
+    spent budget answers 429 with `Retry-After` (seconds), `X-RateLimit-Reset` and
+    `RateLimit-Reason: jira-burst-based`.
+    """
+
+    name: ClassVar[str] = "jira"
+    default_token: ClassVar[str] = "mock-api-token"  # noqa: S105
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        clock: Clock | None = None,
+        email: str = "mock@example.com",
+        project: str = "PROJ",
+        issues: int = 120,
+        rate_limit: int | None = 1000,
+    ) -> None:
+        self.email = email
+        self.project = project
+        self.seed_issues = issues
+        self.rate_limit = rate_limit
+        super().__init__(token=token, clock=clock)
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"email": self.email, "api_token": self.token}
+
+    def reset_state(self) -> None:
+        self.issues: dict[int, Issue] = {}
+        for n in range(1, self.seed_issues + 1):
+            created = _SEED_START + timedelta(hours=n)
+            status = ("Done", "To Do", "In Progress")[n % 3]
+            issuetype = "Bug" if n % 4 == 0 else "Task"
+            self.issues[n] = Issue(n, f"Seeded issue {n}", status, issuetype, created, created)
+        self.budget: _Budget | None = None
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get(f"{API}/myself", self.myself)
+        router.add_route("GET", f"{API}/search", self.search_gone)
+        router.add_route("POST", f"{API}/search", self.search_gone)
+        router.add_route("GET", f"{API}/search/jql", self.search_jql)
+        router.add_route("POST", f"{API}/search/jql", self.search_jql)
+        router.add_post(f"{API}/issue", self.create_issue)
+        router.add_get(f"{API}/issue/{{key}}", self.get_issue)
+        router.add_post(f"{API}/issue/{{key}}/comment", self.add_comment)
+        router.add_get(f"{API}/issue/{{key}}/transitions", self.get_transitions)
+        router.add_post(f"{API}/issue/{{key}}/transitions", self.transition)
+
+    async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        try:
+            user, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            user = secret = ""
+        if scheme.lower() != "basic" or (user, secret) != (self.email, self.token):
+            error = JiraError(401, "Client must be authenticated to access this resource.")
+            headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"}
+            return json_response(error.body, status=401, headers=headers)
+        budget = self._budget()
+        if budget is None:
+            return await self._answer(request, handler)
+        if budget.used >= budget.limit:
+            wait = (budget.reset - self.now()).total_seconds()
+            return self._rate_limited(wait, budget.headers())
+        budget.used += 1
+        response = await self._answer(request, handler)
+        response.headers.update(budget.headers())
+        return response
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except JiraError as error:
+            return json_response(error.body, status=error.status)
+
+    def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
+        reset = _next_minute(self.now() + timedelta(seconds=retry_after))
+        headers = {"X-RateLimit-NearLimit": "true", "X-RateLimit-Reset": reset_time(reset)}
+        return self._rate_limited(retry_after, headers)
+
+    def _rate_limited(self, retry_after: float, headers: dict[str, str]) -> web.StreamResponse:
+        headers |= {
+            "Retry-After": retry_after_header(retry_after),
+            "RateLimit-Reason": _RATE_REASON,
+        }
+        return json_response(
+            JiraError(429, "Rate limit exceeded.").body, status=429, headers=headers
+        )
+
+    def _budget(self) -> _Budget | None:
+        if self.rate_limit is None:
+            return None
+        minute = self.now().replace(second=0, microsecond=0)
+        if self.budget is None or self.budget.window != minute:
+            self.budget = _Budget(self.rate_limit, minute)
+        return self.budget
+
+    def server_error_response(self, status: int) -> web.StreamResponse:
+        return json_response(JiraError(status, "Internal server error").body, status=status)
+
+    def not_found_response(self, request: web.Request) -> web.StreamResponse:
+        return json_response(JiraError(404, f"null for uri: {request.url}").body, status=404)
+
+    # handlers
+
+    async def myself(self, request: web.Request) -> web.StreamResponse:
+        return json_response(
+            user_json(_base(request))
+            | {
+                "emailAddress": self.email,
+                "locale": "en_US",
+                "groups": {"size": 1, "items": []},
+                "applicationRoles": {"size": 1, "items": []},
+                "expand": "groups,applicationRoles",
+            }
+        )
+
+    async def search_gone(self, request: web.Request) -> web.StreamResponse:
+        raise JiraError(410, _SEARCH_GONE)
+
+    async def search_jql(self, request: web.Request) -> web.StreamResponse:
+        args = await _search_args(request)
+        query = self._query(str(args.get("jql", "")))
+        if not query.clauses:
+            raise JiraError(400, _UNBOUNDED)
+        found = self._find(query)
+        start = _page_token(args.get("nextPageToken"))
+        limit = min(max(_int(args.get("maxResults"), 50), 1), 100)
+        wanted = _fields(args.get("fields"), default="id")
+        page = [
+            issue_json(_base(request), self.project, issue, wanted)
+            for issue in found[start : start + limit]
+        ]
+        body: Obj = {"issues": page, "isLast": start + limit >= len(found)}
+        if not body["isLast"]:
+            body["nextPageToken"] = base64.urlsafe_b64encode(
+                f"offset:{start + limit}".encode()
+            ).decode()
+        return json_response(body)
+
+    async def get_issue(self, request: web.Request) -> web.StreamResponse:
+        issue = self._issue(request.match_info["key"])
+        wanted = _fields(request.query.get("fields"), default="*all")
+        return json_response(issue_json(_base(request), self.project, issue, wanted))
+
+    async def create_issue(self, request: web.Request) -> web.StreamResponse:
+        fields = (await _json_object(request)).get("fields")
+        if not isinstance(fields, dict):
+            raise JiraError(400, "Field 'fields' is required.")
+        errors = self._validate_new(fields)
+        if errors:
+            raise JiraError(400, errors=errors)
+        number = max(self.issues, default=0) + 1
+        now = self.now()
+        issuetype = str(
+            fields["issuetype"].get("name") or _type_by_id(fields["issuetype"].get("id"))
+        )
+        issue = Issue(
+            number,
+            str(fields["summary"]),
+            "To Do",
+            issuetype,
+            now,
+            now,
+            fields.get("description"),
+            list(fields.get("labels") or []),
+        )
+        self.issues[number] = issue
+        key = f"{self.project}-{number}"
+        return json_response(
+            {
+                "id": issue_id(number),
+                "key": key,
+                "self": f"{_base(request)}/issue/{issue_id(number)}",
+            },
+            status=201,
+        )
+
+    async def add_comment(self, request: web.Request) -> web.StreamResponse:
+        issue = self._issue(request.match_info["key"])
+        body = (await _json_object(request)).get("body")
+        if not body:
+            raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
+        if not _is_adf(body):
+            raise JiraError(400, errors={"comment": _NOT_ADF})
+        comment_id = str(10000 + sum(len(i.comments) for i in self.issues.values()) + 1)
+        now = jira_time(self.now())
+        author = user_json(_base(request))
+        comment = {
+            "self": f"{_base(request)}/issue/{issue_id(issue.number)}/comment/{comment_id}",
+            "id": comment_id,
+            "author": author,
+            "body": body,
+            "updateAuthor": author,
+            "created": now,
+            "updated": now,
+            "jsdPublic": True,
+        }
+        issue.comments.append(comment)
+        issue.updated = self.now()
+        return json_response(comment, status=201)
+
+    async def get_transitions(self, request: web.Request) -> web.StreamResponse:
+        self._issue(request.match_info["key"])
+        transitions = [
+            {
+                "id": tid,
+                "name": name,
+                "to": status_json(_base(request), name),
+                "hasScreen": False,
+                "isGlobal": True,
+                "isInitial": False,
+                "isAvailable": True,
+                "isConditional": False,
+                "isLooped": False,
+            }
+            for tid, name in TRANSITIONS.items()
+        ]
+        return json_response({"expand": "transitions", "transitions": transitions})
+
+    async def transition(self, request: web.Request) -> web.StreamResponse:
+        issue = self._issue(request.match_info["key"])
+        transition = (await _json_object(request)).get("transition")
+        if not isinstance(transition, dict) or not transition.get("id"):
+            raise JiraError(400, "Missing 'transition' identifier")
+        target = TRANSITIONS.get(str(transition["id"]))
+        if target is None:
+            raise JiraError(400, f"Transition id '{transition['id']}' is not valid for this issue.")
+        issue.status, issue.updated = target, self.now()
+        return web.Response(status=204)
+
+    # state and shapes
+
+    def _query(self, jql: str) -> _jql.Query:
+        try:
+            query = _jql.parse(jql)
+        except _jql.JqlError as error:
+            raise JiraError(400, str(error)) from None
+        self._check_values(query)
+        return query
+
+    def _find(self, query: _jql.Query) -> list[Issue]:
+        issues = self.issues.values()
+        found = [issue for issue in issues if query.matches(partial(self._values, issue))]
+        for name, descending in reversed(query.order or (("key", True),)):
+            found.sort(key=partial(_sort_key, name=name), reverse=descending)
+        return found
+
+    def _check_values(self, query: _jql.Query) -> None:
+        known = {"project": {self.project.lower()}, "status": {s.lower() for s in STATUSES}}
+        for clause in query.clauses:
+            for value in clause.values:
+                if clause.field in known and value.lower() not in known[clause.field]:
+                    raise JiraError(
+                        400, f"The value '{value}' does not exist for the field '{clause.field}'."
+                    )
+
+    def _values(self, issue: Issue, name: str) -> list[str]:
+        return {
+            "project": [self.project],
+            "status": [issue.status],
+            "key": [f"{self.project}-{issue.number}", issue_id(issue.number)],
+            "issuetype": [issue.issuetype],
+            "labels": issue.labels,
+            "summary": [issue.summary],
+        }[name]
+
+    def _issue(self, key_or_id: str) -> Issue:
+        prefix = f"{self.project}-".lower()
+        text = key_or_id.lower()
+        try:
+            number = int(text[len(prefix) :]) if text.startswith(prefix) else int(text) - 10000
+        except ValueError:
+            number = -1
+        issue = self.issues.get(number)
+        if issue is None:
+            raise JiraError(404, _NOT_FOUND)
+        return issue
+
+    def _validate_new(self, fields: Obj) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        project = fields.get("project")
+        if not isinstance(project, dict) or (
+            project.get("key") != self.project and project.get("id") != "10000"
+        ):
+            errors["project"] = "valid project is required"
+        issuetype = fields.get("issuetype")
+        if not isinstance(issuetype, dict) or (
+            issuetype.get("name") not in ISSUE_TYPES and _type_by_id(issuetype.get("id")) is None
+        ):
+            errors["issuetype"] = "Specify a valid issue type"
+        if not fields.get("summary"):
+            errors["summary"] = "You must specify a summary of the issue."
+        if fields.get("description") is not None and not _is_adf(fields["description"]):
+            errors["description"] = _NOT_ADF
+        return errors
+
+
+async def _search_args(request: web.Request) -> Obj:
+    if request.method == "GET":
+        return dict(request.query)
+    return await _json_object(request)
+
+
+async def _json_object(request: web.Request) -> Obj:
+    try:
+        data = await read_json(request)
+    except ValueError:
+        raise JiraError(400, "Unexpected character in the request body: not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise JiraError(400, "The request body must be a JSON object.")
+    return data
+
+
+def _fields(value: Any, *, default: str) -> set[str]:
+    if value is None:
+        return {default}
+    names = value if isinstance(value, list) else str(value).split(",")
+    return {str(name).strip() for name in names if str(name).strip()} or {default}
+
+
+def _page_token(token: Any) -> int:
+    if not token:
+        return 0
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(str(token)).decode().partition(":")
+        if kind == "offset" and int(offset) >= 0:
+            return int(offset)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise JiraError(400, "The provided next page token is invalid or expired.")
+
+
+def _sort_key(issue: Issue, name: str) -> Any:
+    return {
+        "created": issue.created,
+        "updated": issue.updated,
+        "summary": issue.summary,
+        "status": issue.status,
+    }.get(name, issue.number)
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        raise JiraError(400, f"'{value}' is not a valid number.") from None
+
+
+def _is_adf(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("type") == "doc"
+        and isinstance(value.get("content"), list)
+    )
+
+
+def _type_by_id(type_id: Any) -> str | None:
+    return next((name for name, tid in ISSUE_TYPES.items() if tid == type_id), None)
+
+
+def _base(request: web.Request) -> str:
+    return f"{request.url.origin()}{API}"
+
+
+MOCK = JiraMock

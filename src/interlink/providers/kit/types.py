@@ -1,0 +1,76 @@
+"""The integration types and the facts the integrations resource needs of each: default base URL,
+auth methods, and the credential fields each auth method requires."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field
+
+AuthMethod = Literal["api_key", "oauth", "basic", "jwt"]
+AUTH_METHODS: tuple[AuthMethod, ...] = ("api_key", "oauth", "basic", "jwt")
+
+# Each inner tuple lists alternatives: one of them must be present.
+FieldRule = tuple[tuple[str, ...], ...]
+DEFAULT_REQUIRED: Mapping[str, FieldRule] = {
+    "api_key": (("api_key",),),
+    "oauth": (("access_token",),),
+    "basic": (("username",), ("password",)),
+    "jwt": (("jwt_token",),),
+}
+
+
+@dataclass(frozen=True)
+class OAuthFacts:
+    """Where the provider's OAuth 2.0 authorization-code flow runs, and what it asks for."""
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntegrationType:
+    type: str
+    name: str
+    description: str
+    default_api_url: str | None = None
+    default_auth_method: AuthMethod = "api_key"
+    auth_methods: tuple[AuthMethod, ...] = AUTH_METHODS
+    required_credentials: Mapping[str, FieldRule] = field(default_factory=lambda: DEFAULT_REQUIRED)
+    needs_api_url: bool = False  # no well-known default: the user must give one
+    api_url_hint: str | None = None  # how a custom base URL is given, e.g. GitHub Enterprise's
+    oauth: OAuthFacts | None = None
+    docs_url: str | None = None
+
+    def required_fields(self, auth_method: str) -> FieldRule:
+        return self.required_credentials.get(auth_method, DEFAULT_REQUIRED.get(auth_method, ()))
+
+    @property
+    def api_hosts(self) -> tuple[str, ...]:
+        """Where its credentials may be sent unless told otherwise: its default API URL's host."""
+        host = urlsplit(self.default_api_url).hostname if self.default_api_url else None
+        return (host,) if host else ()
+
+
+def with_fields(**overrides: FieldRule) -> Mapping[str, FieldRule]:
+    """The default credential fields of each auth method, with `overrides` for some."""
+    return {**DEFAULT_REQUIRED, **overrides}
+
+
+def _known_type(value: str) -> str:
+    from interlink.providers.registry import default_registry  # the registry imports this module
+
+    registry = default_registry()
+    if registry.spec(value) is None:
+        raise ValueError(f"unknown integration type; known types: {', '.join(registry.types())}")
+    return value
+
+
+# Built-in types and those of installed third-party connectors (the `interlink.connectors` group).
+TypeName = Annotated[
+    str, Field(min_length=1, max_length=40, examples=["github"]), AfterValidator(_known_type)
+]

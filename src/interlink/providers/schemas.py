@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, JsonValue
+
+from interlink.core.schemas import ApiInput, ApiOutput
+from interlink.providers.kit.types import TypeName
+
+
+class ActionSchema(ApiOutput):
+    name: str
+    description: str
+    inputSchema: dict[str, Any]
+    outputSchema: dict[str, Any]
+
+
+class ConnectorType(ApiOutput):
+    type: str
+    name: str
+    description: str
+    category: str
+    auth_methods: list[str]
+    default_api_url: str | None
+    actions: list[ActionSchema]
+
+
+class ConnectorInstanceCreate(ApiInput):
+    """Seed 001's connector instance: an integration by another name."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    type: TypeName
+    credential_id: Annotated[str, Field(max_length=40)] | None = None
+    config: dict[str, JsonValue] = Field(default_factory=dict)
+    description: Annotated[str, Field(max_length=2000)] | None = None
