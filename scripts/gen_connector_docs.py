@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from interlink.connectors.base import Action, Connector
-from interlink.connectors.catalog import parameters
-from interlink.connectors.registry import ENTRY_POINT_GROUP, default_registry
-from interlink.connectors.types import IntegrationType
+from interlink.providers.catalog import parameters
+from interlink.providers.kit.action import Action, Connector
+from interlink.providers.kit.types import IntegrationType
+from interlink.providers.registry import ENTRY_POINT_GROUP, default_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "connectors"
@@ -231,7 +231,7 @@ def index(with_connector: list[type[Connector]], configuration_only: list[Integr
         ".venv/bin/python scripts/gen_connector_docs.py",
         "```",
         "",
-        "The script loads `interlink.connectors.registry.default_registry()`: the built-ins and",
+        "The script loads `interlink.providers.registry.default_registry()`: the built-ins and",
         f"every connector installed under the `{ENTRY_POINT_GROUP}` entry-point group in the",
         "environment it runs in.",
         "",
