@@ -84,7 +84,7 @@ class CallSettings:
     session: SessionOptions = field(default_factory=SessionOptions)
     max_redirects: int = 5
     default_headers: Mapping[str, str] = field(default_factory=dict)
-    user_agent: str = "Interlink/0.1"
+    user_agent: str | None = None  # the integration's own; else its provider's
     default_pause: float = 1.0  # a 429 without any hint pauses the integration this long
 
     @property
@@ -112,6 +112,9 @@ class CallLabels:
     integration_id: str | None = None
 
 
+DEFAULT_USER_AGENT = "Interlink/0.1"
+
+
 @dataclass(frozen=True)
 class ProviderFacts:
     """What the connector knows of its provider's answers."""
@@ -120,6 +123,7 @@ class ProviderFacts:
     rate_headers: RateLimitHeaders | None = field(default_factory=RateLimitHeaders)
     judge: Judge = judge_by_status
     buckets: RouteBuckets | None = None  # the provider counts per route bucket (Discord)
+    user_agent: str = DEFAULT_USER_AGENT  # as the provider's docs ask it to be sent
 
 
 class Transport:
@@ -593,7 +597,8 @@ class ProviderClient:
     def _headers(
         self, extra: Mapping[str, str] | None, idempotency_key: str | None
     ) -> dict[str, str]:
-        headers = {"User-Agent": self.settings.user_agent, **self.settings.default_headers}
+        user_agent = self.settings.user_agent or self.facts.user_agent
+        headers = {"User-Agent": user_agent, **self.settings.default_headers}
         headers.update(extra or {})
         headers.update(self.auth)
         if idempotency_key is not None:

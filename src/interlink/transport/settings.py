@@ -33,7 +33,7 @@ def call_settings(configuration: Mapping[str, Any], defaults: TransportSettings)
     limits: Mapping[str, Any] = configuration.get("rate_limiting") or {}
     request: Mapping[str, Any] = configuration.get("request") or {}
     default_headers = {str(k): str(v) for k, v in (request.get("default_headers") or {}).items()}
-    user_agent = str(request.get("user_agent") or "Interlink/0.1")
+    user_agent = str(request["user_agent"]) if request.get("user_agent") else None
     _check_headers(default_headers, user_agent)
     total = (
         request.get("timeout_seconds")
@@ -63,12 +63,12 @@ def call_settings(configuration: Mapping[str, Any], defaults: TransportSettings)
     )
 
 
-def _check_headers(default_headers: Mapping[str, str], user_agent: str) -> None:
+def _check_headers(default_headers: Mapping[str, str], user_agent: str | None) -> None:
     problems = [
         {"field": f"configuration.request.{field}", "message": problem}
         for field, headers in (
             ("default_headers", default_headers),
-            ("user_agent", {"User-Agent": user_agent}),
+            ("user_agent", {"User-Agent": user_agent} if user_agent else {}),
         )
         for _, problem in header_problems(headers)
     ]

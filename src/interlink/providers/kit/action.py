@@ -24,7 +24,7 @@ from interlink.providers.kit.types import IntegrationType
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Verdict
-from interlink.transport.client import ProviderFacts, judge_by_status
+from interlink.transport.client import DEFAULT_USER_AGENT, ProviderFacts, judge_by_status
 from interlink.transport.headers import RateLimitHeaders
 from interlink.transport.response import ProviderResponse
 
@@ -135,6 +135,7 @@ class Connector:
     # Connector-specific configuration fields it reads (`ctx.configuration`), e.g. a default.
     configuration_fields: ClassVar[tuple[str, ...]] = ()
     actions: ClassVar[dict[str, Action]] = {}
+    user_agent: ClassVar[str] = DEFAULT_USER_AGENT  # as the provider's docs ask for it
     # The prefix of its direct classes (`<prefix>Integration`); `spec.name` when None.
     direct_name: ClassVar[str | None] = None
 
@@ -154,6 +155,7 @@ class Connector:
             rate_headers=cls.rate_headers,
             judge=cls.judge,
             buckets=cls.rate_buckets,
+            user_agent=cls.user_agent,
         )
 
     @classmethod
