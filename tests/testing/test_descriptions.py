@@ -15,6 +15,7 @@ from interlink.testing.descriptions import (
 )
 
 THING = {"$ref": "#/components/schemas/Thing"}
+OK = {"type": "object", "required": ["ok"], "properties": {"ok": {"enum": [True]}}}
 TINY: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "tiny", "version": "1"},
@@ -38,6 +39,11 @@ TINY: dict[str, Any] = {
                 },
                 "responses": {"204": {"description": "updated"}},
             },
+            "delete": {
+                "responses": {
+                    "204": {"description": "", "content": {"application/json": {"schema": {}}}}
+                }
+            },
         },
         "/things/mine": {
             "get": {
@@ -51,7 +57,10 @@ TINY: dict[str, Any] = {
                 "parameters": [
                     {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}
                 ],
-                "responses": {"200": {"description": ""}},
+                "responses": {
+                    "200": {"description": "", "content": {"application/json": {"schema": OK}}},
+                    "default": {"$ref": "#/components/responses/Error"},
+                },
             }
         },
         "/forms": {
@@ -89,6 +98,7 @@ TINY: dict[str, Any] = {
                     "id": {"type": "string"},
                     "name": {"type": "string"},
                     "note": {"type": "string", "nullable": True},
+                    "state": {"type": "string", "nullable": True, "enum": ["open", "closed"]},
                     "owner": {"$ref": "#/components/schemas/Owner"},
                 },
             },
@@ -150,8 +160,8 @@ def test_an_unknown_path_is_flagged(tiny: Description) -> None:
 
 
 def test_an_undeclared_method_is_flagged(tiny: Description) -> None:
-    assert tiny.check_request("DELETE", "/things/7") == [
-        "DELETE /things/{id}: method not declared (GET, PATCH)"
+    assert tiny.check_request("POST", "/things/7") == [
+        "POST /things/{id}: method not declared (DELETE, GET, PATCH)"
     ]
 
 
@@ -208,9 +218,27 @@ def test_form_fields_count_by_their_name_before_the_brackets(tiny: Description) 
 
 
 def test_a_good_answer_passes(tiny: Description) -> None:
-    thing = {"id": "7", "name": "seven", "note": None, "owner": {"login": "octo"}}
+    thing = {"id": "7", "name": "seven", "note": None, "state": None, "owner": {"login": "o"}}
     assert tiny.check_response("GET", "/things/7", 200, thing) == []
     assert tiny.check_response("PATCH", "/things/7", 204) == []
+    assert tiny.check_response("DELETE", "/things/7", 204) == []
+
+
+def test_an_enum_value_outside_the_list_is_flagged(tiny: Description) -> None:
+    thing = {"id": "7", "name": "seven", "state": "gone"}
+    assert tiny.check_response("GET", "/things/7", 200, thing) == [
+        "GET /things/{id} → 200: at state: 'gone' is not one of ['open', 'closed']"
+    ]
+
+
+def test_errors_under_default_pass_only_when_the_description_says_so(tiny: Description) -> None:
+    error = {"message": "bad query"}
+    assert tiny.check_response("GET", "/search", 200, error) == [
+        "GET /search → 200: at (body): 'ok' is a required property"
+    ]
+    slack_like = Description(TINY, "slack-like", errors_in_default=True)
+    assert slack_like.check_response("GET", "/search", 200, error) == []
+    assert slack_like.check_response("GET", "/search", 200, {"ok": False}) != []
 
 
 def test_an_answer_missing_a_required_field_is_flagged(tiny: Description) -> None:
@@ -266,7 +294,7 @@ def test_openapi_31_nullability_is_understood() -> None:
 
 
 def test_swagger_2_is_refused() -> None:
-    with pytest.raises(ValueError, match="Swagger 2.0"):
+    with pytest.raises(ValueError, match=r"Swagger 2\.0"):
         Description({"swagger": "2.0", "paths": {}}, "old")
 
 
@@ -453,6 +481,9 @@ def test_slack_post_message() -> None:
     }
     assert slack.check_response("POST", "/chat.postMessage", 200, answer) == []
     assert slack.check_response("POST", "/chat.postMessage", 200, {"ok": True}) != []
+    failed = {"ok": False, "error": "channel_not_found"}
+    assert slack.check_response("POST", "/chat.postMessage", 200, failed) == []
+    assert slack.check_response("POST", "/chat.postMessage", 200, failed | {"error": "nope"})
 
 
 def test_stripe_customers() -> None:

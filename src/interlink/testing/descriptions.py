@@ -50,6 +50,8 @@ FORM_MEDIA = ("application/x-www-form-urlencoded", "multipart/form-data")
 SCALARS = frozenset({"null", "string", "integer", "number", "boolean"})
 FORM_SEGMENT = re.compile(r"^[^\[]+|(?<=\[)[^\]]*(?=\])")
 MAX_REFS = 32
+BODILESS = frozenset({204, 205, 304})
+ERRORS_IN_DEFAULT = frozenset({"slack"})
 MAX_MESSAGE = 240
 
 Json = Any
@@ -87,9 +89,20 @@ class Operation:
 
 
 class Description:
-    """One parsed OpenAPI 3.x document; `ValueError` if it is not one."""
+    """One parsed OpenAPI 3.x document; `ValueError` if it is not one.
 
-    def __init__(self, document: Mapping[str, Json], name: str = "description") -> None:
+    With `errors_in_default`, an answer that fails the schema of its status but fits the
+    `default` response passes: Slack answers errors as 200 with `ok: false`, and its
+    description puts those under `default`.
+    """
+
+    def __init__(
+        self,
+        document: Mapping[str, Json],
+        name: str = "description",
+        *,
+        errors_in_default: bool = False,
+    ) -> None:
         version = str(document.get("openapi", ""))
         if not version.startswith(("3.0", "3.1")) or not isinstance(document.get("paths"), dict):
             raise ValueError(f"{name} is not an OpenAPI 3.0/3.1 document ({kind_of(document)})")
@@ -97,6 +110,7 @@ class Description:
         self.name = name
         self.uri = f"urn:interlink:description:{quote(name)}"
         self.is_31 = version.startswith("3.1")
+        self.errors_in_default = errors_in_default
         self.prefixes = server_prefixes(document)
         self.routes = build_routes(document["paths"])
         self._validators: dict[tuple[str, bool], Validator] = {}
@@ -258,15 +272,31 @@ class Description:
     def response_problems(self, operation: Operation, status: int, body: Json) -> list[str]:
         responses = operation.spec.get("responses", {})
         code = response_code(responses, status)
-        label = f"{operation.label} → {status}"
         if code is None:
+            label = f"{operation.label} → {status}"
             declared = ", ".join(sorted(responses))
             return [f"{label}: status not declared ({declared})"]
+        problems = self.answer_problems(operation, code, status, body)
+        if (
+            problems
+            and self.errors_in_default
+            and code != "default"
+            and "default" in responses
+            and not self.answer_problems(operation, "default", status, body)
+        ):
+            return []
+        return problems
+
+    def answer_problems(
+        self, operation: Operation, code: str, status: int, body: Json
+    ) -> list[str]:
+        label = f"{operation.label} → {status}"
         found = self.media_schema(f"{self.operation_pointer(operation)}/responses/{escape(code)}")
         if found is None or not JSON_MEDIA.match(found[0]):
             return []
         if body is None:
-            return [f"{label}: a JSON body is declared but none was given"]
+            no_body = status in BODILESS
+            return [] if no_body else [f"{label}: a JSON body is declared but none was given"]
         return self.validate(found[1], body, label, write=False)
 
     def media_schema(self, pointer: str) -> tuple[str, str] | None:
@@ -445,7 +475,7 @@ def describe(error: ValidationError) -> str:
     where = "/".join(map(str, deepest.absolute_path)) or "(body)"
     message = deepest.message
     if len(message) > MAX_MESSAGE:
-        message = message[: MAX_MESSAGE - 1] + "…"
+        message = message[: MAX_MESSAGE // 3] + " … " + message[-MAX_MESSAGE // 2 :]
     return f"at {where}: {message}"
 
 
@@ -459,9 +489,9 @@ def allowing_null(keyword: Any) -> Any:
 
 
 def nullable_aware(base: type[Validator]) -> type[Validator]:
-    """`base`, where `nullable: true` beside allOf/anyOf/oneOf admits null (Stripe's and
-    GitHub's descriptions mean it so; OAS 3.0.3 read strictly would not)."""
-    combinators = ("allOf", "anyOf", "oneOf")
+    """`base`, where `nullable: true` beside allOf/anyOf/oneOf or enum admits null (Stripe's
+    and GitHub's descriptions mean it so; OAS 3.0.3 read strictly would not)."""
+    combinators = ("allOf", "anyOf", "oneOf", "enum")
     keywords = {name: allowing_null(base.VALIDATORS[name]) for name in combinators}
     return cast(type[Validator], extend(base, keywords))  # type: ignore[no-untyped-call]
 
@@ -498,7 +528,9 @@ def load_description(key: str, directory: Path | None = None) -> Description | D
     try:
         stamp = (str(path.resolve()), path.stat().st_mtime)
         if stamp not in _LOADED:
-            _LOADED[stamp] = Description(read_document(path), key)
+            document = read_document(path)
+            errors_in_default = key in ERRORS_IN_DEFAULT
+            _LOADED[stamp] = Description(document, key, errors_in_default=errors_in_default)
         return _LOADED[stamp]
     except (OSError, ValueError, yaml.YAMLError) as error:
         return DescriptionMissing(key, f"the {key} API description {path} is unusable: {error}")
