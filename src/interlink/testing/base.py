@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any, ClassVar
+from wsgiref.handlers import format_date_time
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -60,6 +61,7 @@ class MockUpstream(ABC):
         )
         app[STOPPING] = stopping
         app.on_shutdown.append(_set_stopping)
+        app.on_response_prepare.append(self._stamp)
         self.add_routes(app.router)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         return app
@@ -98,8 +100,38 @@ class MockUpstream(ABC):
         """What the provider answers on a path it does not have."""
         return json_response({"message": "Not Found"}, status=404)
 
+    def missing_response(self, request: web.Request) -> web.StreamResponse:
+        """What the provider answers when the resource `request` names does not exist (an
+        unknown repository, channel or customer), used by `Fault.not_found`. By default its
+        answer to an unknown path; override where the two differ (Slack: 200, `ok: false`)."""
+        return self.not_found_response(request)
+
+    def forbidden_response(self, request: web.Request) -> web.StreamResponse:
+        """What the provider answers when the credentials may not do what `request` asks, used
+        by `Fault.forbidden`."""
+        return json_response({"message": "Forbidden"}, status=403)
+
+    def integration_credentials(self, auth_method: str, token: str | None = None) -> dict[str, str]:
+        """The credentials an integration using `auth_method` holds to call this mock, with
+        `token` in place of the mock's own (a wrong one, to be refused). The contract suite
+        calls the mock with them; override where the provider's fields differ."""
+        secret = token if token is not None else self.token
+        by_method = {
+            "api_key": {"api_key": secret},
+            "oauth": {"access_token": secret},
+            "basic": {"username": "mock", "password": secret},
+            "jwt": {"jwt_token": secret},
+        }
+        return by_method.get(auth_method, {"api_key": secret})
+
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def _stamp(self, request: web.Request, response: web.StreamResponse) -> None:
+        """`Date` from the mock's clock and a `Server` of its own, so answers are the same on
+        every run with a frozen clock (and recorded fixtures do not churn)."""
+        response.headers["Date"] = format_date_time(self.now().timestamp())
+        response.headers["Server"] = "interlink-mock"
 
     async def _not_found(self, request: web.Request) -> web.StreamResponse:
         return self.not_found_response(request)

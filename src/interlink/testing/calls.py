@@ -1,4 +1,5 @@
-"""A record of every request a mock upstream received, for asserting what reached it."""
+"""A record of every request a mock upstream received, and how it answered, for asserting what
+reached it (and for recording fixtures)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,10 +15,24 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy, 
 
 
 @dataclass(frozen=True)
-class Call:
-    """One request as the mock saw it, before any fault or handler answered it.
+class Answer:
+    """How the mock answered a request: its status, headers and body (None when streamed)."""
 
-    `fault` names the fault injected into this request (`"drop"`, `"latency"`...), if any.
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes | None
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises `ValueError` when it is not JSON)."""
+        return json.loads(self.body or b"")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the mock saw it, and the answer it got.
+
+    `fault` names the fault injected into this request (`"drop"`, `"latency"`...), if any;
+    `answer` is None while the request is in flight, and for a dropped connection.
     """
 
     method: str
@@ -26,6 +41,7 @@ class Call:
     headers: CIMultiDictProxy[str]
     body: bytes
     fault: str | None = None
+    answer: Answer | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON (raises `ValueError` when it is not JSON)."""
@@ -63,6 +79,14 @@ class CallLog:
     def append(self, call: Call) -> None:
         with self._lock:
             self._calls.append(call)
+
+    def answered(self, call: Call, answer: Answer) -> None:
+        """Records the answer `call` (appended before) got."""
+        with self._lock:
+            for index in range(len(self._calls) - 1, -1, -1):
+                if self._calls[index] is call:
+                    self._calls[index] = replace(call, answer=answer)
+                    return
 
     def clear(self) -> None:
         with self._lock:

@@ -3,9 +3,9 @@
 A mock owns a `FaultPlan`; tests queue faults on it and each request takes the first queued
 fault that matches its method and path (FIFO), so `add(Fault.status(503), times=2)` answers the
 next two matching requests with 503 and the third normally. The middleware built by
-`fault_middleware` records every request in the mock's `CallLog` (with the fault it got) and
-then applies the fault; it is shared by all mocks, each of which says how its own 429 and 5xx
-look through `FaultResponder`.
+`fault_middleware` records every request in the mock's `CallLog` (with the fault it got),
+applies the fault and records the answer; it is shared by all mocks, each of which says how
+its own 429, 5xx, 403 and 404 look through `FaultResponder`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+from multidict import CIMultiDict, CIMultiDictProxy
 
-from interlink.testing.calls import CallLog, make_call
+from interlink.testing.calls import Answer, CallLog, make_call
 
 GARBAGE_BODY = b"<html><body>502 Bad Gateway \xff\xfe\x00 not json</body></html>"
 
@@ -33,6 +34,8 @@ class FaultKind(StrEnum):
     DROP = "drop"
     GARBAGE = "garbage"
     TRUNCATED = "truncated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,17 @@ class Fault:
     def rate_limited(cls, retry_after: float = 1.0) -> Fault:
         """Answer 429 with Retry-After and the provider's own rate-limit body and headers."""
         return cls(FaultKind.RATE_LIMITED, seconds=retry_after, status=429)
+
+    @classmethod
+    def forbidden(cls) -> Fault:
+        """Answer as the provider refuses a call the credentials may not make (403, or Slack's
+        200 with `ok: false`)."""
+        return cls(FaultKind.FORBIDDEN, status=403)
+
+    @classmethod
+    def not_found(cls) -> Fault:
+        """Answer as the provider does when the resource asked for does not exist."""
+        return cls(FaultKind.NOT_FOUND, status=404)
 
     @classmethod
     def drop(cls, *, reset: bool = False) -> Fault:
@@ -148,11 +162,15 @@ class FaultPlan:
 
 
 class FaultResponder(Protocol):
-    """What a mock says when a fault asks for its 429 or its 5xx."""
+    """What a mock says when a fault asks for its 429, its 5xx, its 403 or its 404."""
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse: ...
 
     def server_error_response(self, status: int) -> web.StreamResponse: ...
+
+    def forbidden_response(self, request: web.Request) -> web.StreamResponse: ...
+
+    def missing_response(self, request: web.Request) -> web.StreamResponse: ...
 
 
 def retry_after_header(seconds: float) -> str:
@@ -170,12 +188,27 @@ def fault_middleware(
         body = await request.read()
         fault = plan.take(request.method, request.path)
         call = make_call(request.method, request.path, request.query, request.headers, body)
-        calls.append(call if fault is None else replace(call, fault=fault.kind.value))
+        call = call if fault is None else replace(call, fault=fault.kind.value)
+        calls.append(call)
         if fault is None:
-            return await handler(request)
-        return await _apply(fault, request, handler, responder, stopping)
+            response = await handler(request)
+        else:
+            response = await _apply(fault, request, handler, responder, stopping)
+        if fault is None or fault.kind is not FaultKind.DROP:
+            calls.answered(call, answer_of(response))
+        return response
 
     return middleware
+
+
+def answer_of(response: web.StreamResponse) -> Answer:
+    """What the mock answered, as the call log keeps it."""
+    body = response.body if isinstance(response, web.Response) else None
+    return Answer(
+        status=response.status,
+        headers=CIMultiDictProxy(CIMultiDict(response.headers)),
+        body=bytes(body) if isinstance(body, bytes | bytearray) else None,
+    )
 
 
 async def _apply(
@@ -198,6 +231,10 @@ async def _apply(
             )
         case FaultKind.RATE_LIMITED:
             return responder.rate_limited_response(fault.seconds)
+        case FaultKind.FORBIDDEN:
+            return responder.forbidden_response(request)
+        case FaultKind.NOT_FOUND:
+            return responder.missing_response(request)
         case FaultKind.DROP:
             return _drop(request, reset=fault.reset)
         case FaultKind.GARBAGE:

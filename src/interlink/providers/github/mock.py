@@ -183,6 +183,9 @@ class GitHubMock(MockUpstream):
     def not_found_response(self, request: web.Request) -> web.StreamResponse:
         return _error(404, "Not Found")
 
+    def forbidden_response(self, request: web.Request) -> web.StreamResponse:
+        return _error(403, "Resource not accessible by integration")
+
     # handlers
 
     async def get_user(self, request: web.Request) -> web.StreamResponse:

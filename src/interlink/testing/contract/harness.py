@@ -1,0 +1,160 @@
+"""A provider's mock served on a loopback socket, and its actions run against it through the real
+transport (auth headers, budgets, retries, breaker, error table) on a frozen clock: waits are
+recorded on the clock, never slept. No database: the transport is built as the direct interfaces
+build theirs, and what comes back is scrubbed of the credential as the service scrubs it."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from interlink.config import TransportSettings
+from interlink.core.clock import FrozenClock
+from interlink.core.errors import InterlinkError
+from interlink.core.secrets import Scrubber
+from interlink.providers.kit.action import Connector
+from interlink.providers.kit.context import ActionContext
+from interlink.providers.kit.fixtures import Fixture
+from interlink.testing.base import MockUpstream
+from interlink.testing.calls import Call
+from interlink.testing.server import RunningMock, serve_mock
+from interlink.transport.auth import auth_headers
+from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.client import ProviderClient, Transport
+from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
+from interlink.transport.settings import call_settings
+from interlink.transport.ssrf import AddressPolicy
+from interlink.vault.masking import secret_values
+
+START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)  # where every run's frozen clock starts
+KEY = "contract"  # the integration's key in the transport (its budget, breaker, observations)
+IDEMPOTENCY_KEY = "op_contract"  # as the service gives each operation one
+
+
+class NoMock(Exception):
+    """The provider has no HTTP mock upstream (`MOCK` in its `mock` module)."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one run of an action ended: its output as JSON (scrubbed), or the error it raised."""
+
+    output: Any = None
+    error: InterlinkError | None = None
+
+    @property
+    def code(self) -> str | None:
+        return self.error.code if self.error is not None else None
+
+
+@dataclass
+class Stage:
+    """One fresh mock (built with the fixture's options) and one fresh transport."""
+
+    provider: type[Connector]
+    fixture: Fixture
+    running: RunningMock[MockUpstream]
+    clock: FrozenClock
+    transport: Transport
+    results: list[Result] = field(default_factory=list)
+    secrets: Scrubber = field(default_factory=Scrubber)  # the last run's credential values
+
+    @property
+    def mock(self) -> MockUpstream:
+        return self.running.mock
+
+    @property
+    def calls(self) -> list[Call]:
+        return self.mock.calls.all()
+
+    def configuration(self) -> dict[str, Any]:
+        return {
+            "api_url": self.running.api_url,
+            "auth_method": self.provider.spec.default_auth_method,
+            **self.fixture.configuration,
+        }
+
+    def context(self, *, token: str | None = None) -> ActionContext:
+        """The context the service would hand the action, with the mock's credentials (or
+        `token` in place of its own)."""
+        configuration = self.configuration()
+        auth_method = str(configuration["auth_method"])
+        credentials = self.mock.integration_credentials(auth_method, token)
+        action = self.provider.actions[self.fixture.action]
+        client = self.client(configuration, credentials, idempotent=action.idempotent)
+        return ActionContext(client, configuration, idempotency_key=IDEMPOTENCY_KEY)
+
+    def client(
+        self, configuration: Mapping[str, Any], credentials: dict[str, Any], *, idempotent: bool
+    ) -> ProviderClient:
+        headers = auth_headers(
+            str(configuration["auth_method"]),
+            credentials,
+            bearer_scheme=self.provider.bearer_scheme,
+        )
+        return self.transport.client(
+            KEY,
+            call_settings(configuration, TransportSettings()),
+            self.provider.facts(),
+            headers,
+            secrets=secret_values(credentials),
+            assume_idempotent=idempotent,
+        )
+
+    async def run(
+        self, *, token: str | None = None, parameters: Mapping[str, Any] | None = None
+    ) -> Result:
+        """Runs the fixture's action (with its parameters unless others are given)."""
+        action = self.provider.actions[self.fixture.action]
+        params = action.parse(self.fixture.parameters if parameters is None else parameters)
+        ctx = self.context(token=token)
+        scrubber = self.secrets = ctx.secrets
+        try:
+            output = await self.provider().run(action.name, ctx, params)
+        except InterlinkError as failure:
+            result = Result(error=scrubber.error(failure))
+        else:
+            result = Result(output=scrubber.data(output.model_dump(mode="json")))
+        self.results.append(result)
+        return result
+
+
+def mock_of(provider: type[Connector]) -> type[MockUpstream]:
+    found = provider.mock()
+    if not (isinstance(found, type) and issubclass(found, MockUpstream)):
+        raise NoMock(f"{provider.spec.type} has no HTTP mock upstream (MOCK in its mock module)")
+    return found
+
+
+def build_mock(
+    provider: type[Connector], options: Mapping[str, Any], clock: FrozenClock
+) -> MockUpstream:
+    """The provider's mock with the fixture's options, on `clock` when it takes one."""
+    mock_class = mock_of(provider)
+    accepts = inspect.signature(mock_class).parameters
+    extra: dict[str, Any] = {"clock": clock} if "clock" in accepts else {}
+    mock = mock_class(**{**extra, **options})
+    mock.reset()
+    return mock
+
+
+@asynccontextmanager
+async def stage(provider: type[Connector], fixture: Fixture) -> AsyncIterator[Stage]:
+    """A fresh mock for `fixture` served on 127.0.0.1, and a transport on a frozen clock."""
+    clock = FrozenClock(START)
+    mock = build_mock(provider, fixture.mock, clock)
+    async with serve_mock(mock) as running:
+        transport = Transport(
+            clock,
+            RateLimiter(MemoryBudgetStore(), clock),
+            CircuitBreakers(clock),
+            AddressPolicy(allow_private=True),  # the mock listens on loopback
+        )
+        try:
+            yield Stage(provider, fixture, running, clock, transport)
+        finally:
+            await transport.close()
