@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+# What a credential may hold to go in a URL path as it is: nothing a path, a query or a
+# percent-decoding would read differently (no `/`, `.`, `%`, `?`, `#`).
+_PATH_SAFE = re.compile(r"[A-Za-z0-9_~:-]+")
 
 
 def auth_headers(
@@ -38,6 +41,28 @@ def _first(credentials: Mapping[str, Any], *names: str) -> Any:
         if credentials.get(name) not in (None, ""):
             return credentials[name]
     return ""
+
+
+@dataclass(frozen=True)
+class CredentialInPath:
+    """A provider that takes its credential in the URL path instead of a header: Telegram's
+    `https://api.telegram.org/bot<token>/sendMessage` is `CredentialInPath("/bot{token}")`.
+
+    The transport puts the segment between the base URL and the call's path, on the first hop
+    only, and sends no header for the credential. The token is what `auth_headers` would have
+    sent (the token of `<scheme> <token>`), so it is masked like any header's credential.
+    """
+
+    template: str  # holds `{token}` once
+
+    def segment(self, token: str) -> str:
+        """The path segment; ValueError for a token that would not stay one segment as is."""
+        if not _PATH_SAFE.fullmatch(token):
+            raise ValueError(
+                "The credential cannot go in the URL path: it may hold only letters, digits, "
+                "`-`, `_`, `~` and `:`"
+            )
+        return self.template.replace("{token}", token)
 
 
 def sent_forms(headers: Mapping[str, str]) -> list[str]:

@@ -39,7 +39,7 @@ from interlink.core.errors import (
 )
 from interlink.core.metrics import CallMeter, Metrics
 from interlink.core.secrets import Scrubber
-from interlink.transport.auth import AllowedHosts, sent_forms
+from interlink.transport.auth import AllowedHosts, CredentialInPath, sent_forms
 from interlink.transport.breaker import Breakers, MemoryBreakers
 from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -124,6 +124,8 @@ class ProviderFacts:
     judge: Judge = judge_by_status
     buckets: RouteBuckets | None = None  # the provider counts per route bucket (Discord)
     user_agent: str = DEFAULT_USER_AGENT  # as the provider's docs ask it to be sent
+    # The credential goes in the URL path, not in a header (Telegram's `/bot<token>/...`).
+    credential_in_path: CredentialInPath | None = None
 
 
 class Transport:
@@ -205,10 +207,10 @@ class ProviderClient:
         self.key = key
         self.settings = settings
         self.facts = facts
-        self.auth = auth
         self.reauthenticate = reauthenticate
         self.allowed_hosts: AllowedHosts | None = None
         self.secrets = Scrubber(sent_forms(auth))
+        self.auth, self._path_token = self._placed(auth)
         self.assume_idempotent = False
         # What its circuit is named in CIRCUIT_OPEN: its integration, else the host called.
         self.circuit: str | None = None
@@ -339,8 +341,9 @@ class ProviderClient:
                 self.meter.call(_outcome(verdict, response, failure), took)
             if verdict.outcome is Outcome.REFRESH_THEN_RETRY and can_reauthenticate:
                 assert self.reauthenticate is not None
-                self.auth = dict(await self.reauthenticate())
-                self.secrets.add(sent_forms(self.auth))
+                fresh = await self.reauthenticate()
+                self.secrets.add(sent_forms(fresh))
+                self.auth, self._path_token = self._placed(fresh)
                 can_reauthenticate = False
                 continue
             if verdict.outcome is Outcome.OK or not await self._should_retry(
@@ -406,10 +409,11 @@ class ProviderClient:
         headers: dict[str, str],
     ) -> ProviderResponse:
         session = self.transport.pool.get(self.key, self.settings.session)
+        sent = self._in_path(url)  # `url` itself everywhere else: errors, logs, the response
         for _hop in range(self.settings.max_redirects + 1):
             self.transport.policy.check_url(url)
             async with session.request(
-                method, url, params=params, headers=headers, allow_redirects=False, **body
+                method, sent, params=params, headers=headers, allow_redirects=False, **body
             ) as raw:
                 content = await _read_body(raw)
                 response = ProviderResponse(
@@ -426,7 +430,7 @@ class ProviderClient:
                 headers = self._without_credential(headers)
             if response.status == 303 or (response.status in {301, 302} and method == "POST"):
                 method, body = "GET", {}
-            url = next_url
+            url = sent = next_url
         return response
 
     # -- judging the answer -----------------------------------------------------------------------
@@ -553,6 +557,7 @@ class ProviderClient:
             problems = [problem for _, problem in header_problems(headers)]
             if problems:
                 raise error(f"These headers cannot be sent: {'; '.join(problems)}")
+        self._path_segment()
 
     def _target(self, path: str) -> str:
         """The URL to call, refused before anything when it does not parse or its scheme or
@@ -576,7 +581,7 @@ class ProviderClient:
     def _check_destination(self, url: str) -> None:
         """A credential goes only to its allowed hosts: refused before anything is sent."""
         hosts = self.allowed_hosts
-        if not self.auth or hosts is None:
+        if not (self.auth or self._path_token) or hosts is None:
             return
         try:
             host = URL(url).host  # the host aiohttp will connect to, parsed as it parses it
@@ -587,6 +592,34 @@ class ProviderClient:
                 f"This integration's credential may not be sent to {host or url!r}",
                 details=[{"host": host, "allowed_hosts": sorted(hosts.names)}],
             )
+
+    def _placed(self, auth: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+        """The headers to send, and the credential to put in the path instead of them (for a
+        provider that takes it there: then no header carries it)."""
+        if self.facts.credential_in_path is None:
+            return dict(auth), None
+        forms = sent_forms(auth)
+        return {}, forms[0] if forms else None
+
+    def _path_segment(self) -> str:
+        """The credential's segment of the path ("" without one); InvalidCredentials for a
+        credential that would not stay one segment, before anything is sent."""
+        placement, token = self.facts.credential_in_path, self._path_token
+        if placement is None or token is None:
+            return ""
+        try:
+            return placement.segment(token)
+        except ValueError as exc:
+            raise InvalidCredentials(str(exc)) from None
+
+    def _in_path(self, url: str) -> str:
+        """`url` as the first hop sends it: with the credential's segment after the base URL,
+        for a provider that takes it there and a URL under the base URL."""
+        base = (self.settings.base_url or "").rstrip("/")
+        segment = self._path_segment()
+        if not segment or not base or not url.startswith(base + "/"):
+            return url
+        return base + segment + url[len(base) :]
 
     def _without_credential(self, headers: dict[str, str]) -> dict[str, str]:
         """For a redirect to another host: the credential's headers (whatever their names) and

@@ -45,7 +45,7 @@ def _message_in(document: Any) -> str | None:
         error = document.get("error")
         if isinstance(error, dict):
             return _message_in(error)
-        for name in ("message", "error_description", "error", "detail"):
+        for name in ("message", "error_description", "error", "detail", "description"):
             if isinstance(document.get(name), str):
                 return str(document[name])[:_MESSAGE_LIMIT]
         messages = document.get("errorMessages")

@@ -22,6 +22,7 @@ from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.fixtures import Fixture, load_fixtures
 from interlink.providers.kit.types import IntegrationType
 from interlink.providers.kit.verifiers import WebhookVerifier
+from interlink.transport.auth import CredentialInPath
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Verdict
 from interlink.transport.client import DEFAULT_USER_AGENT, ProviderFacts, judge_by_status
@@ -127,6 +128,8 @@ class Connector:
     spec: ClassVar[IntegrationType]
     category: ClassVar[str] = "other"
     bearer_scheme: ClassVar[str] = "Bearer"
+    # The credential goes in the URL path instead of a header (Telegram: "/bot{token}").
+    credential_in_path: ClassVar[CredentialInPath | None] = None
     errors: ClassVar[ErrorTable] = ErrorTable()
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders()
     rate_buckets: ClassVar[RouteBuckets | None] = None  # limits counted per route bucket
@@ -156,6 +159,7 @@ class Connector:
             judge=cls.judge,
             buckets=cls.rate_buckets,
             user_agent=cls.user_agent,
+            credential_in_path=cls.credential_in_path,
         )
 
     @classmethod
