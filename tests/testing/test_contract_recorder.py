@@ -38,6 +38,6 @@ def test_a_new_fixture_is_recorded_from_its_spec(tmp_path: Path) -> None:
 
 
 def test_an_unknown_action_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="has no action 'nope'"):
+    with pytest.raises(SystemExit, match="has no action 'nope'"):
         main(["record", "github", "--new", "--fixture", "x", "--action", "nope",
               "--into", str(tmp_path)])  # fmt: skip

@@ -130,6 +130,10 @@ class JiraMock(MockUpstream):
     def credentials(self) -> dict[str, str]:
         return {"email": self.email, "api_token": self.token}
 
+    def integration_credentials(self, auth_method: str, token: str | None = None) -> dict[str, str]:
+        """Basic auth with the account's email and its API token (or `token`)."""
+        return {"email": self.email, "password": token if token is not None else self.token}
+
     def reset_state(self) -> None:
         self.issues: dict[int, Issue] = {}
         for n in range(1, self.seed_issues + 1):

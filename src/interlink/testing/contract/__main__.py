@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from interlink.core.errors import ParameterValidationError
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.fixtures import Fixture
 from interlink.providers.registry import default_registry
@@ -87,7 +88,10 @@ async def _record(
 ) -> int:
     differ = 0
     for spec in specs:
-        recorded = await record(provider, spec)
+        try:
+            recorded = await record(provider, spec)
+        except (ValueError, ParameterValidationError) as exc:
+            raise SystemExit(f"{spec.name}: {exc}") from None
         outcome = f"error {recorded.error}" if recorded.error else "output"
         summary = f"{len(recorded.exchanges)} exchange(s), {outcome}"
         if check:
