@@ -17,7 +17,7 @@ from typing import Any
 from interlink.direct.base import AsyncDirectIntegration, DirectConfiguration, DirectIntegration
 from interlink.direct.generic import build
 from interlink.providers.kit.action import Connector
-from interlink.providers.registry import default_registry
+from interlink.providers.registry import Registry, default_registry
 
 __all__ = ["AsyncDirectIntegration", "DirectConfiguration", "DirectIntegration", "direct_classes"]
 
@@ -40,11 +40,15 @@ def _classes_of(connector: type[Connector]) -> dict[str, type[Any]]:
     return {name: getattr(module, name) for name in names}
 
 
-@cache
 def direct_classes() -> dict[str, type[Any]]:
     """Every provider's direct classes, by class name."""
+    return _classes_for(default_registry())
+
+
+@cache
+def _classes_for(registry: Registry) -> dict[str, type[Any]]:
     found: dict[str, type[Any]] = {}
-    for connector in default_registry().connectors():
+    for connector in registry.connectors():
         found.update(_classes_of(connector))
     return found
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from interlink.providers.registry import default_registry
 from interlink.testing.base import MockUpstream
 
 
-@cache
 def mocks() -> dict[str, type[MockUpstream]]:
     """Every provider's HTTP mock upstream, by type (SMTP's is a server of its own kind)."""
     found: dict[str, type[MockUpstream]] = {}
