@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from interlink.providers.github.verifier import GitHubVerifier
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
+from interlink.providers.kit.pagination import LinkHeader, Pagination
 from interlink.providers.kit.types import IntegrationType
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -150,6 +151,7 @@ class GitHubConnector(Connector):
         docs_url="https://docs.github.com/rest",
     )
     category = "developer tools"
+    pagination: ClassVar[Pagination | None] = LinkHeader()
     webhook_verifier: ClassVar[WebhookVerifier | None] = GitHubVerifier()
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "create_issue": frozenset({"repo", "public_repo"}),
@@ -175,13 +177,13 @@ class GitHubConnector(Connector):
         query: dict[str, Any] = {"state": params.state, "per_page": params.per_page}
         if params.since is not None:
             query["since"] = params.since.isoformat().replace("+00:00", "Z")
-        raw, _ = await ctx.paginate_link(
+        paged = await ctx.paginate(
             f"/repos/{params.repository}/issues",
-            query,
+            params=query,
             limit=params.limit,
             keep=lambda item: "pull_request" not in item,  # GitHub lists pull requests as issues
         )
-        issues = [Issue.of(item) for item in raw]
+        issues = [Issue.of(item) for item in paged.items]
         return IssuePage(total_count=len(issues), items=issues)
 
     @action()
@@ -197,13 +199,13 @@ class GitHubConnector(Connector):
     ) -> PullRequestPage:
         """Lists pull requests of a GitHub repository, following pagination up to `limit`."""
         query = {"state": params.state, "per_page": params.per_page}
-        raw, _ = await ctx.paginate_link(
-            f"/repos/{params.repository}/pulls", query, limit=params.limit
+        paged = await ctx.paginate(
+            f"/repos/{params.repository}/pulls", params=query, limit=params.limit
         )
         items = [
             PullRequest(**{k: r[k] for k in ("id", "number", "title", "state")},
                         html_url=r.get("html_url"), author=_author(r))
-            for r in raw
+            for r in paged.items
         ]  # fmt: skip
         return PullRequestPage(total_count=len(items), items=items)
 

@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-from interlink.core.errors import ExternalServiceError
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
+from interlink.providers.kit.pagination import PageToken, Pagination
 from interlink.providers.kit.types import IntegrationType
 from interlink.transport.headers import RateLimitHeaders
 
@@ -152,30 +152,23 @@ class JiraConnector(Connector):
     )
     category = "project management"
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders(reset_kind="iso8601")
+    # `/search/jql`; Jira's older lists page by position: `Offset()` (startAt, maxResults, total).
+    pagination: ClassVar[Pagination | None] = PageToken(
+        items="issues", param="nextPageToken", size="maxResults", is_last="isLast"
+    )
 
     @action()
     async def search_issues(self, ctx: ActionContext, params: SearchIssuesInput) -> IssuePage:
         """Searches issues with JQL (`/search/jql`), following nextPageToken up to `limit`.
         Jira's search does not count the matches, so there is no total: read on with
         `next_page_token` until it is null."""
-        issues: list[Issue] = []
-        token = params.next_page_token
-        for _ in range(1000):  # bounded: each page brings at least one issue or ends
-            body: dict[str, Any] = {
-                "jql": params.jql,
-                "maxResults": min(params.max_results, params.limit - len(issues)),
-                "fields": _SEARCH_FIELDS,
-            }
-            if token:
-                body["nextPageToken"] = token
-            page = (await ctx.http.post(f"{API}/search/jql", json=body, idempotent=True)).json()
-            if not isinstance(page, dict) or not isinstance(page.get("issues"), list):
-                raise ExternalServiceError("Jira answered a search without an issue list")
-            issues.extend(Issue.of(raw) for raw in page["issues"])
-            token = None if page.get("isLast") is True else page.get("nextPageToken") or None
-            if not page["issues"] or token is None or len(issues) >= params.limit:
-                break
-        return IssuePage(issues=issues[: params.limit], next_page_token=token)
+        paged = await ctx.paginate(
+            f"{API}/search/jql", json={"jql": params.jql, "fields": _SEARCH_FIELDS},
+            limit=params.limit, page_size=params.max_results, cursor=params.next_page_token,
+        )  # fmt: skip
+        return IssuePage(
+            issues=[Issue.of(raw) for raw in paged.items], next_page_token=paged.cursor
+        )
 
     @action()
     async def get_issue(self, ctx: ActionContext, params: GetIssueInput) -> IssueDetail:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from interlink.core.errors import ParameterValidationError
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.fixtures import Fixture, load_fixtures
+from interlink.providers.kit.pagination import Pagination
 from interlink.providers.kit.types import IntegrationType
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.auth import CredentialInPath
@@ -133,6 +134,7 @@ class Connector:
     errors: ClassVar[ErrorTable] = ErrorTable()
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders()
     rate_buckets: ClassVar[RouteBuckets | None] = None  # limits counted per route bucket
+    pagination: ClassVar[Pagination | None] = None  # how it pages its lists (`ctx.paginate`)
     required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {}
     webhook_verifier: ClassVar[WebhookVerifier | None] = None  # None: it sends no webhooks
     # Connector-specific configuration fields it reads (`ctx.configuration`), e.g. a default.
@@ -190,4 +192,7 @@ class Connector:
         raise NotImplementedError
 
     async def run(self, name: str, ctx: ActionContext, params: BaseModel) -> BaseModel:
-        return await self.actions[name].handler(self, ctx, params)
+        """Runs action `name`, its context paging the provider's way."""
+        return await self.actions[name].handler(
+            self, replace(ctx, pagination=self.pagination), params
+        )

@@ -10,8 +10,8 @@ import structlog
 
 from interlink.core.errors import IntegrationError
 from interlink.core.secrets import Scrubber
+from interlink.providers.kit.pagination import MAX_PAGES, Paged, PageRequest, Pagination, follow
 from interlink.transport.client import ProviderClient
-from interlink.transport.response import ProviderResponse
 
 
 @dataclass
@@ -23,6 +23,8 @@ class ActionContext:
     # Stable across re-runs of the same operation: send it with every side effect.
     idempotency_key: str | None = None
     log: Any = field(default_factory=lambda: structlog.get_logger("interlink.connector"))
+    # How the provider pages its lists (its `Connector.pagination`, set by `Connector.run`).
+    pagination: Pagination | None = None
 
     @property
     def http(self) -> ProviderClient:
@@ -35,34 +37,32 @@ class ActionContext:
         """The credential's values, to mask in whatever the action brings back."""
         return self.http_client.secrets if self.http_client is not None else Scrubber()
 
-    async def paginate_link(
+    async def paginate(
         self,
         path: str,
-        params: Mapping[str, Any],
         *,
         limit: int,
-        keep: Callable[[Any], bool] = lambda _: True,
-        max_pages: int = 100,
-    ) -> tuple[list[Any], ProviderResponse]:
-        """Follows `Link: <...>; rel="next"` (GitHub style) until `limit` kept items or no next
-        page; `keep` filters items before they count."""
-        items: list[Any] = []
-        response = await self.http.get(path, params=params)
-        for _ in range(max_pages):
-            page = response.json()
-            if not isinstance(page, list):
-                raise IntegrationError("Expected a list page from the provider")
-            items.extend(item for item in page if keep(item))
-            next_url = next_link(response.headers.get("link", ""))
-            if len(items) >= limit or next_url is None:
-                break
-            response = await self.http.get(next_url)
-        return items[:limit], response
-
-
-def next_link(header: str) -> str | None:
-    for part in header.split(","):
-        section = part.split(";")
-        if len(section) > 1 and any(s.strip() == 'rel="next"' for s in section[1:]):
-            return section[0].strip().strip("<>")
-    return None
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+        items: str | None = None,
+        keep: Callable[[Any], bool] | None = None,
+        max_pages: int = MAX_PAGES,
+        style: Pagination | None = None,
+    ) -> Paged:
+        """Reads `path` page after page the provider's way (`kit.pagination`) until `limit` kept
+        items or the last page. A call with a `json` body is a POST (a search), else a GET.
+        `page_size`: asked per page, never more than still missing; `cursor`: where a previous
+        call stopped; `items`: where this endpoint's items are, when not where the style says;
+        `keep`: filters items before they count; `style`: another style than the provider's."""
+        chosen = style or self.pagination
+        if chosen is None:
+            raise IntegrationError("This connector states no pagination style")
+        if items is not None:
+            chosen = chosen.reading(items)
+        first = PageRequest("GET" if json is None else "POST", path, dict(params or {}), json)
+        return await follow(
+            self.http, chosen, first, limit=limit, page_size=page_size, cursor=cursor,
+            keep=keep, max_pages=max_pages,
+        )  # fmt: skip

@@ -23,6 +23,7 @@ from interlink.core.errors import (
 )
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
+from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.slack.verifier import SlackVerifier
@@ -164,6 +165,9 @@ class SlackConnector(Connector):
     category = "communication"
     webhook_verifier: ClassVar[WebhookVerifier | None] = SlackVerifier()
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Slack says only Retry-After, on 429
+    pagination: ClassVar[Pagination | None] = BodyCursor(
+        cursor="response_metadata.next_cursor", param="cursor", size="limit"
+    )
     configuration_fields: ClassVar[tuple[str, ...]] = ("default_channel",)
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "send_message": frozenset({"chat:write"}),
@@ -220,24 +224,17 @@ class SlackConnector(Connector):
     @action()
     async def list_channels(self, ctx: ActionContext, params: ListChannelsInput) -> ChannelPage:
         """Lists channels (conversations.list), following the cursor up to `limit`."""
-        items: list[Channel] = []
-        cursor = params.cursor
-        for _ in range(1000):  # bounded: each page brings at least one channel or ends
-            query: dict[str, Any] = {"limit": min(params.per_page, params.limit - len(items))}
-            if params.types:
-                query["types"] = ",".join(params.types)
-            if params.exclude_archived:
-                query["exclude_archived"] = "true"
-            if cursor:
-                query["cursor"] = cursor
-            raw = (await ctx.http.get("/conversations.list", params=query)).json()
-            page = raw.get("channels") or []
-            items.extend(Channel.of(channel) for channel in page)
-            cursor = (raw.get("response_metadata") or {}).get("next_cursor") or None
-            if not page or cursor is None or len(items) >= params.limit:
-                break
-        items = items[: params.limit]
-        return ChannelPage(total_count=len(items), items=items, next_cursor=cursor)
+        query: dict[str, Any] = {}
+        if params.types:
+            query["types"] = ",".join(params.types)
+        if params.exclude_archived:
+            query["exclude_archived"] = "true"
+        paged = await ctx.paginate(
+            "/conversations.list", params=query, items="channels", limit=params.limit,
+            page_size=params.per_page, cursor=params.cursor,
+        )  # fmt: skip
+        items = [Channel.of(channel) for channel in paged.items]
+        return ChannelPage(total_count=len(items), items=items, next_cursor=paged.cursor)
 
     async def check(self, ctx: ActionContext) -> CheckResult:
         response = await ctx.http.get("/auth.test")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from interlink.core.errors import InvalidOperation
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
+from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.stripe.verifier import StripeVerifier
@@ -166,6 +167,9 @@ class StripeConnector(Connector):
     # A card decline is a 402 `card_error`: a refusal of this operation, with Stripe's message.
     errors: ClassVar[ErrorTable] = ErrorTable({402: Verdict(Outcome.FAIL, InvalidOperation)})
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Stripe sends none
+    pagination: ClassVar[Pagination | None] = BodyCursor(
+        items="data", has_more="has_more", item_cursor="id", param="starting_after", size="limit"
+    )
 
     @staticmethod
     async def _create(
