@@ -22,7 +22,7 @@ from interlink.providers.kit.types import IntegrationType, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
-from interlink.transport.client import judge_by_status
+from interlink.transport.client import DEFAULT_USER_AGENT, judge_by_status
 from interlink.transport.headers import RateLimitHeaders
 from interlink.transport.response import ProviderResponse
 
@@ -110,6 +110,8 @@ class DiscordConnector(Connector):
     category = "communication"
     webhook_verifier: ClassVar[WebhookVerifier | None] = DiscordVerifier()
     bearer_scheme = "Bot"
+    # Discord's docs: `DiscordBot ($url, $versionNumber)`, more may follow; others are refused.
+    user_agent: ClassVar[str] = f"DiscordBot (https://interlink.invalid, 0.1) {DEFAULT_USER_AGENT}"
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders(
         limit="x-ratelimit-limit",
         remaining="x-ratelimit-remaining",
@@ -130,7 +132,7 @@ class DiscordConnector(Connector):
     async def send_message(self, ctx: ActionContext, params: SendMessageInput) -> Message:
         """Sends a message to a Discord channel; a re-run of the same operation does not post
         twice (the operation's key goes as an enforced nonce)."""
-        body = params.model_dump(exclude_none=True)
+        body = params.model_dump(exclude={"channel_id"}, exclude_none=True)  # it goes in the path
         if ctx.idempotency_key:
             body |= {"nonce": ctx.idempotency_key[-_NONCE_LENGTH:], "enforce_nonce": True}
         response = await ctx.http.post(
