@@ -1,64 +1,87 @@
-"""A mock of the Slack Web API: chat, reactions, conversations.list and auth.test."""
+"""A mock of the Slack Web API: auth, chat, reactions, conversations and users."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from interlink.core.clock import Clock
+from interlink.providers.slack.mock_shapes import (
+    BOT_ID,
+    BOT_NAME,
+    BOT_USER_ID,
+    TEAM_ID,
+    Args,
+    Channel,
+    Reply,
+    SlackError,
+    User,
+    add_reply,
+    arguments,
+    bot_message,
+    channel_json,
+    content,
+    page,
+    user_json,
+)
 from interlink.testing.base import MockUpstream, json_response
 from interlink.testing.faults import retry_after_header
 
-TEAM_ID = "T0MOCK0001"
-BOT_USER_ID = "U0MOCKBOT1"
-BOT_ID = "B0MOCKBOT1"
-APP_ID = "A0MOCKAPP1"
 _SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
 _TRUE = ("true", "1", True, 1)
-
-Args = Mapping[str, Any]
-Reply = dict[str, Any]
-
-
-class SlackError(Exception):
-    """A Slack error code, answered as HTTP 200 `{"ok": false, "error": code}`."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-@dataclass
-class _Channel:
-    id: str
-    name: str
-    created: int
-    is_private: bool = False
-    is_archived: bool = False
-    messages: dict[str, Reply] = field(default_factory=dict)
+# The scope each method needs (Slack's `X-Accepted-OAuth-Scopes`, and `needed` when missing).
+SCOPES = {
+    "auth.test": "",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "reactions.add": "reactions:write",
+    "conversations.list": "channels:read",
+    "conversations.info": "channels:read",
+    "conversations.history": "channels:history",
+    "users.info": "users:read",
+}
+GRANTED = "chat:write,reactions:write,channels:read,groups:read,channels:history,users:read"
+USERS = (
+    User(BOT_USER_ID, BOT_NAME, "Interlink Bot", is_bot=True),
+    User("U0MOCKUSR1", "ada", "Ada Lovelace"),
+    User("U0MOCKUSR2", "grace", "Grace Hopper"),
+)
 
 
 class SlackMock(MockUpstream):
     """The Slack Web API under `/api/<method>` with `channels` seeded channels.
 
     The token comes as `Authorization: Bearer xoxb-...` or as a `token` form argument;
-    arguments come as a query string, a form or a JSON body, as Slack accepts them. Errors are
-    HTTP 200 with `{"ok": false, "error": ...}` (`not_authed`, `invalid_auth`,
-    `channel_not_found`, `message_not_found`, `no_text`, `already_reacted`, `invalid_cursor`,
-    `unknown_method`...). Channels are `general`, `random` and `channel-NNN`; every tenth is
-    private (listed only with `types=private_channel`), every twenty-fifth archived.
+    arguments come as a query string, a form or a JSON body, and any method by GET or POST, as
+    Slack accepts them. Errors are HTTP 200 with `{"ok": false, "error": ...}` (`not_authed`,
+    `invalid_auth`, `channel_not_found`, `message_not_found`, `user_not_found`, `no_text`,
+    `already_reacted`, `invalid_cursor`, `unknown_method`...). Channels are `general`, `random`
+    and `channel-NNN`; every tenth is private (listed only with `types=private_channel`), every
+    twenty-fifth archived. `messages` seeds messages the bot posted before, by channel name or
+    id, e.g. `{"general": ["Deploy started"]}`; their ts count up from the clock's second
+    (`1748779200.000001`...). Users are the bot (`U0MOCKBOT1`), `ada` and `grace`.
     """
 
     name: ClassVar[str] = "slack"
     api_root: ClassVar[str] = "/api"
     default_token: ClassVar[str] = "xoxb-mock-token"  # noqa: S105
+    # Problems the check against Slack's published description reports where the description,
+    # converted from Slack's 1.7.0 Swagger, is wrong about what Slack answers (pattern: reason).
+    description_errata: ClassVar[Mapping[str, str]] = {
+        r"→ 200: at (message|messages/\d+): Additional properties are not allowed "
+        r"\((('app_id'|'edited')(, )?)+ (was|were) unexpected\)": (
+            "Slack puts the posting app's app_id on every message an app posts, and an edited "
+            "message says who edited it when; the 1.7.0 objs_message schema predates both and "
+            "allows no other property"
+        ),
+        r"POST /chat\.update → 200: at message/blocks: .* is not of type 'object'": (
+            "blocks are a list of Block Kit blocks, as chat.postMessage's own schema says; the "
+            "1.7.0 chat.update schema types them as an object"
+        ),
+    }
 
     def __init__(
         self,
@@ -67,19 +90,25 @@ class SlackMock(MockUpstream):
         clock: Clock | None = None,
         channels: int = 150,
         team: str = "Interlink Mock",
+        messages: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.seed_channels = channels
+        self.seed_messages = dict(messages or {})
         self.team = team
         super().__init__(token=token, clock=clock)
 
     def reset_state(self) -> None:
-        self.channels: dict[str, _Channel] = {}
+        self.channels: dict[str, Channel] = {}
         for n in range(1, self.seed_channels + 1):
             name = {1: "general", 2: "random"}.get(n, f"channel-{n:03d}")
             created = int((_SEED_START + timedelta(days=n)).timestamp())
-            channel = _Channel(f"C{n:08X}", name, created, n % 10 == 0, n % 25 == 0)
+            channel = Channel(f"C{n:08X}", name, created, n % 10 == 0, n % 25 == 0)
             self.channels[channel.id] = channel
+        self.users = {user.id: user for user in USERS}
         self._ts_counter = 0
+        for ref, texts in self.seed_messages.items():
+            for text in texts:
+                self.post_message({"channel": ref, "text": text})
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_route("GET", "/api/{method}", self.dispatch)
@@ -93,6 +122,9 @@ class SlackMock(MockUpstream):
             "chat.update": self.update_message,
             "reactions.add": self.add_reaction,
             "conversations.list": self.list_conversations,
+            "conversations.info": self.conversation_info,
+            "conversations.history": self.history,
+            "users.info": self.user_info,
         }
 
     def messages(self, channel_id: str) -> list[Reply]:
@@ -100,16 +132,19 @@ class SlackMock(MockUpstream):
         return list(self.channels[channel_id].messages.values())
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["method"]
+        headers = {"X-Slack-Req-Id": f"mock-{len(self.calls)}"}
         try:
-            args = await _arguments(request)
+            args = await arguments(request)
             self._authenticate(request, args)
-            method = self.methods.get(request.match_info["method"])
+            headers |= {"X-OAuth-Scopes": GRANTED, "X-Accepted-OAuth-Scopes": SCOPES.get(name, "")}
+            method = self.methods.get(name)
             if method is None:
                 raise SlackError("unknown_method")
             reply = method(args)
         except SlackError as error:
-            reply = {"ok": False, "error": error.code}
-        return json_response(reply, headers={"X-Slack-Req-Id": f"mock-{len(self.calls)}"})
+            reply = {"ok": False, "error": error.code, **error.extra}
+        return json_response(reply, headers=headers)
 
     def _authenticate(self, request: web.Request, args: Args) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -130,6 +165,22 @@ class SlackMock(MockUpstream):
     def not_found_response(self, request: web.Request) -> web.StreamResponse:
         return json_response({"ok": False, "error": "unknown_method"}, status=404)
 
+    def missing_response(self, request: web.Request) -> web.StreamResponse:
+        """Slack's answer for what the call names not existing: 200, `ok: false`."""
+        method = request.match_info.get("method", request.path.rsplit("/", 1)[-1])
+        code = {
+            "chat.update": "message_not_found",
+            "reactions.add": "message_not_found",
+            "users.info": "user_not_found",
+        }.get(method, "channel_not_found")
+        return json_response({"ok": False, "error": code})
+
+    def forbidden_response(self, request: web.Request) -> web.StreamResponse:
+        """Slack's answer for a token without the method's scope: 200, `missing_scope`."""
+        needed = SCOPES.get(request.path.rsplit("/", 1)[-1]) or "chat:write"
+        reply = {"ok": False, "error": "missing_scope", "needed": needed, "provided": "identify"}
+        return json_response(reply)
+
     # methods
 
     def auth_test(self, args: Args) -> Reply:
@@ -137,7 +188,7 @@ class SlackMock(MockUpstream):
             "ok": True,
             "url": "https://interlink-mock.slack.com/",
             "team": self.team,
-            "user": "interlink-bot",
+            "user": BOT_NAME,
             "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
@@ -148,42 +199,26 @@ class SlackMock(MockUpstream):
         channel = self._channel(args.get("channel"))
         if channel.is_archived:
             raise SlackError("is_archived")
-        text, blocks = _content(args)
-        ts = self._next_ts()
-        message: Reply = {
-            "type": "message",
-            "subtype": "bot_message",
-            "text": text,
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "app_id": APP_ID,
-            "team": TEAM_ID,
-            "ts": ts,
-        }
-        if blocks is not None:
-            message["blocks"] = blocks
+        text, blocks = content(args)
+        message = bot_message(self._next_ts(), text, blocks)
+        parent = channel.messages.get(str(args.get("thread_ts") or ""))
         if args.get("thread_ts"):
             message["thread_ts"] = str(args["thread_ts"])
-        channel.messages[ts] = message
-        return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
+            if parent is not None:
+                add_reply(parent, message)
+        channel.messages[message["ts"]] = message
+        return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": message}
 
     def update_message(self, args: Args) -> Reply:
         channel = self._channel(args.get("channel"))
-        message = channel.messages.get(str(args.get("ts", "")))
-        if message is None:
-            raise SlackError("message_not_found")
-        text, blocks = _content(args)
+        message = self._message(channel, args.get("ts"))
+        text, blocks = content(args)
         message["text"] = text
         if blocks is not None:
             message["blocks"] = blocks
         message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
-        return {
-            "ok": True,
-            "channel": channel.id,
-            "ts": message["ts"],
-            "text": text,
-            "message": message,
-        }
+        reply = {"ok": True, "channel": channel.id, "ts": message["ts"], "text": text}
+        return reply | {"message": message}
 
     def add_reaction(self, args: Args) -> Reply:
         if not args.get("channel") or not args.get("timestamp"):
@@ -191,12 +226,9 @@ class SlackMock(MockUpstream):
         name = str(args.get("name", "")).strip(":")
         if not name:
             raise SlackError("invalid_name")
-        message = self._channel(args["channel"]).messages.get(str(args["timestamp"]))
-        if message is None:
-            raise SlackError("message_not_found")
+        message = self._message(self._channel(args["channel"]), args["timestamp"])
         reactions: list[Reply] = message.setdefault("reactions", [])
-        reaction = next((r for r in reactions if r["name"] == name), None)
-        if reaction is not None:
+        if any(reaction["name"] == name for reaction in reactions):
             raise SlackError("already_reacted")
         reactions.append({"name": name, "users": [BOT_USER_ID], "count": 1})
         return {"ok": True}
@@ -204,24 +236,44 @@ class SlackMock(MockUpstream):
     def list_conversations(self, args: Args) -> Reply:
         types = set(str(args.get("types") or "public_channel").split(","))
         exclude_archived = args.get("exclude_archived") in _TRUE
-        limit = min(max(_int(args.get("limit"), 100), 1), 1000)
         visible = [
             channel
             for channel in self.channels.values()
             if ("private_channel" if channel.is_private else "public_channel") in types
             and not (exclude_archived and channel.is_archived)
         ]
-        start = _cursor_index(args.get("cursor"), visible)
-        page = visible[start : start + limit]
-        more = start + limit < len(visible)
-        next_cursor = _encode_cursor(visible[start + limit].id) if more else ""
+        start, end, cursor = page(visible, [c.id for c in visible], args, "channel")
         return {
             "ok": True,
-            "channels": [self._channel_json(channel) for channel in page],
-            "response_metadata": {"next_cursor": next_cursor},
+            "channels": [channel_json(channel) for channel in visible[start:end]],
+            "response_metadata": {"next_cursor": cursor},
         }
 
-    def _channel(self, ref: Any) -> _Channel:
+    def conversation_info(self, args: Args) -> Reply:
+        return {"ok": True, "channel": channel_json(self._channel(args.get("channel")))}
+
+    def history(self, args: Args) -> Reply:
+        """The channel's messages, newest first; replies stay in their threads."""
+        channel = self._channel(args.get("channel"))
+        shown = [
+            message
+            for message in reversed(channel.messages.values())
+            if message.get("thread_ts", message["ts"]) == message["ts"]
+        ]
+        start, end, cursor = page(shown, [m["ts"] for m in shown], args, "ts")
+        reply: Reply = {"ok": True, "messages": shown[start:end], "has_more": bool(cursor)}
+        reply |= {"pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0}
+        if cursor:
+            reply["response_metadata"] = {"next_cursor": cursor}
+        return reply
+
+    def user_info(self, args: Args) -> Reply:
+        user = self.users.get(str(args.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"ok": True, "user": user_json(user)}
+
+    def _channel(self, ref: Any) -> Channel:
         ref = str(ref or "").lstrip("#")
         channel = self.channels.get(ref) or next(
             (c for c in self.channels.values() if c.name == ref), None
@@ -230,91 +282,16 @@ class SlackMock(MockUpstream):
             raise SlackError("channel_not_found")
         return channel
 
+    @staticmethod
+    def _message(channel: Channel, ts: Any) -> Reply:
+        message = channel.messages.get(str(ts or ""))
+        if message is None:
+            raise SlackError("message_not_found")
+        return message
+
     def _next_ts(self) -> str:
         self._ts_counter += 1
         return f"{int(self.now().timestamp())}.{self._ts_counter % 1_000_000:06d}"
-
-    def _channel_json(self, channel: _Channel) -> Reply:
-        empty = {"value": "", "creator": "", "last_set": 0}
-        return {
-            "id": channel.id,
-            "name": channel.name,
-            "name_normalized": channel.name,
-            "is_channel": not channel.is_private,
-            "is_group": channel.is_private,
-            "is_im": False,
-            "is_mpim": False,
-            "is_private": channel.is_private,
-            "is_archived": channel.is_archived,
-            "is_general": channel.name == "general",
-            "is_shared": False,
-            "is_org_shared": False,
-            "is_ext_shared": False,
-            "is_member": True,
-            "created": channel.created,
-            "updated": channel.created * 1000,
-            "creator": BOT_USER_ID,
-            "context_team_id": TEAM_ID,
-            "unlinked": 0,
-            "topic": empty,
-            "purpose": empty,
-            "previous_names": [],
-            "num_members": 3,
-        }
-
-
-async def _arguments(request: web.Request) -> dict[str, Any]:
-    """Query arguments overlaid by the body's: JSON or form, as Slack takes both."""
-    args: dict[str, Any] = dict(request.query)
-    if request.content_type == "application/json":
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            raise SlackError("invalid_json") from None
-        if not isinstance(body, dict):
-            raise SlackError("invalid_json")
-        args.update(body)
-    elif request.method == "POST":
-        args.update((await request.post()).items())
-    return args
-
-
-def _content(args: Args) -> tuple[str, list[Any] | None]:
-    text = str(args.get("text") or "")
-    blocks = args.get("blocks")
-    if isinstance(blocks, str):
-        try:
-            blocks = json.loads(blocks)
-        except ValueError:
-            raise SlackError("invalid_blocks") from None
-    if not text and not blocks and not args.get("attachments"):
-        raise SlackError("no_text")
-    return text, blocks if isinstance(blocks, list) else None
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        raise SlackError("invalid_limit") from None
-
-
-def _encode_cursor(channel_id: str) -> str:
-    return base64.b64encode(f"channel:{channel_id}".encode()).decode()
-
-
-def _cursor_index(cursor: Any, channels: list[_Channel]) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, channel_id = base64.b64decode(str(cursor), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise SlackError("invalid_cursor") from None
-    ids = [channel.id for channel in channels]
-    if kind != "channel" or channel_id not in ids:
-        raise SlackError("invalid_cursor")
-    return ids.index(channel_id)
 
 
 MOCK = SlackMock

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from interlink.core.clock import Clock
+from interlink.providers.stripe import mock_objects as objects
 from interlink.providers.stripe.mock_requests import (
     StripeError,
     api_key,
@@ -28,6 +29,7 @@ from interlink.testing.faults import retry_after_header
 Obj = dict[str, Any]
 Action = Callable[[web.Request, Obj], Obj]
 
+_LIST = {"limit", "starting_after", "ending_before", "expand"}
 _CUSTOMER_PARAMS = {"email", "name", "description", "phone", "metadata", "address", "expand"}
 _ITEM_PARAMS = {"customer", "amount", "currency", "description", "invoice", "metadata"} | {
     "quantity",
@@ -43,16 +45,17 @@ _INVOICE_PARAMS = {"customer", "auto_advance", "collection_method", "description
     "expand",
     "footer",
 }
-_INTENT_PARAMS = {"amount", "currency", "customer", "description", "metadata", "confirm"} | {
-    "payment_method",
-    "payment_method_types",
-    "capture_method",
-    "receipt_email",
-    "automatic_payment_methods",
-    "expand",
-    "return_url",
-    "off_session",
-}
+_CONFIRM_PARAMS = {"payment_method", "receipt_email", "return_url", "off_session", "expand"}
+_INTENT_PARAMS = (
+    {"amount", "currency", "customer", "description", "metadata", "confirm"}
+    | {
+        "payment_method_types",
+        "capture_method",
+        "automatic_payment_methods",
+    }
+    | _CONFIRM_PARAMS
+)
+_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _DECLINES = {
     "pm_card_chargeDeclined": "generic_decline",
     "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds",
@@ -67,16 +70,19 @@ class _Saved:
 
 
 class StripeMock(MockUpstream):
-    """The Stripe API (test mode) with its form encoding, errors and idempotency keys.
+    """The Stripe API (test mode) with its form encoding, errors, idempotency keys and lists.
 
     Accepts `Authorization: Bearer sk_test_...` or basic auth with the key as user name.
     Bodies are `application/x-www-form-urlencoded` with bracket syntax; unknown parameters are
     refused as Stripe does. POSTs honour `Idempotency-Key`: the same key and parameters replay
     the first answer with `Idempotent-Replayed: true`; other parameters get a 400
     `idempotency_error`; answers to requests refused before running (400/401/404) are not kept.
+    Customers, invoice items, invoices and payment intents are created, retrieved and listed
+    (newest first, paged by `limit` and `starting_after`/`ending_before`, as the SDKs' auto
+    pagination reads them); customers are updated and deleted; an invoice's lines are listed.
     Payment method `pm_card_visa` succeeds, `pm_card_chargeDeclined` and
-    `pm_card_chargeDeclinedInsufficientFunds` are declined (402 `card_error`); succeeded
-    payments add to the pending balance.
+    `pm_card_chargeDeclinedInsufficientFunds` are declined (402 `card_error`), on create with
+    `confirm=true` or on `/confirm`; succeeded payments add to the pending balance.
     """
 
     name: ClassVar[str] = "stripe"
@@ -86,26 +92,43 @@ class StripeMock(MockUpstream):
         super().__init__(token=token, clock=clock)
 
     def reset_state(self) -> None:
-        self.customers: dict[str, Obj] = {}
+        self.customers: dict[str, Obj] = {}  # a deleted one is its stub (`deleted: true`)
         self.invoice_items: dict[str, Obj] = {}
         self.invoices: dict[str, Obj] = {}
+        self.lines: dict[str, list[Obj]] = {}  # by invoice: all its lines, oldest first
         self.payment_intents: dict[str, Obj] = {}
         self.idempotency: dict[str, _Saved] = {}
-        self._counter = 0
+        self._counter = 0  # objects made
+        self._requests = 0
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
-        router.add_post("/v1/customers", self._endpoint(self.create_customer, _CUSTOMER_PARAMS))
-        router.add_get("/v1/customers/{id}", self._endpoint(self.get_customer, {"expand"}))
-        router.add_post("/v1/invoiceitems", self._endpoint(self.create_invoice_item, _ITEM_PARAMS))
-        router.add_post("/v1/invoices", self._endpoint(self.create_invoice, _INVOICE_PARAMS))
-        router.add_post("/v1/payment_intents", self._endpoint(self.create_intent, _INTENT_PARAMS))
-        router.add_get("/v1/balance", self._endpoint(self.get_balance, {"expand"}))
+        routes: list[tuple[str, str, Action, set[str]]] = [
+            ("POST", "/v1/customers", self.create_customer, _CUSTOMER_PARAMS),
+            ("GET", "/v1/customers", self.list_customers, _LIST | {"email"}),
+            ("GET", "/v1/customers/{id}", self.get_customer, {"expand"}),
+            ("POST", "/v1/customers/{id}", self.update_customer, _CUSTOMER_PARAMS),
+            ("DELETE", "/v1/customers/{id}", self.delete_customer, set()),
+            ("POST", "/v1/invoiceitems", self.create_invoice_item, _ITEM_PARAMS),
+            ("GET", "/v1/invoiceitems", self.list_invoice_items, _LIST | {"customer", "pending"}),
+            ("GET", "/v1/invoiceitems/{id}", self.get_invoice_item, {"expand"}),
+            ("POST", "/v1/invoices", self.create_invoice, _INVOICE_PARAMS),
+            ("GET", "/v1/invoices", self.list_invoices, _LIST | {"customer", "status"}),
+            ("GET", "/v1/invoices/{id}", self.get_invoice, {"expand"}),
+            ("GET", "/v1/invoices/{id}/lines", self.list_lines, _LIST),
+            ("POST", "/v1/payment_intents", self.create_intent, _INTENT_PARAMS),
+            ("GET", "/v1/payment_intents", self.list_intents, _LIST | {"customer"}),
+            ("GET", "/v1/payment_intents/{id}", self.get_intent, {"expand", "client_secret"}),
+            ("POST", "/v1/payment_intents/{id}/confirm", self.confirm_intent, _CONFIRM_PARAMS),
+            ("GET", "/v1/balance", self.get_balance, {"expand"}),
+        ]
+        for method, path, action, allowed in routes:
+            router.add_route(method, path, self._endpoint(action, allowed))
 
     # authentication, idempotency, errors
 
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self._counter += 1
-        request_id = f"req_mock{self._counter:010d}"
+        self._requests += 1
+        request_id = f"req_mock{self._requests:010d}"
         key = api_key(request.headers.get("Authorization", ""))
         if key != self.token:
             response = auth_error(key)
@@ -183,33 +206,12 @@ class StripeMock(MockUpstream):
         )
         return error_response(StripeError(404, message))
 
-    # actions
+    # customers
 
     def create_customer(self, request: web.Request, params: Obj) -> Obj:
-        customer = self._new("cus", "customer") | {
-            "email": params.get("email") or None,
-            "name": params.get("name") or None,
-            "description": params.get("description") or None,
-            "phone": params.get("phone") or None,
-            "metadata": metadata_param(params),
-            "address": None,
-            "balance": 0,
-            "currency": None,
-            "default_source": None,
-            "delinquent": False,
-            "discount": None,
-            "invoice_prefix": f"MOCK{self._counter:04d}",
-            "invoice_settings": {
-                "custom_fields": None,
-                "default_payment_method": None,
-                "footer": None,
-            },
-            "next_invoice_sequence": 1,
-            "preferred_locales": [],
-            "shipping": None,
-            "tax_exempt": "none",
-            "test_clock": None,
-        }
+        fields = self._new("cus", "customer")
+        prefix = f"MOCK{self._counter:04d}"
+        customer = objects.customer(fields, params, metadata_param(params), prefix)
         self.customers[customer["id"]] = customer
         return customer
 
@@ -218,6 +220,33 @@ class StripeMock(MockUpstream):
         if customer_id not in self.customers:
             raise no_such("customer", customer_id, "id")
         return self.customers[customer_id]
+
+    def update_customer(self, request: web.Request, params: Obj) -> Obj:
+        customer = self._customer(request.match_info["id"], "id")
+        for name in ("email", "name", "description", "phone"):
+            if name in params:
+                customer[name] = params[name] or None
+        if "address" in params:
+            customer["address"] = objects.address(params["address"])
+        if params.get("metadata") == "":
+            customer["metadata"] = {}
+        elif "metadata" in params:
+            merged = customer["metadata"] | {str(k): str(v) for k, v in params["metadata"].items()}
+            customer["metadata"] = {key: value for key, value in merged.items() if value != ""}
+        return customer
+
+    def delete_customer(self, request: web.Request, params: Obj) -> Obj:
+        customer = self._customer(request.match_info["id"], "id")
+        self.customers[customer["id"]] = objects.deleted_customer(customer["id"])
+        return self.customers[customer["id"]]
+
+    def list_customers(self, request: web.Request, params: Obj) -> Obj:
+        found = [c for c in self._newest(self.customers) if not c.get("deleted")]
+        if params.get("email"):
+            found = [customer for customer in found if customer["email"] == params["email"]]
+        return objects.listing(found, "/v1/customers", params, "customer")
+
+    # invoice items and invoices
 
     def create_invoice_item(self, request: web.Request, params: Obj) -> Obj:
         customer = self._customer(require(params, "customer"))
@@ -228,25 +257,25 @@ class StripeMock(MockUpstream):
             invoice = self.invoices.get(params["invoice"])
             if invoice is None:
                 raise no_such("invoice", params["invoice"], "invoice")
-        now = self._epoch()
-        item = self._new("ii", "invoiceitem") | {
-            "amount": amount,
-            "currency": currency,
-            "customer": customer["id"],
-            "date": now,
-            "description": params.get("description") or None,
-            "discountable": params.get("discountable", "true") == "true",
-            "invoice": None,
-            "metadata": metadata_param(params),
-            "period": {"start": now, "end": now},
-            "proration": False,
-            "quantity": integer_param(params, "quantity") or 1,
-            "unit_amount": amount,
-        }
+        fields = self._new("ii", "invoiceitem")
+        metadata = metadata_param(params)
+        item = objects.invoice_item(fields, customer["id"], amount, currency, params, metadata)
         self.invoice_items[item["id"]] = item
         if invoice is not None:
-            _attach(invoice, item)
+            objects.attach(invoice, self.lines[invoice["id"]], item)
         return item
+
+    def get_invoice_item(self, request: web.Request, params: Obj) -> Obj:
+        return self._get(self.invoice_items, "invoiceitem", request.match_info["id"])
+
+    def list_invoice_items(self, request: web.Request, params: Obj) -> Obj:
+        found = self._newest(self.invoice_items)
+        if params.get("customer"):
+            found = [item for item in found if item["customer"] == params["customer"]]
+        if params.get("pending") in ("true", "false"):
+            pending = params["pending"] == "true"
+            found = [item for item in found if (item["invoice"] is None) == pending]
+        return objects.listing(found, "/v1/invoiceitems", params, "invoiceitem")
 
     def create_invoice(self, request: web.Request, params: Obj) -> Obj:
         customer = self._customer(require(params, "customer"))
@@ -257,43 +286,33 @@ class StripeMock(MockUpstream):
                 f"Invalid pending_invoice_items_behavior: {behavior}",
                 param="pending_invoice_items_behavior",
             )
-        invoice = self._new("in", "invoice") | {
-            "customer": customer["id"],
-            "customer_email": customer["email"],
-            "customer_name": customer["name"],
-            "currency": str(params.get("currency", "usd")).lower(),
-            "description": params.get("description") or None,
-            "metadata": metadata_param(params),
-            "status": "draft",
-            "collection_method": params.get("collection_method", "charge_automatically"),
-            "auto_advance": params.get("auto_advance") == "true",
-            "billing_reason": "manual",
-            "account_name": "Interlink Mock",
-            "number": None,
-            "paid": False,
-            "attempted": False,
-            "attempt_count": 0,
-            "due_date": None,
-            "hosted_invoice_url": None,
-            "amount_due": 0,
-            "amount_paid": 0,
-            "amount_remaining": 0,
-            "subtotal": 0,
-            "total": 0,
-        }
-        invoice["lines"] = {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "total_count": 0,
-            "url": f"/v1/invoices/{invoice['id']}/lines",
-        }
+        fields = self._new("in", "invoice")
+        metadata = metadata_param(params)
+        invoice = objects.invoice(fields, customer, params, metadata, "Interlink Mock")
         self.invoices[invoice["id"]] = invoice
+        self.lines[invoice["id"]] = []
         if behavior == "include":
             for item in self.invoice_items.values():
                 if item["customer"] == customer["id"] and item["invoice"] is None:
-                    _attach(invoice, item)
+                    objects.attach(invoice, self.lines[invoice["id"]], item)
         return invoice
+
+    def get_invoice(self, request: web.Request, params: Obj) -> Obj:
+        return self._get(self.invoices, "invoice", request.match_info["id"])
+
+    def list_invoices(self, request: web.Request, params: Obj) -> Obj:
+        found = self._newest(self.invoices)
+        for name in ("customer", "status"):
+            if params.get(name):
+                found = [invoice for invoice in found if invoice[name] == params[name]]
+        return objects.listing(found, "/v1/invoices", params, "invoice")
+
+    def list_lines(self, request: web.Request, params: Obj) -> Obj:
+        invoice = self._get(self.invoices, "invoice", request.match_info["id"])
+        url = invoice["lines"]["url"]
+        return objects.listing(self.lines[invoice["id"]], url, params, "line item")
+
+    # payment intents and the balance
 
     def create_intent(self, request: web.Request, params: Obj) -> Obj:
         amount = integer_param(params, "amount", required=True)
@@ -306,27 +325,36 @@ class StripeMock(MockUpstream):
                 param="amount",
             )
         customer = self._customer(params["customer"])["id"] if params.get("customer") else None
-        method = params.get("payment_method") or None
-        intent = self._new("pi", "payment_intent") | {
-            "amount": amount,
-            "amount_capturable": 0,
-            "amount_received": 0,
-            "currency": currency,
-            "customer": customer,
-            "description": params.get("description") or None,
-            "metadata": metadata_param(params),
-            "payment_method": method,
-            "payment_method_types": params.get("payment_method_types") or ["card"],
-            "capture_method": params.get("capture_method", "automatic"),
-            "confirmation_method": "automatic",
-            "latest_charge": None,
-            "last_payment_error": None,
-            "status": "requires_confirmation" if method else "requires_payment_method",
-        }
-        intent["client_secret"] = f"{intent['id']}_secret_mock"
+        fields = self._new("pi", "payment_intent")
+        intent = objects.payment_intent(fields, params, customer, metadata_param(params))
         self.payment_intents[intent["id"]] = intent
         if params.get("confirm") == "true":
             self._confirm(intent)
+        return intent
+
+    def get_intent(self, request: web.Request, params: Obj) -> Obj:
+        return self._get(self.payment_intents, "payment_intent", request.match_info["id"])
+
+    def list_intents(self, request: web.Request, params: Obj) -> Obj:
+        found = self._newest(self.payment_intents)
+        if params.get("customer"):
+            found = [intent for intent in found if intent["customer"] == params["customer"]]
+        return objects.listing(found, "/v1/payment_intents", params, "payment_intent")
+
+    def confirm_intent(self, request: web.Request, params: Obj) -> Obj:
+        intent = self._get(self.payment_intents, "payment_intent", request.match_info["id"])
+        if intent["status"] not in _CONFIRMABLE:
+            message = (
+                "You cannot confirm this PaymentIntent because it has a status of "
+                f"{intent['status']}. Only a PaymentIntent with one of the following statuses "
+                f"may be confirmed: {', '.join(_CONFIRMABLE)}."
+            )
+            raise StripeError(400, message, code="payment_intent_unexpected_state")
+        if params.get("payment_method"):
+            intent["payment_method"] = params["payment_method"]
+        if params.get("receipt_email"):
+            intent["receipt_email"] = params["receipt_email"]
+        self._confirm(intent)
         return intent
 
     def get_balance(self, request: web.Request, params: Obj) -> Obj:
@@ -334,15 +362,7 @@ class StripeMock(MockUpstream):
         for intent in self.payment_intents.values():
             if intent["status"] == "succeeded":
                 pending[intent["currency"]] = pending.get(intent["currency"], 0) + intent["amount"]
-        return {
-            "object": "balance",
-            "available": [{"amount": 0, "currency": "usd", "source_types": {"card": 0}}],
-            "pending": [
-                {"amount": amount, "currency": cur, "source_types": {"card": amount}}
-                for cur, amount in pending.items()
-            ],
-            "livemode": False,
-        }
+        return objects.balance(pending)
 
     def _confirm(self, intent: Obj) -> None:
         method = intent["payment_method"]
@@ -361,6 +381,7 @@ class StripeMock(MockUpstream):
             "type": "card_error",
             "code": "card_declined",
             "decline_code": decline,
+            "doc_url": "https://stripe.com/docs/error-codes/card-declined",
             "message": "Your card was declined.",
         }
         intent["last_payment_error"] = error
@@ -375,44 +396,31 @@ class StripeMock(MockUpstream):
             **detail,
         )
 
-    def _customer(self, customer_id: Any) -> Obj:
+    # lookups
+
+    def _customer(self, customer_id: Any, param: str = "customer") -> Obj:
         customer = self.customers.get(str(customer_id))
-        if customer is None:
-            raise no_such("customer", customer_id, "customer")
+        if customer is None or customer.get("deleted"):
+            raise no_such("customer", customer_id, param)
         return customer
+
+    @staticmethod
+    def _get(found: dict[str, Obj], kind: str, object_id: str) -> Obj:
+        if object_id not in found:
+            raise no_such(kind, object_id, "id")
+        return found[object_id]
+
+    @staticmethod
+    def _newest(found: dict[str, Obj]) -> list[Obj]:
+        """As Stripe lists objects: the newest first."""
+        return list(reversed(found.values()))
 
     def _new(self, prefix: str, kind: str) -> Obj:
         self._counter += 1
-        return {
-            "id": f"{prefix}_Mock{self._counter:010d}",
-            "object": kind,
-            "created": self._epoch(),
-            "livemode": False,
-        }
+        return objects.base(f"{prefix}_Mock{self._counter:010d}", kind, self._epoch())
 
     def _epoch(self) -> int:
         return int(self.now().timestamp())
-
-
-def _attach(invoice: Obj, item: Obj) -> None:
-    item["invoice"] = invoice["id"]
-    line = {
-        "id": f"il_{item['id'][3:]}",
-        "object": "line_item",
-        "amount": item["amount"],
-        "currency": item["currency"],
-        "description": item["description"],
-        "invoice_item": item["id"],
-        "quantity": item["quantity"],
-        "type": "invoiceitem",
-        "livemode": False,
-        "metadata": item["metadata"],
-        "period": item["period"],
-    }
-    invoice["lines"]["data"].append(line)
-    invoice["lines"]["total_count"] += 1
-    total = sum(entry["amount"] for entry in invoice["lines"]["data"])
-    invoice |= {"amount_due": total, "amount_remaining": total, "subtotal": total, "total": total}
 
 
 MOCK = StripeMock
