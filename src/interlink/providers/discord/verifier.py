@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from interlink.providers.kit.verifiers import (
     HookReply,
     IncomingRequest,
     SignatureRejected,
     VerifiedHook,
+    WebhookKeys,
     body_field,
     delivery_id,
     hex_bytes,
@@ -36,8 +43,30 @@ class DiscordVerifier:
     `application_command`, `message_component`, ...; webhook events: PING (type 0) is answered
     204, events become their `event.type` in lower case."""
 
+    signs_timestamp: ClassVar[bool] = True
+
     def kept_headers(self, configuration: Mapping[str, Any]) -> frozenset[str]:
         return frozenset({"x-signature-ed25519", "x-signature-timestamp"})
+
+    def sample_keys(self, secret: str) -> WebhookKeys:
+        """A key pair made from `secret`: the public key in the configuration, as an
+        integration holds it; the private one (Discord's) as `signing_key`, for `sign`."""
+        seed = hashlib.sha256(secret.encode()).digest()
+        public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+        public_hex = public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+        return WebhookKeys({"signing_key": seed.hex()}, {"webhook": {"public_key": public_hex}})
+
+    def sign(
+        self,
+        body: bytes,
+        credentials: Mapping[str, Any],
+        configuration: Mapping[str, Any],
+        now: datetime,
+    ) -> dict[str, str]:
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(credentials["signing_key"]))
+        stamp = str(int(now.timestamp()))
+        signature = key.sign(stamp.encode() + body).hex()
+        return {"x-signature-ed25519": signature, "x-signature-timestamp": stamp}
 
     def verify(self, request: IncomingRequest) -> VerifiedHook:
         signature = hex_bytes(request.header("x-signature-ed25519"))

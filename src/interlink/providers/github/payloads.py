@@ -11,6 +11,7 @@ that the event a header names is one the signed body can be (`event_agrees`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 REQUIRED_FIELDS: Mapping[str, frozenset[str]] = {
     "branch_protection_configuration": frozenset(),
@@ -110,6 +111,14 @@ REQUIRED_FIELDS: Mapping[str, frozenset[str]] = {
     "workflow_job": frozenset({"workflow_job"}),
     "workflow_run": frozenset({"workflow", "workflow_run"}),
 }
+
+
+def event_of(payload: Any) -> str:
+    """The most specific event whose required fields `payload` carries; `sample` (an event
+    GitHub does not send, taken as named) when none."""
+    fields = frozenset(payload) if isinstance(payload, dict) else frozenset()
+    fitting = [(len(need), event) for event, need in REQUIRED_FIELDS.items() if need <= fields]
+    return max(fitting)[1] if fitting else "sample"
 
 
 def event_agrees(event: str, fields: frozenset[str]) -> bool:

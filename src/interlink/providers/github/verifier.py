@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
-from interlink.providers.github.payloads import event_agrees
+from interlink.providers.github.payloads import event_agrees, event_of
 from interlink.providers.kit.verifiers import (
     IncomingRequest,
     SignatureRejected,
     VerifiedHook,
+    WebhookKeys,
     body_field,
     delivery_id,
     hex_bytes,
     mac,
     parse_body,
     parse_json,
+    sample_delivery_id,
 )
 
 
@@ -30,8 +33,29 @@ class GitHubVerifier:
         {"x-github-event", "x-github-delivery", "x-github-hook-id", "x-hub-signature-256"}
     )
 
+    signs_timestamp: ClassVar[bool] = False
+
     def kept_headers(self, configuration: Mapping[str, Any]) -> frozenset[str]:
         return self.headers
+
+    def sample_keys(self, secret: str) -> WebhookKeys:
+        return WebhookKeys({"webhook_secret": secret})
+
+    def sign(
+        self,
+        body: bytes,
+        credentials: Mapping[str, Any],
+        configuration: Mapping[str, Any],
+        now: datetime,
+    ) -> dict[str, str]:
+        """The signature, a delivery id, and the event whose fields the body carries (the most
+        specific one; an event GitHub does not send, `sample`, when none fits)."""
+        signature = mac(str(credentials["webhook_secret"]).encode(), body).hex()
+        return {
+            "x-hub-signature-256": f"sha256={signature}",
+            "x-github-delivery": sample_delivery_id(body),
+            "x-github-event": event_of(self._payload(body)),
+        }
 
     def verify(self, request: IncomingRequest) -> VerifiedHook:
         scheme, _, given = request.header("x-hub-signature-256").partition("=")

@@ -26,10 +26,11 @@ import hashlib
 import hmac
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -104,11 +105,41 @@ class IncomingRequest:
         return value
 
 
+@dataclass(frozen=True)
+class WebhookKeys:
+    """What an integration holds to verify a provider's hooks, made from one secret (for tests
+    and the contract suite). A scheme whose sender signs with a key the integration never holds
+    (Discord's Ed25519 private key) keeps it in `credentials["signing_key"]` for `sign`."""
+
+    credentials: Mapping[str, Any]
+    configuration: Mapping[str, Any] = field(default_factory=dict)
+
+
 class WebhookVerifier(Protocol):
+    # Whether the scheme signs a timestamp, so that a stale (replayed) hook is refused by the
+    # verifier itself; otherwise the receiver's de-duplication refuses a replay.
+    signs_timestamp: ClassVar[bool]
+
     def verify(self, request: IncomingRequest) -> VerifiedHook: ...
 
     def kept_headers(self, configuration: Mapping[str, Any]) -> frozenset[str]:
         """The headers worth storing with the hook (lower-case names)."""
+        ...
+
+    def sample_keys(self, secret: str) -> WebhookKeys:
+        """The credentials and configuration of an integration receiving hooks signed with
+        `secret` (or a key made from it)."""
+        ...
+
+    def sign(
+        self,
+        body: bytes,
+        credentials: Mapping[str, Any],
+        configuration: Mapping[str, Any],
+        now: datetime,
+    ) -> dict[str, str]:
+        """The headers the provider sends with `body` at `now`, signed as it signs them:
+        `verify` accepts them with the same credentials and configuration."""
         ...
 
 
@@ -168,6 +199,11 @@ def delivery_id(value: Any) -> str | None:
     return "sha256:" + hashlib.sha256(text.encode(errors="surrogatepass")).hexdigest()
 
 
+def sample_delivery_id(body: bytes) -> str:
+    """A delivery id for a signed sample: the same for the same body."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, hashlib.sha256(body).hexdigest()))
+
+
 def hex_bytes(value: str) -> bytes:
     try:
         return bytes.fromhex(value)
@@ -206,6 +242,7 @@ class HmacVerifier:
     `event_field` the event comes from the signed body only, never from a header."""
 
     defaults: HmacSettings = field(default_factory=HmacSettings)
+    signs_timestamp: ClassVar[bool] = False
 
     def settings(self, configuration: Mapping[str, Any]) -> HmacSettings:
         found = configuration.get("webhook") or {}
@@ -241,6 +278,25 @@ class HmacVerifier:
             ),
             payload,
         )
+
+    def sample_keys(self, secret: str) -> WebhookKeys:
+        return WebhookKeys({"webhook_secret": secret})
+
+    def sign(
+        self,
+        body: bytes,
+        credentials: Mapping[str, Any],
+        configuration: Mapping[str, Any],
+        now: datetime,
+    ) -> dict[str, str]:
+        settings = self.settings(configuration)
+        secret = str(credentials["webhook_secret"]).encode()
+        digest = mac(secret, body, settings.algorithm)
+        encoded = digest.hex() if settings.encoding == "hex" else base64.b64encode(digest).decode()
+        headers = {settings.signature_header.lower(): settings.prefix + encoded}
+        if settings.delivery_header:
+            headers[settings.delivery_header.lower()] = sample_delivery_id(body)
+        return headers
 
     @staticmethod
     def _decode(value: str, encoding: str) -> bytes:

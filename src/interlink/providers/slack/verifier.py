@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from interlink.providers.kit.verifiers import (
     HookReply,
     IncomingRequest,
     SignatureRejected,
     VerifiedHook,
+    WebhookKeys,
     body_field,
     delivery_id,
     hex_bytes,
@@ -24,6 +26,23 @@ class SlackVerifier:
     `X-Slack-Request-Timestamp` within five minutes. `url_verification` is answered with its
     challenge. Events API: the event is `event.type` (else `type`), the delivery id `event_id`;
     slash commands are `slash_command`; interactivity payloads their `type`."""
+
+    signs_timestamp: ClassVar[bool] = True
+
+    def sample_keys(self, secret: str) -> WebhookKeys:
+        return WebhookKeys({"signing_secret": secret})
+
+    def sign(
+        self,
+        body: bytes,
+        credentials: Mapping[str, Any],
+        configuration: Mapping[str, Any],
+        now: datetime,
+    ) -> dict[str, str]:
+        stamp = str(int(now.timestamp()))
+        base = f"v0:{stamp}:".encode() + body
+        signature = mac(str(credentials["signing_secret"]).encode(), base).hex()
+        return {"x-slack-signature": f"v0={signature}", "x-slack-request-timestamp": stamp}
 
     def kept_headers(self, configuration: Mapping[str, Any]) -> frozenset[str]:
         return frozenset(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from interlink.providers.kit.verifiers import (
     IncomingRequest,
     SignatureRejected,
     VerifiedHook,
+    WebhookKeys,
     body_field,
     delivery_id,
     mac,
@@ -22,8 +24,24 @@ class StripeVerifier:
     with `webhook_secret` (`whsec_...`, used as it is); `t` within 300 s of now, before or
     after. The event is the body's `type`, the delivery id its `id`."""
 
+    signs_timestamp: ClassVar[bool] = True
+
     def kept_headers(self, configuration: Mapping[str, Any]) -> frozenset[str]:
         return frozenset({"stripe-signature"})
+
+    def sample_keys(self, secret: str) -> WebhookKeys:
+        return WebhookKeys({"webhook_secret": secret})
+
+    def sign(
+        self,
+        body: bytes,
+        credentials: Mapping[str, Any],
+        configuration: Mapping[str, Any],
+        now: datetime,
+    ) -> dict[str, str]:
+        stamp = str(int(now.timestamp()))
+        signature = mac(str(credentials["webhook_secret"]).encode(), f"{stamp}.".encode() + body)
+        return {"stripe-signature": f"t={stamp},v1={signature.hex()}"}
 
     def verify(self, request: IncomingRequest) -> VerifiedHook:
         timestamp, signatures = self._parse(request.header("stripe-signature"))

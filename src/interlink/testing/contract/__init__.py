@@ -1,6 +1,53 @@
 """The contract every provider keeps, run as behaviour against its mock, and the recorder of the
 fixtures it replays.
 
+Running the contract
+--------------------
+Each check makes cases of a provider (one, one per action, or one per fixture), run through the
+real transport against the provider's mock on a loopback socket, on a frozen clock (waits are
+recorded, never slept) and without a database. A provider package runs it on itself with
+pytest:
+
+    import pytest
+    from interlink.testing import contract
+    from acme_connector import AcmeConnector
+
+    CASES = contract.cases([AcmeConnector])
+
+    @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+    async def test_the_contract(case: contract.Case) -> None:
+        await contract.check(case)
+
+or in one go: `report = await contract.run_contract(AcmeConnector)`; `report.ok`, and
+`print(report)` says what failed or was skipped and why. `contract.cases(providers, "replays",
+"wrong_token")` makes the cases of some checks only; `contract.CHECKS` lists them all:
+
+- facts: the spec is complete, actions typed and documented, a credential check, an error table
+  that makes 401, 403, 429 and 5xx what the transport needs;
+- no_http_client: no module of the provider's package but its `mock*` modules imports aiohttp,
+  httpx, requests, urllib3, http.client or urllib.request;
+- has_a_fixture (per action): every action has a recorded fixture;
+- replays (per fixture): replayed against a fresh mock, a fixture gives its output (or its
+  error code), sends its requests and gets its answers;
+- no_secret_in_output (per fixture): nothing a run returns carries the credential's values;
+- wrong_token: a wrong token gives AUTHENTICATION_FAILED;
+- forbidden: the provider's refusal (`MockUpstream.forbidden_response`) gives PERMISSION_DENIED;
+- not_found: a missing resource gives EXTERNAL_RESOURCE_NOT_FOUND (a fixture that ends so, or
+  `MockUpstream.missing_response` injected);
+- rate_limited: a 429 with the provider's hint (`rate_limited_response`) is waited out for the
+  hint and retried;
+- server_error (per fixture that succeeds): a 5xx is retried when the call is safe to repeat (a
+  read, an idempotent action, an Idempotency-Key), else not, and the call fails;
+- rate_headers: the provider's rate-limit headers are what the transport observes;
+- stops_at_the_limit (per action taking a `limit`): a fixture pages and stops at its limit;
+- webhook_signed_sample, webhook_stale_sample: the verifier accepts a sample its `sign` made,
+  refuses it tampered, under another secret, or stale when the scheme signs a timestamp.
+
+A provider whose mock is not an HTTP `MockUpstream` (SMTP) skips the HTTP checks. A mock says
+how the provider's errors look by overriding `forbidden_response`, `missing_response`,
+`rate_limited_response` and `server_error_response`, and which credentials an integration
+holds to call it by overriding `integration_credentials`.
+
 Recording fixtures
 ------------------
 A fixture (`interlink.providers.kit.fixtures`) is one run of one action against the provider's
@@ -31,17 +78,28 @@ every action; for an action that pages, record one whose `limit` stops it before
 
 from __future__ import annotations
 
+from interlink.testing.contract.cases import Case, Check, ContractFailure, ContractSkipped
 from interlink.testing.contract.exchanges import MOCK_ORIGIN, kept_headers
 from interlink.testing.contract.harness import Result, Stage, stage
 from interlink.testing.contract.recorder import fixtures_folder, record, write
+from interlink.testing.contract.suite import CHECKS, Report, cases, check, run_contract
 
 __all__ = [
+    "CHECKS",
     "MOCK_ORIGIN",
+    "Case",
+    "Check",
+    "ContractFailure",
+    "ContractSkipped",
+    "Report",
     "Result",
     "Stage",
+    "cases",
+    "check",
     "fixtures_folder",
     "kept_headers",
     "record",
+    "run_contract",
     "stage",
     "write",
 ]

@@ -15,17 +15,18 @@ from typing import Any
 from interlink.config import TransportSettings
 from interlink.core.clock import FrozenClock
 from interlink.core.errors import InterlinkError
-from interlink.core.secrets import Scrubber
+from interlink.core.secrets import MIN_SECRET_LENGTH, Scrubber
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.fixtures import Fixture
 from interlink.testing.base import MockUpstream
 from interlink.testing.calls import Call
 from interlink.testing.server import RunningMock, serve_mock
-from interlink.transport.auth import auth_headers
+from interlink.transport.auth import auth_headers, sent_forms
 from interlink.transport.breaker import CircuitBreakers
-from interlink.transport.client import ProviderClient, Transport
+from interlink.transport.client import SAFE_METHODS, ProviderClient, Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
+from interlink.transport.response import ProviderResponse
 from interlink.transport.settings import call_settings
 from interlink.transport.ssrf import AddressPolicy
 from interlink.vault.masking import secret_values
@@ -51,6 +52,16 @@ class Result:
         return self.error.code if self.error is not None else None
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One request an action asked the transport for, and whether the transport may repeat it
+    (a safe method, or marked idempotent, or with an Idempotency-Key)."""
+
+    method: str
+    path: str
+    repeatable: bool
+
+
 @dataclass
 class Stage:
     """One fresh mock (built with the fixture's options) and one fresh transport."""
@@ -62,6 +73,8 @@ class Stage:
     transport: Transport
     results: list[Result] = field(default_factory=list)
     secrets: Scrubber = field(default_factory=Scrubber)  # the last run's credential values
+    credentials: dict[str, Any] = field(default_factory=dict)  # the last run's
+    sent: list[Sent] = field(default_factory=list)  # what the actions asked the transport for
 
     @property
     def mock(self) -> MockUpstream:
@@ -83,7 +96,7 @@ class Stage:
         `token` in place of its own)."""
         configuration = self.configuration()
         auth_method = str(configuration["auth_method"])
-        credentials = self.mock.integration_credentials(auth_method, token)
+        credentials = self.credentials = self.mock.integration_credentials(auth_method, token)
         action = self.provider.actions[self.fixture.action]
         client = self.client(configuration, credentials, idempotent=action.idempotent)
         return ActionContext(client, configuration, idempotency_key=IDEMPOTENCY_KEY)
@@ -96,7 +109,7 @@ class Stage:
             credentials,
             bearer_scheme=self.provider.bearer_scheme,
         )
-        return self.transport.client(
+        client = self.transport.client(
             KEY,
             call_settings(configuration, TransportSettings()),
             self.provider.facts(),
@@ -104,6 +117,34 @@ class Stage:
             secrets=secret_values(credentials),
             assume_idempotent=idempotent,
         )
+        self._watch(client)
+        return client
+
+    def _watch(self, client: ProviderClient) -> None:
+        """Notes each request the action makes (get, post... all go through `request`)."""
+        request = client.request
+
+        async def watched(method: str, path: str, **kwargs: Any) -> ProviderResponse:
+            repeatable = (
+                method.upper() in SAFE_METHODS
+                or bool(kwargs.get("idempotent"))
+                or kwargs.get("idempotency_key") is not None
+                or client.assume_idempotent
+            )
+            self.sent.append(Sent(method.upper(), path, repeatable))
+            return await request(method, path, **kwargs)
+
+        setattr(client, "request", watched)  # noqa: B010 - an instance's, not the class's
+
+    def secret_values(self) -> list[str]:
+        """The last run's credential values, and the forms its headers sent them in."""
+        headers = auth_headers(
+            str(self.configuration()["auth_method"]),
+            self.credentials,
+            bearer_scheme=self.provider.bearer_scheme,
+        )
+        found = {*secret_values(self.credentials), *sent_forms(headers)}
+        return sorted(value for value in found if len(value) >= MIN_SECRET_LENGTH)
 
     async def run(
         self, *, token: str | None = None, parameters: Mapping[str, Any] | None = None
