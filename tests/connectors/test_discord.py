@@ -66,7 +66,7 @@ async def test_send_and_edit_a_message(
 
     assert message["channel_id"] == CHANNEL
     assert message["content"] == "Deployed"
-    assert message["embeds"] == embeds
+    assert message["embeds"] == [{"type": "rich", **embed} for embed in embeds]
     assert message["author"] == {"id": "1100000000000000001", "username": "interlink-mock-bot",
                                  "bot": True}  # fmt: skip
     assert message["id"].isdigit()

@@ -51,7 +51,8 @@ def _client(
 
 async def _spend_the_bucket_elsewhere(running: RunningMock[DiscordMock], channel: str) -> None:
     """Another client of the same bot uses up the channel's bucket (5 per 5 s)."""
-    async with aiohttp.ClientSession() as session:
+    bot = {"User-Agent": DiscordConnector.user_agent}  # Discord refuses other clients
+    async with aiohttp.ClientSession(headers=bot) as session:
         for _ in range(5):
             url = f"{running.api_url}/channels/{channel}/messages"
             async with session.post(url, json={"content": "x"}, headers=AUTH) as response:
