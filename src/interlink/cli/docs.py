@@ -24,9 +24,10 @@ INTRODUCTION = """\
 
 One command for operators and for people who drive a server from a shell: `serve`, `worker`,
 `init`, `db`, `vault`, `workspaces` and `mock` work on this machine's data dir or database;
-every other group (`keys`, `integrations`, `connectors`, `ops`, `credentials`, `webhooks`,
-`workflows`, `executions`, `events`) is a thin layer over the Python SDK and calls a running
-server.
+`providers new` writes a new provider's folder (into the source checkout, or a package of its
+own: see docs/connectors/writing-a-connector.md); every other group (`keys`, `integrations`,
+`connectors`, `ops`, `credentials`, `webhooks`, `workflows`, `executions`, `events`) is a thin
+layer over the Python SDK and calls a running server.
 
 ## Getting started
 

@@ -16,6 +16,7 @@ from interlink.cli import (
     keys,
     mock,
     ops,
+    providers,
     remote,
     serve,
     vault,
@@ -42,6 +43,7 @@ app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(keys.app, name="keys")
 app.add_typer(integrations.app, name="integrations")
 app.add_typer(connectors.app, name="connectors")
+app.add_typer(providers.app, name="providers")
 app.add_typer(ops.app, name="ops")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(webhooks.app, name="webhooks")
