@@ -29,10 +29,11 @@ from interlink.integrations.health_schemas import (
 )
 from interlink.integrations.models import Integration
 from interlink.integrations.operations_repository import StatsRepository
-from interlink.integrations.operations_service import OperationService
+from interlink.integrations.operations_service import OperationService, provider_token_url
 from interlink.integrations.service import IntegrationService
 from interlink.providers.kit.action import CheckResult, Connector
 from interlink.transport.breaker import BreakerState
+from interlink.vault.oauth import expiry_notice
 from interlink.vault.service import OpenCredential
 
 _LOW_BUDGET = 0.1  # warn below a tenth of the provider's budget
@@ -43,6 +44,8 @@ class Probe:
     result: CheckResult | None
     error: InterlinkError | None
     latency_ms: int
+    tried: bool = True  # False: refused before the provider was called (an expired token)
+    notice: str | None = None  # about the credentials, when they will stop working soon
 
 
 class HealthService:
@@ -129,7 +132,10 @@ class HealthService:
         started = time.perf_counter()
         if connector is None:
             return Probe(None, _no_connector(row), 0)
-        ctx = await self.operations.context(row, connector, credential)
+        try:
+            ctx = await self.operations.context(row, connector, credential)
+        except AuthenticationFailed as refused:  # an expired OAuth token, not refreshed
+            return Probe(None, refused, 0, tried=False)
         result: CheckResult | None = None
         error: InterlinkError | None = None
         secrets = ctx.secrets  # its messages are stored, published and shown
@@ -139,7 +145,16 @@ class HealthService:
                 result.message = secrets.text(result.message)
             except InterlinkError as failure:
                 error = secrets.error(failure)
-        return Probe(result, error, int((time.perf_counter() - started) * 1000))
+        notice = self._expiry_notice(row, connector, credential)
+        return Probe(result, error, int((time.perf_counter() - started) * 1000), notice=notice)
+
+    def _expiry_notice(
+        self, row: Integration, connector: type[Connector], credential: OpenCredential
+    ) -> str | None:
+        if row.configuration.get("auth_method") != "oauth":
+            return None
+        provider_url = provider_token_url(row, connector)
+        return expiry_notice(credential.data, provider_url, self.clock.now())
 
     async def _store(self, workspace_id: str, integration_id: str, run: HealthCheckRun) -> None:
         async with self.db.transaction() as session:
@@ -169,6 +184,12 @@ class HealthService:
         return f"{error.code}: {provider or error.message}"
 
     def _connection(self, connector: type[Connector] | None, probe: Probe) -> HealthCheckItem:
+        if not probe.tried:
+            return HealthCheckItem(
+                name="connection",
+                status="skipped",
+                message="Not tried: " + self._failure(probe.error),
+            )
         reached = probe.error is None or isinstance(
             probe.error, AuthenticationFailed | PermissionDenied
         )
@@ -181,6 +202,8 @@ class HealthService:
         )
 
     def _authentication(self, probe: Probe) -> HealthCheckItem:
+        if probe.error is None and probe.notice is not None:
+            return HealthCheckItem(name="authentication", status="warning", message=probe.notice)
         if probe.error is None:
             return HealthCheckItem(
                 name="authentication", status="passed", message="Successfully authenticated"

@@ -253,19 +253,8 @@ class OperationService:
         auth_method = str(row.configuration.get("auth_method", "api_key"))
         credentials = opened.data
         reauthenticate: Reauthenticate | None = None
-        if auth_method == "oauth" and row.credential_id and can_refresh(credentials):
-            credentials = await self.refresher.fresh(
-                row.workspace_id, row.credential_id, credentials
-            )
-            current = credentials
-
-            async def reauthenticate() -> dict[str, str]:
-                nonlocal current
-                assert row.credential_id is not None
-                current = await self.refresher.fresh(
-                    row.workspace_id, row.credential_id, current, rejected=True
-                )
-                return auth_headers(auth_method, current, bearer_scheme=connector.bearer_scheme)
+        if auth_method == "oauth" and row.credential_id:
+            credentials, reauthenticate = await self._oauth(row, connector, credentials)
 
         headers = auth_headers(auth_method, credentials, bearer_scheme=connector.bearer_scheme)
         settings = call_settings(row.configuration, self.transport_settings)
@@ -286,6 +275,30 @@ class OperationService:
             credentials=credentials if connector.spec.type == "smtp" else {},
             idempotency_key=idempotency_key,
         )
+
+    async def _oauth(
+        self, row: Integration, connector: type[Connector], credentials: dict[str, Any]
+    ) -> tuple[dict[str, Any], Reauthenticate | None]:
+        """The credential with a usable access token (refreshed if due; an expired one that
+        cannot be refreshed is refused here, not sent), and how to refresh it after a 401."""
+        assert row.credential_id is not None
+        workspace_id, credential_id = row.workspace_id, row.credential_id
+        provider_url = provider_token_url(row, connector)
+        current = await self.refresher.fresh(
+            workspace_id, credential_id, credentials, provider_token_url=provider_url
+        )
+        if not can_refresh(current, provider_url):
+            return current, None
+
+        async def reauthenticate() -> dict[str, str]:
+            nonlocal current
+            current = await self.refresher.fresh(
+                workspace_id, credential_id, current, provider_token_url=provider_url,
+                rejected=True,
+            )  # fmt: skip
+            return auth_headers("oauth", current, bearer_scheme=connector.bearer_scheme)
+
+        return current, reauthenticate
 
     async def _run(
         self,
@@ -416,3 +429,9 @@ class OperationService:
     @staticmethod
     def _parse(action: Action, parameters: dict[str, Any]) -> BaseModel:
         return action.parse(parameters)
+
+
+def provider_token_url(row: Integration, connector: type[Connector]) -> str | None:
+    """Where an OAuth credential without a `token_url` of its own is refreshed: the provider's
+    token URL, when the integration calls the provider's own API host."""
+    return connector.spec.token_url_for(row.configuration.get("api_url"))

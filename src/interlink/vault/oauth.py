@@ -1,6 +1,11 @@
 """OAuth2 tokens refreshed before they expire: one refresh at a time per credential, and no
 database transaction open while the token endpoint is called.
 
+A credential is refreshed at its own `token_url`, else at its provider's (the integration type's
+`oauth.token_url`, given by the caller for an integration calling the provider's own API host).
+An access token that has expired and cannot be refreshed (no refresh token, no token URL) is not
+sent: the call fails with AUTHENTICATION_FAILED saying so.
+
 In one process, the callers that need one credential refreshed share one refresh (a single
 flight: the others await its result or its error). Across processes a lease on the credential row
 (`refreshing_by`, `refreshing_until`) says who refreshes:
@@ -33,12 +38,13 @@ import structlog
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
-from interlink.core.errors import AuthenticationFailed, ExternalServiceTimeout
+from interlink.core.errors import AuthenticationFailed, ExternalServiceTimeout, InterlinkError
 from interlink.events.service import EventService
 from interlink.events.types import CredentialRefreshFailed, EventType
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.client import CallLabels, CallSettings, ProviderFacts, Transport
 from interlink.transport.retry import RetryPolicy
+from interlink.vault.masking import secret_values
 from interlink.vault.models import Credential
 from interlink.vault.service import CredentialService
 
@@ -49,6 +55,7 @@ LEASE = timedelta(seconds=60)  # a claim no one frees (its process died) lapses 
 EXCHANGE_SECONDS = 30.0  # the token call's own bound, so a live holder never outlasts LEASE
 PATIENCE = timedelta(seconds=10)  # how long a still-valid token waits on another's refresh
 POLL_SECONDS = 0.2
+EXPIRY_NOTICE = timedelta(days=1)  # health warns of a token expiring this soon, unrefreshable
 _LABELS = CallLabels("oauth", "token_refresh")
 _TOKEN_ENDPOINT = ProviderFacts(
     errors=ErrorTable(
@@ -72,13 +79,56 @@ def expires_at(data: Mapping[str, Any]) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # a time without zone: UTC
 
 
-def can_refresh(data: Mapping[str, Any]) -> bool:
-    return bool(data.get("refresh_token") and data.get("token_url"))
+def token_url(data: Mapping[str, Any], provider_token_url: str | None = None) -> str | None:
+    """Where the credential is refreshed: its own `token_url`, else its provider's."""
+    own = data.get("token_url")
+    return own if isinstance(own, str) and own else provider_token_url
+
+
+def unrefreshable(data: Mapping[str, Any], provider_token_url: str | None = None) -> str | None:
+    """Why the credential cannot be refreshed; None when it can."""
+    if not data.get("refresh_token"):
+        return "it has no refresh_token"
+    if token_url(data, provider_token_url) is None:
+        return "it has no token_url (and this integration's API has no well-known one)"
+    return None
+
+
+def can_refresh(data: Mapping[str, Any], provider_token_url: str | None = None) -> bool:
+    return unrefreshable(data, provider_token_url) is None
 
 
 def _expired(data: Mapping[str, Any], now: datetime) -> bool:
     expiry = expires_at(data)
     return expiry is not None and expiry <= now
+
+
+def usable(data: Mapping[str, Any], provider_token_url: str | None, now: datetime) -> None:
+    """Refuses (AUTHENTICATION_FAILED) an access token that has expired and cannot be
+    refreshed: sending it would only be refused, or worse, look like it worked."""
+    why = unrefreshable(data, provider_token_url)
+    expiry = expires_at(data)
+    if why is not None and expiry is not None and expiry <= now:
+        raise AuthenticationFailed(
+            f"This OAuth credential's access token expired at {rfc3339(expiry)} and cannot be "
+            f"refreshed: {why}; reconnect the account or store a new token",
+            details=[{"expires_at": rfc3339(expiry), "reason": why}],
+        )
+
+
+def expiry_notice(
+    data: Mapping[str, Any], provider_token_url: str | None, now: datetime
+) -> str | None:
+    """What to warn of, when the access token expires within EXPIRY_NOTICE and cannot be
+    refreshed; None otherwise (it can be, or it does not expire soon)."""
+    why = unrefreshable(data, provider_token_url)
+    expiry = expires_at(data)
+    if why is None or expiry is None or expiry > now + EXPIRY_NOTICE:
+        return None
+    return (
+        f"The OAuth access token expires at {rfc3339(expiry)} and cannot be refreshed ({why}): "
+        "reconnect the account before then"
+    )
 
 
 class OAuthRefresher:
@@ -98,10 +148,9 @@ class OAuthRefresher:
         self._flights: dict[str, asyncio.Task[dict[str, Any]]] = {}
 
     def due(self, data: Mapping[str, Any]) -> bool:
+        """Its access token expires within REFRESH_AHEAD (or has expired)."""
         expiry = expires_at(data)
-        return (
-            can_refresh(data) and expiry is not None and expiry <= self.clock.now() + REFRESH_AHEAD
-        )
+        return expiry is not None and expiry <= self.clock.now() + REFRESH_AHEAD
 
     async def fresh(
         self,
@@ -109,16 +158,24 @@ class OAuthRefresher:
         credential_id: str,
         data: Mapping[str, Any],
         *,
+        provider_token_url: str | None = None,
         rejected: bool = False,
     ) -> dict[str, Any]:
-        """The credential's data with a usable access token. `rejected`: the provider has just
-        refused `data`'s token (401), so refresh even if it has not expired."""
-        if not can_refresh(data) or not (rejected or self.due(data)):
+        """The credential's data with a usable access token, refreshed at its own token URL or
+        else at `provider_token_url`. `rejected`: the provider has just refused `data`'s token
+        (401), so refresh even if it has not expired. AUTHENTICATION_FAILED for a token that
+        has expired and cannot be refreshed."""
+        if not can_refresh(data, provider_token_url):
+            usable(data, provider_token_url, self.clock.now())
+            return dict(data)
+        if not (rejected or self.due(data)):
             return dict(data)
         while True:
             flight = self._flights.get(credential_id)
             if flight is None:
-                flight = self._take_off(workspace_id, credential_id, data, rejected)
+                flight = self._take_off(
+                    workspace_id, credential_id, data, rejected, provider_token_url
+                )
                 return dict(await asyncio.shield(flight))
             landed = await asyncio.shield(flight)
             token_changed = landed.get("access_token") != data.get("access_token")
@@ -127,11 +184,18 @@ class OAuthRefresher:
             # That flight found no reason to refresh `data`'s token; this caller has one.
 
     def _take_off(
-        self, workspace_id: str, credential_id: str, seen: Mapping[str, Any], rejected: bool
+        self,
+        workspace_id: str,
+        credential_id: str,
+        seen: Mapping[str, Any],
+        rejected: bool,
+        provider_token_url: str | None,
     ) -> asyncio.Task[dict[str, Any]]:
         """This process's one refresh of the credential. It runs to its end even when the caller
         that started it goes away: it may hold the lease and a refresh token already spent."""
-        task = asyncio.create_task(self._refresh(workspace_id, credential_id, seen, rejected))
+        task = asyncio.create_task(
+            self._refresh(workspace_id, credential_id, seen, rejected, provider_token_url)
+        )
         self._flights[credential_id] = task
 
         def landed(done: asyncio.Task[dict[str, Any]]) -> None:
@@ -144,7 +208,12 @@ class OAuthRefresher:
         return task
 
     async def _refresh(
-        self, workspace_id: str, credential_id: str, seen: Mapping[str, Any], rejected: bool
+        self,
+        workspace_id: str,
+        credential_id: str,
+        seen: Mapping[str, Any],
+        rejected: bool,
+        provider_token_url: str | None,
     ) -> dict[str, Any]:
         started = self.clock.now()
         while True:
@@ -157,7 +226,8 @@ class OAuthRefresher:
             if row.refreshing_until is None or row.refreshing_until <= now:
                 owner = uuid4().hex
                 if await self._claim(row, owner, now):
-                    return await self._refresh_holding(row, current, owner)
+                    url = token_url(current, provider_token_url)
+                    return await self._refresh_holding(row, current, owner, url)
             elif not rejected and not _expired(current, now) and now - started >= PATIENCE:
                 return current  # still valid: better than waiting longer on a slow refresh
             if now - started >= LEASE + PATIENCE:
@@ -178,11 +248,12 @@ class OAuthRefresher:
             return await self.credentials.claim_refresh(session, row, owner, now, now + LEASE)
 
     async def _refresh_holding(
-        self, row: Credential, current: dict[str, Any], owner: str
+        self, row: Credential, current: dict[str, Any], owner: str, url: str | None
     ) -> dict[str, Any]:
-        """The lease is `owner`'s: the token endpoint is called with no transaction open."""
+        """The lease is `owner`'s: the token endpoint (`url`) is called with no transaction
+        open."""
         try:
-            refreshed = await self._exchange(row.id, current)
+            refreshed = await self._exchange(row.id, current, url)
         except AuthenticationFailed as refused:
             return await self._refused(row, owner, refused)
         except BaseException:
@@ -226,12 +297,19 @@ class OAuthRefresher:
         except Exception:
             log.warning("oauth_lease_not_released", credential_id=row.id, exc_info=True)
 
-    async def _exchange(self, credential_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    async def _exchange(
+        self, credential_id: str, data: Mapping[str, Any], url: str | None
+    ) -> dict[str, Any]:
+        """What `url` answers to the credential's refresh token. Its answer, an error's message
+        included, is read without the credential's secrets (an endpoint may echo them)."""
+        if url is None:  # the stored credential lost its token_url meanwhile
+            raise AuthenticationFailed("This OAuth credential has no token URL to refresh at")
         client = self.transport.client(
             f"oauth:{credential_id}",
             CallSettings(retry=RetryPolicy(max_retries=2)),
             _TOKEN_ENDPOINT,
             {"Accept": "application/json"},
+            secrets=secret_values(dict(data)),
             labels=_LABELS,
         )
         form = {"grant_type": "refresh_token", "refresh_token": str(data["refresh_token"])}
@@ -239,13 +317,17 @@ class OAuthRefresher:
             if data.get(name):
                 form[name] = str(data[name])
         # Not retried after it was sent: with rotating refresh tokens the retry's token is spent.
-        try:
-            async with asyncio.timeout(EXCHANGE_SECONDS):
-                answer = (await client.post(str(data["token_url"]), form=form)).json()
-        except TimeoutError:
-            raise ExternalServiceTimeout(
-                "The OAuth token endpoint did not answer in time"
-            ) from None
+        with client.secrets.active():
+            try:
+                async with asyncio.timeout(EXCHANGE_SECONDS):
+                    answer = (await client.post(url, form=form)).json()
+            except TimeoutError:
+                raise ExternalServiceTimeout(
+                    "The OAuth token endpoint did not answer in time"
+                ) from None
+            except InterlinkError as failure:
+                client.secrets.error(failure)
+                raise
         return self._refreshed(data, answer)
 
     def _refreshed(self, data: Mapping[str, Any], answer: Any) -> dict[str, Any]:
@@ -260,4 +342,6 @@ class OAuthRefresher:
             refreshed["expires_at"] = rfc3339(
                 self.clock.now() + timedelta(seconds=answer["expires_in"])
             )
+        else:  # no expiry said: the old one is not the new token's (a 401 refreshes it)
+            refreshed.pop("expires_at", None)
         return refreshed

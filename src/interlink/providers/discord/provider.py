@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from interlink.providers.discord.verifier import DiscordVerifier
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
-from interlink.providers.kit.types import IntegrationType, with_fields
+from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -104,6 +104,11 @@ class DiscordConnector(Connector):
         "api_key",
         required_credentials=with_fields(
             api_key=(("bot_token", "api_key"),), oauth=(("bot_token", "access_token"),)
+        ),
+        oauth=OAuthFacts(
+            "https://discord.com/oauth2/authorize",
+            "https://discord.com/api/oauth2/token",
+            ("identify", "bot"),
         ),
         docs_url="https://discord.com/developers/docs/reference",
     )

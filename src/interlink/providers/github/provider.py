@@ -11,7 +11,7 @@ from interlink.providers.github.verifier import GitHubVerifier
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import LinkHeader, Pagination
-from interlink.providers.kit.types import IntegrationType
+from interlink.providers.kit.types import IntegrationType, OAuthFacts
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
 from interlink.transport.client import judge_by_status
@@ -148,6 +148,11 @@ class GitHubConnector(Connector):
         "https://api.github.com",
         "oauth",
         api_url_hint="GitHub Enterprise Server: https://HOST/api/v3",
+        oauth=OAuthFacts(
+            "https://github.com/login/oauth/authorize",
+            "https://github.com/login/oauth/access_token",
+            ("repo",),
+        ),
         docs_url="https://docs.github.com/rest",
     )
     category = "developer tools"

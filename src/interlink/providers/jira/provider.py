@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import PageToken, Pagination
-from interlink.providers.kit.types import IntegrationType
+from interlink.providers.kit.types import IntegrationType, OAuthFacts
 from interlink.transport.headers import RateLimitHeaders
 
 API = "/rest/api/3"
@@ -147,7 +147,14 @@ class JiraConnector(Connector):
         None,
         "basic",
         needs_api_url=True,
-        api_url_hint="your site, e.g. https://your-domain.atlassian.net",
+        api_url_hint="your site, e.g. https://your-domain.atlassian.net; with OAuth, "
+        "https://api.atlassian.com/ex/jira/{cloudId}",
+        oauth=OAuthFacts(  # Atlassian's 3LO: its tokens are good at api.atlassian.com only
+            "https://auth.atlassian.com/authorize",
+            "https://auth.atlassian.com/oauth/token",
+            ("read:jira-work", "write:jira-work", "read:jira-user", "offline_access"),
+            api_hosts=("api.atlassian.com",),
+        ),
         docs_url="https://developer.atlassian.com/cloud/jira/platform/rest/v3/",
     )
     category = "project management"

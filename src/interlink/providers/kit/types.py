@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
+from interlink.transport.auth import AllowedHosts
+
 AuthMethod = Literal["api_key", "oauth", "basic", "jwt"]
 AUTH_METHODS: tuple[AuthMethod, ...] = ("api_key", "oauth", "basic", "jwt")
 
@@ -25,11 +27,18 @@ DEFAULT_REQUIRED: Mapping[str, FieldRule] = {
 
 @dataclass(frozen=True)
 class OAuthFacts:
-    """Where the provider's OAuth 2.0 authorization-code flow runs, and what it asks for."""
+    """Where the provider's OAuth 2.0 authorization-code flow runs, and what it asks for.
+
+    `token_url` is where a credential without a `token_url` of its own is refreshed, for an
+    integration whose API is one of `api_hosts` (`*.` patterns; none given: the host of the
+    type's default API URL). Another host (GitHub Enterprise Server, a Jira Data Center) runs its
+    own OAuth server, so its credentials give their own `token_url`.
+    """
 
     authorize_url: str
     token_url: str
     scopes: tuple[str, ...] = ()
+    api_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,14 @@ class IntegrationType:
         """Where its credentials may be sent unless told otherwise: its default API URL's host."""
         host = urlsplit(self.default_api_url).hostname if self.default_api_url else None
         return (host,) if host else ()
+
+    def token_url_for(self, api_url: str | None) -> str | None:
+        """The provider's own token URL for an integration calling `api_url`; None when it has
+        no OAuth facts or its OAuth server does not serve that host."""
+        if self.oauth is None or not isinstance(api_url, str):
+            return None
+        served = AllowedHosts.of(self.oauth.api_hosts or self.api_hosts)
+        return self.oauth.token_url if served.allows(urlsplit(api_url).hostname) else None
 
 
 def with_fields(**overrides: FieldRule) -> Mapping[str, FieldRule]:

@@ -24,7 +24,7 @@ from interlink.core.errors import (
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import BodyCursor, Pagination
-from interlink.providers.kit.types import IntegrationType, with_fields
+from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.slack.verifier import SlackVerifier
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -160,6 +160,11 @@ class SlackConnector(Connector):
         "https://slack.com/api",
         "oauth",
         required_credentials=with_fields(oauth=(("bot_token", "access_token"),)),
+        oauth=OAuthFacts(
+            "https://slack.com/oauth/v2/authorize",
+            "https://slack.com/api/oauth.v2.access",
+            ("chat:write", "reactions:write", "channels:read", "groups:read"),
+        ),
         docs_url="https://api.slack.com/web",
     )
     category = "communication"

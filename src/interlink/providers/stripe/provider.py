@@ -18,7 +18,7 @@ from interlink.core.errors import InvalidOperation
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import BodyCursor, Pagination
-from interlink.providers.kit.types import IntegrationType, with_fields
+from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.stripe.verifier import StripeVerifier
 from interlink.transport.classify import ErrorTable, Outcome, Verdict
@@ -160,6 +160,11 @@ class StripeConnector(Connector):
         "https://api.stripe.com",
         "api_key",
         required_credentials=with_fields(api_key=(("secret_key", "api_key"),)),
+        oauth=OAuthFacts(  # Stripe Connect
+            "https://connect.stripe.com/oauth/authorize",
+            "https://connect.stripe.com/oauth/token",
+            ("read_write",),
+        ),
         docs_url="https://docs.stripe.com/api",
     )
     category = "payments"
