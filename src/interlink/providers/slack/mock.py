@@ -68,9 +68,9 @@ class SlackMock(MockUpstream):
     name: ClassVar[str] = "slack"
     api_root: ClassVar[str] = "/api"
     default_token: ClassVar[str] = "xoxb-mock-token"  # noqa: S105
-    # Problems the check against Slack's published description reports where the description,
-    # converted from Slack's 1.7.0 Swagger, is wrong about what Slack answers (pattern: reason).
-    description_errata: ClassVar[Mapping[str, str]] = {
+    # Where Slack's published description (converted from its 1.7.0 Swagger) is wrong about the
+    # answers Slack gives: the problems each pattern matches are excused, for its reason.
+    description_gaps: ClassVar[Mapping[str, str]] = {
         r"→ 200: at (message|messages/\d+): Additional properties are not allowed "
         r"\((('app_id'|'edited')(, )?)+ (was|were) unexpected\)": (
             "Slack puts the posting app's app_id on every message an app posts, and an edited "
