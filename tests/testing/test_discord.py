@@ -115,7 +115,12 @@ async def test_a_spent_bucket_answers_429_until_its_reset_and_other_channels_go_
 
     assert seen == [(200, "4"), (200, "3"), (200, "2"), (200, "1"), (200, "0"), (429, "0")]
     assert (headers["Retry-After"], headers["X-RateLimit-Reset-After"]) == ("5", "5.000")
-    assert body == {"message": "You are being rate limited.", "retry_after": 5.0, "global": False}
+    assert body == {
+        "message": "You are being rate limited.",
+        "retry_after": 5.0,
+        "global": False,
+        "code": 0,
+    }
     await call(discord, session, f"/channels/{OTHER_CHANNEL}/messages", {"content": "other"})
     clock.advance(5)
     await call(discord, session, f"/channels/{CHANNEL}/messages", {"content": "after the reset"})

@@ -90,10 +90,10 @@ class DiscordMock(MockUpstream):
     webhook) has a bucket of `bucket_limit` requests per `bucket_window` seconds (on the injected
     clock; None turns the limits off): every answer carries its X-RateLimit-* headers (the
     bucket's name in X-RateLimit-Bucket, the same for one route on every channel), and a spent
-    bucket answers 429 `{"message": "You are being rate limited.", "retry_after": ..., "global":
-    false}`. `global_limit` (off by default) is the bot's global limit: that many bot requests
-    per `global_window` seconds over all routes, past which the answer is a 429 with `"global":
-    true`, `X-RateLimit-Global: true` and `X-RateLimit-Scope: global`.
+    bucket answers 429 `{"message": "You are being rate limited.", "retry_after": ...,
+    "global": false, "code": 0}`. `global_limit` (off by default) is the bot's global limit:
+    that many bot requests per `global_window` seconds over all routes, past which the answer is
+    a 429 with `"global": true`, `X-RateLimit-Global: true` and `X-RateLimit-Scope: global`.
     `seed_messages` (id: content) are messages the bot sent before, in the first channel.
     Messages get snowflake ids; content is limited to 2000 characters, embeds to 10, a nonce to
     25; a bot edits only its own messages, a webhook only its own.
@@ -220,6 +220,7 @@ class DiscordMock(MockUpstream):
             "message": "You are being rate limited.",
             "retry_after": round(retry_after, 3),
             "global": scope == "global",
+            "code": 0,
         }
         headers = {"Retry-After": retry_after_header(retry_after), "X-RateLimit-Scope": scope}
         if scope == "global":
