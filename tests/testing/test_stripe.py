@@ -79,6 +79,7 @@ async def test_unknown_customer_is_resource_missing(
         "message": "No such customer: 'cus_nope'",
         "code": "resource_missing",
         "param": "id",
+        "doc_url": "https://stripe.com/docs/error-codes/resource-missing",
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -80,7 +80,8 @@ class StripeMock(MockUpstream):
     Customers, invoice items, invoices and payment intents are created, retrieved and listed
     (newest first, paged by `limit` and `starting_after`/`ending_before`, as the SDKs' auto
     pagination reads them); customers are updated and deleted; an invoice's lines are listed.
-    Payment method `pm_card_visa` succeeds, `pm_card_chargeDeclined` and
+    `customers` seeds customers, each given as the parameters that create it (ids count up from
+    `cus_Mock0000000001`). Payment method `pm_card_visa` succeeds, `pm_card_chargeDeclined` and
     `pm_card_chargeDeclinedInsufficientFunds` are declined (402 `card_error`), on create with
     `confirm=true` or on `/confirm`; succeeded payments add to the pending balance.
     """
@@ -88,7 +89,14 @@ class StripeMock(MockUpstream):
     name: ClassVar[str] = "stripe"
     default_token: ClassVar[str] = "sk_test_mock_key"  # noqa: S105
 
-    def __init__(self, *, token: str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        clock: Clock | None = None,
+        customers: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self.seed_customers = [dict(customer) for customer in customers]
         super().__init__(token=token, clock=clock)
 
     def reset_state(self) -> None:
@@ -100,6 +108,8 @@ class StripeMock(MockUpstream):
         self.idempotency: dict[str, _Saved] = {}
         self._counter = 0  # objects made
         self._requests = 0
+        for params in self.seed_customers:
+            self.add_customer(params)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         routes: list[tuple[str, str, Action, set[str]]] = [
@@ -209,6 +219,9 @@ class StripeMock(MockUpstream):
     # customers
 
     def create_customer(self, request: web.Request, params: Obj) -> Obj:
+        return self.add_customer(params)
+
+    def add_customer(self, params: Obj) -> Obj:
         fields = self._new("cus", "customer")
         prefix = f"MOCK{self._counter:04d}"
         customer = objects.customer(fields, params, metadata_param(params), prefix)

@@ -23,6 +23,9 @@ class StripeError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
+        code = extra.get("code")
+        if isinstance(code, str):  # Stripe links each error code to its page
+            extra["doc_url"] = f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
         self.body = {"error": {"type": kind, "message": message} | extra}
 
 
