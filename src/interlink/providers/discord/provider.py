@@ -11,12 +11,13 @@ pauses the whole integration (`transport/buckets.py`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
 from interlink.providers.discord.verifier import DiscordVerifier
-from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
@@ -115,6 +116,7 @@ class DiscordConnector(Connector):
     category = "communication"
     webhook_verifier: ClassVar[WebhookVerifier | None] = DiscordVerifier()
     bearer_scheme = "Bot"
+    check_path = "/users/@me"
     # Discord's docs: `DiscordBot ($url, $versionNumber)`, more may follow; others are refused.
     user_agent: ClassVar[str] = f"DiscordBot (https://interlink.invalid, 0.1) {DEFAULT_USER_AGENT}"
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders(
@@ -126,6 +128,10 @@ class DiscordConnector(Connector):
     rate_buckets: ClassVar[RouteBuckets | None] = RouteBuckets(
         major_resources={"channels": 1, "guilds": 1, "webhooks": 2}
     )
+
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        return f"Authenticated as {answer.get('username', '?')}"
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
@@ -167,7 +173,3 @@ class DiscordConnector(Connector):
             json=body,
         )
         return Message.of(response.json())
-
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        raw = (await ctx.http.get("/users/@me")).json()
-        return CheckResult(message=f"Authenticated as {raw.get('username', '?')}")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from interlink.providers.github.verifier import GitHubVerifier
-from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import LinkHeader, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts
@@ -156,12 +157,18 @@ class GitHubConnector(Connector):
         docs_url="https://docs.github.com/rest",
     )
     category = "developer tools"
+    check_path = "/user"
+    scopes_header = "x-oauth-scopes"
     pagination: ClassVar[Pagination | None] = LinkHeader()
     webhook_verifier: ClassVar[WebhookVerifier | None] = GitHubVerifier()
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "create_issue": frozenset({"repo", "public_repo"}),
         "create_comment": frozenset({"repo", "public_repo"}),
     }
+
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        return f"Authenticated as {answer.get('login', '?')}"
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
@@ -225,12 +232,3 @@ class GitHubConnector(Connector):
         return Comment(
             id=raw["id"], body=raw["body"], html_url=raw.get("html_url"), author=_author(raw)
         )
-
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        response = await ctx.http.get("/user")
-        login = response.json().get("login", "?")
-        scopes_header = response.headers.get("x-oauth-scopes")
-        scopes = (
-            [s.strip() for s in scopes_header.split(",") if s.strip()] if scopes_header else None
-        )
-        return CheckResult(message=f"Authenticated as {login}", scopes=scopes)

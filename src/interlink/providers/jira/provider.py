@@ -9,12 +9,13 @@ Jira's `X-RateLimit-Reset` is an ISO 8601 time (`2026-03-26T16:00Z`), not a unix
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import PageToken, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts
@@ -159,10 +160,15 @@ class JiraConnector(Connector):
     )
     category = "project management"
     rate_headers: ClassVar[RateLimitHeaders | None] = RateLimitHeaders(reset_kind="iso8601")
+    check_path = f"{API}/myself"
     # `/search/jql`; Jira's older lists page by position: `Offset()` (startAt, maxResults, total).
     pagination: ClassVar[Pagination | None] = PageToken(
         items="issues", param="nextPageToken", size="maxResults", is_last="isLast"
     )
+
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        return f"Authenticated as {answer.get('displayName') or answer.get('emailAddress') or '?'}"
 
     @action()
     async def search_issues(self, ctx: ActionContext, params: SearchIssuesInput) -> IssuePage:
@@ -215,9 +221,3 @@ class JiraConnector(Connector):
             json={"transition": {"id": params.transition_id}},
         )
         return Transitioned(transitioned=True)
-
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        response = await ctx.http.get(f"{API}/myself")
-        me = response.json()
-        who = me.get("displayName") or me.get("emailAddress") or "?"
-        return CheckResult(message=f"Authenticated as {who}")

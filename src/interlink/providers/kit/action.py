@@ -136,6 +136,9 @@ class Connector:
     rate_buckets: ClassVar[RouteBuckets | None] = None  # limits counted per route bucket
     pagination: ClassVar[Pagination | None] = None  # how it pages its lists (`ctx.paginate`)
     required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {}
+    # Its credential check, when it is one GET saying who the credentials are (see `who`).
+    check_path: ClassVar[str | None] = None
+    scopes_header: ClassVar[str | None] = None  # that answer's header listing the scopes held
     webhook_verifier: ClassVar[WebhookVerifier | None] = None  # None: it sends no webhooks
     # Connector-specific configuration fields it reads (`ctx.configuration`), e.g. a default.
     configuration_fields: ClassVar[tuple[str, ...]] = ()
@@ -147,6 +150,8 @@ class Connector:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.actions = _collect(cls)
+        if cls.check_path is not None and cls.check is Connector.check:
+            cls.check = Connector.check_path_check  # type: ignore[method-assign]
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
@@ -188,8 +193,27 @@ class Connector:
         return load_fixtures(cls.package())
 
     async def check(self, ctx: ActionContext) -> CheckResult:
-        """The credential check used by test and health: one cheap authenticated call."""
+        """The credential check used by test and health: one cheap authenticated call. A
+        provider states `check_path` (the check is then `check_path_check`), or writes its own."""
         raise NotImplementedError
+
+    async def check_path_check(self, ctx: ActionContext) -> CheckResult:
+        """GET `check_path`: `who` reads the answer, and `scopes_header` (comma-separated) says
+        what the credentials may do."""
+        assert self.check_path is not None
+        response = await ctx.http.get(self.check_path)
+        answer = response.json()
+        listed = response.headers.get(self.scopes_header) if self.scopes_header else None
+        scopes = [s.strip() for s in listed.split(",") if s.strip()] if listed else None
+        return CheckResult(
+            message=self.who(answer if isinstance(answer, dict) else {}), scopes=scopes
+        )
+
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        """What the answer of `check_path` says of the credentials: the message test and health
+        show (e.g. "Authenticated as octocat")."""
+        return "Authenticated"
 
     async def run(self, name: str, ctx: ActionContext, params: BaseModel) -> BaseModel:
         """Runs action `name`, its context paging the provider's way."""

@@ -21,7 +21,7 @@ from interlink.core.errors import (
     ParameterValidationError,
     PermissionDenied,
 )
-from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
@@ -174,12 +174,18 @@ class SlackConnector(Connector):
         cursor="response_metadata.next_cursor", param="cursor", size="limit"
     )
     configuration_fields: ClassVar[tuple[str, ...]] = ("default_channel",)
+    check_path = "/auth.test"
+    scopes_header = "x-oauth-scopes"
     required_scopes: ClassVar[dict[str, frozenset[str]]] = {
         "send_message": frozenset({"chat:write"}),
         "update_message": frozenset({"chat:write"}),
         "add_reaction": frozenset({"reactions:write"}),
         "list_channels": frozenset({"channels:read", "groups:read"}),
     }
+
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        return f"Authenticated as {answer.get('user', '?')} on {answer.get('team', '?')}"
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
@@ -240,15 +246,3 @@ class SlackConnector(Connector):
         )  # fmt: skip
         items = [Channel.of(channel) for channel in paged.items]
         return ChannelPage(total_count=len(items), items=items, next_cursor=paged.cursor)
-
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        response = await ctx.http.get("/auth.test")
-        raw = response.json()
-        scopes_header = response.headers.get("x-oauth-scopes")
-        scopes = (
-            [s.strip() for s in scopes_header.split(",") if s.strip()] if scopes_header else None
-        )
-        return CheckResult(
-            message=f"Authenticated as {raw.get('user', '?')} on {raw.get('team', '?')}",
-            scopes=scopes,
-        )

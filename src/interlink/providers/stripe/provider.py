@@ -15,7 +15,7 @@ from multidict import MultiDict
 from pydantic import BaseModel, Field, model_validator
 
 from interlink.core.errors import InvalidOperation
-from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
@@ -172,9 +172,14 @@ class StripeConnector(Connector):
     # A card decline is a 402 `card_error`: a refusal of this operation, with Stripe's message.
     errors: ClassVar[ErrorTable] = ErrorTable({402: Verdict(Outcome.FAIL, InvalidOperation)})
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Stripe sends none
+    check_path = "/v1/balance"
     pagination: ClassVar[Pagination | None] = BodyCursor(
         items="data", has_more="has_more", item_cursor="id", param="starting_after", size="limit"
     )
+
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        return f"Connected to Stripe (livemode: {str(bool(answer.get('livemode'))).lower()})"
 
     @staticmethod
     async def _create(
@@ -222,8 +227,3 @@ class StripeConnector(Connector):
         body = params.model_dump() | {"currency": params.currency.lower()}
         raw = await self._create(ctx, "create_payment_intent", "/v1/payment_intents", body)
         return PaymentIntent.model_validate(raw)
-
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        response = await ctx.http.get("/v1/balance")
-        livemode = bool(response.json().get("livemode", False))
-        return CheckResult(message=f"Connected to Stripe (livemode: {str(livemode).lower()})")
