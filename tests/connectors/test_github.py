@@ -1,4 +1,6 @@
-"""The github connector through the API, against the GitHub mock on a loopback socket."""
+"""The github connector through the API, against the GitHub mock: what is specific to GitHub
+(the seed's example, its budget, health and scopes). Fixtures, errors, retries and pagination are
+the contract suite's (tests/connectors/test_contract.py)."""
 
 from __future__ import annotations
 
@@ -54,90 +56,6 @@ async def test_the_seeds_get_issues_example(
     assert set(first) >= {"id", "number", "title", "state", "created_at", "updated_at", "author"}
     assert set(first["author"]) == {"id", "login"}
     assert all(item["state"] == "open" for item in result["items"])
-
-
-async def test_get_issues_follows_link_pagination_up_to_the_limit(
-    client: httpx.AsyncClient, github: RunningMock[GitHubMock]
-) -> None:
-    iid = await _integration(client, github)
-
-    result = data(
-        await _run(client, iid, "get_issues", repository="octo-org/hello-world", state="all",
-                   per_page=50, limit=1000)
-    )["result"]  # fmt: skip
-
-    assert result["total_count"] == 250
-    assert (
-        github.mock.calls.count("/repos/octo-org/hello-world/issues") == 6
-    )  # 5 of issues, 1 of PRs
-
-
-async def test_the_catalog_lists_the_github_operations(
-    client: httpx.AsyncClient, github: RunningMock[GitHubMock]
-) -> None:
-    iid = await _integration(client, github)
-
-    operations = data(await client.get(f"/api/v1/integrations/{iid}/operations"))["operations"]
-
-    assert [o["id"] for o in operations] == [
-        "create_comment", "create_issue", "get_issues", "get_repository", "list_pull_requests"
-    ]  # fmt: skip
-    get_repository = next(o for o in operations if o["id"] == "get_repository")
-    assert [(p["name"], p["required"]) for p in get_repository["parameters"]] == [
-        ("owner", True), ("repo", True)
-    ]  # fmt: skip
-    assert {"id", "name", "full_name", "html_url"} <= set(
-        get_repository["result_schema"]["properties"]
-    )
-
-
-async def test_repository_issue_and_comment(
-    client: httpx.AsyncClient, github: RunningMock[GitHubMock]
-) -> None:
-    iid = await _integration(client, github)
-
-    repository = data(
-        await _run(client, iid, "get_repository", owner="octo-org", repo="hello-world")
-    )
-    issue = data(
-        await _run(client, iid, "create_issue", repository="octo-org/hello-world",
-                   title="Fix authentication bug", labels=["bug"])
-    )  # fmt: skip
-    number = issue["result"]["number"]
-    comment = data(
-        await _run(client, iid, "create_comment", repository="octo-org/hello-world",
-                   issue_number=number, body="On it")
-    )  # fmt: skip
-    pulls = data(await _run(client, iid, "list_pull_requests", repository="octo-org/hello-world"))
-
-    assert repository["result"]["full_name"] == "octo-org/hello-world"
-    assert issue["result"]["title"] == "Fix authentication bug"
-    assert issue["result"]["labels"] == ["bug"]
-    assert comment["result"]["body"] == "On it"
-    assert pulls["result"]["total_count"] == 3
-
-
-async def test_bad_credentials_are_authentication_failed_with_githubs_message(
-    client: httpx.AsyncClient, github: RunningMock[GitHubMock]
-) -> None:
-    iid = await _integration(client, github, token="ghp_wrong")
-
-    response = await _run(client, iid, "get_repository", owner="octo-org", repo="hello-world")
-
-    assert response.status_code == 401
-    assert error(response)["code"] == "AUTHENTICATION_FAILED"
-    assert error(response)["details"][1]["provider_message"] == "Bad credentials"
-
-
-async def test_an_unknown_repository_is_not_found(
-    client: httpx.AsyncClient, github: RunningMock[GitHubMock]
-) -> None:
-    iid = await _integration(client, github)
-
-    response = await _run(client, iid, "get_repository", owner="nobody", repo="nothing")
-
-    assert response.status_code == 404
-    assert error(response)["code"] == "EXTERNAL_RESOURCE_NOT_FOUND"
 
 
 async def test_a_spent_github_budget_stops_calls_before_github_says_403_again(

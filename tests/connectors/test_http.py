@@ -1,5 +1,6 @@
 """The http connector's `request` action through the API, against the generic HTTP mock on a
-loopback socket: JSON and text answers, authentication, and the provider's error bodies."""
+loopback socket: absolute URLs and the provider's error bodies. JSON and text answers, the
+token, 404, 429 and 5xx are the contract suite's (its fixtures)."""
 
 from __future__ import annotations
 
@@ -34,31 +35,6 @@ async def _integration(
     return await create_active(client, body)
 
 
-async def test_a_json_answer_is_the_parsed_result(
-    client: httpx.AsyncClient, mock: RunningMock[HttpMock]
-) -> None:
-    iid = await _integration(client, mock)
-
-    run = data(
-        await run_operation(
-            client, iid, "request", method="POST", path="/anything/orders",
-            query={"dry_run": "1"}, headers={"X-Request-Source": "tests"},
-            body={"sku": "A-1", "quantity": 2},
-        )
-    )  # fmt: skip
-
-    result = run["result"]
-    assert run["status"] == "completed"
-    assert result["status"] == 200
-    assert result["headers"]["content-type"].startswith("application/json")
-    echo = result["body"]
-    assert (echo["method"], echo["path"]) == ("POST", "/anything/orders")
-    assert echo["query"] == {"dry_run": ["1"]}
-    assert echo["json"] == {"sku": "A-1", "quantity": 2}
-    assert echo["headers"]["X-Request-Source"] == "tests"
-    assert echo["headers"]["Authorization"] == "Bearer ••••"  # sent, and masked in the result
-
-
 async def test_an_absolute_url_and_a_json_array(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
@@ -67,33 +43,6 @@ async def test_an_absolute_url_and_a_json_array(
     run = data(await run_operation(client, iid, "request", url=f"{mock.url}/json-array"))
 
     assert [item["id"] for item in run["result"]["body"]] == [1, 2, 3]
-
-
-async def test_a_text_answer_is_returned_as_text(
-    client: httpx.AsyncClient, mock: RunningMock[HttpMock]
-) -> None:
-    iid = await _integration(client, mock)
-
-    run = data(await run_operation(client, iid, "request", path="/text"))
-
-    assert run["result"]["body"] == "hello from the mock upstream\n"
-    assert run["result"]["headers"]["content-type"].startswith("text/plain")
-
-
-async def test_the_right_key_authenticates_and_a_wrong_one_is_authentication_failed(
-    client: httpx.AsyncClient, mock: RunningMock[HttpMock]
-) -> None:
-    good = await _integration(client, mock)
-    bad = await _integration(client, mock, key="not-the-token")
-
-    accepted = data(await run_operation(client, good, "request", path="/bearer"))
-    refused = await run_operation(client, bad, "request", path="/bearer")
-
-    assert accepted["result"]["body"] == {"authenticated": True, "token": "••••"}  # echo masked
-    assert refused.status_code == 401
-    assert error(refused)["code"] == "AUTHENTICATION_FAILED"
-    assert {"provider_status": 401} in error(refused)["details"]
-    assert mock.mock.calls.count("/bearer") == 2  # a 401 is not retried
 
 
 async def test_an_authentication_failure_keeps_the_providers_message(
@@ -132,19 +81,3 @@ async def test_a_provider_error_body_is_kept_in_the_details(
     } in failure["details"]
     assert "quantity must be positive" in failure["message"]
     assert mock.mock.calls.count("/anything/orders") == 1
-
-
-async def test_a_provider_5xx_is_retried_then_an_external_service_error(
-    client: httpx.AsyncClient, mock: RunningMock[HttpMock]
-) -> None:
-    iid = await _integration(client, mock, rate_limiting={"max_retries": 1})
-
-    # Retry-After: 0 makes the retry immediate (the API's clock is the system's).
-    response = await run_operation(
-        client, iid, "request", path="/status/503", query={"retry_after": "0"}
-    )
-
-    assert response.status_code == 502
-    assert error(response)["code"] == "EXTERNAL_SERVICE_ERROR"
-    assert {"provider_status": 503} in error(response)["details"]
-    assert mock.mock.calls.count("/status/503") == 2

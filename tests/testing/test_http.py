@@ -83,14 +83,3 @@ async def test_text_and_json_array(
         items = await response.json()
     assert isinstance(items, list)
     assert items[0]["id"] == 1
-
-
-async def test_bearer_checks_the_token(
-    upstream: RunningMock[HttpMock], session: aiohttp.ClientSession
-) -> None:
-    async with session.get(
-        upstream.url + "/bearer", headers={"Authorization": "Bearer secret"}
-    ) as r:
-        assert await r.json() == {"authenticated": True, "token": "secret"}
-    async with session.get(upstream.url + "/bearer", headers={"Authorization": "Bearer no"}) as r:
-        assert (r.status, r.headers["WWW-Authenticate"]) == (401, "Bearer")
