@@ -1,14 +1,17 @@
 """Writes docs/connectors/<type>.md for every connector in the registry, and the index.
 
 Everything comes from the code: the connector's `spec` (name, description, auth methods,
-required credential fields, default api_url) and each action's docstring and pydantic models
-(the parameters as the catalog lists them, the result's fields from its JSON schema).
+required credential fields, default api_url and how a custom one is given, docs URL, OAuth
+endpoints), its other facts (credential check, pagination style) and each action's docstring and
+pydantic models (the parameters as the catalog lists them, the result's fields from its JSON
+schema).
 
     .venv/bin/python scripts/gen_connector_docs.py
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -77,6 +80,44 @@ def credential_rules(spec: IntegrationType) -> list[str]:
         fields = ", ".join(groups) if groups else "none"
         default = " (default)" if method == spec.default_auth_method else ""
         lines.append(f"| `{method}`{default} | {fields} |")
+    return lines
+
+
+def oauth_lines(spec: IntegrationType) -> list[str]:
+    if spec.oauth is None:
+        return []
+    oauth = spec.oauth
+    hosts = ", ".join(f"`{h}`" for h in oauth.api_hosts or spec.api_hosts) or "its default"
+    scopes = ", ".join(f"`{s}`" for s in oauth.scopes) or "none"
+    return [
+        "",
+        f"OAuth: authorize at `{oauth.authorize_url}`, tokens from `{oauth.token_url}`; default "
+        f"scopes {scopes}. An `oauth` credential without a `token_url` of its own is refreshed "
+        f"at that token URL when the integration's `api_url` is on {hosts}; elsewhere give "
+        "`token_url` (see [security.md](../security.md#oauth-token-refresh)).",
+    ]
+
+
+def fact(value: Any) -> str:
+    """A fact object as code, with only the fields that differ from their defaults."""
+    given = [
+        f"{f.name}={getattr(value, f.name)!r}"
+        for f in dataclasses.fields(value)
+        if getattr(value, f.name) != f.default
+    ]
+    return f"`{type(value).__name__}({', '.join(given)})`"
+
+
+def facts_lines(connector: type[Connector]) -> list[str]:
+    spec, lines = connector.spec, []
+    if spec.api_url_hint:
+        lines.append(f"- custom api_url: {spec.api_url_hint}")
+    if spec.docs_url:
+        lines.append(f"- provider docs: <{spec.docs_url}>")
+    if connector.check_path:
+        lines.append(f"- credential check: `GET {connector.check_path}`")
+    if connector.pagination is not None:
+        lines.append(f"- pagination: {fact(connector.pagination)}")
     return lines
 
 
@@ -196,6 +237,7 @@ def connector_page(connector: type[Connector]) -> str:
         f"- type: `{spec.type}`",
         f"- category: {connector.category}",
         f"- default api_url: {api_url}",
+        *facts_lines(connector),
         f"- class: `{connector.__module__}.{connector.__qualname__}`",
         "",
         "## Authentication",
@@ -205,6 +247,7 @@ def connector_page(connector: type[Connector]) -> str:
         "| auth_method | required credential fields |",
         "| --- | --- |",
         *credential_rules(spec),
+        *oauth_lines(spec),
         "",
         "## Actions",
         "",

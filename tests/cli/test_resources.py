@@ -162,6 +162,8 @@ def test_connectors_list_and_show(cli: Cli) -> None:
     assert "get_repository" in {a["name"] for a in github["actions"]}
     assert "connector github" in shown
     assert "get_repository" in shown
+    assert "https://docs.github.com/rest" in shown
+    assert github["api_url_hint"].startswith("GitHub Enterprise Server")
     assert missing.exit_code == 1
     assert missing.stderr.startswith("NOT_FOUND: No connector of type 'no-such-type'")
 

@@ -25,6 +25,26 @@ async def test_the_catalog_lists_every_type_with_its_actions_schemas(
     assert catalog["pagination"]["total_items"] == len(by_type)
 
 
+async def test_the_catalog_says_where_the_docs_are_how_a_custom_url_is_given_and_the_oauth_urls(
+    client: httpx.AsyncClient,
+) -> None:
+    catalog = data(await client.get("/api/v1/connectors?available=true"))
+
+    by_type = {c["type"]: c for c in catalog["items"]}
+    github, jira, smtp = by_type["github"], by_type["jira"], by_type["smtp"]
+    assert github["docs_url"] == "https://docs.github.com/rest"
+    assert "GitHub Enterprise Server" in github["api_url_hint"]
+    assert github["oauth"] == {
+        "authorize_url": "https://github.com/login/oauth/authorize",
+        "token_url": "https://github.com/login/oauth/access_token",
+        "scopes": ["repo"],
+    }
+    assert "atlassian.net" in jira["api_url_hint"]
+    assert jira["oauth"]["token_url"] == "https://auth.atlassian.com/oauth/token"
+    assert "offline_access" in jira["oauth"]["scopes"]  # without it Atlassian gives no refresh
+    assert (smtp["oauth"], smtp["docs_url"]) == (None, None)
+
+
 async def test_the_catalog_answers_every_type_on_one_page_by_default(
     client: httpx.AsyncClient,
 ) -> None:

@@ -41,6 +41,7 @@ def show(
             "type": connector.type, "name": connector.name, "category": connector.category,
             "description": connector.description, "auth methods": connector.auth_methods,
             "default API URL": connector.default_api_url,
+            "custom API URL": connector.api_url_hint, "provider docs": connector.docs_url,
         },
         title=f"connector {connector.type}",
     )  # fmt: skip

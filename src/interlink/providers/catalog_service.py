@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interlink.providers.registry import Registry
-from interlink.providers.schemas import ActionSchema, ConnectorType
+from interlink.providers.schemas import ActionSchema, ConnectorType, OAuthEndpoints
 
 
 def catalog(registry: Registry) -> list[ConnectorType]:
@@ -21,6 +21,9 @@ def catalog(registry: Registry) -> list[ConnectorType]:
                 category=connector.category if connector else "other",
                 auth_methods=list(spec.auth_methods),
                 default_api_url=spec.default_api_url,
+                api_url_hint=spec.api_url_hint,
+                docs_url=spec.docs_url,
+                oauth=OAuthEndpoints.model_validate(spec.oauth) if spec.oauth else None,
                 actions=[
                     ActionSchema(
                         name=a.name,

@@ -15,6 +15,17 @@ class ActionSchema(ApiOutput):
     outputSchema: dict[str, Any]
 
 
+class OAuthEndpoints(ApiOutput):
+    """Where the provider's OAuth 2.0 authorization-code flow runs, and the scopes it asks."""
+
+    authorize_url: str
+    token_url: str = Field(
+        description="Where a credential without a token_url of its own is refreshed, for an "
+        "integration calling the provider's own API"
+    )
+    scopes: list[str]
+
+
 class ConnectorType(ApiOutput):
     type: str
     name: str
@@ -22,6 +33,11 @@ class ConnectorType(ApiOutput):
     category: str
     auth_methods: list[str]
     default_api_url: str | None
+    api_url_hint: str | None = Field(
+        None, description="How a custom api_url is given (GitHub Enterprise, a Jira site)"
+    )
+    docs_url: str | None = Field(None, description="The provider's API reference")
+    oauth: OAuthEndpoints | None = None
     actions: list[ActionSchema]
 
 

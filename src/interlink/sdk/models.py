@@ -233,6 +233,8 @@ class Connector(Model):
     category: str
     auth_methods: list[str] = Field(default_factory=list)
     default_api_url: str | None = None
+    api_url_hint: str | None = None  # how a custom api_url is given
+    docs_url: str | None = None  # the provider's API reference
     actions: list[ConnectorAction] = Field(default_factory=list)
 
 
