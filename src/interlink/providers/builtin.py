@@ -10,4 +10,5 @@ BUILTIN_PROVIDERS = (
     "discord",
     "smtp",
     "jira",
+    "telegram",
 )
