@@ -209,3 +209,34 @@ def test_a_fault_can_be_built_directly() -> None:
     fault = Fault(FaultKind.LATENCY, seconds=2)
     assert fault == Fault.latency(2)
     assert Fault("drop").kind is FaultKind.DROP  # type: ignore[arg-type]
+
+
+async def test_the_call_log_keeps_each_answer_and_none_for_a_dropped_one(
+    upstream: RunningMock[HttpMock], session: aiohttp.ClientSession
+) -> None:
+    upstream.mock.faults.add(Fault.drop(), path_prefix="/anything")
+    async with session.get(upstream.url + "/status/418?retry_after=3") as response:
+        await response.read()
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        async with session.post(upstream.url + "/anything", json={}):
+            pass
+
+    answered, dropped = upstream.mock.calls.all()
+    assert answered.answer is not None
+    assert (answered.answer.status, answered.answer.json()) == (418, {"status": 418})
+    assert answered.answer.headers["Retry-After"] == "3"
+    assert dropped.answer is None
+
+
+async def test_forbidden_and_not_found_faults_answer_as_the_mock_says(
+    upstream: RunningMock[HttpMock], session: aiohttp.ClientSession
+) -> None:
+    upstream.mock.faults.add(Fault.forbidden())
+    upstream.mock.faults.add(Fault.not_found())
+    answers = []
+    for _ in range(2):
+        async with session.get(upstream.url + "/anything") as response:
+            answers.append((response.status, await response.json()))
+
+    assert answers == [(403, {"message": "Forbidden"}), (404, {"message": "Not Found"})]
+    assert [call.fault for call in upstream.mock.calls] == ["forbidden", "not_found"]
