@@ -7,7 +7,8 @@ async with serve_mock(GitHubMock()) as running:
 
 Each provider's mock lives in its folder (`interlink.providers.<type>.mock`); every one is
 importable from here by its class name (`GitHubMock`, `SmtpMock`...), and `MOCKS` maps each
-provider type to its HTTP mock.
+provider type to its HTTP mock. `interlink.testing.contract` runs the contract every provider
+keeps against its mock, and records the fixtures it replays.
 """
 
 from __future__ import annotations
