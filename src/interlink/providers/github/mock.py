@@ -10,16 +10,17 @@ from typing import Any, ClassVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from interlink.core.clock import Clock, rfc3339
+from interlink.core.clock import Clock
 from interlink.providers.github.mock_shapes import (
-    API,
     SEED_START,
+    Comment,
     Issue,
     Repo,
+    comment_json,
     issue_json,
+    me_json,
     pull_json,
     repo_json,
-    user_json,
 )
 from interlink.testing.base import MockUpstream, json_response, read_json
 from interlink.testing.faults import retry_after_header
@@ -27,6 +28,11 @@ from interlink.testing.faults import retry_after_header
 DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 _ANONYMOUS_LIMIT = 60
+_NO_USER_AGENT = (
+    "Request forbidden by administrative rules. Please make sure your request has a User-Agent "
+    "header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
+    " Check https://developer.github.com for other possible causes.\n"
+)
 _STATES = ("open", "closed", "all")
 
 
@@ -68,8 +74,9 @@ class GitHubMock(MockUpstream):
     `pull_request` key) and share its numbering. Every response carries the X-RateLimit-*
     headers of the caller's budget (`rate_limit` calls per `rate_limit_window` seconds, counted
     on the injected clock); a spent budget answers `exhausted_status` (403 or 429) with
-    `X-RateLimit-Remaining: 0`. URLs inside objects point at api.github.com; `Link` headers
-    point at the mock, so a client can follow them.
+    `X-RateLimit-Remaining: 0`. URLs inside objects and `Link` headers point at the address the
+    mock was reached on, so a client (PyGithub) can follow them; a request without a
+    `User-Agent` is refused with GitHub's 403.
     """
 
     name: ClassVar[str] = "github"
@@ -103,7 +110,7 @@ class GitHubMock(MockUpstream):
 
     def reset_state(self) -> None:
         owner, _, name = self.repo_name.partition("/")
-        repo = Repo(id=1296269, owner=owner, name=name)
+        repo = Repo(id=1296269, owner=owner, name=name, author=self.login)
         for number in range(1, self.seed_issues + 1):
             created = SEED_START + timedelta(hours=number)
             issue = Issue(number, f"Seeded issue #{number}", f"Body of issue {number}", created)
@@ -126,8 +133,11 @@ class GitHubMock(MockUpstream):
         router.add_get("/repos/{owner}/{repo}", self.get_repo)
         router.add_get("/repos/{owner}/{repo}/issues", self.list_issues)
         router.add_post("/repos/{owner}/{repo}/issues", self.create_issue)
-        router.add_get("/repos/{owner}/{repo}/issues/{number:\\d+}", self.get_issue)
-        router.add_post("/repos/{owner}/{repo}/issues/{number:\\d+}/comments", self.add_comment)
+        issue = "/repos/{owner}/{repo}/issues/{number:\\d+}"
+        router.add_get(issue, self.get_issue)
+        router.add_patch(issue, self.update_issue)
+        router.add_get(f"{issue}/comments", self.list_comments)
+        router.add_post(f"{issue}/comments", self.add_comment)
         router.add_get("/repos/{owner}/{repo}/pulls", self.list_pulls)
 
     # authentication and the rate-limit budget
@@ -138,6 +148,8 @@ class GitHubMock(MockUpstream):
         return {self.token, *self.extra_tokens}
 
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.headers.get("User-Agent", "").strip():
+            return web.Response(status=403, text=_NO_USER_AGENT)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() not in ("bearer", "token") or token not in self.accepted_tokens:
             anonymous = self._budget("", _ANONYMOUS_LIMIT)
@@ -189,17 +201,9 @@ class GitHubMock(MockUpstream):
     # handlers
 
     async def get_user(self, request: web.Request) -> web.StreamResponse:
-        user = user_json(self.login) | {
-            "name": "The Octocat",
-            "email": "octocat@example.com",
-            "public_repos": 8,
-            "followers": 20,
-            "following": 0,
-            "created_at": "2011-01-25T18:44:36Z",
-            "updated_at": rfc3339(SEED_START),
-        }
         return json_response(
-            user, headers={"X-OAuth-Scopes": self.scopes, "X-Accepted-OAuth-Scopes": ""}
+            me_json(_api(request), self.login),
+            headers={"X-OAuth-Scopes": self.scopes, "X-Accepted-OAuth-Scopes": ""},
         )
 
     async def get_rate_limit(self, request: web.Request) -> web.StreamResponse:
@@ -211,14 +215,34 @@ class GitHubMock(MockUpstream):
         repo = self._repo(request)
         if repo is None:
             return _error(404, "Not Found")
-        return json_response(repo_json(repo))
+        return json_response(repo_json(_api(request), repo))
 
     async def get_issue(self, request: web.Request) -> web.StreamResponse:
-        repo = self._repo(request)
-        issue = repo.issues.get(int(request.match_info["number"])) if repo else None
+        repo, issue = self._issue(request)
         if repo is None or issue is None:
             return _error(404, "Not Found")
-        return json_response(issue_json(repo, issue))
+        return json_response(issue_json(_api(request), repo, issue))
+
+    async def update_issue(self, request: web.Request) -> web.StreamResponse:
+        repo, issue = self._issue(request)
+        if repo is None or issue is None:
+            return _error(404, "Not Found")
+        data, problem = await _json_object(request)
+        if problem is not None:
+            return problem
+        if data.get("state", issue.state) not in ("open", "closed"):
+            return _validation_failed("Issue", "state", "invalid")
+        if data.get("title") is not None:
+            issue.title = str(data["title"])
+        if "body" in data:
+            issue.body = data["body"]
+        if data.get("labels") is not None:
+            issue.labels = [_label_name(label) for label in data["labels"]]
+        state = data.get("state", issue.state)
+        if state != issue.state:
+            issue.state, issue.closed = state, self.now() if state == "closed" else None
+        issue.updated = self.now()
+        return json_response(issue_json(_api(request), repo, issue))
 
     async def list_issues(self, request: web.Request) -> web.StreamResponse:
         repo = self._repo(request)
@@ -239,7 +263,7 @@ class GitHubMock(MockUpstream):
             and labels <= set(issue.labels)
         ]
         found = _sorted(found, query.get("sort", "created"), query.get("direction", "desc"))
-        return _page(request, [issue_json(repo, issue) for issue in found])
+        return _page(request, [issue_json(_api(request), repo, issue) for issue in found])
 
     async def list_pulls(self, request: web.Request) -> web.StreamResponse:
         repo = self._repo(request)
@@ -254,7 +278,7 @@ class GitHubMock(MockUpstream):
             if issue.is_pull and (state == "all" or issue.state == state)
         ]
         pulls = _sorted(pulls, "created", request.query.get("direction", "desc"))
-        return _page(request, [pull_json(repo, pull) for pull in pulls])
+        return _page(request, [pull_json(_api(request), repo, pull) for pull in pulls])
 
     async def create_issue(self, request: web.Request) -> web.StreamResponse:
         repo = self._repo(request)
@@ -269,11 +293,17 @@ class GitHubMock(MockUpstream):
         issue = Issue(number, str(data["title"]), data.get("body"), self.now())
         issue.labels = [_label_name(label) for label in data.get("labels") or []]
         repo.issues[number] = issue
-        return json_response(issue_json(repo, issue), status=201)
+        return json_response(issue_json(_api(request), repo, issue), status=201)
+
+    async def list_comments(self, request: web.Request) -> web.StreamResponse:
+        repo, issue = self._issue(request)
+        if repo is None or issue is None:
+            return _error(404, "Not Found")
+        comments = [comment_json(_api(request), repo, issue, c) for c in issue.comments]
+        return _page(request, comments)
 
     async def add_comment(self, request: web.Request) -> web.StreamResponse:
-        repo = self._repo(request)
-        issue = repo.issues.get(int(request.match_info["number"])) if repo else None
+        repo, issue = self._issue(request)
         if repo is None or issue is None:
             return _error(404, "Not Found")
         data, problem = await _json_object(request)
@@ -282,26 +312,24 @@ class GitHubMock(MockUpstream):
         if data.get("body") in (None, ""):
             return _validation_failed("IssueComment", "body", "missing_field")
         comment_id = 1_000_000 + sum(len(i.comments) for i in repo.issues.values()) + 1
-        now = rfc3339(self.now())
-        comment = {
-            "id": comment_id,
-            "node_id": f"IC_mock{comment_id}",
-            "url": f"{API}/repos/{repo.full_name}/issues/comments/{comment_id}",
-            "html_url": f"https://github.com/{repo.full_name}/issues/{issue.number}#issuecomment-{comment_id}",
-            "issue_url": f"{API}/repos/{repo.full_name}/issues/{issue.number}",
-            "body": str(data["body"]),
-            "user": user_json(self.login),
-            "created_at": now,
-            "updated_at": now,
-            "author_association": "OWNER",
-        }
+        comment = Comment(comment_id, str(data["body"]), self.now())
         issue.comments.append(comment)
         issue.updated = self.now()
-        return json_response(comment, status=201)
+        return json_response(comment_json(_api(request), repo, issue, comment), status=201)
 
     def _repo(self, request: web.Request) -> Repo | None:
         key = f"{request.match_info['owner']}/{request.match_info['repo']}".lower()
         return self.repos.get(key)
+
+    def _issue(self, request: web.Request) -> tuple[Repo | None, Issue | None]:
+        repo = self._repo(request)
+        issue = repo.issues.get(int(request.match_info["number"])) if repo else None
+        return repo, issue
+
+
+def _api(request: web.Request) -> str:
+    """The API root as the client reached it: the objects' URLs lead back here."""
+    return str(request.url.origin())
 
 
 def _label_name(label: Any) -> str:
