@@ -15,6 +15,10 @@ to a temporary directory (removed at stop). A client either trusts the CA (``ca_
 ``client_ssl_context()``) or disables certificate verification (aiosmtplib:
 ``validate_certs=False``).
 
+Like a submission server, it advertises ``SIZE`` (``max_size`` bytes) and refuses a larger
+message with 552, at MAIL when the client declares its size (smtplib and aiosmtplib do), else at
+the end of DATA; ``reject_recipient`` refuses an address at RCPT (550 user unknown, or a 4xx).
+
 Every accepted message is recorded as a ``ReceivedMessage`` in ``messages``. Faults are queued
 and met in order by the next messages: ``reject_next`` answers the end of DATA with a given code
 (451 temporary, 550 permanent, ...), ``drop_next`` closes the connection at the end of DATA
@@ -103,8 +107,10 @@ class SmtpMock:
         password: str = "secret",  # noqa: S107 - a test credential
         host: str = "127.0.0.1",
         port: int = 0,
+        max_size: int = 33_554_432,
     ) -> None:
         self.tls: TlsMode = tls
+        self.max_size = max_size
         self.require_auth = require_auth
         self.username = username
         self.password = password
@@ -114,6 +120,7 @@ class SmtpMock:
         self._messages: list[ReceivedMessage] = []
         self._faults: deque[_Fault] = deque()
         self._auth_rejections: deque[str] = deque()
+        self._refused_recipients: dict[str, str] = {}
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._port: int | None = None
@@ -217,12 +224,20 @@ class SmtpMock:
         with self._lock:
             self._auth_rejections.extend([f"{code} {text}"] * count)
 
+    def reject_recipient(
+        self, address: str, *, code: int = 550, text: str = "5.1.1 User unknown"
+    ) -> None:
+        """Refuse ``address`` at RCPT with ``code text`` until ``reset()``."""
+        with self._lock:
+            self._refused_recipients[address.lower()] = f"{code} {text}"
+
     def reset(self) -> None:
-        """Forget the recorded messages and every pending fault."""
+        """Forget the recorded messages, every pending fault and refused recipient."""
         with self._lock:
             self._messages.clear()
             self._faults.clear()
             self._auth_rejections.clear()
+            self._refused_recipients.clear()
 
     def _queue_faults(self, faults: list[_Fault]) -> None:
         with self._lock:
@@ -258,6 +273,10 @@ class SmtpMock:
         loop.run_until_complete(_shut_down(server, connections))
         loop.close()
 
+    def _recipient_refusal(self, address: str) -> str | None:
+        with self._lock:
+            return self._refused_recipients.get(address.lower())
+
     def _take_auth_rejection(self) -> str | None:
         with self._lock:
             return self._auth_rejections.popleft() if self._auth_rejections else None
@@ -289,6 +308,16 @@ class _Handler:
     def __init__(self, mock: SmtpMock) -> None:
         self._mock = mock
 
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        refusal = self._mock._recipient_refusal(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         return await self._mock._receive(server, session, envelope)
 
@@ -315,6 +344,7 @@ class _Connection(SMTP):
             loop=loop,
             hostname=_SERVER_NAME,
             ident="Interlink SmtpMock",
+            data_size_limit=mock.max_size,
             enable_SMTPUTF8=True,
             tls_context=mock._server_context if starttls else None,
             require_starttls=starttls,
