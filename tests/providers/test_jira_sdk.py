@@ -94,6 +94,7 @@ def test_an_issue_is_read_created_commented_moved_and_found(
     assert created.key in [issue.key for issue in found]
     assert all(issue.fields.status.name == "In Progress" for issue in found)
     assert again.self == f"{served.url}/rest/api/{version}/issue/10013"  # links lead back here
+    assert client.issue(again.id).key == "PROJ-13"
     if version == "3":
         description_3 = description_or_skip("jira")
         assert answer_problems(description_3, jira.description_gaps, jira.calls.all()) == []

@@ -43,6 +43,7 @@ Obj = dict[str, Any]
 
 TRANSITIONS = {"11": "To Do", "21": "In Progress", "31": "Done"}
 _NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+_FORBIDDEN = "You do not have permission to perform this operation."
 _UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
@@ -237,6 +238,12 @@ class JiraMock(MockUpstream):
 
     def not_found_response(self, request: web.Request) -> web.StreamResponse:
         return json_response(JiraError(404, f"null for uri: {request.url}").body, status=404)
+
+    def missing_response(self, request: web.Request) -> web.StreamResponse:
+        return json_response(JiraError(404, _NOT_FOUND).body, status=404)
+
+    def forbidden_response(self, request: web.Request) -> web.StreamResponse:
+        return json_response(JiraError(403, _FORBIDDEN).body, status=403)
 
     # handlers
 
