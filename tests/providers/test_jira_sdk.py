@@ -98,6 +98,14 @@ def test_an_issue_is_read_created_commented_moved_and_found(
     if version == "3":
         description_3 = description_or_skip("jira")
         assert answer_problems(description_3, jira.description_gaps, jira.calls.all()) == []
+        # /search/jql is not in the description, but the issues it answers are Jira's IssueBean
+        bean = "#/components/schemas/IssueBean"
+        searches = jira.calls.filter("GET", "/rest/api/3/search/jql")
+        assert searches
+        for call in searches:
+            assert call.answer is not None
+            for raw in call.answer.json()["issues"]:
+                assert description_3.validate(bean, raw, "issue", write=False) == []
 
 
 def test_wrong_credentials_are_refused_on_connect(
