@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -17,6 +16,20 @@ from aiohttp.typedefs import Handler
 
 from interlink.core.clock import Clock
 from interlink.providers.jira import mock_jql as _jql
+from interlink.providers.jira.mock_http import (
+    Budget,
+    JiraError,
+    base_of,
+    json_object,
+    next_minute,
+    page_token,
+    reset_time,
+    rich_in,
+    rich_out,
+    search_args,
+    to_int,
+    wanted_fields,
+)
 from interlink.providers.jira.mock_shapes import (
     ISSUE_TYPES,
     PROJECT_ID,
@@ -24,17 +37,15 @@ from interlink.providers.jira.mock_shapes import (
     Comment,
     Issue,
     comment_json,
-    document,
     fields_json,
     issue_id,
     issue_json,
-    plain_text,
     project_json,
     server_info_json,
     status_json,
     user_json,
 )
-from interlink.testing.base import MockUpstream, json_response, read_json
+from interlink.testing.base import MockUpstream, json_response
 from interlink.testing.faults import retry_after_header
 
 API = "/rest/api/{version:[23]}"  # v3 takes rich text as Atlassian Documents, v2 as text
@@ -47,55 +58,12 @@ _FORBIDDEN = "You do not have permission to perform this operation."
 _UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
-_NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
 _SEARCH_GONE = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 _RATE_REASON = "jira-burst-based"
-_NOT_TEXT = "Can not deserialize instance of java.lang.String out of START_OBJECT token"
 _ANONYMOUS = ("/serverInfo",)  # Jira answers these without credentials
-
-
-class JiraError(Exception):
-    """A Jira error: `{"errorMessages": [...], "errors": {...}}` with its HTTP status."""
-
-    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
-        super().__init__(*messages)
-        self.status = status
-        self.body: Obj = {"errorMessages": list(messages), "errors": errors or {}}
-
-
-def reset_time(moment: datetime) -> str:
-    """Jira's X-RateLimit-Reset: ISO 8601 in UTC to the minute (`yyyy-MM-ddTHH:mmZ`)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def _next_minute(moment: datetime) -> datetime:
-    start = moment.replace(second=0, microsecond=0)
-    return start if start == moment else start + timedelta(minutes=1)
-
-
-@dataclass
-class _Budget:
-    """The mock's request budget: `limit` requests in the UTC minute that starts at `window`."""
-
-    limit: int
-    window: datetime
-    used: int = 0
-
-    @property
-    def reset(self) -> datetime:
-        return self.window + timedelta(minutes=1)
-
-    def headers(self) -> dict[str, str]:
-        remaining = max(self.limit - self.used, 0)
-        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
-        if remaining < self.limit * 0.2:
-            headers["X-RateLimit-NearLimit"] = "true"
-        if remaining == 0:
-            headers["X-RateLimit-Reset"] = reset_time(self.reset)
-        return headers
 
 
 class JiraMock(MockUpstream):
@@ -164,7 +132,7 @@ class JiraMock(MockUpstream):
             status = ("Done", "To Do", "In Progress")[n % 3]
             issuetype = "Bug" if n % 4 == 0 else "Task"
             self.issues[n] = Issue(n, f"Seeded issue {n}", status, issuetype, created, created)
-        self.budget: _Budget | None = None
+        self.budget: Budget | None = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(f"{API}/serverInfo", self.server_info)
@@ -212,7 +180,7 @@ class JiraMock(MockUpstream):
             return json_response(error.body, status=error.status)
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        reset = _next_minute(self.now() + timedelta(seconds=retry_after))
+        reset = next_minute(self.now() + timedelta(seconds=retry_after))
         headers = {"X-RateLimit-NearLimit": "true", "X-RateLimit-Reset": reset_time(reset)}
         return self._rate_limited(retry_after, headers)
 
@@ -225,12 +193,12 @@ class JiraMock(MockUpstream):
             JiraError(429, "Rate limit exceeded.").body, status=429, headers=headers
         )
 
-    def _budget(self) -> _Budget | None:
+    def _budget(self) -> Budget | None:
         if self.rate_limit is None:
             return None
         minute = self.now().replace(second=0, microsecond=0)
         if self.budget is None or self.budget.window != minute:
-            self.budget = _Budget(self.rate_limit, minute)
+            self.budget = Budget(self.rate_limit, minute)
         return self.budget
 
     def server_error_response(self, status: int) -> web.StreamResponse:
@@ -248,7 +216,7 @@ class JiraMock(MockUpstream):
     # handlers
 
     async def server_info(self, request: web.Request) -> web.StreamResponse:
-        return json_response(server_info_json(_base(request), self.now()))
+        return json_response(server_info_json(base_of(request), self.now()))
 
     async def fields(self, request: web.Request) -> web.StreamResponse:
         return json_response(fields_json())
@@ -257,11 +225,11 @@ class JiraMock(MockUpstream):
         key = request.match_info["key"]
         if key.lower() not in (self.project.lower(), PROJECT_ID):
             raise JiraError(404, f"No project could be found with key '{key}'.")
-        return json_response(project_json(_base(request), self.project))
+        return json_response(project_json(base_of(request), self.project))
 
     async def myself(self, request: web.Request) -> web.StreamResponse:
         return json_response(
-            user_json(_base(request))
+            user_json(base_of(request))
             | {
                 "emailAddress": self.email,
                 "locale": "en_US",
@@ -275,16 +243,16 @@ class JiraMock(MockUpstream):
         raise JiraError(410, _SEARCH_GONE)
 
     async def search_jql(self, request: web.Request) -> web.StreamResponse:
-        args = await _search_args(request)
+        args = await search_args(request)
         query = self._query(str(args.get("jql", "")))
         if not query.clauses:
             raise JiraError(400, _UNBOUNDED)
         found = self._find(query)
-        start = _page_token(args.get("nextPageToken"))
-        limit = min(max(_int(args.get("maxResults"), 50), 1), 100)
-        wanted = _fields(args.get("fields"), default="id")
+        start = page_token(args.get("nextPageToken"))
+        limit = min(max(to_int(args.get("maxResults"), 50), 1), 100)
+        wanted = wanted_fields(args.get("fields"), default="id")
         page = [
-            issue_json(_base(request), self.project, issue, wanted, _rich_out(request))
+            issue_json(base_of(request), self.project, issue, wanted, rich_out(request))
             for issue in found[start : start + limit]
         ]
         body: Obj = {"issues": page, "isLast": start + limit >= len(found)}
@@ -296,17 +264,17 @@ class JiraMock(MockUpstream):
 
     async def get_issue(self, request: web.Request) -> web.StreamResponse:
         issue = self._issue(request.match_info["key"])
-        wanted = _fields(request.query.get("fields"), default="*all")
+        wanted = wanted_fields(request.query.get("fields"), default="*all")
         return json_response(
-            issue_json(_base(request), self.project, issue, wanted, _rich_out(request))
+            issue_json(base_of(request), self.project, issue, wanted, rich_out(request))
         )
 
     async def create_issue(self, request: web.Request) -> web.StreamResponse:
-        fields = (await _json_object(request)).get("fields")
+        fields = (await json_object(request)).get("fields")
         if not isinstance(fields, dict):
             raise JiraError(400, "Field 'fields' is required.")
         errors = self._validate_new(fields)
-        description = _rich_in(request, fields.get("description"), "description", errors)
+        description = rich_in(request, fields.get("description"), "description", errors)
         if errors:
             raise JiraError(400, errors=errors)
         number = max(self.issues, default=0) + 1
@@ -330,34 +298,34 @@ class JiraMock(MockUpstream):
             {
                 "id": issue_id(number),
                 "key": key,
-                "self": f"{_base(request)}/issue/{issue_id(number)}",
+                "self": f"{base_of(request)}/issue/{issue_id(number)}",
             },
             status=201,
         )
 
     async def add_comment(self, request: web.Request) -> web.StreamResponse:
         issue = self._issue(request.match_info["key"])
-        body = (await _json_object(request)).get("body")
+        body = (await json_object(request)).get("body")
         if not body:
             raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
         errors: dict[str, str] = {}
-        text = _rich_in(request, body, "comment", errors)
+        text = rich_in(request, body, "comment", errors)
         if errors or text is None:
             raise JiraError(400, errors=errors)
         comment_id = str(10000 + sum(len(i.comments) for i in self.issues.values()) + 1)
         comment = Comment(comment_id, text, self.now())
         issue.comments.append(comment)
         issue.updated = self.now()
-        shown = comment_json(_base(request), issue, comment, _rich_out(request))
+        shown = comment_json(base_of(request), issue, comment, rich_out(request))
         return json_response(shown, status=201)
 
     async def list_comments(self, request: web.Request) -> web.StreamResponse:
         issue = self._issue(request.match_info["key"])
-        start = max(_int(request.query.get("startAt"), 0), 0)
-        limit = min(max(_int(request.query.get("maxResults"), 100), 0), 100)
+        start = max(to_int(request.query.get("startAt"), 0), 0)
+        limit = min(max(to_int(request.query.get("maxResults"), 100), 0), 100)
         shown = issue.comments[start : start + limit]
-        rich = _rich_out(request)
-        comments = [comment_json(_base(request), issue, c, rich) for c in shown]
+        rich = rich_out(request)
+        comments = [comment_json(base_of(request), issue, c, rich) for c in shown]
         page = {"startAt": start, "maxResults": limit, "total": len(issue.comments)}
         return json_response(page | {"comments": comments})
 
@@ -367,7 +335,7 @@ class JiraMock(MockUpstream):
             {
                 "id": tid,
                 "name": name,
-                "to": status_json(_base(request), name),
+                "to": status_json(base_of(request), name),
                 "hasScreen": False,
                 "isGlobal": True,
                 "isInitial": False,
@@ -381,7 +349,7 @@ class JiraMock(MockUpstream):
 
     async def transition(self, request: web.Request) -> web.StreamResponse:
         issue = self._issue(request.match_info["key"])
-        transition = (await _json_object(request)).get("transition")
+        transition = (await json_object(request)).get("transition")
         if not isinstance(transition, dict) or not transition.get("id"):
             raise JiraError(400, "Missing 'transition' identifier")
         target = TRANSITIONS.get(str(transition["id"]))
@@ -455,46 +423,6 @@ class JiraMock(MockUpstream):
         return errors
 
 
-async def _search_args(request: web.Request) -> Obj:
-    if request.method == "GET":
-        args: Obj = dict(request.query)
-        if "fields" in request.query:  # repeated, or comma-separated, or both
-            args["fields"] = [
-                name for value in request.query.getall("fields") for name in value.split(",")
-            ]
-        return args
-    return await _json_object(request)
-
-
-async def _json_object(request: web.Request) -> Obj:
-    try:
-        data = await read_json(request)
-    except ValueError:
-        raise JiraError(400, "Unexpected character in the request body: not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise JiraError(400, "The request body must be a JSON object.")
-    return data
-
-
-def _fields(value: Any, *, default: str) -> set[str]:
-    if value is None:
-        return {default}
-    names = value if isinstance(value, list) else str(value).split(",")
-    return {str(name).strip() for name in names if str(name).strip()} or {default}
-
-
-def _page_token(token: Any) -> int:
-    if not token:
-        return 0
-    try:
-        kind, _, offset = base64.urlsafe_b64decode(str(token)).decode().partition(":")
-        if kind == "offset" and int(offset) >= 0:
-            return int(offset)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise JiraError(400, "The provided next page token is invalid or expired.")
-
-
 def _sort_key(issue: Issue, name: str) -> Any:
     return {
         "created": issue.created,
@@ -504,51 +432,8 @@ def _sort_key(issue: Issue, name: str) -> Any:
     }.get(name, issue.number)
 
 
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        raise JiraError(400, f"'{value}' is not a valid number.") from None
-
-
-def _is_adf(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and value.get("type") == "doc"
-        and isinstance(value.get("content"), list)
-    )
-
-
 def _type_by_id(type_id: Any) -> str | None:
     return next((name for name, tid in ISSUE_TYPES.items() if tid == type_id), None)
-
-
-def _rich_in(request: web.Request, value: Any, name: str, errors: dict[str, str]) -> Obj | None:
-    """A description or comment body as sent: v3 wants an Atlassian Document, v2 text (kept as a
-    document). A wrong one is added to `errors`."""
-    if value is None:
-        return None
-    if request.match_info["version"] == "2":
-        if isinstance(value, str):
-            return document(value)
-        errors[name] = _NOT_TEXT
-    elif _is_adf(value):
-        return dict(value)
-    else:
-        errors[name] = _NOT_ADF
-    return None
-
-
-def _rich_out(request: web.Request) -> Callable[[Obj | None], Any]:
-    return plain_text if request.match_info["version"] == "2" else _same
-
-
-def _same(value: Obj | None) -> Obj | None:
-    return value
-
-
-def _base(request: web.Request) -> str:
-    return f"{request.url.origin()}/rest/api/{request.match_info['version']}"
 
 
 MOCK = JiraMock
