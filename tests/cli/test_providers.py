@@ -1,7 +1,7 @@
 """`interlink providers new`: a provider written from the scaffold works at once. A third-party
-package written into a temporary folder is imported by its path and its action run against its
-mock through the real transport (the direct interface); its code passes ruff and mypy; a
-built-in is written into a checkout and registered in its builtin.py."""
+package written into a temporary folder is imported by its path, its action run against its mock
+through the real transport (the direct interface) and the contract suite run on it; its code
+passes ruff and mypy; a built-in is written into a checkout and registered in its builtin.py."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from interlink.cli.main import app
 from interlink.core.errors import AuthenticationFailed, ExternalResourceNotFound
 from interlink.direct.generic import build
 from interlink.providers.kit.action import Connector
-from interlink.providers.scaffold import new_provider
-from interlink.testing import serve_mock
+from interlink.providers.scaffold import new_provider, record_fixtures
+from interlink.testing import contract, serve_mock
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -59,10 +59,16 @@ def test_a_third_party_provider_runs_its_action_against_its_mock(tmp_path: Path)
     with _imported(tmp_path, "interlink_acme_cli") as package:
         item = asyncio.run(_exercise(package.PROVIDER))
         fixtures = {fixture.name: fixture for fixture in package.PROVIDER.fixtures()}
+        report = asyncio.run(contract.run_contract(package.PROVIDER))
 
     assert item == {"id": "item-1", "name": "The first item"}
     assert fixtures["get_item"].output == item  # recorded against the mock
     assert fixtures["get_item_missing"].error == "EXTERNAL_RESOURCE_NOT_FOUND"
+    assert report.ok, str(report)
+    assert sorted(report.skipped) == [
+        "acme_cli:webhook_signed_sample",
+        "acme_cli:webhook_stale_sample",
+    ]
 
 
 async def _exercise(provider: type[Connector]) -> Any:
@@ -91,14 +97,15 @@ def _run(*command: str, cwd: Path | None = None) -> None:
     assert done.returncode == 0, (command, done.stdout, done.stderr)
 
 
-def test_every_auth_variant_passes_ruff_and_mypy(tmp_path: Path) -> None:
+def test_every_auth_variant_passes_ruff_mypy_and_its_own_contract_test(tmp_path: Path) -> None:
     for key, auth in [("lint_key", "api_key"), ("lint_oauth", "oauth"), ("lint_basic", "basic")]:
-        new_provider(key, auth=auth, into=tmp_path)  # type: ignore[arg-type]
+        record_fixtures(new_provider(key, auth=auth, into=tmp_path))  # type: ignore[arg-type]
     packages = ["interlink_lint_key", "interlink_lint_oauth", "interlink_lint_basic"]
 
     _run("ruff", "check", ".", cwd=tmp_path)
     _run("ruff", "format", "--check", ".", cwd=tmp_path)
-    _run("mypy", *packages, cwd=tmp_path)
+    _run("mypy", *packages, "tests", cwd=tmp_path)
+    _run("pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)  # its own contract test
 
 
 def test_a_built_in_is_written_into_the_checkout_and_registered(tmp_path: Path) -> None:

@@ -112,7 +112,9 @@ def _next_steps(written: Written) -> list[str]:
         f"python -m interlink.testing.contract record {key}",
         f"Serve its mock: interlink mock {key}",
     ]
-    if written.registered_in is not None:
+    if written.registered_in is None:
+        steps.append(f"Run the contract suite on it: cd {_shown(written.root)} && pytest")
+    else:
         steps += [
             f"Run the contract: .venv/bin/pytest tests/connectors/test_contract.py -k {key}",
             "Write its page: .venv/bin/python scripts/gen_connector_docs.py",

@@ -3,8 +3,9 @@ mock and its recorded fixtures, and where it is registered.
 
 A built-in goes into `src/interlink/providers/<key>/` of the source checkout this Interlink
 runs from, and its type into `BUILTIN_PROVIDERS` (builtin.py). A third-party provider goes into
-`<DIR>/interlink_<key>/` with a `pyproject.toml` (written when DIR has none) whose
-`interlink.connectors` entry point names it. Either way its fixtures are then recorded against
+`<DIR>/interlink_<key>/`, with a `pyproject.toml` whose `interlink.connectors` entry point names
+it and a `tests/test_contract.py` running the contract suite on it (each written when DIR has
+none). Either way its fixtures are then recorded against
 its mock through the real transport, as the contract suite replays them.
 """
 
@@ -33,6 +34,7 @@ from interlink.providers.scaffold.naming import (
 )
 from interlink.providers.scaffold.render import (
     MODULES,
+    contract_test,
     entry_point,
     fixture_specs,
     module,
@@ -112,12 +114,18 @@ def new_provider(
 
 
 def _third_party(new: NewProvider, into: Path) -> Written:
+    """The package's folder; its pyproject.toml and a test running the contract suite on it
+    where DIR has none yet."""
     folder, files = _write_folder(new, into / new.package)
-    target = into / "pyproject.toml"
+    target, test = into / "pyproject.toml", into / "tests" / "test_contract.py"
     written = None
     if not target.exists():
         target.write_text(pyproject(new), encoding="utf-8")
         written = target
+    if not test.exists():
+        test.parent.mkdir(exist_ok=True)
+        test.write_text(contract_test(new), encoding="utf-8")
+        files.append(test)
     return Written(new, folder, files, pyproject=written, entry_point=entry_point(new))
 
 

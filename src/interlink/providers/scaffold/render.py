@@ -19,19 +19,19 @@ from interlink.providers.scaffold.naming import NewProvider, ScaffoldAuth
 class MockAuth:
     """How the generated mock checks a request's credentials."""
 
-    aiohttp_names: str  # what the mock imports from aiohttp
     authorization: str  # the expected `Authorization` value, as a Python expression
     rule: str  # the rule in words, for the mock's docstring
+    imports: str = ""  # what the expression needs
 
 
 _MOCK_AUTH: dict[ScaffoldAuth, MockAuth] = {
-    "api_key": MockAuth("web", 'f"Bearer {self.token}"', "`Authorization: Bearer <token>`"),
-    "oauth": MockAuth("web", 'f"Bearer {self.token}"', "`Authorization: Bearer <access token>`"),
+    "api_key": MockAuth('f"Bearer {self.token}"', "`Authorization: Bearer <token>`"),
+    "oauth": MockAuth('f"Bearer {self.token}"', "`Authorization: Bearer <access token>`"),
     # The username is the one `MockUpstream.integration_credentials` gives for basic auth.
     "basic": MockAuth(
-        "BasicAuth, web",
-        'BasicAuth("mock", self.token).encode()',
+        '"Basic " + b64encode(f"mock:{self.token}".encode()).decode()',
         "basic auth as the user `mock`, with the token as the password",
+        "from base64 import b64encode",
     ),
 }
 MODULES = ("__init__.py", "provider.py", "mock.py")
@@ -61,7 +61,7 @@ def values(new: NewProvider) -> dict[str, str]:
         "direct_name": direct_name,
         "api_root": new.api_root,
         "token": f"mock-{new.key.replace('_', '-')}-token",
-        "aiohttp_names": auth.aiohttp_names,
+        "auth_import": auth.imports,
         "authorization": auth.authorization,
         "credential_rule": auth.rule,
     }
@@ -71,6 +71,12 @@ def module(name: str, new: NewProvider) -> str:
     """One module of the provider's folder, its imports grouped for where it lives."""
     text = template(name).substitute(values(new))
     return regroup_imports(text, new.package.split(".")[0])
+
+
+def contract_test(new: NewProvider) -> str:
+    """A third-party package's test that runs the contract suite on its provider."""
+    text = template("test_contract.py").substitute(package=new.package)
+    return regroup_imports(text, new.package)
 
 
 def fixture_specs(new: NewProvider) -> dict[str, str]:
@@ -126,7 +132,7 @@ def regroup_imports(source: str, first_party: str) -> str:
         top = line.split()[1].split(".")[0]
         sections[0 if top in sys.stdlib_module_names else 2 if top == first_party else 1] += [line]
     grouped = [
-        "".join(map(_wrapped, sorted(section, key=lambda line: line.split()[1].lower())))
+        "".join(map(_wrapped, sorted(section, key=_import_order)))
         for section in sections
         if section
     ]
@@ -139,6 +145,11 @@ def _wrapped(line: str) -> str:
         return line
     head, _, names = line.rstrip("\n").partition(" import ")
     return head + " import (\n" + "".join(f"    {n.strip()},\n" for n in names.split(",")) + ")\n"
+
+
+def _import_order(line: str) -> tuple[bool, str]:
+    """`import a` before `from a import b`, each by module name."""
+    return line.startswith("from "), line.split()[1].lower()
 
 
 def _is_import(line: str) -> bool:
