@@ -86,6 +86,9 @@ async def _exercise(provider: type[Connector]) -> Any:
         async with actions(wrong) as acme:
             with pytest.raises(AuthenticationFailed):
                 await acme.get_item(item_id="item-1")
+    async with contract.stage(provider, provider.fixtures()[0]) as staged:
+        checked = await provider().check(staged.context())
+    assert checked.message == "Authenticated as Mock User"
     return item
 
 

@@ -12,6 +12,7 @@ token that is not one is answered 404 Not Found, a revoked one 401 Unauthorized.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -21,7 +22,7 @@ from interlink.core.errors import (
     ExternalResourceNotFound,
     ExternalServiceError,
 )
-from interlink.providers.kit.action import CheckResult, Connector, action
+from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.types import IntegrationType, with_fields
 from interlink.transport.auth import CredentialInPath
@@ -107,6 +108,7 @@ class TelegramConnector(Connector):
         docs_url="https://core.telegram.org/bots/api",
     )
     category = "communication"
+    check_path = "/getMe"  # the bot the token belongs to
     credential_in_path: ClassVar[CredentialInPath | None] = CredentialInPath("/bot{token}")
     rate_headers: ClassVar[RateLimitHeaders | None] = None
     # 404 Not Found is how Telegram answers a token that is not one (our methods all exist).
@@ -126,7 +128,8 @@ class TelegramConnector(Connector):
         response = await ctx.http.post("/sendMessage", json=params.model_dump(exclude_none=True))
         return Message.of(result(response))
 
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        """getMe: the bot the token belongs to."""
-        bot = User.model_validate(result(await ctx.http.get("/getMe")))
-        return CheckResult(message=f"Authenticated as @{bot.username or bot.first_name}")
+    @classmethod
+    def who(cls, answer: Mapping[str, Any]) -> str:
+        bot = answer.get("result")
+        name = bot.get("username") or bot.get("first_name") if isinstance(bot, dict) else None
+        return f"Authenticated as @{name}" if name else "Authenticated"
