@@ -109,6 +109,10 @@ def test_every_auth_variant_passes_ruff_mypy_and_its_own_contract_test(tmp_path:
     _run("ruff", "format", "--check", ".", cwd=tmp_path)
     _run("mypy", *packages, "tests", cwd=tmp_path)
     _run("pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)  # its own contract test
+    for package in packages:
+        with _imported(tmp_path, package) as module:
+            report = asyncio.run(contract.run_contract(module.PROVIDER))
+        assert report.ok, str(report)
 
 
 def test_a_built_in_is_written_into_the_checkout_and_registered(tmp_path: Path) -> None:
