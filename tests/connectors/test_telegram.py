@@ -1,6 +1,5 @@
-"""Telegram through the API and the direct interface, against its mock: what is specific to it is
-the bot token in the URL path. It goes nowhere else (no header), is masked wherever it could come
-back (a result, an error, the logs), and the credential's allowed hosts still hold. The rest
+"""Telegram's own: the bot token in the URL path goes nowhere else (no header), is masked where
+it could come back (a result, an error, the logs), and the allowed hosts hold. The rest
 (fixtures, wrong token, 403, 404, 429, 5xx) is the contract suite's."""
 
 from __future__ import annotations
@@ -50,8 +49,7 @@ async def test_the_token_goes_in_the_path_only_and_the_check_names_the_bot(
     [sent] = telegram.mock.calls.filter("POST", SEND)
     assert "Authorization" not in sent.headers
     assert sent.json() == {"chat_id": CHAT, "text": "Deployed"}
-    assert run["result"]["chat"]["id"] == CHAT
-    assert run["result"]["sender"]["id"] == 987654321
+    assert (run["result"]["chat"]["id"], run["result"]["sender"]["id"]) == (CHAT, 987654321)
     assert tested["connection_test"]["message"].endswith("Authenticated as @interlink_mock_bot")
 
 
@@ -98,5 +96,4 @@ def test_the_direct_interface_sends_a_message() -> None:
                 chat_id="@mock_channel", text="<b>hi</b>", parse_mode="HTML"
             )
 
-    assert sent["chat"]["title"] == "Mock Channel"
-    assert sent["text"] == "<b>hi</b>"
+    assert (sent["chat"]["title"], sent["text"]) == ("Mock Channel", "<b>hi</b>")
