@@ -117,7 +117,9 @@ def _next_steps(written: Written) -> list[str]:
     else:
         steps += [
             f"Run the contract: .venv/bin/pytest tests/connectors/test_contract.py -k {key}",
-            "Write its page: .venv/bin/python scripts/gen_connector_docs.py",
+            "Regenerate the docs (its page, and the mock types in docs/cli.md): "
+            ".venv/bin/python scripts/gen_connector_docs.py && "
+            ".venv/bin/python scripts/gen_cli_docs.py",
         ]
     return steps
 
