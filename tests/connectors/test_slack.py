@@ -1,5 +1,5 @@
 """What is Slack's own in the slack provider (the contract suite and the recorded fixtures cover
-the rest): its `ok: false` codes, an emoji already there, the default channel, the check."""
+the rest): its `ok: false` codes, an emoji already there, a channel asked for, the check."""
 
 from __future__ import annotations
 
@@ -81,28 +81,6 @@ async def test_an_emoji_already_there_is_not_an_error(
     assert first == {"ok": True, "already_reacted": False}
     assert again == {"ok": True, "already_reacted": True}
     assert slack.mock.messages(GENERAL)[0]["reactions"][0]["count"] == 1
-
-
-async def test_seed_001s_default_channel_is_where_messages_go(
-    client: httpx.AsyncClient, slack: RunningMock[SlackMock]
-) -> None:
-    """Seed 001's connector instance: `config.defaultChannel` is the default channel."""
-    credential = data(
-        await client.post(
-            "/api/v1/credentials",
-            json={"name": "Slack Bot Token", "type": "oauth", "provider": "slack",
-                  "data": {"bot_token": TOKEN}, "allowed_hosts": ["127.0.0.1"]},
-        )
-    )  # fmt: skip
-    config = {"defaultChannel": "#general", "api_url": slack.api_url}
-    seed = {"name": "Production Slack", "type": "slack", "credentialId": credential["id"]}
-    instance = data(await client.post("/api/v1/connectors", json=seed | {"config": config}))
-    await client.post(f"/api/v1/integrations/{instance['id']}/activate")
-
-    sent = data(await _run(client, instance["id"], "send_message", text="Deploy done"))["result"]
-
-    assert instance["configuration"]["default_channel"] == "#general"
-    assert sent["channel"] == GENERAL
 
 
 async def test_without_a_channel_or_a_default_the_channel_is_asked_for(
