@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -13,10 +11,12 @@ from aiohttp.typedefs import Handler
 from interlink.core.clock import Clock
 from interlink.providers.stripe import mock_objects as objects
 from interlink.providers.stripe.mock_requests import (
+    Saved,
     StripeError,
     api_key,
     auth_error,
     error_response,
+    idempotent,
     integer_param,
     metadata_param,
     no_such,
@@ -62,13 +62,6 @@ _DECLINES = {
 }
 
 
-@dataclass(frozen=True)
-class _Saved:
-    fingerprint: tuple[str, str]
-    status: int
-    body: bytes
-
-
 class StripeMock(MockUpstream):
     """The Stripe API (test mode) with its form encoding, errors, idempotency keys and lists.
 
@@ -105,7 +98,7 @@ class StripeMock(MockUpstream):
         self.invoices: dict[str, Obj] = {}
         self.lines: dict[str, list[Obj]] = {}  # by invoice: all its lines, oldest first
         self.payment_intents: dict[str, Obj] = {}
-        self.idempotency: dict[str, _Saved] = {}
+        self.idempotency: dict[str, Saved] = {}
         self._counter = 0  # objects made
         self._requests = 0
         for params in self.seed_customers:
@@ -143,38 +136,10 @@ class StripeMock(MockUpstream):
         if key != self.token:
             response = auth_error(key)
         elif request.method == "POST" and "Idempotency-Key" in request.headers:
-            response = await self._idempotent(request, handler, request.headers["Idempotency-Key"])
+            response = await idempotent(request, handler, self.idempotency)
         else:
             response = await handler(request)
         response.headers["Request-Id"] = request_id
-        return response
-
-    async def _idempotent(
-        self, request: web.Request, handler: Handler, key: str
-    ) -> web.StreamResponse:
-        fingerprint = (request.path, json.dumps(await read_params(request), sort_keys=True))
-        saved = self.idempotency.get(key)
-        if saved is not None and saved.fingerprint != fingerprint:
-            message = (
-                "Keys for idempotent requests can only be used with the same parameters they were "
-                f"first used with. Try using a key other than '{key}' if you meant to execute a "
-                "different request."
-            )
-            return error_response(StripeError(400, message, kind="idempotency_error"))
-        headers = {"Idempotency-Key": key}
-        if saved is not None:
-            headers["Idempotent-Replayed"] = "true"
-            return web.Response(
-                status=saved.status,
-                body=saved.body,
-                content_type="application/json",
-                headers=headers,
-            )
-        response = await handler(request)
-        body = response.body if isinstance(response, web.Response) else None
-        if isinstance(body, bytes) and (response.status < 400 or response.status == 402):
-            self.idempotency[key] = _Saved(fingerprint, response.status, body)
-        response.headers.update(headers)
         return response
 
     def _endpoint(self, action: Action, allowed: set[str]) -> Handler:

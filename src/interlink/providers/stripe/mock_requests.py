@@ -1,13 +1,17 @@
-"""Stripe's request conventions: API keys, bracketed form parameters, and their errors."""
+"""Stripe's request conventions: API keys, bracketed form parameters, idempotency keys, and their
+errors."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from interlink.providers.stripe.mock_forms import decode_form
 from interlink.testing.base import json_response
@@ -102,3 +106,42 @@ def metadata_param(params: Obj) -> dict[str, str]:
     if not isinstance(metadata, dict):
         raise StripeError(400, "Invalid object", code="parameter_invalid_empty", param="metadata")
     return {str(key): str(value) for key, value in metadata.items() if value != ""}
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The first answer to an idempotency key, and the request it answered."""
+
+    fingerprint: tuple[str, str]
+    status: int
+    body: bytes
+
+
+async def idempotent(
+    request: web.Request, handler: Handler, saved: dict[str, Saved]
+) -> web.StreamResponse:
+    """A POST with an `Idempotency-Key`: the first answer to the same key and parameters again
+    (`Idempotent-Replayed: true`), a 400 `idempotency_error` to other parameters; an answer is
+    kept unless the request was refused before running (400, 401, 404...; a 402 ran)."""
+    key = request.headers["Idempotency-Key"]
+    fingerprint = (request.path, json.dumps(await read_params(request), sort_keys=True))
+    first = saved.get(key)
+    if first is not None and first.fingerprint != fingerprint:
+        message = (
+            "Keys for idempotent requests can only be used with the same parameters they were "
+            f"first used with. Try using a key other than '{key}' if you meant to execute a "
+            "different request."
+        )
+        return error_response(StripeError(400, message, kind="idempotency_error"))
+    headers = {"Idempotency-Key": key}
+    if first is not None:
+        headers["Idempotent-Replayed"] = "true"
+        return web.Response(
+            status=first.status, body=first.body, content_type="application/json", headers=headers
+        )
+    response = await handler(request)
+    body = response.body if isinstance(response, web.Response) else None
+    if isinstance(body, bytes) and (response.status < 400 or response.status == 402):
+        saved[key] = Saved(fingerprint, response.status, body)
+    response.headers.update(headers)
+    return response
