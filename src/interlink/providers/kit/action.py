@@ -150,8 +150,6 @@ class Connector:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.actions = _collect(cls)
-        if cls.check_path is not None and cls.check is Connector.check:
-            cls.check = Connector.check_path_check  # type: ignore[method-assign]
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
@@ -192,15 +190,18 @@ class Connector:
         """Its recorded fixtures: the JSON files in the `fixtures` folder beside it."""
         return load_fixtures(cls.package())
 
-    async def check(self, ctx: ActionContext) -> CheckResult:
-        """The credential check used by test and health: one cheap authenticated call. A
-        provider states `check_path` (the check is then `check_path_check`), or writes its own."""
-        raise NotImplementedError
+    @classmethod
+    def has_check(cls) -> bool:
+        """Whether test and health can check its credentials: a `check_path`, or its own `check`."""
+        return cls.check_path is not None or cls.check is not Connector.check
 
-    async def check_path_check(self, ctx: ActionContext) -> CheckResult:
-        """GET `check_path`: `who` reads the answer, and `scopes_header` (comma-separated) says
-        what the credentials may do."""
-        assert self.check_path is not None
+    async def check(self, ctx: ActionContext) -> CheckResult:
+        """The credential check used by test and health: one cheap authenticated call. By
+        default a GET of `check_path`: `who` reads the answer, and `scopes_header`
+        (comma-separated) says what the credentials may do. A provider whose check is not one
+        such GET writes its own."""
+        if self.check_path is None:
+            raise NotImplementedError(f"{self.spec.type} states no check_path and no check")
         response = await ctx.http.get(self.check_path)
         answer = response.json()
         listed = response.headers.get(self.scopes_header) if self.scopes_header else None

@@ -11,7 +11,6 @@ from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 
-from interlink.providers.kit.action import Connector
 from interlink.testing.contract.cases import Case, fail
 from interlink.testing.contract.choose import RECORD_HINT, http_provider
 from interlink.transport.classify import Outcome
@@ -47,8 +46,8 @@ async def facts(case: Case) -> None:
         for model in (action.input_model, action.output_model):
             if model.model_json_schema().get("type") != "object":
                 problems.append(f"{action.name}: {model.__name__} is not an object model")
-    if provider.check is Connector.check:
-        problems.append("it has no credential check (Connector.check)")
+    if not provider.has_check():
+        problems.append("it has no credential check (Connector.check_path or its own check)")
     for status, outcomes in STATUS_OUTCOMES.items():
         if (
             not provider.errors.covers(status)
