@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -24,6 +23,13 @@ from interlink.providers.github.mock_shapes import (
 )
 from interlink.testing.base import MockUpstream, json_response, read_json
 from interlink.testing.faults import retry_after_header
+from interlink.testing.toolkit import (
+    RateBudget,
+    RateHeaders,
+    TokenGate,
+    authorization,
+    numbered_page,
+)
 
 DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
@@ -36,32 +42,7 @@ _NO_USER_AGENT = (
 _STATES = ("open", "closed", "all")
 
 
-@dataclass
-class _Budget:
-    limit: int
-    reset: int
-    used: int = 0
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.used, 0)
-
-    def headers(self, resource: str = "core") -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-            "X-RateLimit-Used": str(self.used),
-            "X-RateLimit-Resource": resource,
-        }
-
-    def json(self) -> dict[str, int]:
-        return {
-            "limit": self.limit,
-            "used": self.used,
-            "remaining": self.remaining,
-            "reset": self.reset,
-        }
+RATE_HEADERS = RateHeaders(used="X-RateLimit-Used", fixed={"X-RateLimit-Resource": "core"})
 
 
 class GitHubMock(MockUpstream):
@@ -125,7 +106,8 @@ class GitHubMock(MockUpstream):
                 number, f"Seeded pull request #{number}", None, created, is_pull=True
             )
         self.repos = {repo.full_name.lower(): repo}
-        self.budgets: dict[str, _Budget] = {}
+        self.budget = self._rate_budget(self.rate_limit)  # by token
+        self.anonymous = self._rate_budget(_ANONYMOUS_LIMIT)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/user", self.get_user)
@@ -143,43 +125,46 @@ class GitHubMock(MockUpstream):
     # authentication and the rate-limit budget
 
     @property
-    def accepted_tokens(self) -> set[str]:
-        """`token` and `extra_tokens`: each has its own rate-limit budget."""
-        return {self.token, *self.extra_tokens}
+    def tokens(self) -> TokenGate:
+        """`token` and `extra_tokens`, each with its own rate-limit budget."""
+        accepted = {self.token, *self.extra_tokens}
+        return TokenGate(accepted, self._unauthorized, (authorization("Bearer", "token"),))
 
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.headers.get("User-Agent", "").strip():
             return web.Response(status=403, text=_NO_USER_AGENT)
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() not in ("bearer", "token") or token not in self.accepted_tokens:
-            anonymous = self._budget("", _ANONYMOUS_LIMIT)
-            anonymous.used += 1
-            message = "Bad credentials" if token else "Requires authentication"
-            return _error(401, message, headers=anonymous.headers())
-        budget = self._budget(token, self.rate_limit)
-        if request.path != "/rate_limit":
-            if budget.remaining == 0:
-                return self._exhausted(budget)
-            budget.used += 1
-        response = await handler(request)
-        response.headers.update(budget.headers())
-        return response
+        refusal = self.tokens.refusal(request)
+        if refusal is not None:
+            return refusal
+        token = self.tokens.presented(request) or ""
+        spend = request.path != "/rate_limit"
+        return await self.budget.meter(token, partial(handler, request), spend=spend)
 
-    def _budget(self, key: str, limit: int) -> _Budget:
-        now = int(self.now().timestamp())
-        budget = self.budgets.get(key)
-        if budget is None or now >= budget.reset:
-            budget = self.budgets[key] = _Budget(limit, reset=now + self.rate_limit_window)
-        return budget
+    def _rate_budget(self, limit: int) -> RateBudget:
+        return RateBudget(
+            limit,
+            self.rate_limit_window,
+            clock=self.clock,
+            exhausted=self._exhausted,
+            headers=RATE_HEADERS,
+            align_to=1,
+        )
 
-    def _exhausted(self, budget: _Budget) -> web.StreamResponse:
+    def _unauthorized(self, request: web.Request, token: str) -> web.StreamResponse:
+        """401, spending the anonymous budget of the caller's address."""
+        anonymous = self.anonymous.window()
+        anonymous.used += 1
+        given = request.headers.get("Authorization", "").partition(" ")[2]
+        message = "Bad credentials" if given else "Requires authentication"
+        return _error(401, message, headers=self.anonymous.headers(anonymous))
+
+    def _exhausted(self, retry_after: float) -> web.StreamResponse:
         message = "API rate limit exceeded for user ID 1."
-        status = self.exhausted_status
-        return _error(status, message, docs=RATE_DOCS, headers=budget.headers())
+        return _error(self.exhausted_status, message, docs=RATE_DOCS)
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
         """A secondary rate limit: 429 with Retry-After, as GitHub answers bursts."""
-        headers = self._budget(self.token, self.rate_limit).headers()
+        headers = self.budget.headers(self.budget.window(self.token))
         headers["Retry-After"] = retry_after_header(retry_after)
         message = (
             "You have exceeded a secondary rate limit. "
@@ -207,7 +192,9 @@ class GitHubMock(MockUpstream):
         )
 
     async def get_rate_limit(self, request: web.Request) -> web.StreamResponse:
-        core = self._budget(self.token, self.rate_limit).json()
+        window = self.budget.window(self.token)
+        core = {"limit": window.limit, "used": window.used, "remaining": window.remaining}
+        core["reset"] = int(window.reset)
         search = {"limit": 30, "used": 0, "remaining": 30, "reset": core["reset"]}
         return json_response({"resources": {"core": core, "search": search}, "rate": core})
 
@@ -347,23 +334,10 @@ def _sorted(issues: list[Issue], sort: str, direction: str) -> list[Issue]:
 
 def _page(request: web.Request, items: list[dict[str, Any]]) -> web.StreamResponse:
     """One page of `items` by `per_page` (30, at most 100) and `page`, with GitHub's Link."""
-    per_page = min(max(_int(request.query.get("per_page"), 30), 1), 100)
+    size = min(max(_int(request.query.get("per_page"), 30), 1), 100)
     page = max(_int(request.query.get("page"), 1), 1)
-    last = max(math.ceil(len(items) / per_page), 1)
-    links = []
-    if page > 1:
-        links.append(("prev", min(page - 1, last)))
-    if page < last:
-        links += [("next", page + 1), ("last", last)]
-    if page > 1:
-        links.append(("first", 1))
-    headers = {}
-    if links:
-        headers["Link"] = ", ".join(
-            f'<{request.url.update_query(page=str(number))}>; rel="{rel}"' for rel, number in links
-        )
-    start = (page - 1) * per_page
-    return json_response(items[start : start + per_page], headers=headers)
+    shown, headers = numbered_page(items, page=page, size=size, url=request.url)
+    return json_response(shown, headers=headers)
 
 
 def _int(value: str | None, default: int) -> int:
