@@ -4,8 +4,7 @@ headers."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -17,13 +16,9 @@ from aiohttp.typedefs import Handler
 from interlink.core.clock import Clock
 from interlink.providers.jira import mock_jql as _jql
 from interlink.providers.jira.mock_http import (
-    Budget,
     JiraError,
     base_of,
     json_object,
-    next_minute,
-    page_token,
-    reset_time,
     rich_in,
     rich_out,
     search_args,
@@ -47,6 +42,17 @@ from interlink.providers.jira.mock_shapes import (
 )
 from interlink.testing.base import MockUpstream, json_response
 from interlink.testing.faults import retry_after_header
+from interlink.testing.toolkit import (
+    Marker,
+    PageError,
+    RateBudget,
+    RateHeaders,
+    ResetFormat,
+    TokenGate,
+    basic,
+    token_page,
+    token_start,
+)
 
 API = "/rest/api/{version:[23]}"  # v3 takes rich text as Atlassian Documents, v2 as text
 _SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -64,6 +70,12 @@ _SEARCH_GONE = (
 )
 _RATE_REASON = "jira-burst-based"
 _ANONYMOUS = ("/serverInfo",)  # Jira answers these without credentials
+_PAGE_TOKENS = Marker("offset", urlsafe=True)
+RATE_HEADERS = RateHeaders(
+    resets={"X-RateLimit-Reset": ResetFormat.ISO_MINUTE},
+    near_limit="X-RateLimit-NearLimit",
+    reset_only_when_spent=True,
+)
 
 
 class JiraMock(MockUpstream):
@@ -132,7 +144,14 @@ class JiraMock(MockUpstream):
             status = ("Done", "To Do", "In Progress")[n % 3]
             issuetype = "Bug" if n % 4 == 0 else "Task"
             self.issues[n] = Issue(n, f"Seeded issue {n}", status, issuetype, created, created)
-        self.budget: Budget | None = None
+        self.budget = RateBudget(
+            self.rate_limit,
+            60,
+            clock=self.clock,
+            exhausted=self.rate_limited_response,
+            headers=RATE_HEADERS,
+            align_to=60,  # UTC minutes
+        )
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(f"{API}/serverInfo", self.server_info)
@@ -150,28 +169,17 @@ class JiraMock(MockUpstream):
         router.add_get(f"{API}/issue/{{key}}/transitions", self.get_transitions)
         router.add_post(f"{API}/issue/{{key}}/transitions", self.transition)
 
+    @property
+    def tokens(self) -> TokenGate:
+        """Basic auth: the account's email and its API token."""
+        return TokenGate({f"{self.email}:{self.token}"}, _unauthorized, (basic(),))
+
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        answer = partial(self._answer, request, handler)
         if "Authorization" not in request.headers and request.path.endswith(_ANONYMOUS):
-            return await self._answer(request, handler)
-        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        try:
-            user, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            user = secret = ""
-        if scheme.lower() != "basic" or (user, secret) != (self.email, self.token):
-            error = JiraError(401, "Client must be authenticated to access this resource.")
-            headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"}
-            return json_response(error.body, status=401, headers=headers)
-        budget = self._budget()
-        if budget is None:
-            return await self._answer(request, handler)
-        if budget.used >= budget.limit:
-            wait = (budget.reset - self.now()).total_seconds()
-            return self._rate_limited(wait, budget.headers())
-        budget.used += 1
-        response = await self._answer(request, handler)
-        response.headers.update(budget.headers())
-        return response
+            return await answer()
+        refusal = self.tokens.refusal(request)
+        return refusal if refusal is not None else await self.budget.meter("", answer)
 
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
@@ -180,26 +188,17 @@ class JiraMock(MockUpstream):
             return json_response(error.body, status=error.status)
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        reset = next_minute(self.now() + timedelta(seconds=retry_after))
-        headers = {"X-RateLimit-NearLimit": "true", "X-RateLimit-Reset": reset_time(reset)}
-        return self._rate_limited(retry_after, headers)
-
-    def _rate_limited(self, retry_after: float, headers: dict[str, str]) -> web.StreamResponse:
-        headers |= {
+        """429 with Retry-After, the minute it ends as X-RateLimit-Reset, and Jira's reason."""
+        reset = math.ceil((self.now().timestamp() + retry_after) / 60) * 60
+        headers = {
+            "X-RateLimit-NearLimit": "true",
+            "X-RateLimit-Reset": ResetFormat.ISO_MINUTE.render(reset, reset),
             "Retry-After": retry_after_header(retry_after),
             "RateLimit-Reason": _RATE_REASON,
         }
         return json_response(
             JiraError(429, "Rate limit exceeded.").body, status=429, headers=headers
         )
-
-    def _budget(self) -> Budget | None:
-        if self.rate_limit is None:
-            return None
-        minute = self.now().replace(second=0, microsecond=0)
-        if self.budget is None or self.budget.window != minute:
-            self.budget = Budget(self.rate_limit, minute)
-        return self.budget
 
     def server_error_response(self, status: int) -> web.StreamResponse:
         return json_response(JiraError(status, "Internal server error").body, status=status)
@@ -248,18 +247,20 @@ class JiraMock(MockUpstream):
         if not query.clauses:
             raise JiraError(400, _UNBOUNDED)
         found = self._find(query)
-        start = page_token(args.get("nextPageToken"))
+        try:
+            start = token_start(args.get("nextPageToken"), _PAGE_TOKENS)
+        except PageError:
+            raise JiraError(400, "The provided next page token is invalid or expired.") from None
         limit = min(max(to_int(args.get("maxResults"), 50), 1), 100)
         wanted = wanted_fields(args.get("fields"), default="id")
-        page = [
+        page = token_page(found, start=start, limit=limit, marker=_PAGE_TOKENS)
+        shown = [
             issue_json(base_of(request), self.project, issue, wanted, rich_out(request))
-            for issue in found[start : start + limit]
+            for issue in page.items
         ]
-        body: Obj = {"issues": page, "isLast": start + limit >= len(found)}
-        if not body["isLast"]:
-            body["nextPageToken"] = base64.urlsafe_b64encode(
-                f"offset:{start + limit}".encode()
-            ).decode()
+        body: Obj = {"issues": shown, "isLast": not page.has_more}
+        if page.next is not None:
+            body["nextPageToken"] = page.next
         return json_response(body)
 
     async def get_issue(self, request: web.Request) -> web.StreamResponse:
@@ -421,6 +422,12 @@ class JiraMock(MockUpstream):
         if not fields.get("summary"):
             errors["summary"] = "You must specify a summary of the issue."
         return errors
+
+
+def _unauthorized(request: web.Request, credential: str) -> web.StreamResponse:
+    error = JiraError(401, "Client must be authenticated to access this resource.")
+    headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"}
+    return json_response(error.body, status=401, headers=headers)
 
 
 def _sort_key(issue: Issue, name: str) -> Any:

@@ -1,14 +1,9 @@
-"""How the Jira mock reads requests and says errors: Jira's error body, its per-minute request
-budget and headers, search arguments, page tokens, and rich text by API version (v3 takes
-Atlassian Documents, v2 text)."""
+"""How the Jira mock reads requests and says errors: Jira's error body, search arguments, and rich
+text by API version (v3 takes Atlassian Documents, v2 text)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -28,38 +23,6 @@ class JiraError(Exception):
         super().__init__(*messages)
         self.status = status
         self.body: Obj = {"errorMessages": list(messages), "errors": errors or {}}
-
-
-def reset_time(moment: datetime) -> str:
-    """Jira's X-RateLimit-Reset: ISO 8601 in UTC to the minute (`yyyy-MM-ddTHH:mmZ`)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def next_minute(moment: datetime) -> datetime:
-    start = moment.replace(second=0, microsecond=0)
-    return start if start == moment else start + timedelta(minutes=1)
-
-
-@dataclass
-class Budget:
-    """The mock's request budget: `limit` requests in the UTC minute that starts at `window`."""
-
-    limit: int
-    window: datetime
-    used: int = 0
-
-    @property
-    def reset(self) -> datetime:
-        return self.window + timedelta(minutes=1)
-
-    def headers(self) -> dict[str, str]:
-        remaining = max(self.limit - self.used, 0)
-        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
-        if remaining < self.limit * 0.2:
-            headers["X-RateLimit-NearLimit"] = "true"
-        if remaining == 0:
-            headers["X-RateLimit-Reset"] = reset_time(self.reset)
-        return headers
 
 
 async def search_args(request: web.Request) -> Obj:
@@ -88,18 +51,6 @@ def wanted_fields(value: Any, *, default: str) -> set[str]:
         return {default}
     names = value if isinstance(value, list) else str(value).split(",")
     return {str(name).strip() for name in names if str(name).strip()} or {default}
-
-
-def page_token(token: Any) -> int:
-    if not token:
-        return 0
-    try:
-        kind, _, offset = base64.urlsafe_b64decode(str(token)).decode().partition(":")
-        if kind == "offset" and int(offset) >= 0:
-            return int(offset)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise JiraError(400, "The provided next page token is invalid or expired.")
 
 
 def to_int(value: Any, default: int) -> int:

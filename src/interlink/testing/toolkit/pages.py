@@ -83,12 +83,12 @@ def numbered_page(
     return list(items[start : start + size]), headers
 
 
-def cursor_start(cursor: str | None, ids: Sequence[str], marker: Marker) -> int:
+def cursor_start(cursor: object, ids: Sequence[str], marker: Marker) -> int:
     """Where the page `cursor` names starts (0 for none): a body cursor holds the id of the
     page's first item. Raises `PageError("cursor")`."""
     if not cursor:
         return 0
-    first = marker.decode(cursor, "cursor")
+    first = marker.decode(str(cursor), "cursor")
     if first not in ids:
         raise PageError("cursor")
     return list(ids).index(first)
@@ -103,12 +103,12 @@ def cursor_page(
     return Page(list(items[start:end]), more, marker.encode(ids[end]) if more else None)
 
 
-def token_start(token: str | None, marker: Marker) -> int:
+def token_start(token: object, marker: Marker) -> int:
     """The offset a page token holds (0 for none). Raises `PageError("token")`."""
     if not token:
         return 0
     try:
-        offset = int(marker.decode(token, "token"))
+        offset = int(marker.decode(str(token), "token"))
     except ValueError:
         raise PageError("token") from None
     if offset < 0:
