@@ -214,6 +214,14 @@ async def test_no_limit_lets_everything_through_without_headers(clock: FrozenClo
     assert all(r.status == 200 and "X-RateLimit-Limit" not in r.headers for r in responses)
 
 
+async def test_a_limit_read_from_the_mocks_settings_applies_at_once(clock: FrozenClock) -> None:
+    settings: dict[str, int | None] = {"limit": None}
+    budget = RateBudget(lambda: settings["limit"], 1.0, clock=clock, exhausted=_limited)
+    assert (await budget.meter("", _ok)).status == 200
+    settings["limit"] = 1
+    assert [(await budget.meter("", _ok)).status for _ in range(2)] == [200, 429]
+
+
 # pages
 
 ITEMS = [f"item-{n}" for n in range(1, 8)]

@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -27,6 +28,13 @@ from aiohttp.typedefs import Handler
 from interlink.core.clock import Clock
 from interlink.testing.base import MockUpstream
 from interlink.testing.faults import retry_after_header
+from interlink.testing.toolkit import (
+    RateBudget,
+    RateHeaders,
+    ResetFormat,
+    TokenGate,
+    authorization,
+)
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 BOT_USER_ID = "1100000000000000001"  # the bot's user id is its application's id
@@ -58,28 +66,15 @@ class Upload:
     data: bytes
 
 
-@dataclass
-class _Bucket:
-    """One per-route rate limit: `limit` requests per `window` seconds."""
-
-    name: str
-    limit: int
-    window: float
-    reset_at: float = 0.0
-    used: int = 0
-
-    def refresh(self, now: float) -> None:
-        if now >= self.reset_at:
-            self.reset_at, self.used = now + self.window, 0
-
-    def headers(self, now: float) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(max(self.limit - self.used, 0)),
-            "X-RateLimit-Reset": f"{self.reset_at:.3f}",
-            "X-RateLimit-Reset-After": f"{max(self.reset_at - now, 0.0):.3f}",
-            "X-RateLimit-Bucket": self.name,
-        }
+# Each bucket's headers: when it comes back, in epoch seconds and seconds from now (both with
+# milliseconds), and its name, the same for one route on every channel.
+RATE_HEADERS = RateHeaders(
+    resets={
+        "X-RateLimit-Reset": ResetFormat.EPOCH_MILLIS,
+        "X-RateLimit-Reset-After": ResetFormat.SECONDS_AFTER_MILLIS,
+    },
+    bucket="X-RateLimit-Bucket",
+)
 
 
 class DiscordMock(MockUpstream):
@@ -142,8 +137,19 @@ class DiscordMock(MockUpstream):
         self.messages: dict[str, dict[str, Obj]] = {channel: {} for channel in self.channel_ids}
         self.files: dict[str, Upload] = {}  # by the path of its URL
         self.nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
-        self.buckets: dict[str, _Bucket] = {}
-        self.global_bucket = _Bucket("global", self.global_limit or 0, self.global_window)
+        self.buckets = RateBudget(  # by route and top-level resource
+            lambda: self.bucket_limit,
+            self.bucket_window,
+            clock=self.clock,
+            exhausted=partial(self._limited, scope="user"),
+            headers=RATE_HEADERS,
+        )
+        self.global_budget = RateBudget(  # the bot's, over all routes
+            lambda: self.global_limit,
+            self.global_window,
+            clock=self.clock,
+            exhausted=partial(self._limited, scope="global"),
+        )
         self._increment = 0
         bot = _user(BOT_USER_ID, "interlink-mock-bot")
         for message_id, content in self.seed_messages.items():
@@ -169,51 +175,36 @@ class DiscordMock(MockUpstream):
 
     # the gate: Cloudflare, authentication and rate limits
 
+    @property
+    def tokens(self) -> TokenGate:
+        """The bot's token, as `Authorization: Bot <token>`."""
+        return TokenGate({self.token}, _unauthorized, (authorization("Bot", case_sensitive=True),))
+
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(self.api_root + "/"):
             return await handler(request)  # the CDN
-        bot = not request.path.startswith(f"{self.api_root}/webhooks/")
-        if bot and not request.headers.get("User-Agent", "").startswith("DiscordBot"):
+        answer = partial(self._in_bucket, request, handler)
+        if request.path.startswith(f"{self.api_root}/webhooks/"):
+            return await answer()  # authenticated by the token in its path
+        if not request.headers.get("User-Agent", "").startswith("DiscordBot"):
             return _json({"message": "internal network error", "code": 40333}, 403, via=False)
-        if bot and request.headers.get("Authorization") != f"Bot {self.token}":
-            return _error(DiscordError(401, "401: Unauthorized", 0))
-        now = self.now().timestamp()
-        if bot and self.global_limit is not None:
-            self.global_bucket.refresh(now)
-            if self.global_bucket.used >= self.global_limit:
-                return self._limited(self.global_bucket.reset_at - now, scope="global")
-            self.global_bucket.used += 1
-        bucket = self._bucket(request)
-        if bucket is None:
-            response = await self._answer(request, handler)
-        elif bucket.used >= bucket.limit:
-            response = self._limited(bucket.reset_at - now, scope="user")
-        else:
-            bucket.used += 1
-            response = await self._answer(request, handler)
-        if bucket is not None:
-            response.headers.update(bucket.headers(now))
-        return response
+        refusal = self.tokens.refusal(request)
+        return refusal if refusal is not None else await self.global_budget.meter("", answer)
+
+    async def _in_bucket(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The answer within the bucket of the request's route and top-level resource."""
+        route = request.match_info.route.resource
+        template = route.canonical if route is not None else request.path
+        major = request.match_info.get("channel") or request.match_info.get("webhook") or ""
+        name = hashlib.sha1(f"{request.method} {template}".encode()).hexdigest()[:16]  # noqa: S324
+        key = f"{request.method} {template} {major}"
+        return await self.buckets.meter(key, partial(self._answer, request, handler), name=name)
 
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
         except DiscordError as error:
             return _error(error)
-
-    def _bucket(self, request: web.Request) -> _Bucket | None:
-        if self.bucket_limit is None:
-            return None
-        route = request.match_info.route.resource
-        template = route.canonical if route is not None else request.path
-        major = request.match_info.get("channel") or request.match_info.get("webhook") or ""
-        key = f"{request.method} {template} {major}"
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            name = hashlib.sha1(f"{request.method} {template}".encode()).hexdigest()[:16]  # noqa: S324
-            bucket = self.buckets[key] = _Bucket(name, self.bucket_limit, self.bucket_window)
-        bucket.refresh(self.now().timestamp())
-        return bucket
 
     def _limited(self, retry_after: float, *, scope: str) -> web.StreamResponse:
         body = {
@@ -427,6 +418,10 @@ class DiscordMock(MockUpstream):
         self._increment = (self._increment + 1) % 4096
         millis = int(self.now().timestamp() * 1000) - DISCORD_EPOCH_MS
         return str((millis << 22) | (1 << 17) | (1 << 12) | self._increment)
+
+
+def _unauthorized(request: web.Request, token: str) -> web.Response:
+    return _error(DiscordError(401, "401: Unauthorized", 0))
 
 
 def _user(user_id: str, username: str, *, bot: bool = True, discriminator: str = "0") -> Obj:

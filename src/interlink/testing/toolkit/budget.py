@@ -18,6 +18,8 @@ from interlink.core.clock import Clock
 # headers are added to it.
 Exhausted = Callable[[float], web.StreamResponse]
 Answer = Callable[[], Awaitable[web.StreamResponse]]
+# Requests per window (None: no limit), or what reads it from the mock's settings when used.
+Limit = int | None | Callable[[], int | None]
 
 
 class ResetFormat(StrEnum):
@@ -103,7 +105,8 @@ class Window:
 
 class RateBudget:
     """`limit` requests per `window` seconds for each key (a token, a route bucket), on `clock`;
-    None: no limit, and no headers.
+    None: no limit, and no headers. A callable `limit` is read on every request, so a mock's
+    setting changed by a test applies at once.
 
     A key's window starts at its first request after the last one ended, rounded down to a
     multiple of `align_to` seconds (0: the instant itself; 1: a whole second, as an epoch reset
@@ -114,7 +117,7 @@ class RateBudget:
 
     def __init__(
         self,
-        limit: int | None,
+        limit: Limit,
         window: float,
         *,
         clock: Clock,
@@ -122,7 +125,7 @@ class RateBudget:
         headers: RateHeaders | None = None,
         align_to: float = 0.0,
     ) -> None:
-        self.limit = limit
+        self._limit = limit
         self.seconds = window
         self.clock = clock
         self.exhausted = exhausted
@@ -130,19 +133,23 @@ class RateBudget:
         self.align_to = align_to
         self.windows: dict[str, Window] = {}
 
+    @property
+    def limit(self) -> int | None:
+        return self._limit() if callable(self._limit) else self._limit
+
     def now(self) -> float:
         return self.clock.now().timestamp()
 
     def window(self, key: str = "", *, name: str | None = None) -> Window:
         """`key`'s current window (a new one when the last has ended); `name` names a new one
         (the key by default)."""
-        now = self.now()
+        now, limit = self.now(), self.limit or 0
         found = self.windows.get(key)
         if found is None or now >= found.reset:
             start = math.floor(now / self.align_to) * self.align_to if self.align_to else now
-            limit = self.limit if self.limit is not None else 0
             found = Window(limit, start + self.seconds, name if name is not None else key)
             self.windows[key] = found
+        found.limit = limit
         return found
 
     def headers(self, window: Window) -> dict[str, str]:
