@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from aiohttp import web
 
@@ -29,6 +29,7 @@ from interlink.providers.slack.mock_shapes import (
 )
 from interlink.testing.base import MockUpstream, json_response
 from interlink.testing.faults import retry_after_header
+from interlink.testing.toolkit import TokenGate, authorization
 
 _SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
 _TRUE = ("true", "1", True, 1)
@@ -146,14 +147,16 @@ class SlackMock(MockUpstream):
             reply = {"ok": False, "error": error.code, **error.extra}
         return json_response(reply, headers=headers)
 
+    @property
+    def tokens(self) -> TokenGate:
+        """The token, as `Authorization: Bearer` or else as a `token` argument."""
+        return TokenGate({self.token}, _refuse, (authorization("Bearer"),))
+
     def _authenticate(self, request: web.Request, args: Args) -> None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            token = str(args.get("token", ""))
-        if not token:
-            raise SlackError("not_authed")
-        if token != self.token:
-            raise SlackError("invalid_auth")
+        token = self.tokens.presented(request)
+        token = str(args.get("token", "")) if token is None else token
+        if not self.tokens.admits(token):
+            self.tokens.refuse(request, token)  # raises Slack's error
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
         headers = {"Retry-After": retry_after_header(retry_after)}
@@ -242,11 +245,11 @@ class SlackMock(MockUpstream):
             if ("private_channel" if channel.is_private else "public_channel") in types
             and not (exclude_archived and channel.is_archived)
         ]
-        start, end, cursor = page(visible, [c.id for c in visible], args, "channel")
+        found = page(visible, [c.id for c in visible], args, "channel")
         return {
             "ok": True,
-            "channels": [channel_json(channel) for channel in visible[start:end]],
-            "response_metadata": {"next_cursor": cursor},
+            "channels": [channel_json(channel) for channel in found.items],
+            "response_metadata": {"next_cursor": found.next or ""},
         }
 
     def conversation_info(self, args: Args) -> Reply:
@@ -260,11 +263,11 @@ class SlackMock(MockUpstream):
             for message in reversed(channel.messages.values())
             if message.get("thread_ts", message["ts"]) == message["ts"]
         ]
-        start, end, cursor = page(shown, [m["ts"] for m in shown], args, "ts")
-        reply: Reply = {"ok": True, "messages": shown[start:end], "has_more": bool(cursor)}
+        found = page(shown, [m["ts"] for m in shown], args, "ts")
+        reply: Reply = {"ok": True, "messages": found.items, "has_more": found.has_more}
         reply |= {"pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0}
-        if cursor:
-            reply["response_metadata"] = {"next_cursor": cursor}
+        if found.next:
+            reply["response_metadata"] = {"next_cursor": found.next}
         return reply
 
     def user_info(self, args: Args) -> Reply:
@@ -292,6 +295,11 @@ class SlackMock(MockUpstream):
     def _next_ts(self) -> str:
         self._ts_counter += 1
         return f"{int(self.now().timestamp())}.{self._ts_counter % 1_000_000:06d}"
+
+
+def _refuse(request: web.Request, token: str) -> NoReturn:
+    """Slack refuses a token as every call: HTTP 200, `ok: false`."""
+    raise SlackError("invalid_auth" if token else "not_authed")
 
 
 MOCK = SlackMock

@@ -3,14 +3,14 @@ the arguments of a call, and the cursors of its lists."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+
+from interlink.testing.toolkit import Marker, Page, PageError, cursor_page, cursor_start
 
 TEAM_ID = "T0MOCK0001"
 BOT_USER_ID = "U0MOCKBOT1"
@@ -21,6 +21,7 @@ UPDATED = 1704067200  # 2024-01-01: when the seeded bot and users were last chan
 
 Args = Mapping[str, Any]
 Reply = dict[str, Any]
+T = TypeVar("T")
 
 
 class SlackError(Exception):
@@ -202,20 +203,13 @@ def integer(value: Any, default: int, low: int = 1, high: int = 1000) -> int:
     return min(max(number, low), high)
 
 
-def page(items: Sequence[Any], ids: Sequence[str], args: Args, kind: str) -> tuple[int, int, str]:
-    """Where a page of `items` starts and ends for the call's cursor and limit, and the cursor of
-    the next page ("" at the end). A cursor is `kind:<id of its first item>` in base64."""
-    start = 0
-    if args.get("cursor"):
-        try:
-            raw = base64.b64decode(str(args["cursor"]), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            raise SlackError("invalid_cursor") from None
-        prefix, _, first = raw.partition(":")
-        if prefix != kind or first not in ids:
-            raise SlackError("invalid_cursor")
-        start = list(ids).index(first)
-    end = start + integer(args.get("limit"), 100)
-    more = end < len(items)
-    cursor = base64.b64encode(f"{kind}:{ids[end]}".encode()).decode() if more else ""
-    return start, end, cursor
+def page(items: Sequence[T], ids: Sequence[str], args: Args, kind: str) -> Page[T]:
+    """The page of `items` for the call's cursor and limit; a cursor is `kind:<id of its first
+    item>` in base64."""
+    marker = Marker(kind)
+    try:
+        start = cursor_start(args.get("cursor"), ids, marker)
+    except PageError:
+        raise SlackError("invalid_cursor") from None
+    limit = integer(args.get("limit"), 100)
+    return cursor_page(items, ids, start=start, limit=limit, marker=marker)
