@@ -13,7 +13,6 @@ from interlink.providers.stripe import mock_objects as objects
 from interlink.providers.stripe.mock_requests import (
     Saved,
     StripeError,
-    api_key,
     auth_error,
     error_response,
     idempotent,
@@ -25,6 +24,7 @@ from interlink.providers.stripe.mock_requests import (
 )
 from interlink.testing.base import MockUpstream, json_response
 from interlink.testing.faults import retry_after_header
+from interlink.testing.toolkit import TokenGate, authorization, basic
 
 Obj = dict[str, Any]
 Action = Callable[[web.Request, Obj], Obj]
@@ -129,12 +129,17 @@ class StripeMock(MockUpstream):
 
     # authentication, idempotency, errors
 
+    @property
+    def tokens(self) -> TokenGate:
+        """The secret key, as a Bearer token or as the user name of basic auth."""
+        return TokenGate({self.token}, auth_error, (authorization("Bearer"), basic("user")))
+
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self._requests += 1
         request_id = f"req_mock{self._requests:010d}"
-        key = api_key(request.headers.get("Authorization", ""))
-        if key != self.token:
-            response = auth_error(key)
+        refusal = self.tokens.refusal(request)
+        if refusal is not None:
+            response = refusal
         elif request.method == "POST" and "Idempotency-Key" in request.headers:
             response = await idempotent(request, handler, self.idempotency)
         else:

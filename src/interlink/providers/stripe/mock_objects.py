@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from interlink.providers.stripe.mock_requests import StripeError, integer_param, no_such
+from interlink.testing.toolkit import PageError, id_page
 
 Obj = dict[str, Any]
 EMBEDDED_LINES = 10  # an invoice carries its first ten lines; the rest are read from `lines.url`
@@ -276,17 +277,13 @@ def listing(objects: Sequence[Obj], url: str, params: Obj, kind: str) -> Obj:
     if not 1 <= limit <= 100:
         message = f"Invalid limit: must be between 1 and 100 (got {limit})"
         raise StripeError(400, message, code="parameter_invalid_integer", param="limit")
+    after, before = params.get("starting_after"), params.get("ending_before")
     ids = [obj["id"] for obj in objects]
-    for name in ("starting_after", "ending_before"):
-        if params.get(name) and params[name] not in ids:
-            raise no_such(kind, params[name], name)
-    if params.get("ending_before"):
-        end = ids.index(params["ending_before"])
-        start = max(end - limit, 0)
-        return envelope(list(objects[start:end]), url, has_more=start > 0)
-    start = ids.index(params["starting_after"]) + 1 if params.get("starting_after") else 0
-    page = list(objects[start : start + limit])
-    return envelope(page, url, has_more=start + limit < len(objects))
+    try:
+        page = id_page(objects, ids, limit=limit, starting_after=after, ending_before=before)
+    except PageError as error:
+        raise no_such(kind, params[error.param], error.param) from None
+    return envelope(page.items, url, has_more=page.has_more)
 
 
 def address(given: Any) -> Obj | None:

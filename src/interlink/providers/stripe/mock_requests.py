@@ -1,10 +1,8 @@
-"""Stripe's request conventions: API keys, bracketed form parameters, idempotency keys, and their
-errors."""
+"""Stripe's request conventions: bracketed form parameters, idempotency keys, and the errors of
+API keys and parameters."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -41,19 +39,8 @@ async def read_params(request: web.Request) -> Obj:
     return decode_form(pairs)
 
 
-def api_key(header: str) -> str:
-    scheme, _, credentials = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return credentials
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(credentials, validate=True).decode().partition(":")[0]
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-    return ""
-
-
-def auth_error(key: str) -> web.StreamResponse:
+def auth_error(request: web.Request, key: str) -> web.StreamResponse:
+    """Stripe's 401 to a missing ("") or wrong API key, which it names masked."""
     if not key:
         message = (
             "You did not provide an API key. You need to provide your API key in the Authorization "
