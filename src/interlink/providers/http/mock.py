@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from interlink.testing.base import MockUpstream, json_response
+from interlink.testing.toolkit import TokenGate
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -81,12 +82,15 @@ class HttpMock(MockUpstream):
         return json_response([{"id": n, "name": f"item {n}"} for n in range(1, 4)])
 
     async def bearer(self, request: web.Request) -> web.StreamResponse:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or token != self.token:
-            return json_response(
-                {"authenticated": False}, status=401, headers={"WWW-Authenticate": "Bearer"}
-            )
-        return json_response({"authenticated": True, "token": token})
+        refusal = TokenGate({self.token}, _unauthenticated).refusal(request)
+        if refusal is not None:
+            return refusal
+        return json_response({"authenticated": True, "token": self.token})
+
+
+def _unauthenticated(request: web.Request, token: str) -> web.StreamResponse:
+    body = {"authenticated": False}
+    return json_response(body, status=401, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from interlink.testing.base import MockUpstream, json_response
+from interlink.testing.toolkit import TokenGate, path_part
 
 Obj = dict[str, Any]
 _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
@@ -58,12 +59,15 @@ class TelegramMock(MockUpstream):
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_route("*", "/bot{token}/{method}", self.call)
 
+    @property
+    def tokens(self) -> TokenGate:
+        """The bot token, in the path."""
+        return TokenGate({self.token}, _refuse, (path_part("token"),))
+
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        token = request.match_info.get("token", "")
-        if not _TOKEN_SHAPE.fullmatch(token):
-            return _error(TelegramError(404, "Not Found"))
-        if token != self.token:
-            return _error(TelegramError(401, "Unauthorized"))
+        refusal = self.tokens.refusal(request)
+        if refusal is not None:
+            return refusal
         try:
             return await handler(request)
         except TelegramError as error:
@@ -148,6 +152,13 @@ async def _parameters(request: web.Request) -> Obj:
     elif request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         found.update({key: str(value) for key, value in (await request.post()).items()})
     return found
+
+
+def _refuse(request: web.Request, token: str) -> web.StreamResponse:
+    """A token not shaped as one names no path (404); a wrong one is 401."""
+    if not _TOKEN_SHAPE.fullmatch(token):
+        return _error(TelegramError(404, "Not Found"))
+    return _error(TelegramError(401, "Unauthorized"))
 
 
 def _chat_not_found() -> TelegramError:
