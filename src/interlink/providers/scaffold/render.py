@@ -17,21 +17,26 @@ from interlink.providers.scaffold.naming import NewProvider, ScaffoldAuth
 
 @dataclass(frozen=True)
 class MockAuth:
-    """How the generated mock checks a request's credentials."""
+    """How the generated mock checks a request's credentials (with `interlink.testing.toolkit`)."""
 
-    authorization: str  # the expected `Authorization` value, as a Python expression
+    reader: str  # the toolkit's function that reads them
+    credential: str  # how it is called, as a Python expression
+    accepted: str  # the credential let in, as a Python expression
     rule: str  # the rule in words, for the mock's docstring
-    imports: str = ""  # what the expression needs
 
 
+_BEARER = 'authorization("Bearer")'
 _MOCK_AUTH: dict[ScaffoldAuth, MockAuth] = {
-    "api_key": MockAuth('f"Bearer {self.token}"', "`Authorization: Bearer <token>`"),
-    "oauth": MockAuth('f"Bearer {self.token}"', "`Authorization: Bearer <access token>`"),
+    "api_key": MockAuth("authorization", _BEARER, "self.token", "`Authorization: Bearer <token>`"),
+    "oauth": MockAuth(
+        "authorization", _BEARER, "self.token", "`Authorization: Bearer <access token>`"
+    ),
     # The username is the one `MockUpstream.integration_credentials` gives for basic auth.
     "basic": MockAuth(
-        '"Basic " + b64encode(f"mock:{self.token}".encode()).decode()',
+        "basic",
+        "basic()",
+        'f"mock:{self.token}"',
         "basic auth as the user `mock`, with the token as the password",
-        "from base64 import b64encode",
     ),
 }
 MODULES = ("__init__.py", "provider.py", "mock.py")
@@ -61,8 +66,9 @@ def values(new: NewProvider) -> dict[str, str]:
         "direct_name": direct_name,
         "api_root": new.api_root,
         "token": f"mock-{new.key.replace('_', '-')}-token",
-        "auth_import": auth.imports,
-        "authorization": auth.authorization,
+        "credential_reader": auth.reader,
+        "credential": auth.credential,
+        "accepted": auth.accepted,
         "credential_rule": auth.rule,
     }
 
