@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from interlink.providers.github.mock_shapes import REPO_URLS
 from interlink.testing.descriptions import (
     Description,
     DescriptionMissing,
@@ -342,44 +343,6 @@ def provider(key: str) -> Description:
 
 def github_repository(owner: str, name: str) -> dict[str, Any]:
     api = f"https://api.github.com/repos/{owner}/{name}"
-    templated = {
-        "archive": "/{archive_format}{/ref}",
-        "assignees": "/assignees{/user}",
-        "blobs": "/git/blobs{/sha}",
-        "branches": "/branches{/branch}",
-        "collaborators": "/collaborators{/collaborator}",
-        "comments": "/comments{/number}",
-        "commits": "/commits{/sha}",
-        "compare": "/compare/{base}...{head}",
-        "contents": "/contents/{+path}",
-        "contributors": "/contributors",
-        "deployments": "/deployments",
-        "downloads": "/downloads",
-        "events": "/events",
-        "forks": "/forks",
-        "git_commits": "/git/commits{/sha}",
-        "git_refs": "/git/refs{/sha}",
-        "git_tags": "/git/tags{/sha}",
-        "hooks": "/hooks",
-        "issue_comment": "/issues/comments{/number}",
-        "issue_events": "/issues/events{/number}",
-        "issues": "/issues{/number}",
-        "keys": "/keys{/key_id}",
-        "labels": "/labels{/name}",
-        "languages": "/languages",
-        "merges": "/merges",
-        "milestones": "/milestones{/number}",
-        "notifications": "/notifications{?since,all,participating}",
-        "pulls": "/pulls{/number}",
-        "releases": "/releases{/id}",
-        "stargazers": "/stargazers",
-        "statuses": "/statuses/{sha}",
-        "subscribers": "/subscribers",
-        "subscription": "/subscription",
-        "tags": "/tags",
-        "teams": "/teams",
-        "trees": "/git/trees{/sha}",
-    }
     user = f"https://api.github.com/users/{owner}"
     return {
         "id": 1296269,
@@ -411,7 +374,7 @@ def github_repository(owner: str, name: str) -> dict[str, Any]:
         "description": "This your first repo!",
         "fork": False,
         "url": api,
-        **{f"{key}_url": api + tail for key, tail in templated.items()},
+        **{f"{key}_url": api + tail for key, tail in REPO_URLS.items()},
         "clone_url": f"https://github.com/{owner}/{name}.git",
         "git_url": f"git:github.com/{owner}/{name}.git",
         "ssh_url": f"git@github.com:{owner}/{name}.git",
