@@ -10,7 +10,7 @@ import pytest
 from interlink.testing.contract.__main__ import main
 
 
-@pytest.mark.parametrize("provider", ["github", "http"])
+@pytest.mark.parametrize("provider", ["github", "http", "smtp"])
 def test_the_recorded_fixtures_are_what_a_new_recording_gives(provider: str) -> None:
     assert main(["record", provider, "--check"]) == 0
 

@@ -4,7 +4,7 @@ any token in, a provider with an HTTP client of its own, a verifier that accepts
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -17,6 +17,8 @@ from interlink.providers.kit.verifiers import (
     WebhookVerifier,
     parse_json,
 )
+from interlink.providers.smtp import provider as smtp_provider
+from interlink.providers.smtp.provider import SmtpConnector
 from interlink.testing import contract
 from interlink.testing.contract.suite import BY_NAME
 
@@ -53,6 +55,31 @@ async def test_a_mock_that_lets_a_wrong_token_in_fails(monkeypatch: pytest.Monke
 
     with pytest.raises(contract.ContractFailure, match="every fixture succeeded"):
         await _run("wrong_token")
+
+
+async def test_smtp_keeps_the_contract_and_a_changed_message_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = await contract.run_contract(SmtpConnector)
+    html = next(f for f in SmtpConnector.fixtures() if f.name == "send_email_html_cc")
+    changed = html.model_copy(update={"output": {**html.output, "accepted": ["ada@example.com"]}})
+
+    assert report.ok, str(report)
+    assert {"smtp:replays:send_email_html_cc", "smtp:wrong_token"} <= set(report.passed)
+    assert "speaks SMTP" in report.skipped["smtp:forbidden"]
+    with pytest.raises(contract.ContractFailure, match=r"output is .*recorded"):
+        await _run("replays", SmtpConnector, changed)
+
+    made = smtp_provider._message
+
+    def retitled(params: Any, sender: str, key: str | None) -> Any:
+        message = made(params, sender, key)
+        message.replace_header("Subject", "Another subject")
+        return message
+
+    monkeypatch.setattr(smtp_provider, "_message", retitled)
+    with pytest.raises(contract.ContractFailure, match="the message's subject is 'Another"):
+        await _run("replays", SmtpConnector, html)
 
 
 async def test_a_provider_module_importing_an_http_client_fails(

@@ -43,10 +43,22 @@ or in one go: `report = await contract.run_contract(AcmeConnector)`; `report.ok`
 - webhook_signed_sample, webhook_stale_sample: the verifier accepts a sample its `sign` made,
   refuses it tampered, under another secret, or stale when the scheme signs a timestamp.
 
-A provider whose mock is not an HTTP `MockUpstream` (SMTP) skips the HTTP checks. A mock says
-how the provider's errors look by overriding `forbidden_response`, `missing_response`,
-`rate_limited_response` and `server_error_response`, and which credentials an integration
-holds to call it by overriding `integration_credentials`.
+A provider whose mock is an `SmtpMock` (`smtp`) runs the SMTP form of the checks that have one
+(`interlink.testing.contract.smtp`): its actions run through the same transport against a fresh
+aiosmtpd server, over STARTTLS trusting the server's CA, with auth required and the credentials
+in `ctx.credentials` as the service hands them to SMTP. For it has_a_fixture, replays (its
+output, or its error code, and the message the server received has the from, to, cc and
+subject of the fixture's parameters and the accepted recipients as its envelope, over TLS; no
+message for a run that fails), no_secret_in_output, wrong_token (a wrong password gives
+AUTHENTICATION_FAILED, nothing sent) and server_error (per fixture that succeeds: the server
+answering the end of DATA with 451 gives EXTERNAL_SERVICE_ERROR, with 550 INVALID_OPERATION,
+nothing kept) run; forbidden, not_found, rate_limited and rate_headers are skipped saying why
+(SMTP has no such answer), and so are the webhook checks (it sends none). Any other mock that
+is not an HTTP `MockUpstream` skips the HTTP checks.
+
+A mock says how the provider's errors look by overriding `forbidden_response`,
+`missing_response`, `rate_limited_response` and `server_error_response`, and which credentials
+an integration holds to call it by overriding `integration_credentials`.
 
 Recording fixtures
 ------------------
@@ -74,6 +86,15 @@ goes to `fixtures/<name>.json` in the provider's folder; its `action`, `descript
 also be started by writing only those fields. A run ending in one of our errors records its
 code as `error` (e.g. a missing resource: `EXTERNAL_RESOURCE_NOT_FOUND`). Record a fixture for
 every action; for an action that pages, record one whose `limit` stops it before the last page.
+
+An SMTP fixture has no `exchanges` (they are HTTP): it records the `output` (or `error`) alone,
+nothing normalised (the Message-ID comes from the operation's fixed idempotency key). Its `mock`
+options go to `SmtpMock`'s constructor, but for `reject_recipients`, the addresses the server
+refuses at RCPT:
+
+    python -m interlink.testing.contract record smtp --new --fixture send_email_refused \
+        --action send_email --mock '{"reject_recipients": ["bob@example.com"]}' \
+        --parameters '{"to": ["ada@example.com", "bob@example.com"], "subject": "Hi", "text": "."}'
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import Any
 
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.fixtures import Fixture
+from interlink.testing.contract import smtp
 from interlink.testing.contract.exchanges import Normalizer, exchanges_of
 from interlink.testing.contract.harness import stage
 
@@ -25,6 +26,8 @@ async def record(provider: type[Connector], spec: Fixture) -> Fixture:
     if spec.action not in provider.actions:
         known = ", ".join(sorted(provider.actions))
         raise ValueError(f"{provider.spec.type} has no action {spec.action!r} (it has {known})")
+    if smtp.speaks_smtp(provider):
+        return await smtp.record(provider, spec)
     async with stage(provider, spec) as staged:
         result = await staged.run()
         normalizer = Normalizer(staged.running.url, staged.secrets)
