@@ -5,7 +5,7 @@ Every registered provider has three classes here, derived from the registry:
 `<Name>IntegrationConfiguration`, `<Name>Integration` and `Async<Name>Integration`, with one
 method per action taking the action's parameters as keywords
 (`SlackIntegration(...).send_message(channel=..., text=...)`). A provider whose folder has a
-`direct` module defining those classes (GitHub's, with seed 000's method signatures) gets its own.
+`direct` module defining those classes (GitHub's, with `owner`/`repo` arguments) gets its own.
 """
 
 from __future__ import annotations

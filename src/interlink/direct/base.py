@@ -28,7 +28,8 @@ _CONFIGURATION_FIELDS = ("api_url", "auth_method", "request_timeout", "rate_limi
 
 
 class DirectConfiguration(BaseModel):
-    """The integration's configuration and its credentials, in one object (seed 000's shape)."""
+    """The integration's configuration and its credentials in one object: configuration fields
+    by name, every other field a credential."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -118,7 +119,7 @@ class _LoopThread:
 
 class DirectIntegration:
     """The sync twin: the same calls, run on a private event loop. A script that never calls
-    `close()` (seed 000's example does not) is closed when the object is collected or the
+    `close()` is closed when the object is collected or the
     interpreter exits, so its pooled sessions are not left unclosed."""
 
     async_class: ClassVar[type[AsyncDirectIntegration]]

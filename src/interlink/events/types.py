@@ -104,7 +104,8 @@ class WebhookDisabled(BaseModel):
 
 
 class WorkflowState(BaseModel):
-    """An execution of a workflow, as it starts or ends (seed 001's "Webhook Delivery Format")."""
+    """An execution of a workflow, as it starts or ends: the payload of `workflow.*` events and
+    of their webhook deliveries."""
 
     workflow_id: str
     execution_id: str

@@ -94,7 +94,7 @@ class IntegrationConfiguration(ApiInput):
 
     @model_validator(mode="after")
     def _extra_fields_in_snake_case(self) -> IntegrationConfiguration:
-        """A connector-specific field given in camelCase (seed 001's `defaultChannel`) is kept
+        """A connector-specific field given in camelCase (e.g. Slack's `defaultChannel`) is kept
         under its snake_case name, as the known fields are and as connectors read it."""
         if self.__pydantic_extra__:
             self.__pydantic_extra__ = {

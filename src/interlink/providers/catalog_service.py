@@ -1,4 +1,5 @@
-"""The catalog of connector types, as seed 001's `GET /connectors?available=true` shows it."""
+"""The catalog of connector types, as `GET /connectors?available=true` shows it: each type's
+facts and its actions' input and output schemas."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Types seed 000 names that have no provider yet: an integration of one can be created and
+"""Integration types that have no provider yet: an integration of one can be created and
 configured, and says so when tested. Each leaves this list when its provider folder lands."""
 
 from __future__ import annotations

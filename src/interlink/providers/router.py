@@ -51,7 +51,7 @@ async def list_connectors(
 ) -> Envelope[Page[ConnectorType]] | Envelope[Page[IntegrationSummary]]:
     if available:
         types = catalog(default_registry())
-        if "page_size" not in request.query_params:  # seed 001 reads the catalog as one list
+        if "page_size" not in request.query_params:  # the catalog is one list unless paged
             params = params.model_copy(update={"page_size": max(len(types), 1)})
         window = types[params.offset : params.offset + params.page_size]
         return ok(Page[ConnectorType].build(window, len(types), params))

@@ -42,7 +42,8 @@ class ConnectorType(ApiOutput):
 
 
 class ConnectorInstanceCreate(ApiInput):
-    """Seed 001's connector instance: an integration by another name."""
+    """A connector instance: an integration by another name (`GET /connectors` without
+    `available`)."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     type: TypeName

@@ -1,5 +1,5 @@
-"""The headers that authenticate a call, by auth method (seed 000 "Authentication Methods"), and
-the hosts a credential may be sent to."""
+"""The headers that authenticate a call, by auth method (api_key, oauth, basic, jwt), and the
+hosts a credential may be sent to."""
 
 from __future__ import annotations
 

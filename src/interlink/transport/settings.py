@@ -1,5 +1,5 @@
-"""From an integration's stored configuration (seed 000 "Rate Limiting", "Request Configuration")
-to the settings of its calls."""
+"""From an integration's stored configuration (its `rate_limiting`, `rate_limit_per_hour`,
+`request_timeout` and `request` fields) to the settings of its calls."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Two signatures go with every delivery:
 - Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): `v1,` and the
   base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`, keyed with the secret's key (`secret_key`).
   During a rotation's grace period one such signature per secret, separated by a space.
-- `X-Webhook-Signature` (the older format of seed 001): the hex HMAC-SHA256 of the raw body,
+- `X-Webhook-Signature` (the older, Interlink-only format): the hex HMAC-SHA256 of the raw body,
   keyed with the whole secret string (`whsec_...`) as UTF-8, signed with the current secret.
 """
 

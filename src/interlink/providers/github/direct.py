@@ -1,4 +1,5 @@
-"""GitHub without the server, with the names and arguments of seed 000's example."""
+"""GitHub without the server: `get_issues(owner, repo, ...)` and the like, returning plain data
+(issues as a list), beside the generic one-method-per-action classes of the other providers."""
 
 from __future__ import annotations
 
