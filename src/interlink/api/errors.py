@@ -19,6 +19,7 @@ from interlink.core.errors import (
     MethodNotAllowed,
     RouteNotFound,
     error_body,
+    validation_details,
 )
 
 READ_ONLY_FIELDS = frozenset(
@@ -38,18 +39,12 @@ def error_response(error: InterlinkError) -> JSONResponse:
     )
 
 
-def _detail(error: dict[str, Any]) -> dict[str, Any]:
-    loc = [str(part) for part in error.get("loc", ())]
-    where = loc[0] if loc else "body"
-    field = ".".join(loc[1:]) if where in {"body", "query", "path", "header"} else ".".join(loc)
-    message = error.get("msg", "invalid")
-    if error.get("type") == "extra_forbidden":
-        message = "is read-only" if loc[-1] in READ_ONLY_FIELDS else "is not a known field"
-    return {"field": field or where, "in": where, "message": message, "type": error.get("type")}
+def _unknown(name: str) -> str:
+    return "is read-only" if name in READ_ONLY_FIELDS else "is not a known field"
 
 
 def translate_validation(errors: Sequence[Any]) -> InvalidRequest:
-    details = [_detail(e) for e in errors]
+    details = validation_details(errors, unknown=_unknown, located=True)
     top_fields = {d["field"].split(".")[0] for d in details if d["in"] == "body"}
     kinds = {_CODE_BY_BODY_FIELD.get(f, InvalidRequest) for f in top_fields} or {InvalidRequest}
     error_class = kinds.pop() if len(kinds) == 1 else InvalidRequest

@@ -11,6 +11,7 @@ from pydantic_settings import SettingsError
 
 from interlink.cli.output import fail
 from interlink.config import DatabaseSettings, RedisSettings, ServerSettings, Settings
+from interlink.core.errors import validation_details
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (env INTERLINK_DATA_DIR)")
@@ -40,7 +41,8 @@ def load(
         if redis_url:
             settings.redis = RedisSettings(url=redis_url)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        details = validation_details(exc.errors())
+        problems = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         fail(f"invalid settings: {problems}", "INVALID_SETTINGS")
     except (SettingsError, ValueError) as exc:
         fail(f"invalid settings: {exc}", "INVALID_SETTINGS")

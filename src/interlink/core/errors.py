@@ -32,6 +32,7 @@ A message never holds a secret: it names fields, never their values.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 
@@ -307,3 +308,51 @@ def error_body(
         "status": "error",
         "error": {"code": code, "message": message, "details": details or []},
     }
+
+
+REQUEST_LOCATIONS = frozenset({"body", "query", "path", "header"})
+
+
+def validation_details(
+    errors: Iterable[Mapping[str, Any]],
+    *,
+    prefix: str = "",
+    whole: str | None = None,
+    unknown: str | Callable[[str], str] | None = None,
+    located: bool = False,
+) -> list[dict[str, Any]]:
+    """A pydantic validation error's `errors()` as our `details`: one `{"field": "a.b",
+    "message": ...}` per error.
+
+    `prefix` goes before every field (`configuration` gives `configuration.api_url`); `whole`
+    is the field of an error about the whole document (its location is empty), `prefix` unless
+    given. `unknown` replaces pydantic's message for a field the model does not know
+    (`extra_forbidden`): a text, or a function of that field's name. `located` is for a
+    request's errors (FastAPI's), whose location starts with where the value was (`body`,
+    `query`, `path`, `header`): that part leaves the field, goes in `in`, names the whole
+    document, and the detail carries pydantic's `type` too.
+    """
+    return [
+        _detail(e, prefix, prefix if whole is None else whole, unknown, located) for e in errors
+    ]
+
+
+def _detail(
+    error: Mapping[str, Any],
+    prefix: str,
+    whole: str,
+    unknown: str | Callable[[str], str] | None,
+    located: bool,
+) -> dict[str, Any]:
+    loc = [str(part) for part in error.get("loc", ())]
+    path = loc
+    if located:
+        whole = loc[0] if loc else "body"
+        path = loc[1:] if whole in REQUEST_LOCATIONS else loc
+    field = ".".join([prefix, *path] if prefix else path) or whole
+    message = error.get("msg", "invalid")
+    if unknown is not None and error.get("type") == "extra_forbidden":
+        message = unknown if isinstance(unknown, str) else unknown(loc[-1])
+    if located:
+        return {"field": field, "in": whole, "message": message, "type": error.get("type")}
+    return {"field": field, "message": message}

@@ -6,7 +6,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from interlink.core.errors import InvalidCredentials, InvalidIntegrationConfig
+from interlink.core.errors import (
+    InvalidCredentials,
+    InvalidIntegrationConfig,
+    validation_details,
+)
 from interlink.integrations.schemas import IntegrationConfiguration
 from interlink.providers.kit.types import IntegrationType
 
@@ -49,10 +53,9 @@ def parse(document: dict[str, Any]) -> IntegrationConfiguration:
     try:
         return IntegrationConfiguration.model_validate(document)
     except ValidationError as exc:
-        details = [
-            {"field": ".".join(["configuration", *map(str, e["loc"])]), "message": e["msg"]}
-            for e in exc.errors(include_input=False, include_url=False)
-        ]
+        details = validation_details(
+            exc.errors(include_input=False, include_url=False), prefix="configuration"
+        )
         raise InvalidIntegrationConfig(details=details) from None
 
 

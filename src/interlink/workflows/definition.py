@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from interlink.core.errors import validation_details
 from interlink.workflows.steps import NESTABLE, STEP_TYPES
 from interlink.workflows.templates import has_template, references
 
@@ -162,12 +163,10 @@ def _config_problems(
     try:
         model.model_validate(config)
     except ValidationError as exc:
-        for error in exc.errors():
-            location = [str(part) for part in error["loc"]]
-            if _is_template(_at(config, error["loc"])):
-                continue  # checked once rendered, when the step runs
-            where = ".".join([field, *location]) if location else field
-            yield _problem(step, where, error["msg"])
+        # a template is checked once rendered, when the step runs
+        errors = [e for e in exc.errors() if not _is_template(_at(config, e["loc"]))]
+        for detail in validation_details(errors, prefix=field):
+            yield _problem(step, detail["field"], detail["message"])
 
 
 Code = tuple[str, str, str, str]  # step, field, kind (`template` or `expression`), text

@@ -37,7 +37,12 @@ from sqlalchemy import select
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
 from interlink.core.driver import Write
-from interlink.core.errors import CircuitOpen, InterlinkError, RateLimitExceeded
+from interlink.core.errors import (
+    CircuitOpen,
+    InterlinkError,
+    RateLimitExceeded,
+    validation_details,
+)
 from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
@@ -590,10 +595,7 @@ def _validated(model: type[Any], rendered: Mapping[str, Any]) -> Any:
     try:
         return model.model_validate(rendered)
     except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "config", "message": e["msg"]}
-            for e in exc.errors()
-        ]
+        problems = validation_details(exc.errors(), whole="config")
         raise StepFailed(
             "INVALID_STEP_CONFIG", "the rendered config does not fit the step type", problems
         ) from None

@@ -15,9 +15,8 @@ from importlib import import_module
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails
 
-from interlink.core.errors import ParameterValidationError
+from interlink.core.errors import ParameterValidationError, validation_details
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.fixtures import Fixture, load_fixtures
 from interlink.providers.kit.pagination import Pagination
@@ -59,18 +58,15 @@ class Action:
         try:
             return self.input_model.model_validate(parameters)
         except ValidationError as exc:
-            details = [
-                {"field": ".".join(map(str, e["loc"])) or "parameters", "message": _message(e)}
-                for e in exc.errors(include_input=False, include_url=False)
-            ]
+            details = validation_details(
+                exc.errors(include_input=False, include_url=False),
+                whole="parameters",
+                unknown="is not a known parameter",
+            )
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         raise ParameterValidationError(
             f"The parameters of {self.name} are invalid: {summary}", details=details
         )
-
-
-def _message(error: ErrorDetails) -> str:
-    return "is not a known parameter" if error["type"] == "extra_forbidden" else error["msg"]
 
 
 def action(*, idempotent: bool = False) -> Callable[[H], H]:
