@@ -76,7 +76,7 @@ async def test_a_429_is_waited_out_for_its_hint_and_retried(case: contract.Case)
 
 
 @cases_of("server_error")
-async def test_a_5xx_is_retried_only_when_safe(case: contract.Case) -> None:
+async def test_a_5xx_is_retried_only_when_repeatable(case: contract.Case) -> None:
     await contract.check(case)
 
 

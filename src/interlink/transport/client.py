@@ -51,7 +51,7 @@ from interlink.transport.response import ProviderResponse
 from interlink.transport.retry import RetryPolicy
 from interlink.transport.ssrf import AddressPolicy, UrlRefused
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_BODY = 16 * 1024 * 1024
 _OUTCOMES = {
@@ -281,7 +281,7 @@ class ProviderClient:
         self._check_destination(url)
         self._check_headers(headers, idempotency_key)
         retryable = (
-            method in SAFE_METHODS
+            method in IDEMPOTENT_METHODS
             or idempotent
             or idempotency_key is not None
             or self.assume_idempotent

@@ -24,7 +24,7 @@ from interlink.testing.calls import Call
 from interlink.testing.server import RunningMock, serve_mock
 from interlink.transport.auth import auth_headers, sent_forms
 from interlink.transport.breaker import CircuitBreakers
-from interlink.transport.client import SAFE_METHODS, ProviderClient, Transport
+from interlink.transport.client import IDEMPOTENT_METHODS, ProviderClient, Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
 from interlink.transport.response import ProviderResponse
 from interlink.transport.settings import call_settings
@@ -55,7 +55,7 @@ class Result:
 @dataclass(frozen=True)
 class Sent:
     """One request an action asked the transport for, and whether the transport may repeat it
-    (a safe method, or marked idempotent, or with an Idempotency-Key)."""
+    (an idempotent method, or marked idempotent, or with an Idempotency-Key)."""
 
     method: str
     path: str
@@ -126,7 +126,7 @@ class Stage:
 
         async def watched(method: str, path: str, **kwargs: Any) -> ProviderResponse:
             repeatable = (
-                method.upper() in SAFE_METHODS
+                method.upper() in IDEMPOTENT_METHODS
                 or bool(kwargs.get("idempotent"))
                 or kwargs.get("idempotency_key") is not None
                 or client.assume_idempotent
