@@ -4,6 +4,7 @@ sends its requests and gets its answers; and nothing the run returns carries the
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from interlink.providers.kit.fixtures import Exchange, Fixture
@@ -110,6 +111,11 @@ async def no_secret_in_output(case: Case) -> None:
     async with stage(case.provider, fixture) as staged:
         result = await staged.run()
         secrets = staged.secret_values()
+    refuse_leaks(case, fixture, result, secrets)
+
+
+def refuse_leaks(case: Case, fixture: Fixture, result: Result, secrets: Iterable[str]) -> None:
+    """Fails when what a run returns (output, or error message and details) holds a secret."""
     returned = json.dumps(
         result.output
         if result.error is None
