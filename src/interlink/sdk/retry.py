@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from interlink.core.backoff import backoff
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -32,8 +34,10 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """The wait before try `attempt + 1` (attempt counts from 1)."""
-        ceiling = min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
-        return float(ceiling * self.random() if self.jitter else ceiling)
+        jitter = self.random if self.jitter else None
+        return backoff(
+            attempt, base=self.backoff_seconds, cap=self.max_backoff_seconds, jitter=jitter
+        )
 
     def delay_after_response(self, response: httpx.Response, attempt: int) -> float | None:
         """How long to wait before trying again, or None when this response is final."""

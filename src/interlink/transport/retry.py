@@ -3,8 +3,9 @@ or the provider's own hint (Retry-After, a reset time), clamped to a maximum."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
+
+from interlink.core.backoff import FULL_JITTER, backoff
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,7 @@ class RetryPolicy:
         """Seconds to wait before retry number `attempt` (1 for the first retry)."""
         if hint is not None:
             return max(0.0, min(hint, self.max_hint))
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+        return backoff(attempt, base=self.base_delay, cap=self.max_delay, jitter=FULL_JITTER)
 
     def allows(self, attempt: int, hint: float | None = None) -> bool:
         return attempt <= self.max_retries and (hint is None or hint <= self.max_hint)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from interlink.core.backoff import backoff
+
 # After the first try: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (eight attempts in all).
 DEFAULT_DELAYS: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 MAX_DELAY_SECONDS = 86_400.0
@@ -20,4 +22,4 @@ def next_delay(attempts: int, max_attempts: int | None, backoff_ms: int | None) 
     if attempts >= (max_attempts or len(DEFAULT_DELAYS) + 1):
         return None
     base = (backoff_ms if backoff_ms is not None else 5000) / 1000
-    return float(min(base * 2 ** (attempts - 1), MAX_DELAY_SECONDS))
+    return backoff(attempts, base=base, cap=MAX_DELAY_SECONDS)

@@ -34,6 +34,7 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from interlink.core.backoff import backoff
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
 from interlink.core.driver import Write
@@ -486,7 +487,7 @@ class Run:
                 return {"status": "completed", "output": result["output"], "error": None}
             if attempt < tries:
                 assert spec.retry is not None
-                await self.pause(spec.retry.backoff_seconds * 2 ** (attempt - 1))
+                await self.pause(backoff(attempt, base=spec.retry.backoff_seconds))
         return {"status": "failed", "output": None, "error": result["error"]}
 
     async def attempt(self, spec: StepSpec, position: int, attempt: int) -> dict[str, Any]:
