@@ -38,10 +38,10 @@ class Background:
 
 async def start(services: Services, *, worker: bool, role: str) -> Background:
     settings = services.settings.jobs
-    durable.bind(services.durable)
-    cleanup.bind(cleanup.Retention(services.jobs, services.clock, settings))
-    engine.bind(services.engine)
-    schedules.bind(services.scheduler)
+    durable.bound.bind(services.durable)
+    cleanup.retention.bind(cleanup.Retention(services.jobs, services.clock, settings))
+    engine.bound.bind(services.engine)
+    schedules.scheduler.bind(services.scheduler)
     await services.jobs.start(worker=worker, role=role)
     await services.jobs.ensure_shared_queue(engine.QUEUE, settings.workflow_concurrency)
     if services.settings.webhooks.dispatcher_enabled:

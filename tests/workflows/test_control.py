@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from fastapi import FastAPI
 
-from interlink.workflows.engine import _bound
+from interlink.workflows.engine import bound
 from tests.conftest import data, error
 from tests.jobs.conftest import http_integration
 from tests.transport.conftest import Upstream, status
@@ -325,7 +325,7 @@ async def test_a_run_begun_again_gets_its_plan_and_checkpoints_and_says_started_
     execution_id = await _start(client, workflow["id"])
     await eventually(lambda: execution(client, execution_id), lambda e: e["status"] == "waiting")
 
-    again = await _bound().begin(execution_id, 1)
+    again = await bound().begin(execution_id, 1)
 
     assert again is not None
     plan, saved = again

@@ -15,7 +15,7 @@ enqueues one check each on the integration's partition; `HealthService.check` ru
 `integration.health_changed` when the status changes.
 
 Workflows are module functions (DBOS finds them by name after a restart); the services they use
-are bound once per process by `bind`.
+are bound once per process by `bound.bind`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from interlink.core.errors import InterlinkError
 from interlink.integrations.health_service import HealthService
 from interlink.integrations.models import Integration, Operation
 from interlink.integrations.operations_service import OperationService
-from interlink.jobs import Jobs, QueueLimits, Schedule, step, workflow
+from interlink.jobs import Bound, Jobs, QueueLimits, Schedule, step, workflow
 from interlink.transport.settings import rates_of
 from interlink.vault.keyring import Keyring
 
@@ -147,18 +147,7 @@ def _due(checked: datetime | None, interval: float, now: datetime) -> bool:
     return checked is None or checked + timedelta(seconds=interval) <= now
 
 
-_durable: Durable | None = None
-
-
-def bind(durable: Durable) -> None:
-    global _durable
-    _durable = durable
-
-
-def _bound() -> Durable:
-    if _durable is None:
-        raise RuntimeError("integrations' durable work is not bound in this process")
-    return _durable
+bound = Bound[Durable]("integrations' durable work")
 
 
 # -- workflows: their names are stored with queued work, never rename them ---------------------
@@ -171,7 +160,7 @@ async def run_operation(
 
 @step("interlink.operations.call")
 async def _call(workspace_id: str, integration_id: str, operation_id: str, sealed: str) -> str:
-    durable = _bound()
+    durable = bound()
     parameters = durable.open_parameters(operation_id, sealed)
     return await durable.operations.run_queued(
         workspace_id, integration_id, operation_id, parameters
@@ -185,7 +174,7 @@ async def health_sweep(scheduled_at: datetime, context: Any) -> None:
 
 @step("interlink.health.enqueue_due")
 async def _enqueue_due(tick: str) -> int:
-    return await _bound().enqueue_due_checks(tick)
+    return await bound().enqueue_due_checks(tick)
 
 
 @workflow("interlink.health.check")
@@ -195,7 +184,7 @@ async def run_health_check(workspace_id: str, integration_id: str) -> str:
 
 @step("interlink.health.run")
 async def _check(workspace_id: str, integration_id: str) -> str:
-    return await _bound().check(workspace_id, integration_id)
+    return await bound().check(workspace_id, integration_id)
 
 
 @workflow("interlink.operations.sweep_interrupted")
@@ -205,7 +194,7 @@ async def interrupted_sweep(scheduled_at: datetime, context: Any) -> None:
 
 @step("interlink.operations.interrupt_overdue")
 async def _interrupt_overdue() -> int:
-    return await _bound().operations.interrupt_overdue()
+    return await bound().operations.interrupt_overdue()
 
 
 def schedules(settings: JobsSettings) -> list[Schedule]:

@@ -1,6 +1,7 @@
 """Durable work (DBOS Transact). The only package that imports `dbos`; the rest of Interlink
 declares workflows and steps, enqueues and schedules through the names below."""
 
+from interlink.jobs.bound import Bound
 from interlink.jobs.runtime import (
     Jobs,
     JobsError,
@@ -15,6 +16,7 @@ from interlink.jobs.runtime import (
 )
 
 __all__ = [
+    "Bound",
     "Jobs",
     "JobsError",
     "QueueLimits",

@@ -10,6 +10,7 @@ import structlog
 
 from interlink.config import JobsSettings
 from interlink.core.clock import Clock
+from interlink.jobs.bound import Bound
 from interlink.jobs.runtime import Jobs, Schedule, step, workflow
 
 log = structlog.get_logger(__name__)
@@ -37,12 +38,7 @@ class Retention:
         return deleted
 
 
-_retention: Retention | None = None
-
-
-def bind(retention: Retention) -> None:
-    global _retention
-    _retention = retention
+retention = Bound[Retention]("retention")
 
 
 @workflow("interlink.jobs.cleanup")
@@ -54,9 +50,7 @@ async def cleanup_workflow(scheduled_at: datetime, context: Any) -> None:
 # (WorkflowStatus objects, which the JSON serializer refuses); inside a step they are not.
 @step("interlink.jobs.cleanup.delete")
 async def _delete_old() -> int:
-    if _retention is None:
-        raise RuntimeError("retention is not bound in this process")
-    return await _retention.run()
+    return await retention().run()
 
 
 def schedule(settings: JobsSettings) -> Schedule:

@@ -47,7 +47,7 @@ from interlink.core.errors import (
 from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
 from interlink.events.types import EventType, WorkflowState
-from interlink.jobs import Jobs, current_workflow_id, receive, step, workflow
+from interlink.jobs import Bound, Jobs, current_workflow_id, receive, step, workflow
 from interlink.workflows import records
 from interlink.workflows.definition import (
     Definition,
@@ -111,7 +111,7 @@ def run_workflow_id(execution_id: str, run: int) -> str:
 
 @dataclass
 class Engine:
-    """What the runs of this process use, bound once per process (`bind`)."""
+    """What the runs of this process use, bound once per process (`bound.bind`)."""
 
     clock: Clock
     db: Database
@@ -463,12 +463,12 @@ class Run:
                     helper = next(s for s in steps if s.name == spec.on_error)
                     self.results[helper.name] = await self.attempts(helper, steps.index(helper))
                 error = {"step": spec.name, **outcome["error"]}
-                await _bound().end(self.plan, "failed", None, error, self.skipped(), self.held)
+                await bound().end(self.plan, "failed", None, error, self.skipped(), self.held)
                 return "failed"
             last_output = outcome["output"]
             if spec.type == "condition":
                 chosen.update(outcome["output"]["next"])
-        await _bound().end(self.plan, "completed", last_output, None, self.skipped(), self.held)
+        await bound().end(self.plan, "completed", last_output, None, self.skipped(), self.held)
         return "completed"
 
     def skipped(self) -> list[tuple[str, str, int]]:
@@ -516,12 +516,12 @@ class Run:
         if self.seq in self.saved:
             return dict(self.saved[self.seq])
         context = self.context()
-        return await _bound().run_step(
+        return await bound().run_step(
             self.plan, spec, position, attempt, context, key, self.seq, self.held
         )
 
     async def foreach(self, spec: StepSpec, items: list[Any], attempt: int) -> dict[str, Any]:
-        await _bound().flush(self.held)
+        await bound().flush(self.held)
         config = ForeachConfig.model_validate(spec.config)
         outputs: list[Any] = []
         context = self.context()
@@ -563,7 +563,7 @@ class Run:
         return {"ok": True, "output": output}
 
     async def pause(self, seconds: float) -> None:
-        await _bound().flush(self.held)
+        await bound().flush(self.held)
         now = await _now()
         await self.pause_until(now + seconds)
 
@@ -573,7 +573,7 @@ class Run:
     async def receive_until(self, deadline: float, wait_id: str | None) -> dict[str, Any] | None:
         """The event sent to `wait_id` before `deadline` (a timestamp), or None. A cancel ends
         the run here; other signals (a late event of an earlier wait) are passed over."""
-        await _bound().flush(self.held)
+        await bound().flush(self.held)
         for _ in range(1000):
             left = deadline - await _now()
             if left <= 0:
@@ -622,24 +622,13 @@ def _retry_after(error: Mapping[str, Any]) -> float:
         return _DEFAULT_WAIT
 
 
-_engine: Engine | None = None
-
-
-def bind(engine: Engine) -> None:
-    global _engine
-    _engine = engine
-
-
-def _bound() -> Engine:
-    if _engine is None:
-        raise RuntimeError("the workflow engine is not bound in this process")
-    return _engine
+bound = Bound[Engine]("the workflow engine")
 
 
 # -- DBOS workflows and steps: their names are stored with pending work, never rename them ------
 @workflow("interlink.workflows.run")
 async def run_execution(execution_id: str, run: int) -> str:
-    begun = await _bound().begin(execution_id, run)
+    begun = await bound().begin(execution_id, run)
     if begun is None:
         return "ended"
     deciding = Run(*begun)
@@ -650,7 +639,7 @@ async def run_execution(execution_id: str, run: int) -> str:
     except Exception:  # a bug or the database gone: the execution ends failed, not stuck
         log.exception("workflow_run_failed", execution_id=execution_id)
         error = _error("INTERNAL_ERROR", "the execution failed unexpectedly")
-        await _bound().end(begun[0], "failed", None, error, [], deciding.held)
+        await bound().end(begun[0], "failed", None, error, [], deciding.held)
         return "failed"
 
 
@@ -663,7 +652,7 @@ async def _run_item(
     context: dict[str, Any],
     key: str,
 ) -> dict[str, Any]:
-    return await _bound().run_item(plan, spec, index, item, context, key)
+    return await bound().run_item(plan, spec, index, item, context, key)
 
 
 @step("interlink.workflows.settle")
@@ -674,22 +663,22 @@ async def _settle(
     output: Any = None,
     error: dict[str, Any] | None = None,
 ) -> None:
-    await _bound().settle(execution_id, name, status, output, error)
+    await bound().settle(execution_id, name, status, output, error)
 
 
 @step("interlink.workflows.close_wait")
 async def _close_wait(wait_id: str) -> None:
-    await _bound().close_wait(wait_id)
+    await bound().close_wait(wait_id)
 
 
 @step("interlink.workflows.now")
 async def _now() -> float:
-    return _bound().clock.now().timestamp()
+    return bound().clock.now().timestamp()
 
 
 @step("interlink.workflows.is_live")
 async def _is_live(execution_id: str) -> bool:
-    return await _bound().is_live(execution_id)
+    return await bound().is_live(execution_id)
 
 
 def describe_time(value: datetime | None) -> str | None:

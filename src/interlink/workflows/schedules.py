@@ -17,7 +17,7 @@ from croniter import croniter
 from sqlalchemy import select
 
 from interlink.core.db import Database
-from interlink.jobs import Schedule, step, workflow
+from interlink.jobs import Bound, Schedule, step, workflow
 from interlink.workflows.launcher import Launcher
 from interlink.workflows.models import Workflow
 
@@ -100,12 +100,7 @@ class Scheduler:
         return started
 
 
-_scheduler: Scheduler | None = None
-
-
-def bind(scheduler: Scheduler) -> None:
-    global _scheduler
-    _scheduler = scheduler
+scheduler = Bound[Scheduler]("the workflow scheduler")
 
 
 @workflow("interlink.workflows.schedule_sweep")
@@ -115,10 +110,8 @@ async def schedule_sweep(scheduled_at: datetime, context: Any) -> None:
 
 @step("interlink.workflows.fire_due")
 async def _fire_due(tick: str) -> int:
-    if _scheduler is None:
-        raise RuntimeError("workflow schedules are not bound in this process")
     moment = datetime.fromisoformat(tick)
-    return await _scheduler.fire_due(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return await scheduler().fire_due(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def schedule(cron: str) -> Schedule:
