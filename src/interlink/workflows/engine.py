@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from interlink.core.backoff import backoff
-from interlink.core.clock import Clock, rfc3339
+from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.driver import Write
 from interlink.core.errors import (
@@ -46,18 +45,16 @@ from interlink.core.errors import (
 )
 from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
-from interlink.events.types import EventType, WorkflowState
+from interlink.events.types import EventType
 from interlink.jobs import Bound, Jobs, current_workflow_id, receive, step, workflow
-from interlink.workflows import records
+from interlink.workflows import lifecycle
 from interlink.workflows.definition import (
     Definition,
     StepSpec,
     compensation_steps,
     gated_steps,
 )
-from interlink.workflows.models import (
-    Execution,
-)
+from interlink.workflows.repository import RunRepository, StepRow, runs
 from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import StepFailed, StepRun, Tools
 from interlink.workflows.steps.delay import DelayConfig, seconds_left
@@ -86,7 +83,7 @@ class Checkpoint:
     seq: int
 
     def of(self, result: Any) -> Write:
-        return records.checkpoint_insert(self.execution_id, self.run, self.seq, result)
+        return runs.checkpoint(self.execution_id, self.run, self.seq, result)
 
 
 @dataclass
@@ -119,6 +116,10 @@ class Engine:
     jobs: Jobs
     tools: Tools
     metrics: Metrics | None = None
+    runs: RunRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runs = RunRepository(self.db)
 
     # -- the steps' bodies ------------------------------------------------------------------------
     async def begin(self, execution_id: str, run: int) -> tuple[dict[str, Any], Saved] | None:
@@ -126,22 +127,19 @@ class Engine:
 
         The plan is the run's checkpoint 0, written with the change to running and its event, so
         a run resumed after its process died gets the same plan back (and says started once)."""
-        found = await records.run_to_begin(self.db, execution_id)
-        if found is None or found["status"] not in records.LIVE or found["run"] != run:
+        found = await self.runs.to_begin(execution_id)
+        if found is None or found["status"] not in lifecycle.LIVE or found["run"] != run:
             return None
+        if found["status"] != "pending":  # begun before its process died
+            saved = await self.runs.checkpoints(execution_id, run)
+            if 0 in saved:
+                return saved.pop(0), saved
         done = {}
-        if found["status"] != "pending" or run > 1:
-            async with self.db.read() as session:
-                if found["status"] != "pending":  # begun before its process died
-                    saved = await records.checkpoints_of(session, execution_id, run)
-                    if 0 in saved:
-                        return saved.pop(0), saved
-                if run > 1:  # a retry: the steps completed before keep their outputs
-                    done = {
-                        row.name: {"status": row.status, "output": row.output, "error": row.error}
-                        for row in await records.steps_of(session, execution_id)
-                        if row.status == "completed"
-                    }
+        if run > 1:  # a retry: the steps completed before keep their outputs
+            done = {
+                row.name: {"status": row.status, "output": row.output, "error": row.error}
+                for row in await self.runs.completed_steps(execution_id)
+            }
         plan = {
             "execution_id": execution_id,
             "workspace_id": found["workspace_id"],
@@ -152,17 +150,15 @@ class Engine:
             "done": done,
         }
         writes = [
-            records.status_change(execution_id, "running"),
-            records.checkpoint_insert(execution_id, run, 0, plan),
+            runs.status_change(execution_id, "running"),
+            runs.checkpoint(execution_id, run, 0, plan),
         ]
         first = found["status"] == "pending"
         if first:
-            payload = WorkflowState(
-                workflow_id=found["workflow_id"], execution_id=execution_id, status="running"
-            )
+            payload = lifecycle.state(found["workflow_id"], execution_id, "running")
             started = self.events.row(found["workspace_id"], EventType.WORKFLOW_STARTED, payload)
             writes += await self.events.publishing([started])
-        if not await self.db.write(*writes):
+        if not await self.runs.write(*writes):
             return None  # ended (a cancel) since it was read
         if first and self.metrics is not None:
             self.metrics.workflow("started")
@@ -189,15 +185,14 @@ class Engine:
         started = self.clock.now()
         step_type = STEP_TYPES[spec.type]
         waits = spec.type in {"delay", "wait_for_event"}
-        row = {
-            "execution_id": execution_id, "name": spec.name, "position": position,
-            "type": spec.type, "status": "waiting" if waits else "running", "attempts": attempt,
-            "output": None, "error": None, "started_at": started, "completed_at": None,
-        }  # fmt: skip
+        row = StepRow(
+            execution_id, spec.name, position, spec.type, "waiting" if waits else "running",
+            attempt, started_at=started,
+        )  # fmt: skip
         if spec.type not in _INSTANT:
             # Shown as running (or waiting) while it acts; an instant step is written once, done.
             live = (execution_id, "waiting" if waits else "running")
-            await self._write(self._upsert(row), live=live, held=held)
+            await self._write(runs.step_upsert(row), live=live, held=held)
         try:
             config = await self._config(step_type.config, spec.config, context)
             run = StepRun(execution_id, plan["workspace_id"], spec.name, key, context, self.tools)
@@ -220,24 +215,18 @@ class Engine:
         result = {"ok": True, "output": output}
         if wait is not None:
             opened, result = wait.pop("opened", None), {**result, **wait}
-            opening = [] if opened is None else [records.wait_insert(opened)]
+            opening = [] if opened is None else [opened]
             await self._write(*opening, saved.of(result), held=held)
         elif spec.type in _INSTANT:
-            done = {
-                **row,
-                "status": "completed",
-                "output": output,
-                "completed_at": self.clock.now(),
-            }
-            held.instant += [self._upsert(done), saved.of(result)]
+            done = replace(row, status="completed", output=output, completed_at=self.clock.now())
+            held.instant += [runs.step_upsert(done), saved.of(result)]
         elif spec.type == "foreach":  # settled by the run when its items are done
             await self._write(saved.of(result), held=held)
         else:
-            values = {"status": "completed", "output": output, "error": None}
-            change = records.step_change(
-                execution_id, spec.name, {**values, "completed_at": self.clock.now()}
+            end = runs.step_end(
+                execution_id, spec.name, "completed", output, None, self.clock.now()
             )
-            held.acted += [change, saved.of(result)]
+            held.acted += [end, saved.of(result)]
         return result
 
     async def _config(
@@ -252,9 +241,6 @@ class Engine:
             raise StepFailed("TEMPLATE_ERROR", str(exc)) from None
         return _validated(model, {**rendered, **nested})
 
-    def _upsert(self, row: dict[str, Any]) -> Write:
-        return records.step_upsert(row)
-
     async def _write(
         self, *writes: Write, live: tuple[str, str] | None = None, held: Held | None = None
     ) -> None:
@@ -265,11 +251,11 @@ class Engine:
         acted, instant = ([], []) if held is None else held.take()
         if live is None and instant and held is not None:
             live = (held.execution_id, "running")
-        guard = [] if live is None else [records.status_change(*live)]
-        if await self.db.write(*guard, *acted, *instant, *writes):
+        guard = [] if live is None else [runs.status_change(*live)]
+        if await self.runs.write(*guard, *acted, *instant, *writes):
             return
         if acted:
-            await self.db.write(*acted)
+            await self.runs.write(*acted)
         raise _Cancelled
 
     async def flush(self, held: Held) -> None:
@@ -285,21 +271,21 @@ class Engine:
             return {"deadline": (now + timedelta(seconds=seconds)).timestamp()}
         wait_id = f"{plan['execution_id']}:{spec.name}:{plan['run']}"
         deadline = now + timedelta(seconds=config.timeout_seconds)
-        opened = {
-            "id": wait_id, "workspace_id": plan["workspace_id"],
-            "execution_id": plan["execution_id"], "destination": current_workflow_id(),
-            "event": config.event, "filter": config.filter, "status": "open", "event_id": None,
-            "created_at": now,
-        }  # fmt: skip
+        destination = current_workflow_id()
+        assert destination is not None
+        opened = runs.wait_open(
+            wait_id, workspace_id=plan["workspace_id"], execution_id=plan["execution_id"],
+            destination=destination, event=config.event, filter_=config.filter, at=now,
+        )  # fmt: skip
         return {"deadline": deadline.timestamp(), "wait_id": wait_id, "opened": opened}
 
     async def _step_failed(
-        self, row: dict[str, Any], error: dict[str, Any], saved: Checkpoint, held: Held
+        self, row: StepRow, error: dict[str, Any], saved: Checkpoint, held: Held
     ) -> dict[str, Any]:
-        failed = {**row, "status": "failed", "error": error, "completed_at": self.clock.now()}
+        failed = replace(row, status="failed", error=error, completed_at=self.clock.now())
         result = {"ok": False, "error": error}
-        live = (row["execution_id"], "running")
-        await self._write(self._upsert(failed), saved.of(result), live=live, held=held)
+        live = (row.execution_id, "running")
+        await self._write(runs.step_upsert(failed), saved.of(result), live=live, held=held)
         return result
 
     async def settle(
@@ -312,11 +298,8 @@ class Engine:
     ) -> None:
         """A step's row ended after a wait or a foreach's items: the execution is running
         again."""
-        values = {"status": status, "output": output, "error": error}
-        change = records.step_change(
-            execution_id, name, {**values, "completed_at": self.clock.now()}
-        )
-        await self._write(change, records.status_change(execution_id, "running", required=False))
+        end = runs.step_end(execution_id, name, status, output, error, self.clock.now())
+        await self._write(end, runs.status_change(execution_id, "running", required=False))
 
     async def run_item(
         self,
@@ -365,42 +348,27 @@ class Engine:
         acted, instant = ([], []) if held is None else held.take()
         execution_id = plan["execution_id"]
         now = self.clock.now()
-        payload = WorkflowState(
-            workflow_id=plan["workflow_id"],
-            execution_id=execution_id,
-            status=status,
-            output=output,
-            error=error,
-        )
+        payload = lifecycle.state(plan["workflow_id"], execution_id, status, output, error)
         event = self.events.row(
-            plan["workspace_id"], records.FINISHED_EVENTS[status], payload, at=now
+            plan["workspace_id"], lifecycle.FINISHED_EVENTS[status], payload, at=now
         )
-        writes = [records.finish_change(execution_id, status, output, error, now), *acted, *instant]
+        writes = [runs.finish(execution_id, status, output, error, now), *acted, *instant]
         for name, type_, position in skipped:
-            skip = {
-                "execution_id": execution_id, "name": name, "position": position,
-                "type": type_, "status": "skipped", "attempts": 0, "output": None,
-                "error": None, "started_at": None, "completed_at": None,
-            }  # fmt: skip
-            writes.append(records.step_upsert(skip))
-        writes.append(records.waits_close(execution_id))
+            writes.append(runs.step_upsert(StepRow(execution_id, name, position, type_, "skipped")))
+        writes.append(runs.waits_close(execution_id))
         writes += await self.events.publishing([event])
-        if not await self.db.write(*writes):
+        if not await self.runs.write(*writes):
             if acted:  # ended by a cancel meanwhile: the steps that acted are still shown ended
-                await self.db.write(*acted)
+                await self.runs.write(*acted)
             return
         if self.metrics is not None:
             self.metrics.workflow(status)
 
     async def close_wait(self, wait_id: str) -> None:
-        await self._write(records.wait_close(wait_id))
+        await self._write(runs.wait_close(wait_id))
 
     async def is_live(self, execution_id: str) -> bool:
-        async with self.db.read() as session:
-            status = await session.scalar(
-                select(Execution.status).where(Execution.id == execution_id)
-            )
-        return status in records.LIVE
+        return await self.runs.status(execution_id) in lifecycle.LIVE
 
 
 @dataclass
@@ -679,7 +647,3 @@ async def _now() -> float:
 @step("interlink.workflows.is_live")
 async def _is_live(execution_id: str) -> bool:
     return await bound().is_live(execution_id)
-
-
-def describe_time(value: datetime | None) -> str | None:
-    return rfc3339(value) if value else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock
@@ -12,6 +11,7 @@ from interlink.core.ids import new_id
 from interlink.jobs import Jobs
 from interlink.workflows.engine import QUEUE, run_execution, run_workflow_id
 from interlink.workflows.models import Execution, Workflow
+from interlink.workflows.repository import WorkflowRepository
 
 
 class Launcher:
@@ -31,14 +31,9 @@ class Launcher:
     ) -> Execution | None:
         """Add a pending execution of the workflow's current version to `session`, enqueued.
         With a `trigger_key` already used for this workflow it starts nothing (None)."""
-        if trigger_key is not None:
-            found = await session.scalar(
-                select(Execution.id).where(
-                    Execution.workflow_id == workflow.id, Execution.trigger_key == trigger_key
-                )
-            )
-            if found is not None:
-                return None
+        repository = WorkflowRepository(session)
+        if trigger_key is not None and await repository.triggered(workflow.id, trigger_key):
+            return None
         now = self.clock.now()
         execution = Execution(
             id=new_id("exec"),
@@ -57,12 +52,12 @@ class Launcher:
             created_at=now,
             created_by=created_by,
         )
-        session.add(execution)
-        await session.flush()
+        await repository.add_execution(execution)
         await self.enqueue(session, execution)
         return execution
 
     async def enqueue(self, session: AsyncSession, execution: Execution) -> None:
+        """Enqueue the execution's current run in `session`'s transaction."""
         await self.jobs.enqueue_in(
             session,
             run_execution,

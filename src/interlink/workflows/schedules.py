@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from croniter import croniter
-from sqlalchemy import select
 
 from interlink.core.db import Database
 from interlink.jobs import Bound, Schedule, step, workflow
 from interlink.workflows.launcher import Launcher
-from interlink.workflows.models import Workflow
+from interlink.workflows.repository import WorkflowRepository
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +78,7 @@ class Scheduler:
     async def fire_due(self, now: datetime) -> int:
         """Start the executions due at or before `now` not started yet; returns how many."""
         async with self.db.read() as session:
-            rows = (await session.scalars(select(Workflow).where(Workflow.enabled.is_(True)))).all()
+            rows = await WorkflowRepository(session).enabled()
         started = 0
         for row in rows:
             for index, trigger in enumerate(row.triggers):
@@ -89,7 +88,7 @@ class Scheduler:
                 for fire in due_times(trigger["cron"], trigger.get("timezone", "UTC"), after, now):
                     key = f"schedule:{index}:{fire.isoformat()}"
                     async with self.db.transaction() as session:
-                        current = await session.get(Workflow, row.id)
+                        current = await WorkflowRepository(session).find(row.id)
                         if current is None or not current.enabled:
                             continue
                         execution = await self.launcher.start(
