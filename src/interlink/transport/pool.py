@@ -1,5 +1,6 @@
-"""One pooled aiohttp session per integration, reused across calls, resolving through the SSRF
-guard; a changed configuration gets a fresh session."""
+"""Pooled aiohttp sessions, one per key (an integration; the webhook sender's one), reused across
+calls, resolving through the SSRF guard, with the options' timeouts and connection limit; changed
+options get a fresh session. Every outgoing HTTP request of the service goes through one."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """One delivery attempt over HTTP: the request, its signature headers, and what came back.
 
-aiohttp's exceptions end here: an attempt always returns a `Sent`. Redirects are not followed
-(a 3xx is a failure); the connection goes through the SSRF guard's resolver, and a URL whose
-host is an IP literal (which aiohttp does not resolve) is checked here before each attempt.
+aiohttp's exceptions end here: an attempt always returns a `Sent`. It goes through the
+transport's pooled sessions (`transport/pool.py`: the SSRF guard's resolver, the timeout, the
+connection limit), as a provider call does. Redirects are not followed (a 3xx is a failure), and
+a URL whose host is an IP literal (which aiohttp does not resolve) is checked here before each
+attempt.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import aiohttp
 
 from interlink import __version__
 from interlink.core.secrets import Scrubber
-from interlink.transport.ssrf import AddressPolicy, GuardedResolver, UrlRefused
+from interlink.transport.pool import SessionOptions, SessionPool
+from interlink.transport.ssrf import AddressPolicy, UrlRefused
 from interlink.webhooks.headers import credential_values
 from interlink.webhooks.signing import BadSecret, signature_headers
 
 USER_AGENT = f"Interlink-Webhooks/{__version__}"
+_POOL_KEY = "webhooks"  # one session for every endpoint
 
 
 @dataclass(frozen=True)
@@ -46,17 +50,16 @@ class Message:
 
 
 class Sender:
-    """One pooled aiohttp session for every endpoint, opened on first use."""
+    """One pooled session for every endpoint, opened on first use."""
 
     def __init__(
         self, policy: AddressPolicy, *, timeout_seconds: float, body_bytes: int, connections: int
     ) -> None:
         self.policy = policy
-        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self.pool = SessionPool(policy)
+        self.options = SessionOptions(total_timeout=timeout_seconds, max_connections=connections)
         self.timeout_seconds = timeout_seconds
         self.body_bytes = body_bytes
-        self.connections = connections
-        self._session: aiohttp.ClientSession | None = None
 
     def headers(self, message: Message) -> dict[str, str]:
         headers = dict(message.custom_headers)
@@ -92,7 +95,8 @@ class Sender:
         try:
             self.policy.check_url(message.url)
             headers = self.headers(message)
-            async with self._client().post(
+            session = self.pool.get(_POOL_KEY, self.options)
+            async with session.post(
                 message.url, data=message.body, headers=headers, allow_redirects=False
             ) as response:
                 text = await self._body(response)
@@ -113,22 +117,8 @@ class Sender:
         raw = await response.content.read(self.body_bytes)
         return raw.decode("utf-8", "replace")
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                resolver=GuardedResolver(self.policy),
-                limit=self.connections,
-                ttl_dns_cache=60,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self.timeout, auto_decompress=True
-            )
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.pool.close()
 
 
 def _ms(started: float) -> int:
