@@ -179,7 +179,11 @@ def curl(action: Action) -> str:
 def action_section(action: Action) -> list[str]:
     lines = [f"### `{action.name}`", "", action.description or "(no description)", ""]
     if action.idempotent:
-        lines += ["Marked idempotent (`@action(idempotent=True)`).", ""]
+        lines += [
+            "Marked idempotent (`@action(idempotent=True)`): its requests, writes too, are "
+            "retried after a 5xx or a dropped connection.",
+            "",
+        ]
     listed = parameters(action.input_model)
     properties = action.input_model.model_json_schema().get("properties", {})
     lines += ["**Parameters**", ""]

@@ -15,7 +15,7 @@ import pytest
 from interlink.core.clock import FrozenClock
 from interlink.providers.discord.provider import DiscordConnector
 from interlink.testing import DiscordMock, RunningMock, serve_mock
-from interlink.transport.classify import Outcome
+from interlink.transport.classify import Disposition
 from interlink.transport.response import ProviderResponse
 from tests.conftest import data
 from tests.connectors.conftest import create_active
@@ -107,4 +107,4 @@ def test_judge_reads_retry_after_from_the_body_when_the_header_is_missing(
 
     verdict = DiscordConnector.judge(response, DiscordConnector.errors)
 
-    assert (verdict.outcome, verdict.retry_after) == (Outcome.RATE_LIMITED, retry_after)
+    assert (verdict.disposition, verdict.retry_after) == (Disposition.RATE_LIMITED, retry_after)

@@ -10,7 +10,7 @@ import pytest
 
 from interlink.providers.slack.provider import SlackConnector
 from interlink.testing import RunningMock, SlackMock, serve_mock
-from interlink.transport.classify import ErrorTable, Outcome
+from interlink.transport.classify import Disposition, ErrorTable
 from interlink.transport.response import ProviderResponse
 from tests.conftest import data, error
 from tests.connectors.conftest import create_active
@@ -33,39 +33,39 @@ async def _integration(client: httpx.AsyncClient, slack: RunningMock[SlackMock])
 
 
 @pytest.mark.parametrize(
-    ("code", "outcome", "error_code"),
+    ("code", "disposition", "error_code"),
     [
-        ("invalid_auth", Outcome.REFRESH_THEN_RETRY, "AUTHENTICATION_FAILED"),
-        ("not_authed", Outcome.FAIL, "AUTHENTICATION_FAILED"),
-        ("account_inactive", Outcome.FAIL, "AUTHENTICATION_FAILED"),
-        ("token_revoked", Outcome.FAIL, "AUTHENTICATION_FAILED"),
-        ("missing_scope", Outcome.FAIL, "PERMISSION_DENIED"),
-        ("not_in_channel", Outcome.FAIL, "PERMISSION_DENIED"),
-        ("restricted_action", Outcome.FAIL, "PERMISSION_DENIED"),
-        ("channel_not_found", Outcome.FAIL, "EXTERNAL_RESOURCE_NOT_FOUND"),
-        ("message_not_found", Outcome.FAIL, "EXTERNAL_RESOURCE_NOT_FOUND"),
-        ("ratelimited", Outcome.RATE_LIMITED, None),
-        ("no_text", Outcome.FAIL, "INVALID_OPERATION"),
-        ("is_archived", Outcome.FAIL, "INVALID_OPERATION"),
-        ("internal_error", Outcome.RETRY, "EXTERNAL_SERVICE_ERROR"),
+        ("invalid_auth", Disposition.REFRESH_THEN_RETRY, "AUTHENTICATION_FAILED"),
+        ("not_authed", Disposition.FAIL, "AUTHENTICATION_FAILED"),
+        ("account_inactive", Disposition.FAIL, "AUTHENTICATION_FAILED"),
+        ("token_revoked", Disposition.FAIL, "AUTHENTICATION_FAILED"),
+        ("missing_scope", Disposition.FAIL, "PERMISSION_DENIED"),
+        ("not_in_channel", Disposition.FAIL, "PERMISSION_DENIED"),
+        ("restricted_action", Disposition.FAIL, "PERMISSION_DENIED"),
+        ("channel_not_found", Disposition.FAIL, "EXTERNAL_RESOURCE_NOT_FOUND"),
+        ("message_not_found", Disposition.FAIL, "EXTERNAL_RESOURCE_NOT_FOUND"),
+        ("ratelimited", Disposition.RATE_LIMITED, None),
+        ("no_text", Disposition.FAIL, "INVALID_OPERATION"),
+        ("is_archived", Disposition.FAIL, "INVALID_OPERATION"),
+        ("internal_error", Disposition.RETRY, "EXTERNAL_SERVICE_ERROR"),
     ],
 )
 def test_judge_maps_slacks_ok_false_codes(
-    code: str, outcome: Outcome, error_code: str | None
+    code: str, disposition: Disposition, error_code: str | None
 ) -> None:
     body = f'{{"ok": false, "error": "{code}"}}'.encode()
     response = ProviderResponse(status=200, headers={}, body=body, url="https://slack.test/api/x")
 
     verdict = SlackConnector.judge(response, SlackConnector.errors)
 
-    assert verdict.outcome is outcome
+    assert verdict.disposition is disposition
     assert (verdict.error.code if verdict.error else None) == error_code
 
 
 def test_judge_leaves_ok_answers_and_non_json_alone() -> None:
     for body in (b'{"ok": true}', b"<html>", b"[]"):
         response = ProviderResponse(status=200, headers={}, body=body, url="https://slack.test")
-        assert SlackConnector.judge(response, ErrorTable()).outcome is Outcome.OK
+        assert SlackConnector.judge(response, ErrorTable()).disposition is Disposition.OK
 
 
 async def test_an_emoji_already_there_is_not_an_error(

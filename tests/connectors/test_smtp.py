@@ -111,6 +111,21 @@ async def test_a_refused_recipient_is_reported_and_the_others_get_the_mail(
     assert [m.envelope_to for m in smtp.messages] == [("ada@example.com",)]
 
 
+async def test_a_server_that_keeps_failing_opens_the_integrations_circuit(
+    client: httpx.AsyncClient,
+) -> None:
+    async with SmtpMock(tls="starttls", **MOCK) as smtp:
+        iid = await _integration(client, smtp)
+        smtp.reject_next(6)  # 451 at DATA: a failure of the server, five in a row open it
+
+        failed = [error(await _send(client, iid))["code"] for _ in range(5)]
+        refused = await _send(client, iid)
+
+    assert failed == ["EXTERNAL_SERVICE_ERROR"] * 5
+    assert (refused.status_code, error(refused)["code"]) == (503, "CIRCUIT_OPEN")
+    assert smtp.messages == []
+
+
 # -- the SSRF guard: the connection goes to the address that was checked ---------------------------
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from interlink.providers.stripe.provider import StripeConnector, stripe_form
 from interlink.testing import Fault, RunningMock, StripeMock, serve_mock
-from interlink.transport.classify import Outcome
+from interlink.transport.classify import Disposition
 from tests.conftest import data
 from tests.connectors.conftest import create_active
 from tests.connectors.conftest import run_operation as _run
@@ -45,7 +45,7 @@ def test_the_form_helper_uses_stripes_bracket_syntax() -> None:
 def test_a_card_decline_is_a_refusal_not_a_retry() -> None:
     verdict = StripeConnector.errors.verdict(402)
 
-    assert verdict.outcome is Outcome.FAIL
+    assert verdict.disposition is Disposition.FAIL
     assert verdict.error is not None
     assert verdict.error.code == "INVALID_OPERATION"
 

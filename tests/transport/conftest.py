@@ -17,7 +17,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from redis.asyncio import Redis
 
 from interlink.core.clock import FrozenClock
-from interlink.transport.breaker import CircuitBreakers, RedisBreakers
+from interlink.transport.breaker import MemoryBreakers, RedisBreakers
 from interlink.transport.client import CallSettings, ProviderClient, ProviderFacts, Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter, RedisBudgetStore
 from interlink.transport.retry import RetryPolicy
@@ -122,7 +122,7 @@ async def transport(clock: FrozenClock) -> AsyncIterator[Transport]:
     made = Transport(
         clock,
         RateLimiter(MemoryBudgetStore(), clock),
-        CircuitBreakers(clock, threshold=3, cooldown=30),
+        MemoryBreakers(clock, threshold=3, cooldown=30),
         AddressPolicy(allow_private=True),
     )
     yield made

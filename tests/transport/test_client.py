@@ -264,13 +264,13 @@ async def test_redirects_are_followed_and_checked(
 async def test_a_loopback_provider_is_refused_unless_allowed(
     upstream: Upstream, clock: FrozenClock
 ) -> None:
-    from interlink.transport.breaker import CircuitBreakers
+    from interlink.transport.breaker import MemoryBreakers
     from interlink.transport.client import CallSettings, ProviderFacts
     from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
     from interlink.transport.ssrf import AddressPolicy
 
     strict = Transport(
-        clock, RateLimiter(MemoryBudgetStore(), clock), CircuitBreakers(clock),
+        clock, RateLimiter(MemoryBudgetStore(), clock), MemoryBreakers(clock),
         AddressPolicy(allow_private=False),
     )  # fmt: skip
     client = strict.client("int_1", CallSettings(base_url=upstream.url), ProviderFacts(), {})
@@ -290,7 +290,7 @@ async def test_two_processes_share_one_budget_through_redis(
         pytest.skip("INTERLINK_TEST_REDIS_URL is not set: the Redis run is skipped")
     from redis.asyncio import Redis
 
-    from interlink.transport.breaker import CircuitBreakers
+    from interlink.transport.breaker import MemoryBreakers
     from interlink.transport.client import CallSettings, ProviderFacts
     from interlink.transport.ratelimit import RateLimiter, RedisBudgetStore
     from interlink.transport.ssrf import AddressPolicy
@@ -299,7 +299,7 @@ async def test_two_processes_share_one_budget_through_redis(
     prefix = f"test-budget-{os.getpid()}-{id(upstream)}"
     transports = [
         Transport(
-            clock, RateLimiter(RedisBudgetStore(redis, prefix), clock), CircuitBreakers(clock),
+            clock, RateLimiter(RedisBudgetStore(redis, prefix), clock), MemoryBreakers(clock),
             AddressPolicy(allow_private=True),
         )
         for _ in range(2)
@@ -370,7 +370,7 @@ async def test_an_action_that_says_it_is_idempotent_has_its_writes_retried(
 
     upstream.script(status(500))
     client = transport.client(
-        "int_1", CallSettings(base_url=upstream.url), ProviderFacts(), {}, assume_idempotent=True
+        "int_1", CallSettings(base_url=upstream.url), ProviderFacts(), {}, idempotent=True
     )
 
     response = await client.post("/reactions", json={"name": "+1"})

@@ -12,7 +12,7 @@ import pytest
 
 from interlink.core.clock import FrozenClock
 from interlink.core.errors import UrlNotAllowed
-from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.breaker import MemoryBreakers
 from interlink.transport.client import CallSettings, ProviderClient, ProviderFacts, Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
 from interlink.transport.retry import RetryPolicy
@@ -46,7 +46,7 @@ async def strict(clock: FrozenClock) -> AsyncIterator[Transport]:
     made = Transport(
         clock,
         RateLimiter(MemoryBudgetStore(), clock),
-        CircuitBreakers(clock),
+        MemoryBreakers(clock),
         PublicStandIn(allow_private=False, resolver=ScriptedDns(DNS)),
     )
     yield made

@@ -16,7 +16,7 @@ from interlink.core.clock import SystemClock
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.transport.auth import auth_headers
-from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.breaker import MemoryBreakers
 from interlink.transport.client import Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
 from interlink.transport.settings import call_settings
@@ -60,7 +60,7 @@ class AsyncDirectIntegration:
         self._transport = Transport(
             clock,
             RateLimiter(MemoryBudgetStore(), clock),
-            CircuitBreakers(clock),
+            MemoryBreakers(clock),
             AddressPolicy(allow_private=True),  # a script may call what its own machine can reach
         )
 

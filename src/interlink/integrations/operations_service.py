@@ -266,7 +266,7 @@ class OperationService:
             reauthenticate,
             allowed_hosts=opened.hosts,
             secrets=secret_values(credentials),
-            assume_idempotent=idempotent,
+            idempotent=idempotent,
             labels=CallLabels(connector.spec.type, operation, row.id),
         )
         return ActionContext(

@@ -3,14 +3,11 @@ consecutive failed calls (a call with its retries counts once) calls fail at onc
 with CIRCUIT_OPEN for `cooldown` seconds; then one probe goes through (half open), and its result
 closes or reopens the circuit. Health reads the state.
 
-Two implementations of one interface (`Breakers`): `MemoryBreakers` keeps the circuits of this
-process; `RedisBreakers` keeps them in Redis, so a circuit opened by one process is open in all,
-and of all the processes only one sends the half-open probe. The client tells the breaker how
-each call ended, once, with its retries: a success, a failure of the provider, or (for the probe
-only) neither.
-
-`MemoryBreakers` also answers synchronously (`before_call`, `record_success`): the client uses
-those on its hot path, so a process without Redis awaits nothing more for its breaker.
+One interface (`Breakers`) with two stores: `MemoryBreakers` keeps the circuits of this process;
+`RedisBreakers` keeps them in Redis, so a circuit opened by one process is open in all, and of
+all the processes only one sends the half-open probe. The client asks it once per call and tells
+it how the call ended, once, with its retries: a success, a failure of the provider, or (for the
+probe only) neither.
 """
 
 from __future__ import annotations
@@ -76,7 +73,7 @@ class _Circuit:
 
 
 class MemoryBreakers:
-    """The circuits of this process."""
+    """The circuits of this process (nothing in it waits: each method returns at once)."""
 
     def __init__(self, clock: Clock, *, threshold: int = 5, cooldown: float = 30.0) -> None:
         self.clock = clock
@@ -87,8 +84,7 @@ class MemoryBreakers:
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
-    # -- synchronous: the client's hot path ---------------------------------------------------
-    def before_call(self, key: str, name: str = "this integration") -> bool:
+    async def check(self, key: str, hold: float, name: str = "this integration") -> bool:
         circuit = self._circuits.get(key)
         if circuit is None or circuit.opened_at is None:
             return False
@@ -98,32 +94,14 @@ class MemoryBreakers:
         circuit.probing = True
         return True
 
-    def record_success(self, key: str) -> None:
+    async def succeeded(self, key: str, probe: bool) -> None:
         self._circuits.pop(key, None)
 
-    def record_failure(self, key: str) -> None:
+    async def failed(self, key: str, probe: bool) -> None:
         circuit = self._circuits.setdefault(key, _Circuit())
         circuit.failures += 1
         if circuit.probing or circuit.failures >= self.threshold:
             circuit.opened_at, circuit.probing = self._now(), False
-
-    def current_state(self, key: str) -> BreakerState:
-        circuit = self._circuits.get(key)
-        if circuit is None or circuit.opened_at is None:
-            return BreakerState.CLOSED
-        if circuit.probing or self._now() - circuit.opened_at >= self.cooldown:
-            return BreakerState.HALF_OPEN
-        return BreakerState.OPEN
-
-    # -- the Breakers interface -----------------------------------------------------------------
-    async def check(self, key: str, hold: float, name: str = "this integration") -> bool:
-        return self.before_call(key, name)
-
-    async def succeeded(self, key: str, probe: bool) -> None:
-        self.record_success(key)
-
-    async def failed(self, key: str, probe: bool) -> None:
-        self.record_failure(key)
 
     async def release_probe(self, key: str) -> None:
         circuit = self._circuits.get(key)
@@ -132,13 +110,18 @@ class MemoryBreakers:
             circuit.opened_at = self._now() - self.cooldown
 
     async def state(self, key: str) -> BreakerState:
-        return self.current_state(key)
+        return self._state(key)
 
     async def states(self, keys: Sequence[str]) -> list[BreakerState]:
-        return [self.current_state(key) for key in keys]
+        return [self._state(key) for key in keys]
 
-
-CircuitBreakers = MemoryBreakers  # the name it had when it was the only one
+    def _state(self, key: str) -> BreakerState:
+        circuit = self._circuits.get(key)
+        if circuit is None or circuit.opened_at is None:
+            return BreakerState.CLOSED
+        if circuit.probing or self._now() - circuit.opened_at >= self.cooldown:
+            return BreakerState.HALF_OPEN
+        return BreakerState.OPEN
 
 
 # KEYS[1] the circuit (hash: failures, opened_at), KEYS[2] the probe; ARGV now, cooldown, probe

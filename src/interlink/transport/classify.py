@@ -1,5 +1,6 @@
-"""What a provider's answer means for the call: done, retry, rate limited, refresh the token and
-retry, or fail with one of our error codes. Each connector overrides only its own entries."""
+"""What a provider's answer means for the call (its `Disposition`): done, retry, rate limited,
+refresh the token and retry, or fail with one of our error codes. Each connector overrides only
+its own entries."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from interlink.core.errors import (
 )
 
 
-class Outcome(StrEnum):
+class Disposition(StrEnum):
+    """What the client does with an answer: return it (OK); retry it when the request may be
+    repeated, a failure of the provider for the breaker (RETRY); wait out the provider's pause
+    and retry (RATE_LIMITED); refresh the OAuth token once and retry (REFRESH_THEN_RETRY); or
+    raise the verdict's error (FAIL)."""
+
     OK = "ok"
     RETRY = "retry"
     RATE_LIMITED = "rate_limited"
@@ -27,23 +33,23 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: Outcome
+    disposition: Disposition
     error: type[InterlinkError] | None = None
     retry_after: float | None = None  # the provider's hint, in seconds
 
 
 DEFAULT_STATUS_TABLE: Mapping[int, Verdict] = {
-    400: Verdict(Outcome.FAIL, InvalidOperation),
-    401: Verdict(Outcome.REFRESH_THEN_RETRY, AuthenticationFailed),
-    403: Verdict(Outcome.FAIL, PermissionDenied),
-    404: Verdict(Outcome.FAIL, ExternalResourceNotFound),
-    409: Verdict(Outcome.FAIL, InvalidOperation),
-    422: Verdict(Outcome.FAIL, InvalidOperation),
-    429: Verdict(Outcome.RATE_LIMITED),
-    500: Verdict(Outcome.RETRY, ExternalServiceError),
-    502: Verdict(Outcome.RETRY, ExternalServiceError),
-    503: Verdict(Outcome.RETRY, ExternalServiceError),
-    504: Verdict(Outcome.RETRY, ExternalServiceError),
+    400: Verdict(Disposition.FAIL, InvalidOperation),
+    401: Verdict(Disposition.REFRESH_THEN_RETRY, AuthenticationFailed),
+    403: Verdict(Disposition.FAIL, PermissionDenied),
+    404: Verdict(Disposition.FAIL, ExternalResourceNotFound),
+    409: Verdict(Disposition.FAIL, InvalidOperation),
+    422: Verdict(Disposition.FAIL, InvalidOperation),
+    429: Verdict(Disposition.RATE_LIMITED),
+    500: Verdict(Disposition.RETRY, ExternalServiceError),
+    502: Verdict(Disposition.RETRY, ExternalServiceError),
+    503: Verdict(Disposition.RETRY, ExternalServiceError),
+    504: Verdict(Disposition.RETRY, ExternalServiceError),
 }
 
 
@@ -55,15 +61,15 @@ class ErrorTable:
 
     def verdict(self, status: int) -> Verdict:
         if 200 <= status < 300:
-            return Verdict(Outcome.OK)
+            return Verdict(Disposition.OK)
         found = self.overrides.get(status) or DEFAULT_STATUS_TABLE.get(status)
         if found is not None:
             return found
         if status >= 500:
-            return Verdict(Outcome.RETRY, ExternalServiceError)
+            return Verdict(Disposition.RETRY, ExternalServiceError)
         if 300 <= status < 400:
-            return Verdict(Outcome.FAIL, ExternalServiceError)
-        return Verdict(Outcome.FAIL, InvalidOperation)
+            return Verdict(Disposition.FAIL, ExternalServiceError)
+        return Verdict(Disposition.FAIL, InvalidOperation)
 
     def covers(self, status: int) -> bool:
         return status in self.overrides or status in DEFAULT_STATUS_TABLE

@@ -8,8 +8,8 @@ done, retried with backoff (a provider's hint honoured), paused on 429 (the whol
 one route bucket for a provider that counts per bucket), or failed with our error code and the
 provider's own message in `details`. aiohttp's exceptions end here.
 
-Breaker, slots and budget are each in memory or in Redis (`factory.py`). Without Redis the hot
-path awaits nothing for the breaker: the client calls `MemoryBreakers` synchronously.
+Breaker, slots and budget are each one interface with a memory and a Redis store
+(`factory.py` picks them); the client asks each the same way whichever it is.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -40,9 +40,9 @@ from interlink.core.errors import (
 from interlink.core.metrics import CallMeter, Metrics
 from interlink.core.secrets import Scrubber
 from interlink.transport.auth import AllowedHosts, CredentialInPath, sent_forms
-from interlink.transport.breaker import Breakers, MemoryBreakers
+from interlink.transport.breaker import Breakers
 from interlink.transport.buckets import Route, RouteBuckets
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.header_check import header_problems
 from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
 from interlink.transport.pool import SessionOptions, SessionPool
@@ -54,12 +54,12 @@ from interlink.transport.ssrf import AddressPolicy, UrlRefused
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_BODY = 16 * 1024 * 1024
-_OUTCOMES = {
-    Outcome.OK: "success",
-    Outcome.RETRY: "server_error",
-    Outcome.RATE_LIMITED: "rate_limited",
-    Outcome.REFRESH_THEN_RETRY: "unauthorized",
-    Outcome.FAIL: "client_error",
+_METRIC_OUTCOMES = {
+    Disposition.OK: "success",
+    Disposition.RETRY: "server_error",
+    Disposition.RATE_LIMITED: "rate_limited",
+    Disposition.REFRESH_THEN_RETRY: "unauthorized",
+    Disposition.FAIL: "client_error",
 }
 
 Judge = Callable[[ProviderResponse, ErrorTable], Verdict]
@@ -146,8 +146,6 @@ class Transport:
         self.known: dict[str, tuple[str, str]] = {}
         self.limiter = limiter
         self.breakers = breakers
-        # In-process circuits are asked synchronously on the hot path (nothing to await).
-        self.local_breakers = breakers if isinstance(breakers, MemoryBreakers) else None
         self.policy = policy
         self.pool = SessionPool(policy)
         self.observed: dict[str, RateObservation] = {}
@@ -162,19 +160,19 @@ class Transport:
         *,
         allowed_hosts: AllowedHosts | None = None,
         secrets: Iterable[str] = (),
-        assume_idempotent: bool = False,
+        idempotent: bool = False,
         labels: CallLabels | None = None,
     ) -> ProviderClient:
         """`allowed_hosts`: where `auth` (a stored credential) may be sent; None only for a
         caller's own credential (a script's direct integration). `secrets`: the credential's
         values, masked with the forms `auth` sends them in by the client's `secrets` scrubber.
-        `assume_idempotent`: the action says its writes are safe to repeat (the provider
-        dedupes them), so they are retried like reads. `labels`: what its calls are counted
+        `idempotent`: the action run is marked idempotent (`@action(idempotent=True)`), so
+        every request of it may be repeated, writes too. `labels`: what its calls are counted
         under (not counted without them, or without metrics)."""
         client = ProviderClient(self, key, settings, facts, dict(auth), reauthenticate)
         client.allowed_hosts = allowed_hosts
         client.secrets.add(secrets)
-        client.assume_idempotent = assume_idempotent
+        client.idempotent = idempotent
         if labels is not None and labels.integration_id is not None:
             client.circuit = f"integration {labels.integration_id}"
         if labels is not None and self.metrics is not None:
@@ -211,48 +209,10 @@ class ProviderClient:
         self.allowed_hosts: AllowedHosts | None = None
         self.secrets = Scrubber(sent_forms(auth))
         self.auth, self._path_token = self._placed(auth)
-        self.assume_idempotent = False
+        self.idempotent = False  # the action run is marked idempotent: see `may_repeat`
         # What its circuit is named in CIRCUIT_OPEN: its integration, else the host called.
         self.circuit: str | None = None
         self.meter: CallMeter | None = None
-        self._probe = False  # acquire() made the SMTP call the half-open probe
-        self._acquired_at = 0.0  # when acquire() let the SMTP call go (its duration's start)
-
-    # -- for connectors that do not speak HTTP (SMTP): the same budget and breaker ----------------
-    async def acquire(self) -> None:
-        """Breaker check and rate budget, as an HTTP call would take them."""
-        breakers, settings = self.transport.breakers, self.settings
-        try:
-            self._probe = await breakers.check(
-                self.key, settings.hold_seconds, self.circuit or "this server"
-            )
-        except CircuitOpen:
-            if self.meter is not None:
-                self.meter.refused_by_circuit()
-            raise
-        try:
-            await self._take_budget(None)
-        except BaseException:
-            probe, self._probe = self._probe, False
-            await self._release_probe(probe)
-            raise
-        self._acquired_at = time.perf_counter()
-
-    async def settle(self, *, failed: bool, outcome: str | None = None) -> None:
-        """Tells the breaker how the call ended (a failure of the provider, not of the input),
-        and the metrics its `outcome` (by default `server_error` or `success`)."""
-        probe, self._probe = self._probe, False
-        if self.meter is not None:
-            took = time.perf_counter() - self._acquired_at
-            self.meter.call(outcome or ("server_error" if failed else "success"), took)
-        if failed:
-            await self.transport.breakers.failed(self.key, probe)
-        else:
-            await self.transport.breakers.succeeded(self.key, probe)
-
-    async def _release_probe(self, probe: bool) -> None:
-        if probe:
-            await self.transport.breakers.release_probe(self.key)
 
     # -- the calls a connector makes --------------------------------------------------------------
     async def get(self, path: str, **kwargs: Any) -> ProviderResponse:
@@ -273,121 +233,50 @@ class ProviderClient:
         json: Any = None,
         form: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        idempotent: bool = False,
         idempotency_key: str | None = None,
     ) -> ProviderResponse:
-        method = method.upper()
-        url = self._target(path)
-        self._check_destination(url)
-        self._check_headers(headers, idempotency_key)
-        retryable = (
-            method in IDEMPOTENT_METHODS
-            or idempotent
-            or idempotency_key is not None
-            or self.assume_idempotent
-        )
-        body: dict[str, Any] = {"json": json} if json is not None else {"data": form}
-        buckets = self.facts.buckets
-        route = buckets.route(method, urlsplit(url).path) if buckets is not None else None
-        probe = await self._enter_circuit(self._circuit_name(url))
+        call = self._prepare(method.upper(), path, params, json, form, headers, idempotency_key)
+        probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
         try:
-            verdict, response, failure = await self._attempts(
-                method, url, params, body, headers, idempotency_key, route, retryable
-            )
+            ended = await self._attempts(call)
         except BaseException:  # refused by the budget, cancelled...: the call never ended
-            await self._release_probe(probe)
+            await self.leave_circuit(probe, None)
             raise
-        await self._settle_breaker(verdict, probe)
-        if verdict.outcome is not Outcome.OK:
-            raise self._error(verdict, response, failure, method)
-        assert response is not None
-        return response
+        await self.leave_circuit(probe, ended.verdict.disposition)
+        return self._answer(ended, call.method)
 
-    async def _enter_circuit(self, name: str) -> bool:
-        """Once per call, not per attempt: True when this call is the half-open probe."""
-        local = self.transport.local_breakers
+    def may_repeat(self, method: str, idempotency_key: str | None) -> bool:
+        """Whether a request may be sent again after a 5xx or a dropped connection: an
+        idempotent method (`IDEMPOTENT_METHODS`), an action marked idempotent, or an
+        idempotency key the provider dedupes by."""
+        return method in IDEMPOTENT_METHODS or self.idempotent or idempotency_key is not None
+
+    # -- the breaker and the budget, once per call (also for a connector that is not HTTP) -------
+    async def enter_circuit(self, name: str, hold: float) -> bool:
+        """Raises CIRCUIT_OPEN while the circuit is open (`name`: what it guards); True when
+        this call is the half-open probe, held for at most `hold` seconds."""
         try:
-            if local is not None:
-                return local.before_call(self.key, name)
-            return await self.transport.breakers.check(self.key, self.settings.call_hold, name)
+            return await self.transport.breakers.check(self.key, hold, name)
         except CircuitOpen:
             if self.meter is not None:
                 self.meter.refused_by_circuit()
             raise
 
-    def _circuit_name(self, url: str) -> str:
-        return self.circuit or (urlsplit(url).hostname or url)
+    async def leave_circuit(self, probe: bool, disposition: Disposition | None) -> None:
+        """How the whole call ended, told once: OK closes the circuit, RETRY (a failure of the
+        provider, still so after its retries) counts, anything else (None: it never ended) is
+        neither."""
+        breakers = self.transport.breakers
+        if disposition is Disposition.OK:
+            await breakers.succeeded(self.key, probe)
+        elif disposition is Disposition.RETRY:
+            await breakers.failed(self.key, probe)
+        elif probe:
+            await breakers.release_probe(self.key)
 
-    async def _attempts(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        body: dict[str, Any],
-        headers: Mapping[str, str] | None,
-        idempotency_key: str | None,
-        route: Route | None,
-        retryable: bool,
-    ) -> tuple[Verdict, ProviderResponse | None, InterlinkError | None]:
-        """The attempts of one call, with its retries: how the last one ended."""
-        can_reauthenticate = self.reauthenticate is not None
-        for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
-            sent_headers = self._headers(headers, idempotency_key)
-            response, failure, took = await self._attempt(
-                method, url, params, body, sent_headers, route
-            )
-            verdict = self._verdict(response, failure)
-            if self.meter is not None:
-                self.meter.call(_outcome(verdict, response, failure), took)
-            if verdict.outcome is Outcome.REFRESH_THEN_RETRY and can_reauthenticate:
-                assert self.reauthenticate is not None
-                fresh = await self.reauthenticate()
-                self.secrets.add(sent_forms(fresh))
-                self.auth, self._path_token = self._placed(fresh)
-                can_reauthenticate = False
-                continue
-            if verdict.outcome is Outcome.OK or not await self._should_retry(
-                verdict, attempt, retryable, response, route
-            ):
-                return verdict, response, failure
-        raise ExternalServiceError("The call failed after its retries")  # unreachable by bound
-
-    # -- one attempt ------------------------------------------------------------------------------
-    async def _attempt(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        body: dict[str, Any],
-        headers: dict[str, str],
-        route: Route | None,
-    ) -> tuple[ProviderResponse | None, InterlinkError | None, float]:
-        """The answer, or the failure to get one, and how long the request took."""
-        transport, settings = self.transport, self.settings
-        slot = (
-            transport.limiter.concurrency(self.key, settings.max_concurrent, settings.hold_seconds)
-            if settings.max_concurrent
-            else contextlib.nullcontext()
-        )
-        async with slot:
-            await self._take_budget(route)
-            started = time.perf_counter()
-            try:
-                response = await self._send(method, url, params, body, headers)
-            except (TimeoutError, aiohttp.ServerTimeoutError):
-                return None, ExternalServiceTimeout(), time.perf_counter() - started
-            except UrlRefused as refused:
-                raise UrlNotAllowed(str(refused)) from None
-            except (aiohttp.ClientError, OSError) as exc:
-                failure = ExternalServiceError(
-                    f"The external system could not be reached ({type(exc).__name__})"
-                )
-                return None, failure, time.perf_counter() - started
-            took = time.perf_counter() - started
-        await self._learn(response, route)
-        return response, None, took
-
-    async def _take_budget(self, route: Route | None) -> None:
+    async def take_budget(self, route: Route | None = None) -> None:
+        """The rate budget (learned pauses, then every rate), waited for within `max_wait`;
+        else RATE_LIMIT_EXCEEDED."""
         settings, meter = self.settings, self.meter
         try:
             waited = await self.transport.limiter.acquire(
@@ -400,20 +289,100 @@ class ProviderClient:
         if waited and meter is not None:
             meter.waited(waited)
 
-    async def _send(
+    # -- one call ---------------------------------------------------------------------------------
+    def _prepare(
         self,
         method: str,
-        url: str,
+        path: str,
         params: Mapping[str, Any] | None,
-        body: dict[str, Any],
-        headers: dict[str, str],
-    ) -> ProviderResponse:
+        json: Any,
+        form: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        idempotency_key: str | None,
+    ) -> _Call:
+        """The call, checked before anything is sent: its URL, where its credential may go,
+        its headers."""
+        url = self._target(path)
+        self._check_destination(url)
+        self._check_headers(headers, idempotency_key)
+        buckets = self.facts.buckets
+        return _Call(
+            method=method,
+            url=url,
+            params=params,
+            body={"json": json} if json is not None else {"data": form},
+            headers=headers,
+            idempotency_key=idempotency_key,
+            route=buckets.route(method, urlsplit(url).path) if buckets is not None else None,
+            repeatable=self.may_repeat(method, idempotency_key),
+        )
+
+    def _circuit_name(self, url: str) -> str:
+        return self.circuit or (urlsplit(url).hostname or url)
+
+    async def _attempts(self, call: _Call) -> _Ended:
+        """The attempts of one call, with its retries: how the last one ended."""
+        can_reauthenticate = self.reauthenticate is not None
+        for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
+            headers = self._headers(call.headers, call.idempotency_key)
+            response, failure, took = await self._attempt(call, headers)
+            verdict = self._verdict(response, failure)
+            if self.meter is not None:
+                self.meter.call(_metric_outcome(verdict, response, failure), took)
+            if verdict.disposition is Disposition.REFRESH_THEN_RETRY and can_reauthenticate:
+                await self._reauthenticate()
+                can_reauthenticate = False
+                continue
+            if verdict.disposition is Disposition.OK or not await self._should_retry(
+                verdict, attempt, call, response
+            ):
+                return _Ended(verdict, response, failure)
+        raise ExternalServiceError("The call failed after its retries")  # unreachable by bound
+
+    async def _reauthenticate(self) -> None:
+        assert self.reauthenticate is not None
+        fresh = await self.reauthenticate()
+        self.secrets.add(sent_forms(fresh))
+        self.auth, self._path_token = self._placed(fresh)
+
+    # -- one attempt ------------------------------------------------------------------------------
+    async def _attempt(
+        self, call: _Call, headers: dict[str, str]
+    ) -> tuple[ProviderResponse | None, InterlinkError | None, float]:
+        """The answer, or the failure to get one, and how long the request took."""
+        transport, settings = self.transport, self.settings
+        slot = (
+            transport.limiter.concurrency(self.key, settings.max_concurrent, settings.hold_seconds)
+            if settings.max_concurrent
+            else contextlib.nullcontext()
+        )
+        async with slot:
+            await self.take_budget(call.route)
+            started = time.perf_counter()
+            try:
+                response = await self._send(call, headers)
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                return None, ExternalServiceTimeout(), time.perf_counter() - started
+            except UrlRefused as refused:
+                raise UrlNotAllowed(str(refused)) from None
+            except (aiohttp.ClientError, OSError) as exc:
+                failure = ExternalServiceError(
+                    f"The external system could not be reached ({type(exc).__name__})"
+                )
+                return None, failure, time.perf_counter() - started
+            took = time.perf_counter() - started
+        await self._learn(response, call.route)
+        return response, None, took
+
+    async def _send(self, call: _Call, headers: dict[str, str]) -> ProviderResponse:
+        """The answer, following redirects by hand (each hop checked by the SSRF guard)."""
+        method, url, body = call.method, call.url, call.body
         session = self.transport.pool.get(self.key, self.settings.session)
         sent = self._in_path(url)  # `url` itself everywhere else: errors, logs, the response
         for _hop in range(self.settings.max_redirects + 1):
             self.transport.policy.check_url(url)
             async with session.request(
-                method, sent, params=params, headers=headers, allow_redirects=False, **body
+                method, sent, params=call.params, headers=headers, allow_redirects=False, **body
             ) as raw:
                 content = await _read_body(raw)
                 response = ProviderResponse(
@@ -438,39 +407,19 @@ class ProviderClient:
         self, response: ProviderResponse | None, failure: InterlinkError | None
     ) -> Verdict:
         if response is None:
-            return Verdict(Outcome.RETRY, type(failure) if failure else ExternalServiceError)
+            return Verdict(Disposition.RETRY, type(failure) if failure else ExternalServiceError)
         verdict = self.facts.judge(response, self.facts.errors)
-        waits = verdict.outcome in {Outcome.RATE_LIMITED, Outcome.RETRY}
+        waits = verdict.disposition in {Disposition.RATE_LIMITED, Disposition.RETRY}
         if waits and verdict.retry_after is None:
             hint = retry_after(response.headers, self._now())
-            return Verdict(verdict.outcome, verdict.error, hint)
+            return Verdict(verdict.disposition, verdict.error, hint)
         return verdict
 
-    async def _settle_breaker(self, verdict: Verdict, probe: bool) -> None:
-        """How the whole call ended, told once: a success closes, a failure of the provider
-        (5xx, timeout, unreachable: still so after its retries) counts, anything else is
-        neither."""
-        local = self.transport.local_breakers
-        if verdict.outcome is Outcome.OK:
-            if local is not None:
-                local.record_success(self.key)
-            else:
-                await self.transport.breakers.succeeded(self.key, probe)
-        elif verdict.outcome is Outcome.RETRY:
-            await self.transport.breakers.failed(self.key, probe)
-        else:
-            await self._release_probe(probe)
-
     async def _should_retry(
-        self,
-        verdict: Verdict,
-        attempt: int,
-        retryable: bool,
-        response: ProviderResponse | None,
-        route: Route | None,
+        self, verdict: Verdict, attempt: int, call: _Call, response: ProviderResponse | None
     ) -> bool:
-        policy = self.settings.retry
-        if verdict.outcome is Outcome.RATE_LIMITED:
+        policy, route = self.settings.retry, call.route
+        if verdict.disposition is Disposition.RATE_LIMITED:
             pause = (
                 verdict.retry_after
                 if verdict.retry_after is not None
@@ -480,21 +429,23 @@ class ProviderClient:
             await self.transport.limiter.pause(self.key, pause, route, bucket)
             return policy.allows(attempt, pause)  # the budget's pause is the wait
         if (
-            verdict.outcome is Outcome.RETRY
-            and retryable
+            verdict.disposition is Disposition.RETRY
+            and call.repeatable
             and policy.allows(attempt, verdict.retry_after)
         ):
             await self.transport.clock.sleep(policy.delay(attempt, verdict.retry_after))
             return True
         return False
 
-    def _error(
-        self,
-        verdict: Verdict,
-        response: ProviderResponse | None,
-        failure: InterlinkError | None,
-        method: str,
-    ) -> InterlinkError:
+    def _answer(self, ended: _Ended, method: str) -> ProviderResponse:
+        """The answer of a call that ended OK; else the error it ended in."""
+        if ended.verdict.disposition is not Disposition.OK:
+            raise self._error(ended, method)
+        assert ended.response is not None
+        return ended.response
+
+    def _error(self, ended: _Ended, method: str) -> InterlinkError:
+        verdict, response, failure = ended
         if failure is not None and response is None:
             return failure
         assert response is not None
@@ -502,11 +453,11 @@ class ProviderClient:
         message = response.provider_message()
         if message:
             details[0]["provider_message"] = message
-        if verdict.outcome is Outcome.RATE_LIMITED:
+        if verdict.disposition is Disposition.RATE_LIMITED:
             return RateLimitExceeded(
                 "The external system's rate limit is spent (after retries)", details=details
             )
-        if verdict.outcome is Outcome.REFRESH_THEN_RETRY:
+        if verdict.disposition is Disposition.REFRESH_THEN_RETRY:
             return AuthenticationFailed(details=details)
         error_class = verdict.error or ExternalServiceError
         text = f"{error_class.__doc__ or error_class.code}".strip()
@@ -639,11 +590,33 @@ class ProviderClient:
         return headers
 
 
-def _outcome(
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One call as `request` was asked it, checked and ready to send."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None
+    body: dict[str, Any]  # {"json": ...} or {"data": ...}, as aiohttp takes it
+    headers: Mapping[str, str] | None  # the caller's own
+    idempotency_key: str | None
+    route: Route | None  # its route bucket, for a provider that counts per bucket
+    repeatable: bool  # may be sent again after a 5xx or a dropped connection
+
+
+class _Ended(NamedTuple):
+    """How a call's last attempt ended: its verdict, the answer, or the failure to get one."""
+
+    verdict: Verdict
+    response: ProviderResponse | None
+    failure: InterlinkError | None
+
+
+def _metric_outcome(
     verdict: Verdict, response: ProviderResponse | None, failure: InterlinkError | None
 ) -> str:
     if response is not None:
-        return _OUTCOMES[verdict.outcome]
+        return _METRIC_OUTCOMES[verdict.disposition]
     return "timeout" if isinstance(failure, ExternalServiceTimeout) else "unreachable"
 
 

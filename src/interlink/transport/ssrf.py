@@ -20,8 +20,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# One checked answer of `GuardedResolver.resolve` (host, port, family...), for connectors that
-# connect themselves (SMTP) without importing an HTTP client library.
+# One checked answer of `GuardedResolver.resolve` (host, port, family...), for a connector that
+# opens its own connections (not HTTP) without importing an HTTP client library.
 ResolvedAddress = ResolveResult
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")

@@ -41,7 +41,7 @@ from interlink.core.db import Database
 from interlink.core.errors import AuthenticationFailed, ExternalServiceTimeout, InterlinkError
 from interlink.events.service import EventService
 from interlink.events.types import CredentialRefreshFailed, EventType
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import CallLabels, CallSettings, ProviderFacts, Transport
 from interlink.transport.retry import RetryPolicy
 from interlink.vault.masking import secret_values
@@ -60,8 +60,8 @@ _LABELS = CallLabels("oauth", "token_refresh")
 _TOKEN_ENDPOINT = ProviderFacts(
     errors=ErrorTable(
         {
-            400: Verdict(Outcome.FAIL, AuthenticationFailed),
-            401: Verdict(Outcome.FAIL, AuthenticationFailed),
+            400: Verdict(Disposition.FAIL, AuthenticationFailed),
+            401: Verdict(Disposition.FAIL, AuthenticationFailed),
         }
     ),
     rate_headers=None,

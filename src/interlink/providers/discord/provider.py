@@ -22,7 +22,7 @@ from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.transport.buckets import RouteBuckets
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import DEFAULT_USER_AGENT, judge_by_status
 from interlink.transport.headers import RateLimitHeaders
 from interlink.transport.response import ProviderResponse
@@ -136,7 +136,7 @@ class DiscordConnector(Connector):
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
         if response.status == 429 and "retry-after" not in response.headers:
-            return Verdict(Outcome.RATE_LIMITED, retry_after=body_retry_after(response))
+            return Verdict(Disposition.RATE_LIMITED, retry_after=body_retry_after(response))
         return judge_by_status(response, table)
 
     @action(idempotent=True)
@@ -146,11 +146,7 @@ class DiscordConnector(Connector):
         body = params.model_dump(exclude={"channel_id"}, exclude_none=True)  # it goes in the path
         if ctx.idempotency_key:
             body |= {"nonce": ctx.idempotency_key[-_NONCE_LENGTH:], "enforce_nonce": True}
-        response = await ctx.http.post(
-            f"/channels/{params.channel_id}/messages",
-            json=body,
-            idempotent=ctx.idempotency_key is not None,
-        )
+        response = await ctx.http.post(f"/channels/{params.channel_id}/messages", json=body)
         return Message.of(response.json())
 
     @action(idempotent=True)
@@ -159,7 +155,6 @@ class DiscordConnector(Connector):
         response = await ctx.http.patch(
             f"/channels/{params.channel_id}/messages/{params.message_id}",
             json={"content": params.content},
-            idempotent=True,
         )
         return Message.of(response.json())
 

@@ -14,7 +14,7 @@ from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import LinkHeader, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts
 from interlink.providers.kit.verifiers import WebhookVerifier
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import judge_by_status
 from interlink.transport.response import ProviderResponse
 
@@ -174,7 +174,7 @@ class GitHubConnector(Connector):
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
         # GitHub answers a spent budget with 403 (or 429) and X-RateLimit-Remaining: 0.
         if response.status == 403 and response.headers.get("x-ratelimit-remaining") == "0":
-            return Verdict(Outcome.RATE_LIMITED)
+            return Verdict(Disposition.RATE_LIMITED)
         return judge_by_status(response, table)
 
     @action()

@@ -170,7 +170,7 @@ class JiraConnector(Connector):
     def who(cls, answer: Mapping[str, Any]) -> str:
         return f"Authenticated as {answer.get('displayName') or answer.get('emailAddress') or '?'}"
 
-    @action()
+    @action(idempotent=True)  # a read, though sent as a POST
     async def search_issues(self, ctx: ActionContext, params: SearchIssuesInput) -> IssuePage:
         """Searches issues with JQL (`/search/jql`), following nextPageToken up to `limit`.
         Jira's search does not count the matches, so there is no total: read on with

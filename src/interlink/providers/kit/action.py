@@ -36,7 +36,7 @@ _MARK = "__interlink_action__"
 
 @dataclass(frozen=True)
 class ActionOptions:
-    idempotent: bool = False  # safe to retry even when it writes (the provider dedupes)
+    idempotent: bool = False  # see `action`
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,14 @@ class Action:
 
 
 def action(*, idempotent: bool = False) -> Callable[[H], H]:
-    """Marks a connector method as an action."""
+    """Marks a connector method as an action.
+
+    `idempotent`: every request the action sends may be repeated, writes too (the provider
+    dedupes them, e.g. by the operation's idempotency key, or they set the same state again):
+    a 5xx or a dropped connection is then retried as for a GET. Without it a POST or PATCH is
+    retried only when sent with an `idempotency_key`. It applies where the action runs as an
+    operation (or a workflow step); a direct call (`interlink.direct`) has no idempotency key
+    and does not apply it."""
 
     def mark(handler: H) -> H:
         setattr(handler, _MARK, ActionOptions(idempotent=idempotent))

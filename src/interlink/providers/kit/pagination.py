@@ -16,7 +16,8 @@ after page until `limit` items are kept, the provider says there is no more, a p
 empty, or `max_pages` pages were read, whichever is first; and it says where to read on
 (`Paged.cursor`, None after the last page). With `page_size` each page asks for that many, or
 only what is still missing to reach `limit`. The page's fields go in the JSON body when the call
-has one (a search sent as POST), else in the query. A page is a read: it is retried like one.
+has one (a search sent as POST), else in the query. A page sent as a POST is retried after a 5xx
+only when its action is marked idempotent (`@action(idempotent=True)`), as any POST.
 """
 
 from __future__ import annotations
@@ -238,7 +239,7 @@ async def follow(
         size = min(page_size, limit - len(kept)) if page_size else None
         sent = style.request(first, cursor, size)
         response = await http.request(
-            sent.method, sent.target, params=sent.params or None, json=sent.json, idempotent=True
+            sent.method, sent.target, params=sent.params or None, json=sent.json
         )
         page = style.read(sent, response)
         pages += 1

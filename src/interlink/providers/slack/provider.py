@@ -27,7 +27,7 @@ from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.slack.verifier import SlackVerifier
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import judge_by_status
 from interlink.transport.headers import RateLimitHeaders
 from interlink.transport.response import ProviderResponse
@@ -190,17 +190,17 @@ class SlackConnector(Connector):
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
         if response.status == 429:
-            return Verdict(Outcome.RATE_LIMITED)  # Retry-After is read by the transport
+            return Verdict(Disposition.RATE_LIMITED)  # Retry-After is read by the transport
         code = slack_error_code(response) if 200 <= response.status < 300 else None
         if code is None or code == "already_reacted":  # the reaction is there: done
             return judge_by_status(response, table)
         if code == "ratelimited":
-            return Verdict(Outcome.RATE_LIMITED)
+            return Verdict(Disposition.RATE_LIMITED)
         if code in _REFRESHABLE:
-            return Verdict(Outcome.REFRESH_THEN_RETRY, AuthenticationFailed)
+            return Verdict(Disposition.REFRESH_THEN_RETRY, AuthenticationFailed)
         if code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
-            return Verdict(Outcome.RETRY, ExternalServiceError)
-        return Verdict(Outcome.FAIL, _SLACK_ERRORS.get(code, InvalidOperation))
+            return Verdict(Disposition.RETRY, ExternalServiceError)
+        return Verdict(Disposition.FAIL, _SLACK_ERRORS.get(code, InvalidOperation))
 
     @action()
     async def send_message(self, ctx: ActionContext, params: SendMessageInput) -> MessageOut:
@@ -219,9 +219,7 @@ class SlackConnector(Connector):
     @action(idempotent=True)
     async def update_message(self, ctx: ActionContext, params: UpdateMessageInput) -> MessageOut:
         """Replaces the text of a message the bot posted (chat.update)."""
-        raw = (
-            await ctx.http.post("/chat.update", json=params.model_dump(), idempotent=True)
-        ).json()
+        raw = (await ctx.http.post("/chat.update", json=params.model_dump())).json()
         return MessageOut(channel=raw["channel"], ts=raw["ts"], text=raw.get("text", params.text))
 
     @action(idempotent=True)
@@ -229,7 +227,7 @@ class SlackConnector(Connector):
         """Adds an emoji reaction to a message (reactions.add); a reaction already there is
         not an error."""
         body = {**params.model_dump(), "name": params.name.strip(":")}
-        response = await ctx.http.post("/reactions.add", json=body, idempotent=True)
+        response = await ctx.http.post("/reactions.add", json=body)
         return ReactionOut(already_reacted=slack_error_code(response) == "already_reacted")
 
     @action()

@@ -1,8 +1,8 @@
 """`smtp`: email through an SMTP server (aiosmtplib), with STARTTLS or implicit TLS.
 
 SMTP is not HTTP, so this connector reads its credentials itself; it still takes the
-integration's rate budget and respects its breaker through `ctx.http.acquire()`, and the server's
-address passes the SSRF guard: the host is resolved once, every address checked, and the
+integration's rate budget and respects its breaker as an HTTP call does (`SmtpCall`), and the
+server's address passes the SSRF guard: the host is resolved once, every address checked, and the
 connection goes to a checked address (a connected socket handed to aiosmtplib, so DNS cannot
 answer otherwise in between) while TLS still verifies the certificate against the host's name.
 The Message-ID comes from the operation's idempotency key, so a
@@ -32,6 +32,7 @@ from interlink.core.errors import (
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.types import IntegrationType
+from interlink.providers.smtp.call import SmtpCall
 from interlink.transport.ssrf import GuardedResolver, ResolvedAddress, UrlRefused
 
 Security = Literal["none", "starttls", "ssl"]
@@ -77,7 +78,7 @@ class SmtpConnector(Connector):
     category = "email"
     rate_headers = None
 
-    @action(idempotent=True)
+    @action()  # one attempt: a message the server may have taken is not sent again
     async def send_email(self, ctx: ActionContext, params: SendEmailInput) -> SendEmailOutput:
         """Sends an email through the SMTP server."""
         sender = params.from_email or ctx.configuration.get("from_email") or _user(ctx.credentials)
@@ -126,13 +127,14 @@ class _session:
 
     def __init__(self, ctx: ActionContext) -> None:
         self.ctx = ctx
+        self.call = SmtpCall(ctx.http)
         self.smtp: aiosmtplib.SMTP | None = None
 
     async def __aenter__(self) -> aiosmtplib.SMTP:
         ctx, credentials = self.ctx, self.ctx.credentials
         host, port = str(credentials.get("host", "")), int(credentials.get("port", 587))
         addresses = await _checked_addresses(ctx, host, port)
-        await ctx.http.acquire()
+        await self.call.begin()
         security: Security = ctx.configuration.get("security") or (
             "ssl" if port == 465 else "starttls"
         )
@@ -151,16 +153,16 @@ class _session:
                 await self.smtp.login(user, str(password))
         except BaseException as exc:
             await self._abort()
-            raise await _translate(exc, ctx) from None
+            raise await _translate(exc, self.call) from None
         return self.smtp
 
     async def __aexit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         if exc is None:
             await self._quit()
-            await self.ctx.http.settle(failed=False)
+            await self.call.end(failed=False)
             return
         await self._abort()
-        raise await _translate(exc, self.ctx) from None
+        raise await _translate(exc, self.call) from None
 
     async def _quit(self) -> None:
         if self.smtp is not None and self.smtp.is_connected:
@@ -232,32 +234,33 @@ async def _connect(addresses: list[ResolvedAddress], seconds: float) -> socket.s
     raise failure
 
 
-async def _translate(exc: BaseException, ctx: ActionContext) -> BaseException:
+async def _translate(exc: BaseException, call: SmtpCall) -> BaseException:
+    """Our error for `exc`, and how the session ended told to `call`."""
     if isinstance(exc, InterlinkError):
         return exc
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-        await ctx.http.settle(failed=False, outcome="unauthorized")
+        await call.end(failed=False, outcome="unauthorized")
         return AuthenticationFailed(
             details=[{"provider_status": exc.code, "provider_message": exc.message}]
         )
     if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
-        await ctx.http.settle(failed=True, outcome="timeout")
+        await call.end(failed=True, outcome="timeout")
         return ExternalServiceTimeout()
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-        await ctx.http.settle(failed=False, outcome="client_error")
+        await call.end(failed=False, outcome="client_error")
         refused = {e.recipient: e.message for e in exc.recipients}
         return InvalidOperation(
             "The SMTP server refused every recipient", details=[{"provider_message": str(refused)}]
         )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         permanent = exc.code >= 500
-        await ctx.http.settle(failed=not permanent, outcome="client_error" if permanent else None)
+        await call.end(failed=not permanent, outcome="client_error" if permanent else None)
         error = InvalidOperation if permanent else ExternalServiceError
         return error(
             f"The SMTP server answered {exc.code}: {exc.message}",
             details=[{"provider_status": exc.code, "provider_message": exc.message}],
         )
     if isinstance(exc, aiosmtplib.SMTPException | OSError):
-        await ctx.http.settle(failed=True, outcome="unreachable")
+        await call.end(failed=True, outcome="unreachable")
         return ExternalServiceError(f"The SMTP server could not be reached ({type(exc).__name__})")
     return exc

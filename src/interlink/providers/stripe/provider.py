@@ -21,7 +21,7 @@ from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.stripe.verifier import StripeVerifier
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.headers import RateLimitHeaders
 
 
@@ -170,7 +170,7 @@ class StripeConnector(Connector):
     category = "payments"
     webhook_verifier: ClassVar[WebhookVerifier | None] = StripeVerifier()
     # A card decline is a 402 `card_error`: a refusal of this operation, with Stripe's message.
-    errors: ClassVar[ErrorTable] = ErrorTable({402: Verdict(Outcome.FAIL, InvalidOperation)})
+    errors: ClassVar[ErrorTable] = ErrorTable({402: Verdict(Disposition.FAIL, InvalidOperation)})
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Stripe sends none
     check_path = "/v1/balance"
     pagination: ClassVar[Pagination | None] = BodyCursor(

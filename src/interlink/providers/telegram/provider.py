@@ -26,7 +26,7 @@ from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.types import IntegrationType, with_fields
 from interlink.transport.auth import CredentialInPath
-from interlink.transport.classify import ErrorTable, Outcome, Verdict
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import judge_by_status
 from interlink.transport.headers import RateLimitHeaders
 from interlink.transport.response import ProviderResponse
@@ -112,14 +112,16 @@ class TelegramConnector(Connector):
     credential_in_path: ClassVar[CredentialInPath | None] = CredentialInPath("/bot{token}")
     rate_headers: ClassVar[RateLimitHeaders | None] = None
     # 404 Not Found is how Telegram answers a token that is not one (our methods all exist).
-    errors: ClassVar[ErrorTable] = ErrorTable({404: Verdict(Outcome.FAIL, AuthenticationFailed)})
+    errors: ClassVar[ErrorTable] = ErrorTable(
+        {404: Verdict(Disposition.FAIL, AuthenticationFailed)}
+    )
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
         if response.status == 429:
-            return Verdict(Outcome.RATE_LIMITED, retry_after=body_retry_after(response))
+            return Verdict(Disposition.RATE_LIMITED, retry_after=body_retry_after(response))
         if response.status == 400 and "not found" in (response.provider_message() or ""):
-            return Verdict(Outcome.FAIL, ExternalResourceNotFound)  # chat not found, and such
+            return Verdict(Disposition.FAIL, ExternalResourceNotFound)  # chat not found, and such
         return judge_by_status(response, table)
 
     @action()

@@ -23,8 +23,8 @@ from interlink.testing.base import MockUpstream
 from interlink.testing.calls import Call
 from interlink.testing.server import RunningMock, serve_mock
 from interlink.transport.auth import auth_headers, sent_forms
-from interlink.transport.breaker import CircuitBreakers
-from interlink.transport.client import IDEMPOTENT_METHODS, ProviderClient, Transport
+from interlink.transport.breaker import MemoryBreakers
+from interlink.transport.client import ProviderClient, Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
 from interlink.transport.response import ProviderResponse
 from interlink.transport.settings import call_settings
@@ -55,7 +55,8 @@ class Result:
 @dataclass(frozen=True)
 class Sent:
     """One request an action asked the transport for, and whether the transport may repeat it
-    (an idempotent method, or marked idempotent, or with an Idempotency-Key)."""
+    (`ProviderClient.may_repeat`: an idempotent method, an action marked idempotent, or an
+    Idempotency-Key)."""
 
     method: str
     path: str
@@ -115,7 +116,7 @@ class Stage:
             self.provider.facts(),
             headers,
             secrets=secret_values(credentials),
-            assume_idempotent=idempotent,
+            idempotent=idempotent,
         )
         self._watch(client)
         return client
@@ -125,12 +126,7 @@ class Stage:
         request = client.request
 
         async def watched(method: str, path: str, **kwargs: Any) -> ProviderResponse:
-            repeatable = (
-                method.upper() in IDEMPOTENT_METHODS
-                or bool(kwargs.get("idempotent"))
-                or kwargs.get("idempotency_key") is not None
-                or client.assume_idempotent
-            )
+            repeatable = client.may_repeat(method.upper(), kwargs.get("idempotency_key"))
             self.sent.append(Sent(method.upper(), path, repeatable))
             return await request(method, path, **kwargs)
 
@@ -192,7 +188,7 @@ async def stage(provider: type[Connector], fixture: Fixture) -> AsyncIterator[St
         transport = Transport(
             clock,
             RateLimiter(MemoryBudgetStore(), clock),
-            CircuitBreakers(clock),
+            MemoryBreakers(clock),
             AddressPolicy(allow_private=True),  # the mock listens on loopback
         )
         try:

@@ -41,7 +41,7 @@ from interlink.testing.contract.choose import RECORD_HINT
 from interlink.testing.contract.harness import IDEMPOTENCY_KEY, KEY, START, Result
 from interlink.testing.contract.replay import refuse_leaks
 from interlink.transport.auth import auth_headers, sent_forms
-from interlink.transport.breaker import CircuitBreakers
+from interlink.transport.breaker import MemoryBreakers
 from interlink.transport.client import Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
 from interlink.transport.settings import call_settings
@@ -105,7 +105,7 @@ class SmtpStage:
             self.provider.facts(),
             auth_headers(str(configuration["auth_method"]), credentials),
             secrets=secret_values(credentials),
-            assume_idempotent=action.idempotent,
+            idempotent=action.idempotent,
         )
         return ActionContext(client, configuration, credentials, idempotency_key=IDEMPOTENCY_KEY)
 
@@ -151,7 +151,7 @@ async def smtp_stage(provider: type[Connector], fixture: Fixture) -> AsyncIterat
         transport = Transport(
             clock,
             RateLimiter(MemoryBudgetStore(), clock),
-            CircuitBreakers(clock),
+            MemoryBreakers(clock),
             AddressPolicy(allow_private=True),  # the server listens on loopback
         )
         try:

@@ -13,19 +13,19 @@ from pathlib import Path
 
 from interlink.testing.contract.cases import Case, fail
 from interlink.testing.contract.choose import RECORD_HINT, http_provider
-from interlink.transport.classify import Outcome
+from interlink.transport.classify import Disposition
 
 HTTP_CLIENTS = frozenset(
     {"aiohttp", "httpx", "requests", "urllib3", "http.client", "urllib.request"}
 )
 # What the provider's error table must make of the statuses that matter.
-STATUS_OUTCOMES = {
-    401: {Outcome.REFRESH_THEN_RETRY, Outcome.FAIL},
-    403: {Outcome.FAIL, Outcome.RATE_LIMITED},
-    429: {Outcome.RATE_LIMITED},
-    500: {Outcome.RETRY},
-    502: {Outcome.RETRY},
-    503: {Outcome.RETRY},
+STATUS_DISPOSITIONS = {
+    401: {Disposition.REFRESH_THEN_RETRY, Disposition.FAIL},
+    403: {Disposition.FAIL, Disposition.RATE_LIMITED},
+    429: {Disposition.RATE_LIMITED},
+    500: {Disposition.RETRY},
+    502: {Disposition.RETRY},
+    503: {Disposition.RETRY},
 }
 
 
@@ -48,12 +48,12 @@ async def facts(case: Case) -> None:
                 problems.append(f"{action.name}: {model.__name__} is not an object model")
     if not provider.has_check():
         problems.append("it has no credential check (Connector.check_path or its own check)")
-    for status, outcomes in STATUS_OUTCOMES.items():
+    for status, dispositions in STATUS_DISPOSITIONS.items():
         if (
             not provider.errors.covers(status)
-            or provider.errors.verdict(status).outcome not in outcomes
+            or provider.errors.verdict(status).disposition not in dispositions
         ):
-            problems.append(f"its error table does not make {status} one of {sorted(outcomes)}")
+            problems.append(f"its error table does not make {status} one of {sorted(dispositions)}")
     if problems:
         raise fail(f"{spec.type}: " + "; ".join(problems))
 
