@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from interlink.core.clock import SystemClock
 from interlink.core.db import Database, async_url
 from interlink.core.ids import lowest_id
-from interlink.events.stream import EventBell
+from interlink.events.bell import EventBell
 from interlink.startup import prepare
 from interlink.workflows.follower import CURSOR, EventFollower
 from interlink.workflows.models import EventCursor

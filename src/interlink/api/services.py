@@ -15,8 +15,9 @@ from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
+from interlink.events.bell import EventBell
 from interlink.events.service import EventService
-from interlink.events.stream import EventBell, EventStream
+from interlink.events.stream import EventStream
 from interlink.hooks.service import HookService
 from interlink.integrations.durable import Durable
 from interlink.integrations.health_service import HealthService
@@ -148,7 +149,7 @@ class Services:
             health=health,
             transport=transport,
             idempotency=IdempotencyStore(db, keyring, clock, settings.api.idempotency_ttl_hours),
-            event_stream=EventStream(db, bell),
+            event_stream=EventStream(db, clock, bell),
             hooks=HookService(clock, integrations, events),
             jobs=jobs,
             durable=durable,

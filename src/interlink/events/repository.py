@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.pagination import PageParams, fetch_page
 from interlink.events.models import Event
+
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 
 class EventRepository:
@@ -34,3 +37,38 @@ class EventRepository:
         if integration_id:
             query = query.where(Event.integration_id == integration_id)
         return await fetch_page(self.session, query, params, (), Event.id)
+
+    # Reading the log as it grows (`events/follower.py`); `workspace_id` None reads every
+    # workspace's events.
+
+    async def newest_id(self, workspace_id: str | None) -> str | None:
+        query = _of(select(Event.id), workspace_id).order_by(Event.id.desc()).limit(1)
+        found: str | None = await self.session.scalar(query)
+        return found
+
+    async def after(self, position: str, limit: int, workspace_id: str | None) -> Sequence[Event]:
+        """The first `limit` events after the id `position`, in id order."""
+        query = _of(select(Event), workspace_id).where(Event.id > position)
+        return (await self.session.scalars(query.order_by(Event.id).limit(limit))).all()
+
+    async def ids_between(self, low: str, high: str, workspace_id: str | None) -> Sequence[str]:
+        """The ids from `low` up to, not including, `high`."""
+        query = _of(select(Event.id), workspace_id).where(Event.id >= low, Event.id < high)
+        return (await self.session.scalars(query)).all()
+
+    async def with_ids(self, ids: Sequence[str]) -> Sequence[Event]:
+        query = select(Event).where(Event.id.in_(ids)).order_by(Event.id)
+        return (await self.session.scalars(query)).all()
+
+    async def made_since(
+        self, workspace_id: str, low: str, created_at: datetime, limit: int
+    ) -> Sequence[Event]:
+        """A workspace's events from the id `low` on, created at or after `created_at`."""
+        query = select(Event).where(
+            Event.workspace_id == workspace_id, Event.id >= low, Event.created_at >= created_at
+        )
+        return (await self.session.scalars(query.order_by(Event.id).limit(limit))).all()
+
+
+def _of(query: Select[_Row], workspace_id: str | None) -> Select[_Row]:
+    return query if workspace_id is None else query.where(Event.workspace_id == workspace_id)

@@ -1,13 +1,13 @@
-"""Event triggers and `wait_for_event`: the event log read in id order, in worker processes.
+"""Event triggers and `wait_for_event`: the event log followed in worker processes.
 
+The events come from a `LogFollower` (`events/follower.py`: id order, late commits, the bell).
 Each new event starts the workflows whose event trigger it matches (trigger key `event:<id>`,
 so it starts once however many workers read it) and is sent to the open waits it matches (with
-the idempotency key `<wait>:<event>`, so each is sent once). The position read up to is kept in
-`workflow_event_cursor`; a restarted worker goes on from there. Each look reads the events past
-the position. Ids sort by creation, not commit, so once per poll the ids of the last `LOOKBACK_MS`
-are read too, for events that committed after a newer one (those this process handled are
-passed over).
-A workflow is never triggered by its own `workflow.*` events.
+the idempotency key `<wait>:<event>`, so each is sent once). A wait seen for the first time also
+gets the events of its workspace since it opened, within the look-back: it may have committed
+after the event it waits for. The position read up to is kept in `workflow_event_cursor`; a
+restarted worker goes on from there, and reads the look-back before it again (what it handled
+twice is deduped by those keys). A workflow is never triggered by its own `workflow.*` events.
 """
 
 from __future__ import annotations
@@ -15,19 +15,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from contextlib import aclosing
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
-from interlink.core.ids import lowest_id, made_at_ms
-from interlink.core.waiting import wait_set
+from interlink.events.bell import EventBell
+from interlink.events.follower import BATCH, LogFollower, Position
 from interlink.events.models import Event
-from interlink.events.stream import EventBell
+from interlink.events.repository import EventRepository
 from interlink.jobs import Jobs
 from interlink.workflows.engine import SIGNAL
 from interlink.workflows.launcher import Launcher
@@ -37,10 +38,7 @@ from interlink.workflows.steps.wait_for_event import matches
 log = structlog.get_logger(__name__)
 
 CURSOR = "workflows"
-LOOKBACK_MS = 10_000
-BATCH = 500
-SAVE_EVERY = 1.0  # seconds between saves of the position
-GATHER_SECONDS = 0.05  # after a wake-up, before the look
+SAVE_EVERY = timedelta(seconds=1)  # between saves of the position
 
 
 def envelope(event: Event) -> dict[str, Any]:
@@ -68,14 +66,9 @@ class EventFollower:
         self.clock = clock
         self.jobs = jobs
         self.launcher = launcher
-        self.bell = bell
-        self.poll_seconds = poll_seconds
-        self.batch = batch
-        self.position: str | None = None
-        self.handled: set[str] = set()
+        self.log = LogFollower(db, clock, bell, poll_seconds=poll_seconds, batch=batch)
         self.known_waits: set[str] = set()
-        self._save_due = 0.0
-        self._rescan_due = 0.0
+        self._save_due: datetime | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -87,100 +80,53 @@ class EventFollower:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-            if self.position is not None:
-                await self._save_position(self.position)
+            if self.log.position is not None:
+                await self._save_position(self.log.position.newest)
 
     async def _follow(self) -> None:
-        wake = self.bell.listen()
-        try:
-            while True:
-                wake.clear()
-                try:
-                    full = await self.look() >= self.batch
-                except Exception:
-                    log.exception("workflow_event_follower_failed")
-                    full = False
-                if not full:
-                    await wait_set(wake, self.poll_seconds)
-                    # Commits close together are read in one look, not one look each.
-                    await asyncio.sleep(GATHER_SECONDS)
-        finally:
-            self.bell.forget(wake)
+        """Hands each batch on; after a failure the batch is read again a poll later."""
+        while True:
+            try:
+                await self._follow_log()
+            except Exception:
+                log.exception("workflow_event_follower_failed")
+            await asyncio.sleep(self.log.poll_seconds)
 
-    async def look(self) -> int:
-        """Handle the events committed since the last look; returns how many new ones were read
-        (`batch` of them means there may be more)."""
-        if self.position is None:
-            self.position = await self._load_position()
+    async def _follow_log(self) -> None:
+        if self.log.position is None:
+            saved = await self._load_position()
+            self.log.position = Position(saved) if saved else await self.log.begin(None)
+        async with aclosing(self.log.batches()) as batches:
+            async for events in batches:
+                await self._deliver(events)
+                await self._save_now_and_then()
+
+    async def _deliver(self, fresh: Sequence[Event]) -> None:
+        """Sends the events not handled before (and those since a new wait opened) to the open
+        waits, and starts the workflows whose event trigger they match."""
+        assert self.log.position is not None
+        floor = self.log.position.floor
         async with self.db.read() as session:
-            new = list(
-                (
-                    await session.scalars(
-                        select(Event)
-                        .where(Event.id > self.position)
-                        .order_by(Event.id)
-                        .limit(self.batch)
-                    )
-                ).all()
-            )
-            late = await self._late_commits(session)
             waits = (
                 await session.scalars(select(ExecutionWait).where(ExecutionWait.status == "open"))
             ).all()
+            events = EventRepository(session)
             first_seen = {
-                w.id: await self._since(session, w) for w in waits if w.id not in self.known_waits
+                w.id: list(
+                    await events.made_since(w.workspace_id, floor, w.created_at, self.log.batch)
+                )
+                for w in waits
+                if w.id not in self.known_waits
             }
-        fresh = [e for e in late + new if e.id not in self.handled]
         await self._handle(waits, first_seen, fresh)
         self.known_waits = {w.id for w in waits}
-        self.handled.update(e.id for e in fresh)
-        if new and new[-1].id > self.position:
-            self.position = new[-1].id
-            if self._loop_time() >= self._save_due:
-                # At most once a second: a restart re-reads a little more, deduped.
-                self._save_due = self._loop_time() + SAVE_EVERY
-                await self._save_position(self.position)
-        cutoff = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
-        self.handled = {i for i in self.handled if i >= cutoff}
-        return len(new)
 
-    async def _late_commits(self, session: AsyncSession) -> list[Event]:
-        """Events behind the position not handled yet: ids sort by creation, so one committed
-        after a newer one is found here. Looked for at most once per poll, by id only."""
-        assert self.position is not None
-        if self._loop_time() < self._rescan_due:
-            return []
-        self._rescan_due = self._loop_time() + self.poll_seconds
-        floor = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
-        ids = (
-            await session.scalars(
-                select(Event.id).where(Event.id > floor, Event.id <= self.position)
-            )
-        ).all()
-        missing = [i for i in ids if i not in self.handled]
-        if not missing:
-            return []
-        found = await session.scalars(
-            select(Event).where(Event.id.in_(missing[: self.batch])).order_by(Event.id)
-        )
-        return list(found.all())
-
-    async def _since(self, session: AsyncSession, wait: ExecutionWait) -> list[Event]:
-        """The events of a wait's workspace since it opened: it may have committed after the
-        event it waits for."""
-        assert self.position is not None
-        floor = lowest_id("evt", max(0, made_at_ms(self.position) - LOOKBACK_MS))
-        found = await session.scalars(
-            select(Event)
-            .where(
-                Event.id > floor,
-                Event.workspace_id == wait.workspace_id,
-                Event.created_at >= wait.created_at,
-            )
-            .order_by(Event.id)
-            .limit(self.batch)
-        )
-        return list(found.all())
+    async def _save_now_and_then(self) -> None:
+        """At most once a second: a restart re-reads a little more, deduped."""
+        assert self.log.position is not None
+        if self._save_due is None or self.clock.now() >= self._save_due:
+            self._save_due = self.clock.now() + SAVE_EVERY
+            await self._save_position(self.log.position.newest)
 
     async def _handle(
         self,
@@ -248,17 +194,12 @@ class EventFollower:
                 row.status, row.event_id = "matched", event.id
         wait.status = "matched"
 
-    @staticmethod
-    def _loop_time() -> float:
-        return asyncio.get_running_loop().time()
-
-    async def _load_position(self) -> str:
+    async def _load_position(self) -> str | None:
         async with self.db.read() as session:
-            saved = await session.get(EventCursor, CURSOR)
-            if saved is not None:
-                return saved.position
-            newest = await session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
-        return newest or lowest_id("evt", 0)
+            saved: str | None = await session.scalar(
+                select(EventCursor.position).where(EventCursor.name == CURSOR)
+            )
+        return saved
 
     async def _save_position(self, position: str) -> None:
         """One upsert that only moves forward: workers that start together each save the first
