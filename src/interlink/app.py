@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from interlink import __version__, background, logs
 from interlink.api import errors, metrics, openapi
-from interlink.api.deps import Deps
 from interlink.api.limit_gate import OverLimitGate
 from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from interlink.api.services import Services
@@ -59,9 +58,10 @@ def _health_routes() -> APIRouter:
         summary="The database answers",
         responses=errors.responses(ServiceUnavailable),
     )
-    async def readyz(deps: Deps) -> Envelope[dict[str, Any]]:
+    async def readyz(request: Request) -> Envelope[dict[str, Any]]:
+        services: Services = request.app.state.services
         try:
-            async with deps.db.engine.connect() as connection:
+            async with services.db.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except (SQLAlchemyError, OSError):
             raise ServiceUnavailable("The database does not answer") from None

@@ -1,27 +1,47 @@
-"""FastAPI dependencies: the request's unit of work, the caller, and the scope a route needs."""
+"""FastAPI dependencies: the request's unit of work, the caller, and the scope a route needs.
+
+The services one process shares are built by the composition root (`api/services.py`) and kept on
+`app.state.services`. This module never imports it: it reads them as `Shared`, what the HTTP
+plumbing needs; each domain's `deps.py` declares, as a protocol of its own, what its routes read
+(its `Deps`), and `Services` lists every such protocol among its bases, so mypy checks it has them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.api.services import Services
-from interlink.auth.ratelimit import identity_of
+from interlink.api.idempotency_store import IdempotencyStore
+from interlink.auth.ratelimit import RequestRateLimiter, identity_of
 from interlink.auth.scopes import Principal, Scope
+from interlink.auth.service import AuthService
+from interlink.core.clock import Clock
+from interlink.core.db import Database
 from interlink.core.errors import Forbidden, TooManyRequests, Unauthenticated
 
 
-def services_of(request: Request) -> Services:
-    found: Services = request.app.state.services
+class Shared(Protocol):
+    """What the HTTP plumbing reads of the services one process shares."""
+
+    clock: Clock
+    db: Database
+    auth: AuthService
+    rate_limiter: RequestRateLimiter
+    idempotency: IdempotencyStore
+
+
+def services_of(request: Request) -> Shared:
+    found: Shared = request.app.state.services
     return found
 
 
-async def services(request: Request) -> Services:
-    """The dependency (async: FastAPI runs a plain function in a thread, which costs more)."""
+async def services(request: Request) -> Shared:
+    """The dependency behind every domain's `Deps` (async: FastAPI runs a plain function in a
+    thread, which costs more)."""
     return services_of(request)
 
 
@@ -107,7 +127,6 @@ async def authorize(request: Request, scope: Scope) -> Principal:
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
-Deps = Annotated[Services, Depends(services)]
 Caller = Annotated[Principal, Depends(current_principal)]
 IntegrationsRead = Annotated[Principal, Depends(require(Scope.INTEGRATIONS_READ))]
 IntegrationsWrite = Annotated[Principal, Depends(require(Scope.INTEGRATIONS_WRITE))]

@@ -19,9 +19,8 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from interlink.api.deps import KNOWN_PRINCIPAL, bearer_value
+from interlink.api.deps import KNOWN_PRINCIPAL, Shared, bearer_value
 from interlink.api.middleware import LOGGED_APART, scope_header, send_error
-from interlink.api.services import Services
 from interlink.auth.ratelimit import RateLimitState, identity_of
 from interlink.core.errors import TooManyRequests
 
@@ -93,7 +92,7 @@ class OverLimitGate:
         if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             refused = self._refusal(scope)
             if refused is not None:
-                services: Services = scope["app"].state.services
+                services: Shared = scope["app"].state.services
                 principal = scope["state"][KNOWN_PRINCIPAL]
                 self._log.refused(identity_of(principal), services.clock.now())
                 scope["state"][LOGGED_APART] = True
@@ -104,7 +103,7 @@ class OverLimitGate:
     def _refusal(self, scope: Scope) -> RateLimitState | None:
         """The 429 to answer now, if the caller is known and over its limit and the route asks
         for a caller (an unknown path is refused too: the limit comes first)."""
-        services: Services | None = getattr(scope["app"].state, "services", None)
+        services: Shared | None = getattr(scope["app"].state, "services", None)
         credential = bearer_value(scope_header(scope, b"authorization") or "")
         if services is None or credential is None:
             return None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from interlink.api.deps import Shared
 from interlink.api.idempotency_store import IdempotencyStore
+from interlink.auth.deps import AuthDeps
 from interlink.auth.models import ApiKey
 from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
@@ -16,25 +18,32 @@ from interlink.core.db import Database
 from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.bell import EventBell
+from interlink.events.deps import EventDeps
 from interlink.events.service import EventService
 from interlink.events.stream import EventStream
+from interlink.hooks.deps import HookDeps
 from interlink.hooks.service import HookService
+from interlink.integrations.deps import IntegrationDeps
 from interlink.integrations.durable import Durable
 from interlink.integrations.health_service import HealthService
 from interlink.integrations.operations_service import Loaded, OperationService
 from interlink.integrations.service import IntegrationService
 from interlink.jobs import Jobs
 from interlink.jobs.queue_stats import QueueStats
+from interlink.providers.deps import ProviderDeps
 from interlink.providers.registry import Registry, default_registry
 from interlink.transport.client import Transport
 from interlink.transport.factory import build_transport
+from interlink.vault.deps import VaultDeps
 from interlink.vault.keyring import Keyring
 from interlink.vault.oauth import OAuthRefresher
 from interlink.vault.service import CredentialService
+from interlink.webhooks.deps import WebhookDeps
 from interlink.webhooks.dispatcher import Dispatcher
 from interlink.webhooks.factory import build_webhooks
 from interlink.webhooks.outbox import Outbox
 from interlink.webhooks.service import WebhookService
+from interlink.workflows.deps import WorkflowDeps
 from interlink.workflows.engine import Engine
 from interlink.workflows.follower import EventFollower
 from interlink.workflows.requests import StepRequests
@@ -50,6 +59,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
+    """The composition root: the one place that knows every domain. The HTTP plumbing and each
+    domain's routes read it as a protocol of their own (`interlink.api.deps`), checked by
+    `_read_by_routes`."""
+
     settings: Settings
     clock: Clock
     db: Database
@@ -189,3 +202,13 @@ def _api_hosts(registry: Registry, provider: str) -> tuple[str, ...]:
     """A provider's API host: where its credentials go unless given hosts of their own."""
     spec = registry.spec(provider)
     return spec.api_hosts if spec is not None else ()
+
+
+def _read_by_routes(
+    services: Services,
+) -> tuple[
+    Shared, AuthDeps, VaultDeps, IntegrationDeps, ProviderDeps, EventDeps, WebhookDeps, HookDeps,
+    WorkflowDeps,
+]:  # fmt: skip
+    """Never called: mypy checks here that `Services` has what each of them reads."""
+    return (services,) * 9

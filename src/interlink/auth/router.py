@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from interlink.api.deps import Admin, Caller, Deps, Session
+from interlink.api.deps import Admin, Caller, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
+from interlink.auth.deps import Deps
 from interlink.auth.models import ApiKey
 from interlink.auth.schemas import (
     ApiKeyCreate,

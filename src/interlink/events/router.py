@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from interlink.api.deps import Deps, IntegrationsRead, Session
+from interlink.api.deps import IntegrationsRead, Session
 from interlink.api.errors import responses
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import Forbidden, InvalidRequest, TooManyRequests, Unauthenticated
 from interlink.core.pagination import Page, PageParams, page_params
 from interlink.core.schemas import ApiTime
+from interlink.events.deps import Deps
 from interlink.events.schemas import EventOut
 from interlink.events.stream import type_filter
 

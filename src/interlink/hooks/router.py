@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from interlink.api.deps import Deps
 from interlink.api.errors import responses
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import Conflict, IntegrationNotFound, PayloadTooLarge
+from interlink.hooks.deps import Deps
 from interlink.hooks.schemas import HookAccepted
 from interlink.hooks.service import SignatureInvalid
 from interlink.providers.kit.verifiers import HookReply

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import (
@@ -13,6 +13,7 @@ from interlink.core.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from interlink.integrations.deps import Deps
 from interlink.integrations.health_schemas import (
     ConnectionTestResult,
     Health,

@@ -5,18 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.routing import APIRoute
 
-from interlink.api.deps import (
-    Deps,
-    IntegrationsRead,
-    IntegrationsWrite,
-    Session,
-    authorize,
-    services_of,
-)
+from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session, authorize
 from interlink.api.direct_route import header, json_body, json_response, served_by
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
-from interlink.api.services import Services
 from interlink.auth.scopes import Principal, Scope
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import (
@@ -42,6 +34,7 @@ from interlink.core.errors import (
     UrlNotAllowed,
 )
 from interlink.core.pagination import Page, PageParams, page_params
+from interlink.integrations.deps import Deps, IntegrationDeps, deps_of
 from interlink.integrations.models import Operation
 from interlink.integrations.operation_record import AnyOperation
 from interlink.integrations.operations_schemas import (
@@ -124,7 +117,7 @@ def _wants_async(body: OperationRequest, prefer: str | None) -> bool:
 
 
 async def _execute(
-    deps: Services,
+    deps: IntegrationDeps,
     principal: Principal,
     integration_id: str,
     operation: str,
@@ -151,7 +144,7 @@ async def _serve_execute(request: Request) -> Response:
     prefer = header(request, "prefer", _PREFER_MAX)
     path = request.path_params
     envelope, status, headers = await _execute(
-        services_of(request), principal, path["integration_id"], path["operation"], body, prefer
+        deps_of(request), principal, path["integration_id"], path["operation"], body, prefer
     )
     return json_response(envelope, status, headers)
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.core.envelope import Envelope, ok
@@ -21,6 +21,7 @@ from interlink.core.errors import (
     Unauthenticated,
 )
 from interlink.core.pagination import Page, PageParams, page_params
+from interlink.integrations.deps import Deps
 from interlink.integrations.schemas import (
     Activated,
     CredentialsUpdate,
@@ -33,7 +34,7 @@ from interlink.integrations.schemas import (
     IntegrationSummary,
     IntegrationUpdate,
 )
-from interlink.providers.kit.types import TypeName
+from interlink.providers.registry import TypeName
 
 router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=IdempotentRoute)
 

@@ -8,7 +8,8 @@ from pydantic.alias_generators import to_snake
 
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
 from interlink.integrations.models import Integration
-from interlink.providers.kit.types import AuthMethod, TypeName
+from interlink.providers.kit.types import AuthMethod
+from interlink.providers.registry import TypeName
 from interlink.transport.header_check import header_problem, header_problems
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

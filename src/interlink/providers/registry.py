@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
+from typing import Annotated
 
 import structlog
+from pydantic import AfterValidator, Field
 
 from interlink.core.errors import IntegrationError
 from interlink.providers.builtin import BUILTIN_PROVIDERS
@@ -88,3 +90,16 @@ def _from_entry_points() -> list[type[Connector]]:
 @cache
 def default_registry() -> Registry:
     return Registry([*builtin_providers(), *_from_entry_points()])
+
+
+def _known_type(value: str) -> str:
+    registry = default_registry()
+    if registry.spec(value) is None:
+        raise ValueError(f"unknown integration type; known types: {', '.join(registry.types())}")
+    return value
+
+
+# Built-in types and those of installed third-party connectors (the `interlink.connectors` group).
+TypeName = Annotated[
+    str, Field(min_length=1, max_length=40, examples=["github"]), AfterValidator(_known_type)
+]

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from interlink.api.deps import Deps, IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.core.envelope import Envelope, ok
@@ -26,6 +26,7 @@ from interlink.integrations.schemas import (
     IntegrationSummary,
 )
 from interlink.providers.catalog_service import catalog
+from interlink.providers.deps import Deps
 from interlink.providers.registry import default_registry
 from interlink.providers.schemas import ConnectorInstanceCreate, ConnectorType
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import Field, JsonValue
 
 from interlink.core.schemas import ApiInput, ApiOutput
-from interlink.providers.kit.types import TypeName
+from interlink.providers.registry import TypeName
 
 
 class ActionSchema(ApiOutput):

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from interlink.api.deps import CredentialsRead, CredentialsWrite, Deps, Session
+from interlink.api.deps import CredentialsRead, CredentialsWrite, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.core.envelope import Envelope, ok
@@ -19,6 +19,7 @@ from interlink.core.errors import (
     Unauthenticated,
 )
 from interlink.core.pagination import Page, PageParams, page_params
+from interlink.vault.deps import Deps
 from interlink.vault.schemas import (
     CredentialCreate,
     CredentialDeleted,

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from interlink.api.deps import Deps, Session, WebhooksRead, WebhooksWrite
+from interlink.api.deps import Session, WebhooksRead, WebhooksWrite
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.core.envelope import Envelope, ok
@@ -21,6 +21,7 @@ from interlink.core.errors import (
     WebhookNotFound,
 )
 from interlink.core.pagination import Page, PageParams, page_params
+from interlink.webhooks.deps import Deps
 from interlink.webhooks.schemas import (
     DeliveryOut,
     RecoverIn,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from interlink.api.deps import Deps, Session, require
+from interlink.api.deps import Session, require
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.auth.scopes import Principal, Scope
@@ -23,6 +23,7 @@ from interlink.core.errors import (
 )
 from interlink.core.pagination import Page, PageParams, page_params
 from interlink.core.schemas import ApiTime
+from interlink.workflows.deps import Deps
 from interlink.workflows.schemas import (
     ExecuteIn,
     ExecutionAccepted,

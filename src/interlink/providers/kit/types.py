@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
-
-from pydantic import AfterValidator, Field
 
 from interlink.transport.auth import AllowedHosts
 
@@ -76,18 +74,3 @@ class IntegrationType:
 def with_fields(**overrides: FieldRule) -> Mapping[str, FieldRule]:
     """The default credential fields of each auth method, with `overrides` for some."""
     return {**DEFAULT_REQUIRED, **overrides}
-
-
-def _known_type(value: str) -> str:
-    from interlink.providers.registry import default_registry  # the registry imports this module
-
-    registry = default_registry()
-    if registry.spec(value) is None:
-        raise ValueError(f"unknown integration type; known types: {', '.join(registry.types())}")
-    return value
-
-
-# Built-in types and those of installed third-party connectors (the `interlink.connectors` group).
-TypeName = Annotated[
-    str, Field(min_length=1, max_length=40, examples=["github"]), AfterValidator(_known_type)
-]
