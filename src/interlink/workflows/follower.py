@@ -20,8 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
@@ -32,7 +30,8 @@ from interlink.events.repository import EventRepository
 from interlink.jobs import Jobs
 from interlink.workflows.engine import SIGNAL
 from interlink.workflows.launcher import Launcher
-from interlink.workflows.models import EventCursor, ExecutionWait, Workflow
+from interlink.workflows.models import ExecutionWait, Workflow
+from interlink.workflows.repository.follower import FollowerRepository
 from interlink.workflows.steps.wait_for_event import matches
 
 log = structlog.get_logger(__name__)
@@ -107,9 +106,7 @@ class EventFollower:
         assert self.log.position is not None
         floor = self.log.position.floor
         async with self.db.read() as session:
-            waits = (
-                await session.scalars(select(ExecutionWait).where(ExecutionWait.status == "open"))
-            ).all()
+            waits = await FollowerRepository(session).open_waits()
             events = EventRepository(session)
             first_seen = {
                 w.id: list(
@@ -145,13 +142,7 @@ class EventFollower:
             return
         workspaces = {e.workspace_id for e in fresh}
         async with self.db.read() as session:
-            workflows = (
-                await session.scalars(
-                    select(Workflow).where(
-                        Workflow.workspace_id.in_(workspaces), Workflow.enabled.is_(True)
-                    )
-                )
-            ).all()
+            workflows = await FollowerRepository(session).enabled_in(workspaces)
         listening = [w for w in workflows if any(t.get("type") == "event" for t in w.triggers)]
         for event in fresh:
             for workflow in listening:
@@ -189,31 +180,13 @@ class EventFollower:
             wait.destination, message, topic=SIGNAL, idempotency_key=f"{wait.id}:{event.id}"
         )
         async with self.db.transaction() as session:
-            row = await session.get(ExecutionWait, wait.id)
-            if row is not None and row.status == "open":
-                row.status, row.event_id = "matched", event.id
+            await FollowerRepository(session).match(wait.id, event.id)
         wait.status = "matched"
 
     async def _load_position(self) -> str | None:
         async with self.db.read() as session:
-            saved: str | None = await session.scalar(
-                select(EventCursor.position).where(EventCursor.name == CURSOR)
-            )
-        return saved
+            return await FollowerRepository(session).position(CURSOR)
 
     async def _save_position(self, position: str) -> None:
-        """One upsert that only moves forward: workers that start together each save the first
-        position, and a read-then-insert made one of them fail on the primary key."""
         async with self.db.transaction() as session:
-            dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-            now = self.clock.now()
-            insert = dialect.insert(EventCursor).values(
-                name=CURSOR, position=position, updated_at=now
-            )
-            await session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[EventCursor.name],
-                    set_={"position": position, "updated_at": now},
-                    where=EventCursor.position < position,
-                )
-            )
+            await FollowerRepository(session).save_position(CURSOR, position, self.clock.now())
