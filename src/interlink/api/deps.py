@@ -3,7 +3,7 @@
 The services one process shares are built by the composition root (`api/services.py`) and kept on
 `app.state.services`. This module never imports it: it reads them as `Shared`, what the HTTP
 plumbing needs; each domain's `deps.py` declares, as a protocol of its own, what its routes read
-(its `Deps`), and `Services` lists every such protocol among its bases, so mypy checks it has them.
+(its `Deps`), and `_read_by_routes` in `api/services.py` makes mypy check `Services` has it all.
 """
 
 from __future__ import annotations
