@@ -256,7 +256,7 @@ async def test_an_event_trigger_starts_the_workflow_with_the_event_as_input(
 async def test_more_events_than_one_read_holds_all_reach_the_triggers(
     app: FastAPI, client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    app.state.services.follower.log.batch = 2  # each look reads two events at most
+    app.state.services.follower.reader.batch = 2  # each look reads two events at most
     workflow = await create_workflow(
         client,
         [{"name": "note", "type": "set", "config": {"values": {"id": "{{ input.event.id }}"}}}],

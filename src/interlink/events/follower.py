@@ -99,8 +99,7 @@ class LogFollower:
         async with self.db.read() as session:
             events = EventRepository(session)
             newest = after or await events.newest_id(self.workspace_id) or lowest_id("evt", 0)
-            before = Position(newest)
-            given = await events.ids_between(before.floor, newest, self.workspace_id)
+            given = await events.ids_between(Position(newest).floor, newest, self.workspace_id)
         self.position = Position(newest, set(given))
         return self.position
 
@@ -128,6 +127,14 @@ class LogFollower:
             new = list(await events.after(position.newest, self.batch, self.workspace_id))
             late = list(await self._late(events, position)) if recheck else []
         return Batch(late + new, len(new) >= self.batch, recheck)
+
+    async def made_since(self, workspace_id: str, created_at: datetime) -> list[Event]:
+        """A workspace's events created at or after `created_at`, within the look-back (at most
+        a batch): for a reader that begins to wait after the event it waits for was given."""
+        floor = self._position().floor
+        async with self.db.read() as session:
+            events = EventRepository(session)
+            return list(await events.made_since(workspace_id, floor, created_at, self.batch))
 
     def take(self, batch: Batch) -> None:
         """The batch was handed on: its events count as given."""

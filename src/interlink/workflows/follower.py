@@ -26,7 +26,6 @@ from interlink.core.db import Database
 from interlink.events.bell import EventBell
 from interlink.events.follower import BATCH, LogFollower, Position
 from interlink.events.models import Event
-from interlink.events.repository import EventRepository
 from interlink.jobs import Jobs
 from interlink.workflows.engine import SIGNAL
 from interlink.workflows.launcher import Launcher
@@ -65,7 +64,7 @@ class EventFollower:
         self.clock = clock
         self.jobs = jobs
         self.launcher = launcher
-        self.log = LogFollower(db, clock, bell, poll_seconds=poll_seconds, batch=batch)
+        self.reader = LogFollower(db, clock, bell, poll_seconds=poll_seconds, batch=batch)
         self.known_waits: set[str] = set()
         self._save_due: datetime | None = None
         self._task: asyncio.Task[None] | None = None
@@ -79,8 +78,8 @@ class EventFollower:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-            if self.log.position is not None:
-                await self._save_position(self.log.position.newest)
+            if self.reader.position is not None:
+                await self._save_position(self.reader.position.newest)
 
     async def _follow(self) -> None:
         """Hands each batch on; after a failure the batch is read again a poll later."""
@@ -89,13 +88,13 @@ class EventFollower:
                 await self._follow_log()
             except Exception:
                 log.exception("workflow_event_follower_failed")
-            await asyncio.sleep(self.log.poll_seconds)
+            await asyncio.sleep(self.reader.poll_seconds)
 
     async def _follow_log(self) -> None:
-        if self.log.position is None:
+        if self.reader.position is None:
             saved = await self._load_position()
-            self.log.position = Position(saved) if saved else await self.log.begin(None)
-        async with aclosing(self.log.batches()) as batches:
+            self.reader.position = Position(saved) if saved else await self.reader.begin(None)
+        async with aclosing(self.reader.batches()) as batches:
             async for events in batches:
                 await self._deliver(events)
                 await self._save_now_and_then()
@@ -103,27 +102,22 @@ class EventFollower:
     async def _deliver(self, fresh: Sequence[Event]) -> None:
         """Sends the events not handled before (and those since a new wait opened) to the open
         waits, and starts the workflows whose event trigger they match."""
-        assert self.log.position is not None
-        floor = self.log.position.floor
         async with self.db.read() as session:
             waits = await FollowerRepository(session).open_waits()
-            events = EventRepository(session)
-            first_seen = {
-                w.id: list(
-                    await events.made_since(w.workspace_id, floor, w.created_at, self.log.batch)
-                )
-                for w in waits
-                if w.id not in self.known_waits
-            }
+        first_seen = {
+            w.id: await self.reader.made_since(w.workspace_id, w.created_at)
+            for w in waits
+            if w.id not in self.known_waits
+        }
         await self._handle(waits, first_seen, fresh)
         self.known_waits = {w.id for w in waits}
 
     async def _save_now_and_then(self) -> None:
         """At most once a second: a restart re-reads a little more, deduped."""
-        assert self.log.position is not None
+        assert self.reader.position is not None
         if self._save_due is None or self.clock.now() >= self._save_due:
             self._save_due = self.clock.now() + SAVE_EVERY
-            await self._save_position(self.log.position.newest)
+            await self._save_position(self.reader.position.newest)
 
     async def _handle(
         self,
