@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,8 +13,9 @@ import pytest
 from aiohttp import web
 from fastapi import FastAPI
 
+from interlink.core.clock import FrozenClock
 from interlink.workflows.engine import bound
-from tests.conftest import data, error
+from tests.conftest import data, error, log_lines
 from tests.jobs.conftest import http_integration
 from tests.transport.conftest import Upstream, status
 from tests.workflows.conftest import (
@@ -34,8 +37,9 @@ async def _start(client: httpx.AsyncClient, workflow_id: str, input_: dict | Non
     return str(data(response)["execution_id"])
 
 
+@pytest.mark.parametrize("clock", [FrozenClock(datetime.now(UTC))])
 async def test_cancel_while_waiting_ends_it_at_once_and_no_further_step_runs(
-    client: httpx.AsyncClient, upstream: Upstream
+    client: httpx.AsyncClient, upstream: Upstream, clock: FrozenClock, log_output: io.StringIO
 ) -> None:
     workflow = await create_workflow(
         client,
@@ -46,6 +50,7 @@ async def test_cancel_while_waiting_ends_it_at_once_and_no_further_step_runs(
     )
     execution_id = await _start(client, workflow["id"])
     await eventually(lambda: execution(client, execution_id), lambda e: e["status"] == "waiting")
+    clock.advance(3600)  # the delay is over by the clock: a run that went on would not wait again
 
     response = await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})
 
@@ -53,7 +58,13 @@ async def test_cancel_while_waiting_ends_it_at_once_and_no_further_step_runs(
     assert data(response)["status"] == "cancelled"
     again = await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})
     assert error(again)["code"] == "CONFLICT"
-    await asyncio.sleep(0.5)  # give a wrongly woken run the chance to go on (it must not)
+    await eventually(  # the run woke on the cancel, and stopped there
+        lambda: asyncio.sleep(0, log_lines(log_output)),
+        lambda lines: any(
+            line["event"] == "workflow_run_stopped" and line["execution_id"] == execution_id
+            for line in lines
+        ),
+    )
     ended = await execution(client, execution_id)
     assert ended["status"] == "cancelled"
     assert upstream.seen == []
@@ -119,11 +130,12 @@ async def test_cancel_while_a_step_runs_lets_it_finish_and_starts_no_other(
     release.set()
 
     assert data(cancelled)["status"] == "cancelled"
+    # The slow step's end is written by the write the cancel refused (the next step's start, or
+    # the run's end): once it shows, the run has met the cancel.
     await eventually(
         lambda: execution(client, execution_id),
         lambda e: step_of(e, "slow")["status"] == "completed",
     )
-    await asyncio.sleep(0.5)
     assert [s["path"] for s in upstream.seen] == ["/slow"]
     ended = await execution(client, execution_id)
     assert ended["status"] == "cancelled"
@@ -328,11 +340,10 @@ async def test_a_run_begun_again_gets_its_plan_and_checkpoints_and_says_started_
     again = await bound().begin(execution_id, 1)
 
     assert again is not None
-    plan, saved = again
-    assert plan["execution_id"] == execution_id
-    assert list(saved) == [1]  # the delay step's result: the time it waits until
-    assert saved[1]["ok"] is True
-    assert "deadline" in saved[1]
+    assert again.plan.execution_id == execution_id
+    assert list(again.saved) == [1]  # the delay step's result: the time it waits until
+    assert again.saved[1].ok
+    assert again.saved[1].deadline is not None
     found = data(await client.get("/api/v1/events", params={"type": "workflow.started"}))["items"]
     assert [e["data"]["execution_id"] for e in found] == [execution_id]
     await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})

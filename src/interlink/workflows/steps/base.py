@@ -1,32 +1,51 @@
-"""What every step type is: a config model, the code that runs it, and what its output holds."""
+"""What every step type is: a behaviour object that owns everything about its type.
+
+At save time: its config model, the checks of the definition it needs beyond that model (a
+condition's branches, a foreach's nested step), the code it holds (compiled in the sandbox) and
+its checks against the workspace (integrations, credentials). When it runs: how its config is
+rendered, what it does, how its row is shown while it is under way, and, for a step that goes on
+in the run after acting (a wait, a foreach's items), how it resumes there. The engine and the
+definition's checks dispatch through the registry of these objects (`steps.STEP_TYPES`) and
+never name a type.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from interlink.auth.scopes import Principal
-from interlink.core.errors import InterlinkError
+from interlink.workflows.problems import Problem
+from interlink.workflows.results import Attempt, Outcome, StepError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from interlink.workflows.steps.spec import StepSpec
 
 
-class StepFailed(InterlinkError):
-    """A step failed; `code` says why (TEMPLATE_ERROR, STEP_TIMEOUT, an operation's code...)."""
-
-    status_code = 422
-    code = "STEP_FAILED"
+class StepFailed(Exception):
+    """A step failed with `code` (TEMPLATE_ERROR, TRANSFORM_ERROR, INVALID_STEP_CONFIG...): the
+    code its row's error holds. It never leaves the engine."""
 
     def __init__(self, code: str, message: str, details: list[dict[str, Any]] | None = None):
-        super().__init__(message, details=details)
-        self.step_code = code
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or []
 
 
 class StepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+C = TypeVar("C", bound=StepConfig)
+
+
+# -- what a step reaches when it runs ------------------------------------------------------------
 class Operations(Protocol):
     """How a step runs an integration's operation (OperationService)."""
 
@@ -93,13 +112,147 @@ class StepRun:
         return Principal(workspace_id=self.workspace_id, subject=subject, scopes=frozenset())
 
 
-Runner = Callable[[StepRun, Any], Awaitable[Any]]
+@dataclass(frozen=True)
+class Wait:
+    """A wait a step opens when it has acted: until `deadline` (a timestamp), or, with an
+    `event`, until the first matching event (the engine opens a wait row the follower serves)."""
+
+    deadline: float
+    event: str | None = None
+    filter: dict[str, Any] = field(default_factory=dict)
+
+
+class Resuming(Protocol):
+    """What a step that goes on in its run may do there. Each call is durable: a run replayed
+    after its process died meets the same calls in the same order, from their records."""
+
+    def context(self) -> dict[str, Any]: ...
+
+    async def pause_until(self, deadline: float) -> None: ...
+
+    async def receive_until(self, deadline: float, wait_id: str) -> Mapping[str, Any] | None:
+        """The event sent to the wait before `deadline`, or None."""
+        ...
+
+    async def close_wait(self, wait_id: str) -> None: ...
+
+    async def end_step(self, name: str, outcome: Outcome) -> None:
+        """The step's row ends with `outcome`; the execution is running again."""
+        ...
+
+    async def run_item(
+        self,
+        spec: StepSpec,
+        attempt: int,
+        index: int,
+        item: Any,
+        context: Mapping[str, Any],
+        nested: tuple[StepType[Any], Mapping[str, Any]],
+    ) -> Attempt:
+        """One item of `spec`: the `nested` step type run with its raw config, whose templates
+        also see `item` and `index`."""
+        ...
+
+    async def flush(self) -> None: ...
+
+
+# -- what a step's checks reach at save time ----------------------------------------------------
+@dataclass(frozen=True)
+class ActionShape:
+    """The fields an operation takes and gives."""
+
+    inputs: frozenset[str]
+    outputs: frozenset[str]
 
 
 @dataclass(frozen=True)
-class StepType:
-    name: str
-    config: type[StepConfig]
-    run: Runner
-    outputs: frozenset[str] | None = None  # the output's known fields; None: any
-    summary: str = ""
+class IntegrationActions:
+    type: str
+    actions: Mapping[str, ActionShape]
+
+
+class Workspace(Protocol):
+    """What a step's checks may look up in the workspace that saves the definition."""
+
+    def require_credentials_use(self, what: str) -> None:
+        """Raise `Forbidden` unless the saver holds `credentials:use`."""
+        ...
+
+    async def has_credential(self, credential_id: str) -> bool: ...
+
+    async def integration(self, integration_id: str) -> IntegrationActions | None: ...
+
+
+@dataclass
+class Findings:
+    """What a step's workspace checks found: problems, and the fields of its output when only
+    the workspace knows them (an action's result model)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    outputs: frozenset[str] | None = None
+
+
+Code = tuple[str, str, str]  # field, kind (`template` or `expression`), text
+
+
+class StepType(Generic[C]):
+    """One type of step. Subclasses set the class attributes and `run`, and override the hooks
+    their type needs; the defaults are those of a step that acts once and is done."""
+
+    name: ClassVar[str]
+    config: type[C]
+    summary: ClassVar[str] = ""
+    outputs: ClassVar[frozenset[str] | None] = None  # the output's known fields; None: any
+    # Its row's status while it is under way; None: written once, when done (no side effect).
+    shown: ClassVar[str | None] = "running"
+    # Its act only opens it: it goes on in the run (`resume`), which ends its row.
+    goes_on: ClassVar[bool] = False
+
+    async def run(self, step: StepRun, config: C) -> Any:
+        raise NotImplementedError
+
+    # -- at save time -----------------------------------------------------------------------------
+    def definition_problems(
+        self, spec: StepSpec, index: int, position: Mapping[str, int]
+    ) -> Iterator[Problem]:
+        """Problems of the step in its definition beyond its config model (`position`: the
+        index of each step by name)."""
+        return iter(())
+
+    def code(self, config: Mapping[str, Any]) -> Iterator[Code]:
+        """Code the config holds besides its templates, for the sandbox to compile."""
+        return iter(())
+
+    def outputs_of(self, config: Mapping[str, Any]) -> frozenset[str] | None:
+        return self.outputs
+
+    def gates(self, config: Mapping[str, Any]) -> Iterable[str]:
+        """The steps that run only when this one chooses them."""
+        return ()
+
+    async def workspace_problems(
+        self, step: str, config: Mapping[str, Any], where: str, workspace: Workspace
+    ) -> Findings:
+        return Findings()
+
+    # -- when it runs -----------------------------------------------------------------------------
+    def unrendered(self, config: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The part of its raw config rendered later, not before it runs."""
+        return {}
+
+    def opens(self, config: C, now: datetime) -> Wait | None:
+        """The wait it opens once it has acted (for a step that goes on)."""
+        return None
+
+    def waits_out(self, error: StepError) -> float | None:
+        """Seconds to wait before trying a failed attempt again (not counted as an attempt),
+        or None: the attempt failed."""
+        return None
+
+    def chosen(self, output: Any) -> Iterable[str]:
+        """The gated steps its output chooses to run."""
+        return ()
+
+    async def resume(self, run: Resuming, spec: StepSpec, attempt: int, opened: Attempt) -> Attempt:
+        """For a step that goes on: what it does in the run after acting, and its result."""
+        return opened

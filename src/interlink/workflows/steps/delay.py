@@ -1,13 +1,17 @@
-"""`delay`: wait `seconds`, or `until` an RFC 3339 time, as a durable sleep."""
+"""`delay`: wait `seconds`, or `until` an RFC 3339 time, as a durable wait in the run."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from interlink.workflows.steps.base import StepConfig, StepRun, StepType
+from interlink.workflows.results import Attempt, Outcome
+from interlink.workflows.steps.base import Resuming, StepConfig, StepRun, StepType, Wait
+
+if TYPE_CHECKING:
+    from interlink.workflows.steps.spec import StepSpec
 
 MAX_SECONDS = 30 * 24 * 3600
 
@@ -30,9 +34,22 @@ def seconds_left(config: DelayConfig, now: datetime) -> float:
     return max(0.0, min(MAX_SECONDS, (config.until - now).total_seconds()))
 
 
-async def run(step: StepRun, config: DelayConfig) -> dict[str, Any]:
-    # The engine sleeps; this records what was asked (the wake-up time is fixed by the engine).
-    return config.model_dump(mode="json", exclude_none=True)
+class Delay(StepType[DelayConfig]):
+    name = "delay"
+    config = DelayConfig
+    summary = "Wait durably"
+    shown = "waiting"
+    goes_on = True
 
+    async def run(self, step: StepRun, config: DelayConfig) -> dict[str, Any]:
+        # What was asked; the wake-up time is fixed when the wait opens.
+        return config.model_dump(mode="json", exclude_none=True)
 
-STEP = StepType("delay", DelayConfig, run, summary="Wait durably")
+    def opens(self, config: DelayConfig, now: datetime) -> Wait:
+        return Wait((now + timedelta(seconds=seconds_left(config, now))).timestamp())
+
+    async def resume(self, run: Resuming, spec: StepSpec, attempt: int, opened: Attempt) -> Attempt:
+        assert opened.deadline is not None
+        await run.pause_until(opened.deadline)
+        await run.end_step(spec.name, Outcome.of(opened))
+        return opened

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field
@@ -13,8 +14,15 @@ class SetConfig(StepConfig):
     values: dict[str, Any] = Field(min_length=1, max_length=100)
 
 
-async def run(step: StepRun, config: SetConfig) -> dict[str, Any]:
-    return config.values
+class SetValues(StepType[SetConfig]):
+    name = "set"
+    config = SetConfig
+    summary = "Named values for later steps"
+    shown = None
 
+    async def run(self, step: StepRun, config: SetConfig) -> dict[str, Any]:
+        return config.values
 
-STEP = StepType("set", SetConfig, run, summary="Named values for later steps")
+    def outputs_of(self, config: Mapping[str, Any]) -> frozenset[str] | None:
+        values = config.get("values")
+        return frozenset(values) if isinstance(values, Mapping) else None

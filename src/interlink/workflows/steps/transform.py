@@ -30,13 +30,16 @@ class TransformConfig(StepConfig):
         return self
 
 
-async def run(step: StepRun, config: TransformConfig) -> Any:
-    if config.jmespath is None:
-        return config.template
-    try:
-        return await step.tools.expressions.search(config.jmespath, plain(step.context))
-    except TemplateFailure as exc:
-        raise StepFailed("TRANSFORM_ERROR", str(exc)) from None
+class Transform(StepType[TransformConfig]):
+    name = "transform"
+    config = TransformConfig
+    summary = "Reshape data"
+    shown = None
 
-
-STEP = StepType("transform", TransformConfig, run, summary="Reshape data")
+    async def run(self, step: StepRun, config: TransformConfig) -> Any:
+        if config.jmespath is None:
+            return config.template
+        try:
+            return await step.tools.expressions.search(config.jmespath, plain(step.context))
+        except TemplateFailure as exc:
+            raise StepFailed("TRANSFORM_ERROR", str(exc)) from None

@@ -7,11 +7,16 @@ The filter maps dotted paths in the event's `data` to the values they must equal
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
-from interlink.workflows.steps.base import StepConfig, StepRun, StepType
+from interlink.workflows.results import Attempt, Outcome, StepError
+from interlink.workflows.steps.base import Resuming, StepConfig, StepRun, StepType, Wait
+
+if TYPE_CHECKING:
+    from interlink.workflows.steps.spec import StepSpec
 
 MAX_TIMEOUT = 30 * 24 * 3600
 
@@ -50,14 +55,33 @@ def _at(data: Any, path: str) -> Any:
 _MISSING = object()
 
 
-async def run(step: StepRun, config: WaitForEventConfig) -> dict[str, Any]:
-    return config.model_dump(mode="json")
+class WaitForEvent(StepType[WaitForEventConfig]):
+    name = "wait_for_event"
+    config = WaitForEventConfig
+    outputs = frozenset({"event", "timed_out"})
+    summary = "Wait for an event"
+    shown = "waiting"
+    goes_on = True
 
+    async def run(self, step: StepRun, config: WaitForEventConfig) -> dict[str, Any]:
+        return config.model_dump(mode="json")
 
-STEP = StepType(
-    "wait_for_event",
-    WaitForEventConfig,
-    run,
-    outputs=frozenset({"event", "timed_out"}),
-    summary="Wait for an event",
-)
+    def opens(self, config: WaitForEventConfig, now: datetime) -> Wait:
+        deadline = (now + timedelta(seconds=config.timeout_seconds)).timestamp()
+        return Wait(deadline, config.event, config.filter)
+
+    async def resume(self, run: Resuming, spec: StepSpec, attempt: int, opened: Attempt) -> Attempt:
+        assert opened.deadline is not None
+        assert opened.wait_id is not None
+        message = await run.receive_until(opened.deadline, opened.wait_id)
+        await run.close_wait(opened.wait_id)
+        asked = opened.output
+        if message is not None:
+            result = Attempt({"event": message["event"], "timed_out": False})
+        elif asked.get("on_timeout") == "continue":
+            result = Attempt({"event": None, "timed_out": True})
+        else:
+            error = StepError("WAIT_TIMEOUT", f"no matching `{asked['event']}` event came")
+            result = Attempt.failed(error)
+        await run.end_step(spec.name, Outcome.of(result))
+        return result
