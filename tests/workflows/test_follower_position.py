@@ -5,7 +5,6 @@ moves back."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +20,7 @@ from interlink.startup import prepare
 from interlink.workflows.follower import CURSOR, EventFollower
 from interlink.workflows.models import EventCursor
 from tests.conftest import make_settings
+from tests.workflows.conftest import eventually
 
 
 def follower(db: Database) -> EventFollower:
@@ -57,19 +57,13 @@ async def test_two_followers_save_the_first_position_together_and_it_only_moves_
         await db.dispose()
 
 
-async def blocked_on_a_lock(engine: Any, deadline: float = 10.0) -> None:
-    """Until some session of this database waits on a lock (bounded)."""
-    end = time.monotonic() + deadline
+async def sessions_waiting_on_a_lock(engine: Any) -> int:
     query = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    while time.monotonic() < end:
-        async with engine.connect() as connection:
-            if await connection.scalar(query):
-                return
-        await asyncio.sleep(0.05)  # polling for a state, not timing anything
-    raise AssertionError("the save never waited on the other worker's row")
+    async with engine.connect() as connection:
+        return int(await connection.scalar(query) or 0)
 
 
 @pytest.mark.postgres
@@ -93,7 +87,7 @@ async def test_a_save_racing_another_workers_first_save_waits_for_it_and_succeed
                 {"name": CURSOR, "position": early},
             )
             saving = asyncio.create_task(follower(db)._save_position(late))
-            await blocked_on_a_lock(engine)
+            await eventually(lambda: sessions_waiting_on_a_lock(engine), lambda n: n > 0)
             await other.commit()
         await asyncio.wait_for(saving, 10)
         assert await saved(db) == late
