@@ -47,7 +47,7 @@ from interlink.jobs import Bound, Jobs, current_workflow_id, receive, step, work
 from interlink.workflows import lifecycle
 from interlink.workflows.definition import Definition, compensation_steps, gated_steps
 from interlink.workflows.repository import RunRepository, StepRow, runs
-from interlink.workflows.results import Attempt, Outcome, Plan, StepError
+from interlink.workflows.results import Attempt, Plan, StepError, StepResult
 from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import StepFailed, StepRun, StepType, Tools
 from interlink.workflows.steps.spec import StepSpec
@@ -132,7 +132,7 @@ class Engine:
         done = {}
         if run > 1:  # a retry: the steps completed before keep their outputs
             done = {
-                row.name: Outcome("completed", row.output)
+                row.name: StepResult("completed", row.output)
                 for row in await self.runs.completed_steps(execution_id)
             }
         plan = Plan(
@@ -276,7 +276,7 @@ class Engine:
         if held.acted or held.instant:
             await self._write(held=held)
 
-    async def end_step(self, execution_id: str, name: str, outcome: Outcome) -> None:
+    async def end_step(self, execution_id: str, name: str, outcome: StepResult) -> None:
         """End the row of a step that went on in the run (after its wait or its items); the
         execution is running again."""
         error = None if outcome.error is None else outcome.error.to_json()
@@ -364,7 +364,7 @@ class Run:
     plan: Plan
     saved: dict[int, Attempt] = field(default_factory=dict)  # of an earlier life of this run
     definition: Definition = field(init=False)
-    results: dict[str, Outcome] = field(default_factory=dict)
+    results: dict[str, StepResult] = field(default_factory=dict)
     seq: int = 0  # the number of the last checkpoint met
     held: Held = field(init=False)
 
@@ -431,7 +431,7 @@ class Run:
             if s.name not in self.results
         ]
 
-    async def attempts(self, spec: StepSpec, position: int) -> Outcome:
+    async def attempts(self, spec: StepSpec, position: int) -> StepResult:
         tries = spec.retry.max_attempts if spec.retry else 1
         result = Attempt()
         for attempt in range(1, tries + 1):
@@ -441,7 +441,7 @@ class Run:
             if attempt < tries:
                 assert spec.retry is not None
                 await self.pause(backoff(attempt, base=spec.retry.backoff_seconds))
-        return Outcome.of(result)
+        return StepResult.of(result)
 
     async def attempt(self, spec: StepSpec, position: int, attempt: int) -> Attempt:
         step_type = STEP_TYPES[spec.type]
@@ -515,7 +515,7 @@ class Resumed:
     async def close_wait(self, wait_id: str) -> None:
         await _close_wait(wait_id)
 
-    async def end_step(self, name: str, outcome: Outcome) -> None:
+    async def end_step(self, name: str, outcome: StepResult) -> None:
         error = None if outcome.error is None else outcome.error.to_json()
         await _end_step(self.run.execution_id, name, outcome.status, outcome.output, error)
 
@@ -595,7 +595,7 @@ async def _end_step(
     error: dict[str, Any] | None = None,
 ) -> None:
     error_ = None if error is None else StepError.from_json(error)
-    outcome = Outcome("failed" if status == "failed" else "completed", output, error_)
+    outcome = StepResult("failed" if status == "failed" else "completed", output, error_)
     await bound().end_step(execution_id, name, outcome)
 
 

@@ -88,7 +88,7 @@ class Attempt:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class StepResult:
     """How a step ended in a run, after its attempts: what templates read as `steps.<name>`."""
 
     status: Literal["completed", "failed"]
@@ -96,7 +96,7 @@ class Outcome:
     error: StepError | None = None
 
     @classmethod
-    def of(cls, attempt: Attempt) -> Outcome:
+    def of(cls, attempt: Attempt) -> StepResult:
         if attempt.error is not None:
             return cls("failed", None, attempt.error)
         return cls("completed", attempt.output)
@@ -106,7 +106,7 @@ class Outcome:
         return {"status": self.status, "output": self.output, "error": error}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Outcome:
+    def from_json(cls, data: Mapping[str, Any]) -> StepResult:
         if data.get("status") == "failed":
             return cls("failed", data.get("output"), StepError.from_json(data["error"]))
         return cls("completed", data.get("output"))
@@ -122,7 +122,7 @@ class Plan:
     run: int
     input: Any
     definition: dict[str, Any]
-    done: dict[str, Outcome]  # steps completed by earlier runs (a retry), with their outputs
+    done: dict[str, StepResult]  # steps completed by earlier runs (a retry), with their outputs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,5 +144,5 @@ class Plan:
             run=data["run"],
             input=data["input"],
             definition=data["definition"],
-            done={name: Outcome.from_json(o) for name, o in (data.get("done") or {}).items()},
+            done={name: StepResult.from_json(o) for name, o in (data.get("done") or {}).items()},
         )

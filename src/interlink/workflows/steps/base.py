@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from interlink.auth.scopes import Principal
 from interlink.workflows.problems import Problem
-from interlink.workflows.results import Attempt, Outcome, StepError
+from interlink.workflows.results import Attempt, StepError, StepResult
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -136,7 +136,7 @@ class Resuming(Protocol):
 
     async def close_wait(self, wait_id: str) -> None: ...
 
-    async def end_step(self, name: str, outcome: Outcome) -> None:
+    async def end_step(self, name: str, outcome: StepResult) -> None:
         """The step's row ends with `outcome`; the execution is running again."""
         ...
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from interlink.workflows.results import Attempt, Outcome
+from interlink.workflows.results import Attempt, StepResult
 from interlink.workflows.steps.base import Resuming, StepConfig, StepRun, StepType, Wait
 
 if TYPE_CHECKING:
@@ -51,5 +51,5 @@ class Delay(StepType[DelayConfig]):
     async def resume(self, run: Resuming, spec: StepSpec, attempt: int, opened: Attempt) -> Attempt:
         assert opened.deadline is not None
         await run.pause_until(opened.deadline)
-        await run.end_step(spec.name, Outcome.of(opened))
+        await run.end_step(spec.name, StepResult.of(opened))
         return opened

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from interlink.workflows.problems import Problem, config_problems, problem
-from interlink.workflows.results import Attempt, Outcome
+from interlink.workflows.results import Attempt, StepResult
 from interlink.workflows.steps.base import (
     Findings,
     Resuming,
@@ -109,9 +109,9 @@ class Foreach(StepType[ForeachConfig]):
             for offset, result in enumerate(results):
                 if result.error is not None:
                     failed = Attempt.failed(result.error.at_item(start + offset))
-                    await run.end_step(spec.name, Outcome.of(failed))
+                    await run.end_step(spec.name, StepResult.of(failed))
                     return failed
                 outputs.append(result.output)
         done = Attempt(outputs)
-        await run.end_step(spec.name, Outcome.of(done))
+        await run.end_step(spec.name, StepResult.of(done))
         return done

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
-from interlink.workflows.results import Attempt, Outcome, StepError
+from interlink.workflows.results import Attempt, StepError, StepResult
 from interlink.workflows.steps.base import Resuming, StepConfig, StepRun, StepType, Wait
 
 if TYPE_CHECKING:
@@ -83,5 +83,5 @@ class WaitForEvent(StepType[WaitForEventConfig]):
         else:
             error = StepError("WAIT_TIMEOUT", f"no matching `{asked['event']}` event came")
             result = Attempt.failed(error)
-        await run.end_step(spec.name, Outcome.of(result))
+        await run.end_step(spec.name, StepResult.of(result))
         return result
