@@ -1,9 +1,9 @@
 """Shared fixtures: an app on SQLite (always) and on PostgreSQL (when INTERLINK_TEST_DATABASE_URL is
-set), called in process through httpx's ASGI transport, with a known admin key."""
+set), called in process through httpx's ASGI transport, with a known admin key. Each test's
+database starts empty and already migrated (tests/helpers/databases.py)."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import logging
@@ -14,10 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic.script import ScriptDirectory
 from fastapi import FastAPI
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from interlink import logs
 from interlink.app import create_app
@@ -34,106 +31,24 @@ from interlink.config import (
     VaultSettings,
 )
 from interlink.core.clock import Clock, SystemClock
-from interlink.core.db import async_url
-from interlink.migrations.runner import alembic_config
+from tests.helpers.databases import (
+    fresh_sqlite,
+    per_worker_database,
+    per_worker_redis,
+    reset_postgres,
+)
 
 ADMIN_KEY = "sk_test_admin_0123456789abcdefghijklmnop"
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
-# Under pytest-xdist each worker process has a database and a Redis database of its own.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-WORKER_NUMBER = int(WORKER.removeprefix("gw")) if WORKER.startswith("gw") else None
-
-
-def _per_worker_database(url: str | None) -> str | None:
-    if url is None or WORKER_NUMBER is None:
-        return url
-    parts = make_url(url)
-    return parts.set(database=f"{parts.database}_{WORKER}").render_as_string(hide_password=False)
-
-
-def _per_worker_redis(url: str | None) -> str | None:
-    if url is None or WORKER_NUMBER is None:
-        return url
-    base, _, number = url.rstrip("/").rpartition("/")
-    if not number.isdigit():
-        base, number = url.rstrip("/"), "0"
-    return f"{base}/{int(number) + 1 + WORKER_NUMBER}"
-
-
-PG_URL = _per_worker_database(os.environ.get("INTERLINK_TEST_DATABASE_URL"))
-REDIS_URL = _per_worker_redis(os.environ.get("INTERLINK_TEST_REDIS_URL"))
-
-
-KEPT_TABLES = {"alembic_version", "dbos_migrations"}
-
-
-@functools.cache
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
-
-
-async def reset_postgres(url: str) -> None:
-    """Empty the database for a test. A schema already at the head revision is emptied with one
-    TRUNCATE, which keeps the migrations (ours and DBOS's) done: running them again cost each
-    PostgreSQL test about 1.5 s. Anything else is dropped and made again from nothing."""
-    await _create_database_once(url)
-    engine = create_async_engine(async_url(url))
-    async with engine.begin() as connection:
-        # A process left holding a lock fails the test here instead of hanging the suite.
-        await connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-        if await _at_head(connection):
-            tables = (
-                await connection.execute(
-                    text(
-                        "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) "
-                        "FROM pg_tables WHERE schemaname IN ('public', 'dbos') "
-                        "AND tablename <> ALL(:kept)"
-                    ),
-                    {"kept": list(KEPT_TABLES)},
-                )
-            ).scalars()
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("DROP SCHEMA IF EXISTS dbos CASCADE"))  # DBOS's tables
-            await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
-_created: set[str] = set()
-
-
-async def _create_database_once(url: str) -> None:
-    """Make a worker's own database the first time it is used (from the server's `postgres`)."""
-    if WORKER_NUMBER is None or url in _created:
-        return
-    name = make_url(url).database
-    admin = create_async_engine(
-        async_url(make_url(url).set(database="postgres").render_as_string(hide_password=False)),
-        isolation_level="AUTOCOMMIT",
-    )
-    async with admin.connect() as connection:
-        exists = await connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        )
-        if exists.scalar() is None:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    _created.add(url)
-
-
-async def _at_head(connection: AsyncConnection) -> bool:
-    found = await connection.execute(text("SELECT to_regclass('public.alembic_version')"))
-    if found.scalar() is None:
-        return False
-    versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    return [v for (v,) in versions] == [head_revision()]
+PG_URL = per_worker_database(os.environ.get("INTERLINK_TEST_DATABASE_URL"))
+REDIS_URL = per_worker_redis(os.environ.get("INTERLINK_TEST_REDIS_URL"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database at the head revision (ours and DBOS's tables), the test's own."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'interlink.db'}"
+        return fresh_sqlite(tmp_path / "data")
     if not PG_URL:
         pytest.skip("INTERLINK_TEST_DATABASE_URL is not set: the PostgreSQL run is skipped")
     await reset_postgres(PG_URL)

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from interlink.core.db import async_url
 from interlink.migrations.runner import upgrade_sync
-from tests.conftest import PG_URL, head_revision
+from tests.conftest import PG_URL
+from tests.helpers.databases import head_revision
 
 pytestmark = pytest.mark.postgres
 

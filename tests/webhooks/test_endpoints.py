@@ -171,7 +171,7 @@ _REFUSED = [
 async def test_private_and_metadata_urls_are_refused(
     tmp_path: Path, database_url: str, url: str
 ) -> None:
-    (tmp_path / "data").mkdir()
+    (tmp_path / "data").mkdir(exist_ok=True)
     settings = make_settings(
         tmp_path / "data",
         database_url,
