@@ -6,15 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import data
+from tests.helpers.integrations import create_active
 from tests.transport.conftest import Upstream, upstream
-
-
-async def create_active(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
-    """Creates the integration described by `body`, activates it, and returns its id."""
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
 
 
 async def run_operation(

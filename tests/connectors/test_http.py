@@ -5,14 +5,14 @@ token, 404, 429 and 5xx are the contract suite's (its fixtures)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 
 from interlink.testing import Fault, HttpMock, RunningMock, serve_mock
 from tests.conftest import data, error
-from tests.connectors.conftest import create_active, run_operation
+from tests.connectors.conftest import run_operation
+from tests.helpers.integrations import http_integration
 
 TOKEN = "http-mock-token"
 
@@ -23,22 +23,10 @@ async def mock() -> AsyncIterator[RunningMock[HttpMock]]:
         yield running
 
 
-async def _integration(
-    client: httpx.AsyncClient, mock: RunningMock[HttpMock], key: str = TOKEN, **config: Any
-) -> str:
-    body = {
-        "name": "Any API",
-        "type": "http",
-        "configuration": {"api_url": mock.url, "auth_method": "api_key", **config},
-        "credentials": {"api_key": key},
-    }
-    return await create_active(client, body)
-
-
 async def test_an_absolute_url_and_a_json_array(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
-    iid = await _integration(client, mock)
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
 
     run = data(await run_operation(client, iid, "request", url=f"{mock.url}/json-array"))
 
@@ -48,7 +36,7 @@ async def test_an_absolute_url_and_a_json_array(
 async def test_an_authentication_failure_keeps_the_providers_message(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
-    iid = await _integration(client, mock)
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
     mock.mock.faults.add(Fault.error(401, body=b'{"message": "API key revoked on 2024-05-01"}'))
 
     response = await run_operation(client, iid, "request", path="/anything/me")
@@ -64,7 +52,7 @@ async def test_an_authentication_failure_keeps_the_providers_message(
 async def test_a_provider_error_body_is_kept_in_the_details(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
-    iid = await _integration(client, mock)
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
     body = b'{"error": {"type": "invalid_request", "message": "quantity must be positive"}}'
     mock.mock.faults.add(Fault.error(422, body=body), method="POST")
 

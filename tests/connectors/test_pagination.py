@@ -21,6 +21,7 @@ from interlink.providers.kit.pagination import (
     Pagination,
 )
 from interlink.transport.client import Transport
+from tests.helpers.servers import serve_app
 from tests.transport.conftest import client_of, clock, transport
 
 __all__ = ["clock", "transport"]  # the fixtures, used by name
@@ -106,13 +107,9 @@ async def lister() -> AsyncIterator[Lister]:
     app.router.add_post("/search", found.search)
     app.router.add_get("/offset", found.offset)
     app.router.add_get("/garbage", found.garbage)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    found.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    yield found
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        found.url = url
+        yield found
 
 
 def _ctx(transport: Transport, lister: Lister, style: Pagination) -> ActionContext:

@@ -38,8 +38,8 @@ from interlink.startup import prepare
 from interlink.testing import Call, CallLog, Fault, StripeMock, serve_mock_in_thread
 from tests.conftest import ADMIN_KEY, PG_URL, data, make_settings, reset_postgres
 from tests.e2e.server import free_port
-from tests.jobs.conftest import eventually
-from tests.jobs.workers import BANNER, WorkerProcess
+from tests.helpers.polling import eventually
+from tests.jobs.workers import WorkerProcess, start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -155,30 +155,6 @@ def start_api(data_dir: Path, env: dict[str, str], name: str) -> ApiProcess:
     return api
 
 
-def start_worker(data_dir: Path, env: dict[str, str], executor_id: str) -> WorkerProcess:
-    """`interlink worker` with its own executor id, ready within START_TIMEOUT."""
-    full = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
-        **env,
-        "INTERLINK_JOBS_EXECUTOR_ID": executor_id,
-        "INTERLINK_JOBS_HEARTBEAT_SECONDS": "0.5",
-        "INTERLINK_JOBS_EXECUTOR_DEAD_AFTER_SECONDS": str(DEAD_AFTER),
-    }
-    output = data_dir / f"{executor_id}.log"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "interlink", "worker"], env=full, stdout=sink, stderr=sink
-        )
-    worker = WorkerProcess(process, output)
-    deadline = time.monotonic() + START_TIMEOUT
-    while BANNER not in output.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            raise RuntimeError(f"{executor_id} did not start: {output.read_text(errors='replace')}")
-        time.sleep(0.05)  # polling for start-up, not timing anything
-    return worker
-
-
 @contextmanager
 def cluster(
     data_dir: Path, database_url: str, redis_url: str
@@ -190,7 +166,16 @@ def cluster(
         with ThreadPoolExecutor(4) as pool:
             apis = [pool.submit(start_api, data_dir, env, name) for name in ("api-1", "api-2")]
             workers = [
-                pool.submit(start_worker, data_dir, env, name) for name in ("worker-a", "worker-b")
+                pool.submit(
+                    start_worker,
+                    data_dir,
+                    database_url,
+                    name,
+                    extra_env=env,
+                    heartbeat_seconds="0.5",
+                    executor_dead_after_seconds=str(DEAD_AFTER),
+                )
+                for name in ("worker-a", "worker-b")
             ]
         started: list[Future[ApiProcess] | Future[WorkerProcess]] = [*apis, *workers]
         for one in started:

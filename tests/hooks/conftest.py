@@ -3,6 +3,8 @@ a hook left behind (stored hooks, provider events)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,27 @@ SECRET = "It's a Secret to Everybody"
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
+
+
+def github_signed(
+    body: bytes, secret: str = SECRET, delivery: str = "d-1", event: str = "issues"
+) -> dict[str, str]:
+    """GitHub's headers for `body`: "sha256=" + hex HMAC-SHA256 of the payload with the secret."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "X-Hub-Signature-256": f"sha256={digest}",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "Content-Type": "application/json",
+    }
+
+
+@pytest.fixture
+async def github(client: httpx.AsyncClient) -> str:
+    """A GitHub integration whose webhook secret is SECRET."""
+    return await create_integration(
+        client, "github", {"access_token": "ghp_abc", "webhook_secret": SECRET}
+    )
 
 
 async def create_integration(

@@ -3,8 +3,6 @@ de-duplicate; the unsigned X-GitHub-Event must agree with the body's shape."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from urllib.parse import urlencode
 
@@ -18,6 +16,7 @@ from tests.hooks.conftest import (
     count_hooks,
     create_integration,
     flip_bit,
+    github_signed,
     provider_events,
     stored_hooks,
 )
@@ -33,30 +32,12 @@ PUSH = {
 COMMENT = {"action": "created", "issue": {"number": 7}, "comment": {"id": 1, "body": "+1"}}
 
 
-def signed(
-    body: bytes, secret: str = SECRET, delivery: str = "d-1", event: str = "issues"
-) -> dict[str, str]:
-    # As GitHub documents it: "sha256=" + hex HMAC-SHA256 of the payload with the secret.
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {
-        "X-Hub-Signature-256": f"sha256={digest}",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery,
-        "Content-Type": "application/json",
-    }
-
-
-@pytest.fixture
-async def github(client: httpx.AsyncClient) -> str:
-    return await create_integration(
-        client, "github", {"access_token": "ghp_abc", "webhook_secret": SECRET}
-    )
-
-
 async def test_a_signed_hook_is_stored_and_becomes_an_event(
     app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
 ) -> None:
-    response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    response = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY)
+    )
     assert response.status_code == 200, response.text
     accepted = data(response)
     assert accepted["event"] == "provider.github.issues.opened"
@@ -77,8 +58,12 @@ async def test_a_signed_hook_is_stored_and_becomes_an_event(
 async def test_a_duplicate_delivery_is_accepted_and_processed_once(
     app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
 ) -> None:
-    first = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
-    again = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    first = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY)
+    )
+    again = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY)
+    )
     assert first.status_code == again.status_code == 200
     assert data(again)["duplicate"] is True
     assert await count_hooks(app) == 1
@@ -90,7 +75,7 @@ async def test_an_event_without_action_is_named_by_the_event_alone(
 ) -> None:
     body = json.dumps(PUSH).encode()
     response = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=body, headers=signed(body, event="push")
+        f"/api/v1/hooks/{github}", content=body, headers=github_signed(body, event="push")
     )
     assert data(response)["event"] == "provider.github.push"
 
@@ -110,11 +95,13 @@ async def test_a_replayed_body_is_a_duplicate_whatever_its_unsigned_headers(
     github: str,
     headers: dict[str, str],
 ) -> None:
-    first = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=signed(BODY))
+    first = await anonymous.post(
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY)
+    )
     assert data(first)["duplicate"] is False
 
     replay = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=BODY, headers={**signed(BODY), **headers}
+        f"/api/v1/hooks/{github}", content=BODY, headers={**github_signed(BODY), **headers}
     )
 
     assert replay.status_code == 200
@@ -128,7 +115,7 @@ async def test_a_replayed_body_is_a_duplicate_whatever_its_unsigned_headers(
 async def test_a_hook_without_the_headers_github_always_sends_is_401(
     app: FastAPI, anonymous: httpx.AsyncClient, github: str, missing: str
 ) -> None:
-    headers = signed(BODY)
+    headers = github_signed(BODY)
     del headers[missing]
     response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
     assert response.status_code == 401
@@ -150,7 +137,7 @@ async def test_an_event_name_the_signed_body_cannot_be_is_401(
 ) -> None:
     body = json.dumps(payload).encode()
     response = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=body, headers=signed(body, event=event)
+        f"/api/v1/hooks/{github}", content=body, headers=github_signed(body, event=event)
     )
     assert response.status_code == 401
     assert await count_hooks(app) == 0
@@ -175,7 +162,7 @@ async def test_an_event_name_the_body_agrees_with_is_accepted(
 ) -> None:
     body = json.dumps(payload).encode()
     response = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=body, headers=signed(body, event=event)
+        f"/api/v1/hooks/{github}", content=body, headers=github_signed(body, event=event)
     )
     assert response.status_code == 200, response.text
     assert data(response)["event"] == f"provider.github.{name}"
@@ -185,7 +172,7 @@ async def test_a_form_encoded_hook_is_read(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
 ) -> None:
     body = urlencode({"payload": BODY.decode()}).encode()
-    headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+    headers = {**github_signed(body), "Content-Type": "application/x-www-form-urlencoded"}
     response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
     assert data(response)["event"] == "provider.github.issues.opened"
 
@@ -197,14 +184,14 @@ async def test_a_form_encoded_hook_is_read(
 async def test_a_wrong_signature_is_401_and_stores_nothing(
     app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str, change: str
 ) -> None:
-    body, headers = BODY, signed(BODY)
+    body, headers = BODY, github_signed(BODY)
     if change == "body_bit":
         body = flip_bit(BODY, 10)
     elif change == "signature_bit":
         digest = bytes.fromhex(headers["X-Hub-Signature-256"][7:])
         headers["X-Hub-Signature-256"] = "sha256=" + flip_bit(digest).hex()
     elif change == "other_secret":
-        headers = signed(BODY, secret="another secret")
+        headers = github_signed(BODY, secret="another secret")
     elif change == "no_signature":
         del headers["X-Hub-Signature-256"]
     else:
@@ -223,7 +210,10 @@ async def test_a_wrong_signature_is_401_and_stores_nothing(
 async def test_a_malformed_signature_header_is_401(
     app: FastAPI, anonymous: httpx.AsyncClient, github: str, header: str
 ) -> None:
-    headers: dict[str, str | bytes] = {**signed(BODY), "X-Hub-Signature-256": header.encode()}
+    headers: dict[str, str | bytes] = {
+        **github_signed(BODY),
+        "X-Hub-Signature-256": header.encode(),
+    }
     response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
     assert response.status_code == 401
     assert await count_hooks(app) == 0
@@ -233,7 +223,9 @@ async def test_an_integration_without_a_webhook_secret_refuses_hooks(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:
     bare = await create_integration(client, "github", {"access_token": "ghp_abc"})
-    response = await anonymous.post(f"/api/v1/hooks/{bare}", content=BODY, headers=signed(BODY))
+    response = await anonymous.post(
+        f"/api/v1/hooks/{bare}", content=BODY, headers=github_signed(BODY)
+    )
     assert response.status_code == 401
 
 

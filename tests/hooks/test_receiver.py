@@ -13,26 +13,15 @@ from fastapi import FastAPI
 
 from interlink.core.ids import new_id
 from tests.conftest import data, error
-from tests.hooks.conftest import SECRET, count_hooks, create_integration, stored_hooks
+from tests.hooks.conftest import (
+    SECRET,
+    count_hooks,
+    create_integration,
+    github_signed,
+    stored_hooks,
+)
 
 BODY = b'{"action": "opened", "issue": {"number": 1}}'
-
-
-def github_headers(body: bytes, delivery: str = "d-1", event: str = "issues") -> dict[str, str]:
-    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return {
-        "X-Hub-Signature-256": f"sha256={digest}",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery,
-        "Content-Type": "application/json",
-    }
-
-
-@pytest.fixture
-async def github(client: httpx.AsyncClient) -> str:
-    return await create_integration(
-        client, "github", {"access_token": "ghp_abc", "webhook_secret": SECRET}
-    )
 
 
 @pytest.mark.parametrize("integration_id", ["int_nope", "x" * 40, "int_" + "0" * 26])
@@ -40,7 +29,7 @@ async def test_an_unknown_integration_is_404(
     anonymous: httpx.AsyncClient, integration_id: str
 ) -> None:
     response = await anonymous.post(
-        f"/api/v1/hooks/{integration_id}", content=BODY, headers=github_headers(BODY)
+        f"/api/v1/hooks/{integration_id}", content=BODY, headers=github_signed(BODY)
     )
     assert response.status_code == 404
     assert error(response)["code"] == "INTEGRATION_NOT_FOUND"
@@ -63,7 +52,7 @@ async def test_a_type_that_sends_no_webhooks_answers_like_an_unknown_id(
         {"api_url": "https://example.atlassian.net", "auth_method": "basic"},
     )
     response = await anonymous.post(
-        f"/api/v1/hooks/{jira}", content=BODY, headers=github_headers(BODY)
+        f"/api/v1/hooks/{jira}", content=BODY, headers=github_signed(BODY)
     )
     assert response.status_code == 404
     assert error(response)["code"] == "INTEGRATION_NOT_FOUND"
@@ -77,7 +66,7 @@ async def test_another_workspaces_integration_is_reachable_only_by_its_signature
         other_workspace, "github", {"access_token": "ghp_x", "webhook_secret": "theirs"}
     )
     response = await anonymous.post(
-        f"/api/v1/hooks/{theirs}", content=BODY, headers=github_headers(BODY)
+        f"/api/v1/hooks/{theirs}", content=BODY, headers=github_signed(BODY)
     )
     assert response.status_code == 401
 
@@ -85,7 +74,7 @@ async def test_another_workspaces_integration_is_reachable_only_by_its_signature
 async def test_no_api_key_is_needed_and_a_wrong_one_is_ignored(
     app: FastAPI, anonymous: httpx.AsyncClient, github: str
 ) -> None:
-    headers = {**github_headers(BODY), "Authorization": "Bearer sk_wrong"}
+    headers = {**github_signed(BODY), "Authorization": "Bearer sk_wrong"}
     response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
     assert response.status_code == 200
     assert await count_hooks(app) == 1
@@ -96,7 +85,7 @@ async def test_a_body_over_the_limit_is_413(
 ) -> None:
     body = b"x" * (app.state.services.settings.api.max_body_bytes + 1)
     response = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=body, headers=github_headers(body)
+        f"/api/v1/hooks/{github}", content=body, headers=github_signed(body)
     )
     assert response.status_code == 413
     assert error(response)["code"] == "PAYLOAD_TOO_LARGE"
@@ -109,18 +98,18 @@ async def test_a_deactivated_integration_is_409_once_the_signature_verifies(
     assert (await client.post(f"/api/v1/integrations/{github}/activate")).status_code == 200
     assert (await client.post(f"/api/v1/integrations/{github}/deactivate")).status_code == 200
     bad = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(b"other")
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(b"other")
     )
     assert bad.status_code == 401
     response = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY)
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY)
     )
     assert response.status_code == 409
     assert error(response)["code"] == "CONFLICT"
     assert await count_hooks(app) == 0
     await client.post(f"/api/v1/integrations/{github}/activate")
     again = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY)
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY)
     )
     assert again.status_code == 200
 
@@ -145,11 +134,11 @@ async def test_hooks_without_delivery_ids_are_kept_once_per_body(
 async def test_a_deleted_integration_takes_its_hooks_along(
     app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, github: str
 ) -> None:
-    await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY))
+    await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY))
     assert (await client.delete(f"/api/v1/integrations/{github}")).status_code in {200, 204}
     assert await count_hooks(app) == 0
     response = await anonymous.post(
-        f"/api/v1/hooks/{github}", content=BODY, headers=github_headers(BODY, "d-2")
+        f"/api/v1/hooks/{github}", content=BODY, headers=github_signed(BODY, "d-2")
     )
     assert response.status_code == 404
 
@@ -172,7 +161,7 @@ async def test_strange_bodies_with_good_signatures_never_500(
 ) -> None:
     # An event type GitHub has published no payload shape for is taken as named, body and all.
     delivery = hashlib.sha1(body).hexdigest()  # noqa: S324
-    headers = github_headers(body, delivery=delivery, event="not_yet_published")
+    headers = github_signed(body, delivery=delivery, event="not_yet_published")
     response = await anonymous.post(f"/api/v1/hooks/{github}", content=body, headers=headers)
     assert response.status_code == 200, response.text
 
@@ -180,7 +169,7 @@ async def test_strange_bodies_with_good_signatures_never_500(
 async def test_a_strange_delivery_id_is_kept_as_a_digest(
     app: FastAPI, anonymous: httpx.AsyncClient, github: str
 ) -> None:
-    headers = github_headers(BODY, delivery="x" * 500)
+    headers = github_signed(BODY, delivery="x" * 500)
     response = await anonymous.post(f"/api/v1/hooks/{github}", content=BODY, headers=headers)
     assert response.status_code == 200
     [hook] = await stored_hooks(app)

@@ -14,7 +14,7 @@ from interlink.app import create_app
 from interlink.config import RedisSettings, Settings, TransportSettings
 from interlink.testing import Fault, GitHubMock, RunningMock, serve_mock
 from tests.conftest import ADMIN_KEY, REDIS_URL, client_for, data, make_settings
-from tests.connectors.conftest import create_active
+from tests.helpers.integrations import create_active
 
 pytestmark = pytest.mark.redis
 

@@ -21,19 +21,8 @@ from interlink.core.clock import FrozenClock
 from interlink.core.db import Database
 from interlink.integrations.models import Integration
 from tests.conftest import ADMIN_KEY, client_for, data, error
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import Upstream
-
-
-async def _integration(client: httpx.AsyncClient, url: str, api_key: str = "k-123") -> str:
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key"},
-        "credentials": {"api_key": api_key},
-    }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
 
 
 async def _run(client: httpx.AsyncClient, iid: str) -> httpx.Response:
@@ -46,7 +35,7 @@ async def _run(client: httpx.AsyncClient, iid: str) -> httpx.Response:
 async def test_operations_finishing_together_are_all_recorded_with_stats_and_events(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     runs = await asyncio.gather(*[_run(client, iid) for _ in range(25)])
 
@@ -66,7 +55,7 @@ async def test_operations_finishing_together_are_all_recorded_with_stats_and_eve
 async def test_a_deactivated_integration_refuses_the_next_operation_at_once(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     assert data(await _run(client, iid))["status"] == "completed"
 
     await client.post(f"/api/v1/integrations/{iid}/deactivate")
@@ -80,7 +69,7 @@ async def test_a_deactivated_integration_refuses_the_next_operation_at_once(
 async def test_new_credentials_are_used_by_the_next_operation(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url, api_key="old-key")
+    iid = await http_integration(client, upstream.url, credentials={"api_key": "old-key"})
     await _run(client, iid)
 
     replaced = await client.put(
@@ -143,7 +132,7 @@ class TestAChangeByAnotherProcess:
     ) -> None:
         application, other = frozen_app
         async with client_for(application, ADMIN_KEY) as client:
-            iid = await _integration(client, upstream.url)
+            iid = await http_integration(client, upstream.url)
             assert (await _run(client, iid)).status_code == 200
 
             await self._write_elsewhere(

@@ -30,7 +30,8 @@ from tests.conftest import (
     reset_postgres,
 )
 from tests.db_proxy import CuttableProxy, cuttable
-from tests.jobs.conftest import eventually, http_integration
+from tests.helpers.integrations import http_integration
+from tests.helpers.polling import eventually
 from tests.transport.conftest import Upstream
 
 _PATH = {"parameters": {"path": "/things"}}

@@ -15,6 +15,7 @@ from interlink.core.ids import new_id
 from interlink.integrations.models import Operation
 from interlink.integrations.operation_record import OperationRecord
 from tests.conftest import data
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import Upstream
 
 _COLUMNS = (
@@ -26,22 +27,10 @@ _COLUMNS = (
 _PATH = {"parameters": {"path": "/things"}}
 
 
-async def _integration(client: httpx.AsyncClient, url: str) -> str:
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key"},
-        "credentials": {"api_key": "k"},
-    }
-    iid = str(data(await client.post("/api/v1/integrations", json=body))["id"])
-    await client.post(f"/api/v1/integrations/{iid}/activate")
-    return iid
-
-
 async def test_a_record_that_fails_does_not_lose_the_others_of_its_group(
     app: FastAPI, client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     run = data(await client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH))
     services = app.state.services
     async with services.db.read() as session:
@@ -71,7 +60,7 @@ async def test_a_record_that_fails_does_not_lose_the_others_of_its_group(
 async def test_every_record_is_committed_before_record_returns(
     app: FastAPI, client: httpx.AsyncClient, upstream: Upstream, count: int
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     await client.post(f"/api/v1/integrations/{iid}/operations/request", json=_PATH)
     services = app.state.services
     async with services.db.read() as session:

@@ -13,7 +13,7 @@ import pytest
 from interlink.app import create_app
 from interlink.config import ServerSettings, Settings
 from tests.conftest import ADMIN_KEY, client_for, data, error, make_settings
-from tests.jobs.conftest import http_integration
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import ScriptedDns, Upstream, status
 
 

@@ -20,25 +20,9 @@ from sqlalchemy import update
 from interlink.integrations.models import Integration
 from interlink.providers.smtp.mock import _write_certificates
 from tests.conftest import data, error
+from tests.helpers.integrations import http_integration
+from tests.helpers.servers import serve_app
 from tests.transport.conftest import Upstream, redirect
-
-
-async def _integration(
-    client: httpx.AsyncClient,
-    url: str,
-    credentials: dict[str, Any] | None = None,
-    **configuration: Any,
-) -> str:
-    configuration.setdefault("auth_method", "api_key")
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, **configuration},
-        "credentials": credentials or {"api_key": "k-123"},
-    }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
 
 
 async def _get(client: httpx.AsyncClient, iid: str, path: str = "/things") -> httpx.Response:
@@ -53,8 +37,8 @@ async def _get(client: httpx.AsyncClient, iid: str, path: str = "/things") -> ht
 async def test_user_agent_and_default_headers_reach_the_upstream(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    plain = await _integration(client, upstream.url)
-    configured = await _integration(
+    plain = await http_integration(client, upstream.url)
+    configured = await http_integration(
         client,
         upstream.url,
         request={
@@ -88,7 +72,7 @@ BAD_HEADERS = {
 async def test_headers_that_cannot_be_sent_are_refused_when_written(
     client: httpx.AsyncClient, upstream: Upstream, request_config: dict[str, Any]
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     body = {"name": "Bad", "type": "http", "credentials": {"api_key": "k"},
             "configuration": {"api_url": upstream.url, "request": request_config}}  # fmt: skip
     field = f"configuration.request.{next(iter(request_config))}"
@@ -117,7 +101,7 @@ async def test_a_stored_header_that_cannot_be_sent_fails_calls_with_a_4xx_not_a_
     app: FastAPI, client: httpx.AsyncClient, upstream: Upstream, request_config: dict[str, Any]
 ) -> None:
     """Stored before it was checked on write: each call and the test say what to fix."""
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     services = app.state.services
     stored = {"api_url": upstream.url, "auth_method": "api_key", "request": request_config}
     async with services.db.transaction() as session:
@@ -138,7 +122,7 @@ async def test_a_stored_header_that_cannot_be_sent_fails_calls_with_a_4xx_not_a_
 async def test_an_operations_headers_that_cannot_be_sent_are_refused_by_name(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
 
     response = await client.post(
         f"/api/v1/integrations/{iid}/operations/request",
@@ -157,7 +141,7 @@ async def test_an_operations_headers_that_cannot_be_sent_are_refused_by_name(
 async def test_an_api_key_goes_in_the_header_the_credentials_name(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(
+    iid = await http_integration(
         client, upstream.url, credentials={"api_key": "k-777", "header_name": "X-API-Key"}
     )
 
@@ -172,7 +156,7 @@ async def test_the_jwt_method_sends_the_token_as_a_bearer(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
     token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhY21lIn0.c2lnbmF0dXJl"
-    iid = await _integration(
+    iid = await http_integration(
         client, upstream.url, credentials={"jwt_token": token}, auth_method="jwt"
     )
 
@@ -210,7 +194,7 @@ async def test_the_read_timeout_answers_504(client: httpx.AsyncClient, upstream:
         return web.json_response({"late": True})
 
     upstream.script(silent)
-    iid = await _integration(
+    iid = await http_integration(
         client,
         upstream.url,
         request={"read_timeout_seconds": 0.2},
@@ -245,7 +229,7 @@ async def silent_tls_port() -> AsyncIterator[int]:
 async def test_the_connect_timeout_answers_504(
     client: httpx.AsyncClient, silent_tls_port: int
 ) -> None:
-    iid = await _integration(
+    iid = await http_integration(
         client,
         f"https://127.0.0.1:{silent_tls_port}",
         request={"connect_timeout_seconds": 0.2, "timeout_seconds": 30},
@@ -264,7 +248,7 @@ async def test_the_connect_timeout_answers_504(
 async def test_redirects_are_followed_up_to_max_redirects(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await _integration(client, upstream.url, request={"max_redirects": 2})
+    iid = await http_integration(client, upstream.url, request={"max_redirects": 2})
 
     upstream.script(redirect("/b"), redirect("/c"))
     within = await _get(client, iid, "/a")
@@ -297,21 +281,16 @@ async def self_signed_upstream(tmp_path: Path) -> AsyncIterator[tuple[str, list[
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"https://127.0.0.1:{port}", answered
-    await runner.cleanup()
+    async with serve_app(app, ssl_context=context) as url:
+        yield url, answered
 
 
 async def test_a_certificate_that_is_not_trusted_is_refused_unless_verify_ssl_is_off(
     client: httpx.AsyncClient, self_signed_upstream: tuple[str, list[str]]
 ) -> None:
     url, answered = self_signed_upstream
-    verifying = await _integration(client, url, rate_limiting={"max_retries": 0})
-    trusting = await _integration(client, url, request={"verify_ssl": False})
+    verifying = await http_integration(client, url, rate_limiting={"max_retries": 0})
+    trusting = await http_integration(client, url, request={"verify_ssl": False})
 
     refused = await _get(client, verifying, "/refused")
     accepted = await _get(client, trusting, "/accepted")

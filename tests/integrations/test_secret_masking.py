@@ -16,7 +16,8 @@ from interlink.core.secrets import Scrubber
 from interlink.logs import redact
 from interlink.testing import Fault, HttpMock, RunningMock, serve_mock
 from tests.conftest import data, error
-from tests.connectors.conftest import create_active, run_operation
+from tests.connectors.conftest import run_operation
+from tests.helpers.integrations import http_integration
 
 TOKEN = "echo-token-0123456789abcdef"
 PASSWORD = "correct-horse-battery-staple"
@@ -29,18 +30,6 @@ async def mock() -> AsyncIterator[RunningMock[HttpMock]]:
         yield running
 
 
-async def _integration(
-    client: httpx.AsyncClient, mock: RunningMock[HttpMock], auth_method: str, **credentials: str
-) -> str:
-    body = {
-        "name": "Echo",
-        "type": "http",
-        "configuration": {"api_url": mock.url, "auth_method": auth_method},
-        "credentials": credentials,
-    }
-    return await create_active(client, body)
-
-
 async def _everything_shown(client: httpx.AsyncClient, iid: str) -> str:
     history = await client.get(f"/api/v1/integrations/{iid}/operations/history")
     events = await client.get("/api/v1/events", params={"integration_id": iid})
@@ -50,7 +39,7 @@ async def _everything_shown(client: httpx.AsyncClient, iid: str) -> str:
 async def test_an_echoed_bearer_token_is_masked_in_the_result_and_the_history(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
-    iid = await _integration(client, mock, "api_key", api_key=TOKEN)
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
 
     echoed = await run_operation(client, iid, "request", path="/anything")
     told = await run_operation(client, iid, "request", path="/bearer")
@@ -64,7 +53,12 @@ async def test_an_echoed_bearer_token_is_masked_in_the_result_and_the_history(
 async def test_an_echoed_basic_pair_is_masked_in_its_base64_form(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
-    iid = await _integration(client, mock, "basic", username="ops-bot", password=PASSWORD)
+    iid = await http_integration(
+        client,
+        mock.url,
+        credentials={"username": "ops-bot", "password": PASSWORD},
+        auth_method="basic",
+    )
 
     echoed = await run_operation(
         client, iid, "request", method="POST", path="/anything", body={"note": "hello"}
@@ -79,7 +73,7 @@ async def test_an_echoed_basic_pair_is_masked_in_its_base64_form(
 async def test_a_secret_in_the_providers_error_is_masked(
     client: httpx.AsyncClient, mock: RunningMock[HttpMock]
 ) -> None:
-    iid = await _integration(client, mock, "api_key", api_key=TOKEN)
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
     answer = {"message": f"token {TOKEN} is not allowed here"}
     mock.mock.faults.add(Fault.error(403, body=json.dumps(answer).encode()))
 

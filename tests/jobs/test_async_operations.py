@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 from tests.conftest import data, error
-from tests.jobs.conftest import eventually, http_integration
+from tests.helpers.integrations import http_integration
+from tests.helpers.polling import eventually
 from tests.transport.conftest import Upstream
 
 

@@ -22,7 +22,9 @@ from interlink.integrations.operation_record import OperationRecord
 from interlink.jobs import Jobs
 from interlink.jobs.cleanup import Retention
 from tests.conftest import data, make_settings
-from tests.jobs.conftest import eventually, http_integration, worker_jobs
+from tests.helpers.integrations import http_integration
+from tests.helpers.polling import eventually
+from tests.jobs.conftest import worker_jobs
 from tests.transport.conftest import Upstream, status
 
 NEVER = "0 0 0 1 1 *"  # once a year: the tests trigger schedules themselves

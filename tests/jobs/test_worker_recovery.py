@@ -14,7 +14,7 @@ from interlink.config import Settings
 from interlink.testing import Fault, StripeMock
 from interlink.testing.server import RunningMock, serve_mock_in_thread
 from tests.conftest import data, make_settings
-from tests.jobs.conftest import eventually
+from tests.helpers.polling import eventually
 from tests.jobs.workers import start_worker
 
 

@@ -16,8 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from interlink.config import Settings, TransportSettings
 from interlink.testing import HttpMock, RunningMock, serve_mock
-from tests.conftest import data, make_settings
-from tests.jobs.conftest import app, client, eventually, worker_jobs
+from tests.conftest import make_settings
+from tests.helpers.databases import fresh_sqlite
+from tests.helpers.integrations import http_integration
+from tests.jobs.conftest import worker_jobs
 
 SECRET = "k-metrics-secret-0123456789"
 OPERATION_ROUTE = "/api/v1/integrations/{integration_id}/operations/{operation}"
@@ -25,7 +27,7 @@ OPERATION_ROUTE = "/api/v1/integrations/{integration_id}/operations/{operation}"
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'data' / 'interlink.db'}"
+    return fresh_sqlite(tmp_path / "data")
 
 
 @pytest.fixture
@@ -74,15 +76,8 @@ async def scrape(client: httpx.AsyncClient, **headers: str) -> Scrape:
 
 
 async def integration(client: httpx.AsyncClient, url: str, **configuration: Any) -> str:
-    body = {
-        "name": "Mock",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key", **configuration},
-        "credentials": {"api_key": SECRET},
-    }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
+    """An active `http` integration whose API key is SECRET (which no metric may show)."""
+    return await http_integration(client, url, credentials={"api_key": SECRET}, **configuration)
 
 
 async def run(client: httpx.AsyncClient, iid: str, path: str = "/anything") -> httpx.Response:
@@ -90,6 +85,3 @@ async def run(client: httpx.AsyncClient, iid: str, path: str = "/anything") -> h
         f"/api/v1/integrations/{iid}/operations/request",
         json={"parameters": {"method": "GET", "path": path}},
     )
-
-
-__all__ = ["app", "client", "eventually"]

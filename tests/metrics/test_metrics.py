@@ -7,7 +7,8 @@ from fastapi import FastAPI
 
 from interlink.testing import HttpMock, RunningMock
 from tests.conftest import data
-from tests.metrics.conftest import OPERATION_ROUTE, SECRET, eventually, integration, run, scrape
+from tests.helpers.polling import eventually
+from tests.metrics.conftest import OPERATION_ROUTE, SECRET, integration, run, scrape
 
 HTTP = {"connector_type": "http", "operation": "request"}
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from interlink.providers.smtp.mock import SmtpMock
-from tests.conftest import data
+from tests.helpers.integrations import create_active
 from tests.metrics.conftest import scrape
 
 SMTP = {"connector_type": "smtp", "operation": "send_email"}
@@ -29,9 +29,7 @@ async def _integration(client: httpx.AsyncClient, smtp: SmtpMock, password: str)
         },
         "credentials": {"host": "127.0.0.1", "port": smtp.port, "user": "m", "password": password},
     }  # fmt: skip
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
+    return await create_active(client, body)
 
 
 async def _send(client: httpx.AsyncClient, iid: str) -> int:

@@ -9,8 +9,9 @@ import aiohttp
 
 from interlink.app import create_app
 from tests.conftest import ADMIN_KEY, client_for, data, make_settings
+from tests.helpers.polling import eventually
 from tests.jobs.workers import start_worker
-from tests.metrics.conftest import Scrape, eventually
+from tests.metrics.conftest import Scrape
 
 
 def _free_port() -> int:

@@ -17,6 +17,7 @@ from interlink.transport.ssrf import (
     UrlRefused,
     classify,
 )
+from tests.helpers.servers import serve_app
 from tests.transport.conftest import ScriptedDns
 
 CASES = [
@@ -112,13 +113,8 @@ async def loopback_server() -> AsyncIterator[int]:
         return web.json_response({"reached": True})
 
     app.router.add_get("/", reached)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield port
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        yield int(url.rpartition(":")[2])
 
 
 @pytest.mark.parametrize("allow", [False, True])

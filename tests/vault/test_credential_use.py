@@ -14,7 +14,8 @@ import pytest
 
 from interlink.testing import HttpMock, RunningMock, serve_mock
 from tests.conftest import data, error
-from tests.connectors.conftest import create_active, run_operation
+from tests.connectors.conftest import run_operation
+from tests.helpers.integrations import create_active
 
 SECRET = "sk_live_use_test_secret_0123456789"
 

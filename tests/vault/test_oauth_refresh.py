@@ -25,6 +25,8 @@ from interlink.core.clock import FrozenClock, SystemClock
 from interlink.providers.registry import default_registry
 from interlink.vault.oauth import LEASE, PATIENCE, OAuthRefresher
 from tests.conftest import data, error
+from tests.helpers.integrations import create_active
+from tests.helpers.servers import serve_app
 
 
 @dataclass
@@ -86,13 +88,9 @@ async def provider() -> AsyncIterator[OAuthProvider]:
     app.router.add_post("/oauth/token", oauth.token)
     app.router.add_post("/provider/token", oauth.token)  # the provider's well-known one
     app.router.add_get("/resource", oauth.resource)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    oauth.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    yield oauth
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        oauth.url = url
+        yield oauth
 
 
 # A provider whose OAuth facts name the mock's token endpoint, installed as a third party would.
@@ -178,9 +176,7 @@ async def _integration(
         },
         "credentials": {name: value for name, value in given.items() if value is not None},
     }
-    created = data(await client.post("/api/v1/integrations", json=body))
-    await client.post(f"/api/v1/integrations/{created['id']}/activate")
-    return str(created["id"])
+    return await create_active(client, body)
 
 
 async def _call(client: httpx.AsyncClient, iid: str) -> httpx.Response:

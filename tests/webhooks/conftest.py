@@ -19,6 +19,8 @@ from interlink.api.services import Services
 from interlink.config import Settings, WebhookSettings
 from interlink.core.clock import Clock, FrozenClock
 from tests.conftest import data, make_settings
+from tests.helpers.polling import eventually
+from tests.helpers.servers import serve_app
 
 
 @dataclass
@@ -37,7 +39,6 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     status: dict[str, int] = field(default_factory=dict)
     hold: dict[str, asyncio.Event] = field(default_factory=dict)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path}"
@@ -48,7 +49,6 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         self.received.append(Received(path, dict(request.headers), await request.read()))
-        self.arrived.set()
         gate = self.hold.get(path)
         if gate is not None:
             await asyncio.wait_for(gate.wait(), 10)
@@ -56,15 +56,11 @@ class Receiver:
 
     async def wait_for(self, path: str, count: int = 1) -> None:
         """Wait (at most 5 s) until `path` has received `count` requests."""
-        for _ in range(500):
-            if len(self.at(path)) >= count:
-                return
-            self.arrived.clear()
-            try:
-                await asyncio.wait_for(self.arrived.wait(), 0.01)
-            except TimeoutError:
-                continue
-        raise AssertionError(f"{path} received {len(self.at(path))} of {count}")
+
+        async def seen() -> int:
+            return len(self.at(path))
+
+        await eventually(seen, lambda n: n >= count, deadline=5)
 
 
 async def _json_ok(_request: web.Request) -> web.Response:
@@ -77,16 +73,11 @@ async def receiver() -> AsyncIterator[Receiver]:
     application = web.Application()
     application.router.add_post("/{path}", found.handle)
     application.router.add_get("/{path}", _json_ok)
-    runner = web.AppRunner(application, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    found.base = f"http://127.0.0.1:{port}"
-    yield found
-    for gate in found.hold.values():
-        gate.set()
-    await runner.cleanup()
+    async with serve_app(application) as url:
+        found.base = url
+        yield found
+        for gate in found.hold.values():
+            gate.set()
 
 
 @pytest.fixture

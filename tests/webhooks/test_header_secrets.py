@@ -22,6 +22,7 @@ from interlink.vault.masking import MASK
 from interlink.webhooks.models import WebhookEndpoint
 from interlink.webhooks.service import reseal_webhook_secrets
 from tests.conftest import ADMIN_KEY, client_for, data, error
+from tests.helpers.servers import serve_app
 from tests.webhooks.conftest import Receiver, create_webhook, deliveries, services
 
 TOKEN = "Bearer tok_live_0123456789abcdef"
@@ -139,12 +140,8 @@ async def echo() -> AsyncIterator[str]:
     """An endpoint that answers with the headers it was sent (as a debugging receiver might)."""
     application = web.Application()
     application.router.add_post("/", _echo)
-    runner = web.AppRunner(application, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
-    await runner.cleanup()
+    async with serve_app(application) as url:
+        yield f"{url}/"
 
 
 async def test_an_endpoint_echoing_its_headers_leaves_no_credential_in_the_log(

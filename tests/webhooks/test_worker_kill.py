@@ -20,10 +20,10 @@ from standardwebhooks.webhooks import Webhook
 from interlink.config import Settings, WebhookSettings
 from interlink.core.clock import Clock, SystemClock
 from tests.conftest import data, make_settings
+from tests.helpers.polling import eventually
+from tests.helpers.servers import serve_app
 from tests.integrations.seed import CREATE
-from tests.jobs.conftest import eventually
-from tests.jobs.workers import WorkerProcess
-from tests.jobs.workers import start_worker as start_jobs_worker
+from tests.jobs.workers import start_worker
 from tests.webhooks.conftest import create_webhook, deliveries
 
 HOLD_LIMIT = 60.0  # the longest the receiver holds the first request
@@ -80,15 +80,10 @@ async def receiver() -> AsyncIterator[StallingReceiver]:
     found = StallingReceiver()
     application = web.Application()
     application.router.add_post("/hook", found.handle)
-    runner = web.AppRunner(application, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    found.base = f"http://127.0.0.1:{port}"
-    yield found
-    found.release.set()
-    await runner.cleanup()
+    async with serve_app(application) as url:
+        found.base = url
+        yield found
+        found.release.set()
 
 
 @pytest.fixture
@@ -102,11 +97,6 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     # API only: no embedded worker, no embedded dispatcher; the subprocesses deliver.
     hooks = WebhookSettings(dispatcher_enabled=False)
     return make_settings(tmp_path / "data", database_url, webhooks=hooks)
-
-
-def start_worker(data_dir: Path, database_url: str, executor_id: str) -> WorkerProcess:
-    """`interlink worker` with short webhook leases."""
-    return start_jobs_worker(data_dir, database_url, executor_id, extra_env=WEBHOOKS_ENV)
 
 
 async def _wait(event: asyncio.Event, what: str, seconds: float = 30.0) -> None:
@@ -126,7 +116,7 @@ async def test_a_delivery_cut_by_sigkill_is_sent_again_with_its_webhook_id(
 ) -> None:
     data_dir = settings.server.data_dir
     hook = await create_webhook(client, f"{receiver.base}/hook", events=["integration.created"])
-    first = start_worker(data_dir, database_url, "worker-a")
+    first = start_worker(data_dir, database_url, "worker-a", extra_env=WEBHOOKS_ENV)
     try:
         created = data(await client.post("/api/v1/integrations", json=CREATE))
         await _wait(receiver.in_hand, "the worker's request")  # held upstream: kill now
@@ -146,7 +136,7 @@ async def test_a_delivery_cut_by_sigkill_is_sent_again_with_its_webhook_id(
     leased_until = datetime.fromisoformat(leased["next_attempt_at"]).timestamp()
 
     executor = "worker-a" if recovery == "restart" else "worker-b"
-    second = start_worker(data_dir, database_url, executor)
+    second = start_worker(data_dir, database_url, executor, extra_env=WEBHOOKS_ENV)
     try:
         [done] = await eventually(
             lambda: deliveries(client, hook["id"]),

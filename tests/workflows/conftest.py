@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 
 from tests.conftest import data
-from tests.jobs.conftest import app, client, eventually, settings
+from tests.helpers.polling import eventually
+from tests.jobs.conftest import settings
 from tests.transport.conftest import upstream
 
 FINISHED = {"completed", "failed", "cancelled"}
@@ -56,4 +57,4 @@ def step_of(found: dict[str, Any], name: str) -> dict[str, Any]:
     return next(s for s in found["steps"] if s["name"] == name)
 
 
-__all__ = ["app", "client", "eventually", "settings", "upstream"]
+__all__ = ["settings", "upstream"]

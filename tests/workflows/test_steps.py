@@ -7,7 +7,7 @@ import json
 import httpx
 from aiohttp import web
 
-from tests.jobs.conftest import http_integration
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import Upstream, status
 from tests.workflows.conftest import create_workflow, run_to_end, step_of
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import data, error
-from tests.jobs.conftest import http_integration
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import Upstream
 
 

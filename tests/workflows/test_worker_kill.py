@@ -17,6 +17,7 @@ from aiohttp import web
 from interlink.config import JobsSettings, Settings
 from interlink.core.clock import Clock, SystemClock
 from tests.conftest import data, make_settings
+from tests.helpers.servers import serve_app
 from tests.jobs.workers import start_worker
 from tests.workflows.conftest import create_workflow, execution, finished, step_of
 
@@ -54,15 +55,10 @@ async def mock() -> AsyncIterator[DedupingMock]:
     found = DedupingMock()
     application = web.Application()
     application.router.add_post("/{tail:.*}", found.handle)
-    runner = web.AppRunner(application, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    found.base = f"http://127.0.0.1:{port}"
-    yield found
-    found.release.set()
-    await runner.cleanup()
+    async with serve_app(application) as url:
+        found.base = url
+        yield found
+        found.release.set()
 
 
 @pytest.fixture
