@@ -24,6 +24,7 @@ from interlink.transport.retry import RetryPolicy
 from interlink.transport.slots import RedisSlots
 from interlink.transport.ssrf import AddressPolicy
 from tests.conftest import REDIS_URL
+from tests.helpers.servers import serve_app
 
 Reply = Callable[[web.Request], Any]
 
@@ -102,14 +103,9 @@ async def upstream() -> AsyncIterator[Upstream]:
     scripted = Upstream()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", scripted.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    scripted.url = f"http://127.0.0.1:{port}"
-    yield scripted
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        scripted.url = url
+        yield scripted
 
 
 @pytest.fixture
