@@ -12,7 +12,8 @@ from interlink import (
     GitHubIntegration,
     GitHubIntegrationConfiguration,
 )
-from interlink.testing import GitHubMock, serve_mock, serve_mock_in_thread
+from interlink.direct import AsyncDiscordIntegration, DiscordIntegrationConfiguration
+from interlink.testing import DiscordMock, Fault, GitHubMock, serve_mock, serve_mock_in_thread
 
 TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz"
 
@@ -230,3 +231,22 @@ async def test_the_async_stripe_twin() -> None:
     assert (intent["amount"], intent["currency"], intent["customer"]) == (
         1999, "usd", customer["id"],
     )  # fmt: skip
+
+
+async def test_a_direct_call_of_an_idempotent_action_is_retried_once_with_its_own_key() -> None:
+    async with serve_mock(DiscordMock(bucket_limit=None)) as mock:
+        mock.mock.faults.add(Fault.error(503), method="POST")
+        channel = mock.mock.channel_ids[0]
+        config = DiscordIntegrationConfiguration(
+            api_url=mock.api_url, bot_token=DiscordMock.default_token
+        )
+        async with AsyncDiscordIntegration(config) as discord:
+            first = await discord.send_message(channel_id=channel, content="deploy done")
+            second = await discord.send_message(channel_id=channel, content="deploy done")
+
+        posts = [call for call in mock.mock.calls if call.method == "POST"]
+    nonces = [call.json()["nonce"] for call in posts]
+    assert len(posts) == 3  # the 503, its retry, the second message
+    assert nonces[0] == nonces[1] != nonces[2]
+    assert first["id"] != second["id"]
+    assert len(mock.mock.messages[channel]) == 2

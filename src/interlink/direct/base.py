@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 import weakref
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from interlink.config import TransportSettings
 from interlink.core.clock import SystemClock
-from interlink.providers.kit.action import Connector
+from interlink.providers.kit.action import Action, Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.transport.auth import auth_headers
 from interlink.transport.breaker import MemoryBreakers
@@ -64,22 +65,28 @@ class AsyncDirectIntegration:
             AddressPolicy(allow_private=True),  # a script may call what its own machine can reach
         )
 
-    def _context(self) -> ActionContext:
+    def _context(self, chosen: Action) -> ActionContext:
+        """Each run has an idempotency key of its own, as an operation does: a provider that
+        dedupes by it sees a retried write once, so an action marked idempotent may be
+        retried here as in the service."""
         connector = self.connector
         auth_method = str(self._configuration["auth_method"])
         headers = auth_headers(
             auth_method, self._credentials, bearer_scheme=connector.bearer_scheme
         )
         settings = call_settings(self._configuration, TransportSettings())
-        client = self._transport.client("direct", settings, connector.facts(), headers)
+        client = self._transport.client(
+            "direct", settings, connector.facts(), headers, idempotent=chosen.idempotent
+        )
         credentials = self._credentials if connector.spec.type == "smtp" else {}
-        return ActionContext(client, self._configuration, credentials)
+        key = f"direct-{uuid.uuid4().hex}"
+        return ActionContext(client, self._configuration, credentials, idempotency_key=key)
 
     async def run(self, action: str, **parameters: Any) -> Any:
         """Runs an action by name; the result as plain JSON data (dicts and lists)."""
         chosen = self.connector.actions[action]
         params = chosen.parse(parameters)
-        output = await self.connector().run(action, self._context(), params)
+        output = await self.connector().run(action, self._context(chosen), params)
         return output.model_dump(mode="json")
 
     async def aclose(self) -> None:

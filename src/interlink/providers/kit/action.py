@@ -75,9 +75,8 @@ def action(*, idempotent: bool = False) -> Callable[[H], H]:
     `idempotent`: every request the action sends may be repeated, writes too (the provider
     dedupes them, e.g. by the operation's idempotency key, or they set the same state again):
     a 5xx or a dropped connection is then retried as for a GET. Without it a POST or PATCH is
-    retried only when sent with an `idempotency_key`. It applies where the action runs as an
-    operation (or a workflow step); a direct call (`interlink.direct`) has no idempotency key
-    and does not apply it."""
+    retried only when sent with an `idempotency_key`. Every run has one (an operation's, a
+    workflow step's, or a direct call's own), and the mark applies to each."""
 
     def mark(handler: H) -> H:
         setattr(handler, _MARK, ActionOptions(idempotent=idempotent))
