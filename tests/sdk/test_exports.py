@@ -69,6 +69,8 @@ def test_importing_the_sdk_loads_nothing_of_the_server() -> None:
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
         "('fastapi', 'sqlalchemy', 'dbos', 'starlette', 'aiohttp', 'structlog')"
         " or m.startswith(('interlink.core', 'interlink.app', 'interlink.api'))]\n"
+        # the one backoff formula is shared by the SDK and the server: a pure function
+        "heavy = [m for m in heavy if m not in ('interlink.core', 'interlink.core.backoff')]\n"
         "print(heavy)\n"
     )
     command = [sys.executable, "-c", code]
