@@ -52,7 +52,7 @@ from interlink.config import (
     WebhookSettings,
 )
 from interlink.core.db import async_url
-from interlink.events.types import EventType, IntegrationState
+from interlink.events.types import EventType, IntegrationState, new_event
 from interlink.webhooks.outbox import body_of
 from interlink.webhooks.schemas import WebhookCreate
 from interlink.webhooks.signing import new_secret, signature_headers
@@ -131,12 +131,14 @@ async def publish(
     for start in range(0, count, batch):
         began = time.perf_counter()
         async with services.db.transaction() as session:
-            ids = [
-                services.events.publish(
-                    session, workspace_id, EventType.INTEGRATION_ACTIVATED, payload
-                ).id
+            made = [
+                new_event(
+                    workspace_id, EventType.INTEGRATION_ACTIVATED, payload, at=services.clock.now()
+                )
                 for _ in range(min(batch, count - start))
             ]
+            await services.events.publish(session, *made)
+        ids = [event.id for event in made]
         now = time.time()
         committed.update(dict.fromkeys(ids, now))
         if every:

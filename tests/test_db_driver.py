@@ -1,6 +1,8 @@
-"""`Database.write`: `Write`s of `Statement`s sent straight to the driver land together or not
-at all, store what SQLAlchemy's own execution stores, and tell the commit listeners once, after
-the commit. On SQLite and, when INTERLINK_TEST_DATABASE_URL is set, on PostgreSQL."""
+"""`Write`s of `Statement`s sent straight to the driver, alone (`Database.write`) or in an open
+transaction (`write_in`): they land together or not at all, with one row or many (executemany),
+store what SQLAlchemy's own execution stores, raise SQLAlchemy's errors (IntegrityError,
+DatabaseUnavailable when the database does not answer), and tell the commit listeners once,
+after the commit. On SQLite and, when INTERLINK_TEST_DATABASE_URL is set, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 from sqlalchemy import (
     JSON,
     Column,
+    Connection,
     Engine,
     Insert,
     Integer,
@@ -33,9 +36,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import registry
 
-from interlink.core.db import Database, UTCDateTime, is_sqlite
-from interlink.core.driver import Query, Statement, Write
+from interlink.core.db import Database, UTCDateTime, is_sqlite, write_in
+from interlink.core.driver import Abandoned, Query, Statement, Write, run_writes
+from interlink.core.outage import DatabaseUnavailable
 
 # A name of this run's own: a run beside this one on the same PostgreSQL database keeps its table.
 _RUN = uuid.uuid4().hex[:12]
@@ -279,3 +284,155 @@ async def test_read_one_gives_the_first_row_as_a_mapping_with_json_decoded(
 
     assert found == {"id": "a", "status": "open", "document": {"k": [1, None]}}
     assert missing is None
+
+
+# -- many rows in one write (the driver's executemany) --------------------------------------------
+async def test_many_rows_are_stored_as_sqlalchemy_stores_them(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    documents = [{"a": [1, "é", None]}, None]
+    with reader.begin() as connection:
+        connection.execute(
+            insert(_THINGS), [_row(f"a{n}", at=_AT, document=d) for n, d in enumerate(documents)]
+        )
+
+    many = [_row(f"b{n}", at=_AT.astimezone(UTC), document=d) for n, d in enumerate(documents)]
+    assert await database.write(Write(_INSERT, many)) is True
+
+    stored = _stored(reader)
+    assert stored[2:] == stored[:2]
+    assert stored[3][2] is False  # a None document is JSON null, never SQL NULL
+    assert len(commits) == 1
+
+
+async def test_an_upsert_of_many_rows_applies_each_in_turn(
+    database: Database, reader: Engine
+) -> None:
+    await database.write(Write(_UPSERT, [_row("a", "open"), _row("a", "done"), _row("b")]))
+
+    assert [row[:2] for row in _rows(reader)] == [("a", "done"), ("b", "open")]
+
+
+async def test_no_rows_is_no_statement_and_no_listener(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    assert await database.write(Write(_INSERT, [])) is True
+
+    assert _rows(reader) == []
+    assert commits == []
+
+
+async def test_a_failing_row_of_many_writes_nothing_of_the_call(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    await database.write(_insert("a"))
+
+    with pytest.raises(IntegrityError):
+        await database.write(Write(_INSERT, [_row("b"), _row("a", "again")]))
+
+    assert _rows(reader) == [("a", "open", None, None)]
+    assert len(commits) == 1
+
+
+async def test_a_required_write_is_of_one_row(database: Database, reader: Engine) -> None:
+    with pytest.raises(ValueError, match="one row"):
+        await database.write(Write(_INSERT, [_row("a")], required=True))
+
+    assert _rows(reader) == []
+
+
+async def test_a_database_that_does_not_answer_is_unavailable(tmp_path: Path) -> None:
+    for url in (
+        f"sqlite:///{tmp_path / 'missing' / 'folder' / 'x.db'}",
+        "postgresql://postgres@127.0.0.1:1/nothing_listens_here",
+    ):
+        database = Database(url, pool_size=2)
+        try:
+            with pytest.raises(DatabaseUnavailable):
+                await database.write(_insert("a"))
+        finally:
+            await database.dispose()
+
+
+# -- writes in an open transaction (`write_in`) -------------------------------------------------
+class _Thing:
+    """`_THINGS` mapped, for rows the session's unit of work holds."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+registry().map_imperatively(_Thing, _THINGS)
+
+
+async def test_writes_in_a_transaction_commit_with_its_work_after_its_pending_rows(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    async with database.transaction() as session:
+        session.add(_Thing(id="a", status="open", at=None, document=None))  # pending, not flushed
+        close = Write(_SET_STATUS, {"key": "a", "new_status": "done"}, required=True)
+        await write_in(session, close, Write(_INSERT, [_row("b"), _row("c")]))
+        assert _rows(reader) == []  # not committed yet
+        assert commits == []
+
+    assert [row[:2] for row in _rows(reader)] == [("a", "done"), ("b", "open"), ("c", "open")]
+    assert len(commits) == 1  # told once, after the commit
+
+
+async def test_writes_in_a_transaction_are_rolled_back_with_it(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    async def undone() -> None:
+        async with database.transaction() as session:
+            await write_in(session, _insert("a"))
+            raise _Undone
+
+    async def duplicate() -> None:
+        async with database.transaction() as session:
+            await write_in(session, _insert("b"), _insert("b", "again"))
+
+    async def abandoned() -> None:
+        async with database.transaction() as session:
+            await write_in(session, _insert("c"))
+            await write_in(session, Write(_CLOSE, {"key": "missing"}, required=True))
+
+    with pytest.raises(_Undone):
+        await undone()
+    with pytest.raises(IntegrityError):  # SQLAlchemy's error, as alone
+        await duplicate()
+    with pytest.raises(Abandoned):  # for the caller to roll back
+        await abandoned()
+
+    assert _rows(reader) == []
+    assert commits == []
+
+
+async def test_run_commits_its_work_and_tells_no_listener(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    def work(connection: Connection) -> list[str]:
+        run_writes(connection, [Write(_INSERT, [_row("a"), _row("b")])])
+        return list(connection.scalars(select(_THINGS.c.id).order_by("id")))
+
+    def failing(connection: Connection) -> None:
+        run_writes(connection, [_insert("c")])
+        raise _Undone
+
+    assert await database.run(work) == ["a", "b"]
+    with pytest.raises(_Undone):
+        await database.run(failing)
+
+    assert [row[0] for row in _rows(reader)] == ["a", "b"]
+    assert commits == []
+
+
+async def test_writes_given_a_list_are_kept_for_one_database_write(
+    database: Database, reader: Engine, commits: list[list[tuple[Any, ...]]]
+) -> None:
+    writes: list[Write] = [_insert("a")]
+    await write_in(writes, Write(_INSERT, [_row("b")]))
+
+    assert _rows(reader) == []
+    assert await database.write(*writes) is True
+    assert [row[0] for row in _rows(reader)] == ["a", "b"]
+    assert len(commits) == 1

@@ -25,14 +25,17 @@ class StartupError(Exception):
 
 
 @dataclass(frozen=True)
-class Prepared:
+class Startup:
+    """What a start found or made: the keyring (and its key file, if this start created it),
+    and on the very first start the default workspace and its admin key."""
+
     keyring: Keyring
     created_key_file: Path | None
     workspace_id: str | None = None
     admin_key: str | None = None  # only on the start that created the first workspace
 
 
-async def prepare(settings: Settings, clock: Clock) -> Prepared:
+async def prepare(settings: Settings, clock: Clock) -> Startup:
     if settings.uses_embedded_database:
         settings.server.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     bootstrap_key = settings.bootstrap.api_key
@@ -50,7 +53,7 @@ async def prepare(settings: Settings, clock: Clock) -> Prepared:
         async with db.transaction() as session:
             auth = AuthService(clock, TokenVerifier(settings.jwt))
             if await auth.has_workspaces(session):
-                return Prepared(opened.keyring, opened.created_file)
+                return Startup(opened.keyring, opened.created_file)
             new = await auth.create_workspace(
                 session,
                 settings.bootstrap.workspace_name,
@@ -65,4 +68,4 @@ async def prepare(settings: Settings, clock: Clock) -> Prepared:
         ) from None
     finally:
         await db.dispose()
-    return Prepared(opened.keyring, opened.created_file, new.workspace.id, new.admin_key.plaintext)
+    return Startup(opened.keyring, opened.created_file, new.workspace.id, new.admin_key.plaintext)

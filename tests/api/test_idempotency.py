@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from interlink.api.idempotency import fingerprint
-from interlink.api.idempotency_store import Claim
 from interlink.core.clock import FrozenClock
+from interlink.idempotency.service import Claim
 from tests.conftest import data, error
 from tests.integrations.seed import CREATE
 

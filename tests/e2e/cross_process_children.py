@@ -188,7 +188,7 @@ async def _refresh(
     settings = make_settings(data_dir, database_url)
     clock = ReportingClock()
     db = Database(settings.database_url, pool_size=2)
-    events = EventService(clock)
+    events = EventService()
     credentials = CredentialService(clock, read_key_file(settings.vault_key_file), events)
     transport = build_transport(settings, clock)
     refresher = OAuthRefresher(clock, db, credentials, transport, events)

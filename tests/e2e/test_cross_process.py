@@ -158,7 +158,7 @@ async def seed_credential(database_url: str, data_dir: Path, token_url: str) -> 
     clock = SystemClock()  # the children's clock
     prepared = await prepare(settings, clock)
     assert prepared.workspace_id is not None
-    credentials = CredentialService(clock, prepared.keyring, EventService(clock))
+    credentials = CredentialService(clock, prepared.keyring, EventService())
     body = CredentialCreate(
         name="Example OAuth",
         type="oauth",
@@ -189,9 +189,7 @@ async def stored_credential(
     """The stored credential's data, and its lease (`refreshing_by`, `refreshing_until`)."""
     settings = make_settings(data_dir, database_url)
     clock = SystemClock()
-    credentials = CredentialService(
-        clock, read_key_file(settings.vault_key_file), EventService(clock)
-    )
+    credentials = CredentialService(clock, read_key_file(settings.vault_key_file), EventService())
     db = Database(settings.database_url, pool_size=1)
     try:
         async with db.read() as session:

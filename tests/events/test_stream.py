@@ -20,8 +20,7 @@ from sqlalchemy import select
 from interlink.app import create_app
 from interlink.auth.models import Workspace
 from interlink.config import RedisSettings, Settings
-from interlink.events.models import Event
-from interlink.events.types import EventType, IntegrationState
+from interlink.events.types import EventType, IntegrationState, NewEvent, new_event
 from tests.conftest import ADMIN_KEY, REDIS_URL
 from tests.e2e.server import free_port
 
@@ -180,12 +179,11 @@ async def test_an_event_committed_after_newer_ones_is_still_sent(app: FastAPI) -
     stream.poll_seconds = 0.05  # how often late commits are looked for
     async with services.db.read() as session:
         workspace_id = (await session.scalars(select(Workspace.id))).first()
-    payload = IntegrationState(integration_id="int_x", name="x", type="http", status="active")
 
-    def event(name: str) -> Event:
-        row = services.events.build(workspace_id, EventType.INTEGRATION_ACTIVATED, payload)
-        row.payload = {**row.payload, "name": name}
-        return row
+    def event(name: str) -> NewEvent:
+        payload = IntegrationState(integration_id="int_x", name=name, type="http", status="active")
+        at = services.clock.now()
+        return new_event(workspace_id, EventType.INTEGRATION_ACTIVATED, payload, at=at)
 
     async def connected() -> bool:
         return False
@@ -198,7 +196,7 @@ async def test_an_event_committed_after_newer_ones_is_still_sent(app: FastAPI) -
     async with asyncio.timeout(LIMIT):
         for row in (newer, older):  # committed in the other order, each after the last is sent
             async with services.db.transaction() as session:
-                session.add(row)
+                await services.events.publish(session, row)
             received.append(await anext(follow))
     await follow.aclose()
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from interlink.api.idempotency_store import IdempotencyStore
 from interlink.config import Settings
 from interlink.core.clock import SystemClock
 from interlink.core.ids import new_id
+from interlink.idempotency.service import IdempotencyStore
 from interlink.vault.keyring import Keyring, key_id_of, new_key
 from interlink.vault.lifecycle import VaultKeys
 from interlink.vault.masking import MASK

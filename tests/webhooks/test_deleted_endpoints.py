@@ -12,15 +12,14 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from interlink.core.clock import FrozenClock
-from interlink.webhooks import leases
-from interlink.webhooks.leases import Outcome
 from interlink.webhooks.models import WebhookAttempt, WebhookDelivery
+from interlink.webhooks.repository import AttemptResult, save
 from tests.webhooks.conftest import Receiver, create_webhook, deliveries, services
 
 
-def _outcome(delivery: WebhookDelivery, clock: FrozenClock) -> Outcome:
+def _result(delivery: WebhookDelivery, clock: FrozenClock) -> AttemptResult:
     assert delivery.lease is not None
-    return Outcome(
+    return AttemptResult(
         delivery_id=delivery.id, endpoint_id=delivery.endpoint_id, lease=delivery.lease,
         at=clock.now(), status_code=200, duration_ms=1, response_body="ok", error=None,
         status="succeeded", next_attempt_at=None,
@@ -48,8 +47,8 @@ async def test_a_group_of_outcomes_survives_a_deleted_delivery(
     assert (await client.delete(f"/api/v1/webhooks/{gone['id']}")).status_code == 200
 
     before = clock.now() - timedelta(days=1)
-    batch = [_outcome(d, clock) for d in claimed]
-    await found.db.run_write(lambda c: leases.save(c, batch, before), tables=leases.TABLES)
+    batch = [_result(d, clock) for d in claimed]
+    await found.db.run(lambda connection: save(connection, batch, before))
 
     [log] = await deliveries(client, kept["id"])
     assert log["status"] == "succeeded"

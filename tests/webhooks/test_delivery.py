@@ -18,7 +18,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from interlink.core.clock import FrozenClock
 from interlink.events.models import Event
-from interlink.events.types import EventType, IntegrationState
+from interlink.events.types import EventType, IntegrationState, new_event
 from interlink.webhooks import verify
 from interlink.webhooks.dispatcher import Dispatcher
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -169,8 +169,10 @@ async def test_a_rolled_back_transaction_leaves_no_event_and_no_delivery(
 
     async def publish_then_fail() -> None:
         async with found.db.transaction() as session:
-            found.events.publish(session, workspace_id, EventType.INTEGRATION_CREATED, payload)
-            await session.flush()
+            event = new_event(
+                workspace_id, EventType.INTEGRATION_CREATED, payload, at=found.clock.now()
+            )
+            await found.events.publish(session, event)
             written = await session.scalar(select(func.count()).select_from(WebhookDelivery))
             assert written == 1  # the delivery was in the transaction...
             raise RuntimeError("a failure after the writes")

@@ -15,13 +15,13 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.api.idempotency_store import IdempotencyStore
 from interlink.auth.ratelimit import RequestRateLimiter, identity_of
 from interlink.auth.scopes import Principal, Scope
 from interlink.auth.service import AuthService
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import Forbidden, TooManyRequests, Unauthenticated
+from interlink.idempotency.service import IdempotencyStore
 
 
 class Shared(Protocol):

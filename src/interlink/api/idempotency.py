@@ -14,8 +14,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from interlink.api.deps import resolve_principal, services_of
-from interlink.api.idempotency_store import Claim
 from interlink.core.errors import InvalidRequest
+from interlink.idempotency.service import Claim
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _FUNCTION_STACK = "fastapi_function_astack"  # where FastAPI keeps `Depends(scope="function")` exits

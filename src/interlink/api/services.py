@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from interlink.api.deps import Shared
-from interlink.api.idempotency_store import IdempotencyStore
 from interlink.auth.deps import AuthDeps
 from interlink.auth.models import ApiKey
 from interlink.auth.ratelimit import RequestRateLimiter
@@ -23,6 +22,7 @@ from interlink.events.service import EventService
 from interlink.events.stream import EventStream
 from interlink.hooks.deps import HookDeps
 from interlink.hooks.service import HookService
+from interlink.idempotency.service import IdempotencyStore
 from interlink.integrations.deps import IntegrationDeps
 from interlink.integrations.durable import Durable
 from interlink.integrations.health_service import HealthService
@@ -109,7 +109,7 @@ class Services:
         metrics = metrics or Metrics(per_integration=settings.metrics.per_integration)
         recording = metrics if settings.metrics.enabled else None  # switched off: nothing counted
         outbox = Outbox(db, clock, settings.db.cache_seconds)
-        events = EventService(clock, outbox)
+        events = EventService(outbox)
         registry = default_registry()
         credentials = CredentialService(
             clock, keyring, events, lambda provider: _api_hosts(registry, provider)
@@ -131,7 +131,6 @@ class Services:
             clock, db, default_registry(), transport, settings.transport, integrations, events,
             refresher, loaded,
         )  # fmt: skip
-        operations.recorder.fanout = outbox
         webhooks, dispatcher = build_webhooks(
             settings, clock, db, keyring, events, outbox, recording
         )

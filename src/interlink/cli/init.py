@@ -21,7 +21,7 @@ from interlink.cli import settings as cli_settings
 from interlink.cli.output import Json, console, emit_json, fail
 from interlink.config import Settings
 from interlink.core.clock import SystemClock
-from interlink.startup import Prepared, StartupError, prepare
+from interlink.startup import Startup, StartupError, prepare
 
 ENV_FILE = "interlink.env"
 
@@ -47,7 +47,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _report(
-    settings: Settings, prepared: Prepared, url: str, env_file: Path | None
+    settings: Settings, prepared: Startup, url: str, env_file: Path | None
 ) -> dict[str, str | None]:
     return {
         "data_dir": str(settings.server.data_dir.resolve()),
@@ -88,7 +88,7 @@ def init(
     _explain(settings, prepared, url, env_file)
 
 
-def _explain(settings: Settings, prepared: Prepared, url: str, env_file: Path | None) -> None:
+def _explain(settings: Settings, prepared: Startup, url: str, env_file: Path | None) -> None:
     console.print(
         f"[green]data dir ready[/]: {settings.server.data_dir.resolve()}", highlight=False
     )

@@ -11,10 +11,10 @@ from interlink.app import create_app
 from interlink.cli import settings as cli_settings
 from interlink.cli.output import console, fail
 from interlink.core.clock import SystemClock
-from interlink.startup import Prepared, StartupError, prepare
+from interlink.startup import Startup, StartupError, prepare
 
 
-def _banner(prepared: Prepared, url: str, data_dir: str | None) -> None:
+def _banner(prepared: Startup, url: str, data_dir: str | None) -> None:
     console.print(f"[bold green]Interlink is running[/] at [link={url}]{url}[/]")
     console.print(f"  API docs:  {url}/docs")
     if data_dir:

@@ -6,10 +6,10 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from interlink.api.idempotency_store import IdempotencyStore
 from interlink.cli import settings as cli_settings
 from interlink.cli.output import console, emit_json, fail
 from interlink.core.clock import SystemClock
+from interlink.idempotency.service import IdempotencyStore
 from interlink.vault.keyring import VaultError
 from interlink.vault.lifecycle import VaultKeys
 from interlink.vault.rotation import rotate

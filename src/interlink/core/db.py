@@ -9,21 +9,9 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    DateTime,
-    Engine,
-    Insert,
-    MetaData,
-    TextClause,
-    Update,
-    event,
-)
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -31,15 +19,18 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
-from interlink.core.driver import Abandoned, DriverPool, Query, Write, run_on_sqlite
+from interlink.core.driver import Abandoned, DriverPool, Query, Write, run_writes
 from interlink.core.outage import Outage, is_outage
 
 T = TypeVar("T")
 _READ_ONLY = "interlink_read_only"
 _WRITTEN = "interlink_written_tables"
+
+UnitOfWork = AsyncSession | list[Write]
+"""Where a repository writes: an open transaction (a session of `Database.transaction()`), or the
+list of writes its caller runs together in one `Database.write` (`write_in`)."""
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -115,62 +106,6 @@ def _tune_sqlite(engine: Engine) -> None:
             cursor.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
         finally:
             cursor.close()
-
-
-Processor = Callable[[Any], Any]
-
-
-class Prepared:
-    """A Core INSERT or UPDATE (or text statement with typed parameters) for the hot writes of
-    many rows in `Database.run_write`, compiled once. On SQLite its rows, converted by the bind
-    processors of their columns' types (the values SQLAlchemy would send), go straight to the
-    driver's
-    `executemany`: SQLAlchemy's execution of even a cached statement cost more than SQLite's
-    own work (about 50 us a statement here). On other databases it is executed as usual.
-
-    Every row must hold every parameter of the statement; a row that does not is executed as
-    usual, so column defaults still apply."""
-
-    def __init__(self, statement: Insert | Update | TextClause) -> None:
-        self.statement = statement
-        self._sqlite: tuple[str, tuple[tuple[str, Processor | None], ...]] | None = None
-
-    def run(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if connection.dialect.name != "sqlite":
-            connection.execute(self.statement, rows)
-            return
-        sql, processors = self._compiled(connection.dialect)
-        try:
-            values = [
-                {name: row[name] if process is None else process(row[name])
-                 for name, process in processors}
-                for row in rows
-            ]  # fmt: skip
-        except KeyError:
-            connection.execute(self.statement, rows)
-            return
-        driver_error = connection.dialect.loaded_dbapi.Error
-        cursor = connection.connection.cursor()
-        try:
-            cursor.executemany(sql, values)
-        except driver_error as exc:  # the exception SQLAlchemy would raise (IntegrityError...)
-            raise DBAPIError.instance(
-                sql, None, exc, driver_error, hide_parameters=True, dialect=connection.dialect
-            ) from exc
-        finally:
-            cursor.close()
-
-    def _compiled(self, dialect: Dialect) -> tuple[str, tuple[tuple[str, Processor | None], ...]]:
-        if self._sqlite is None:
-            compiled = self.statement.compile(dialect=sqlite.dialect(paramstyle="named"))
-            assert isinstance(compiled, SQLCompiler)
-            processors = tuple(
-                (name, bind.type.bind_processor(dialect)) for name, bind in compiled.binds.items()
-            )
-            self._sqlite = str(compiled), processors
-        return self._sqlite
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -268,7 +203,8 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits when the block ends without error."""
+        """A session whose work commits when the block ends without error: a unit of work for
+        the repositories (through the ORM, or `write_in` for `Write`s)."""
         with self._translated():
             if self._one_writer is None:
                 async with self.sessions() as session, session.begin():
@@ -288,41 +224,39 @@ class Database:
         if self.outage.since is not None:
             self.outage.answered()
 
-    async def run_write(self, work: Callable[[Connection], T], *, tables: Iterable[str]) -> T:
-        """Run `work` in one write transaction of Core statements, committed when it returns,
-        then tell the `on_commit` listeners of `tables` (the tables `work` writes).
-
-        For hot writes of many rows: on SQLite the whole of `work` runs in one hop to a writer
-        thread with its own connection, where every statement through aiosqlite would be a hop
-        of its own; on PostgreSQL it runs on the async engine.
-        """
-        with self._translated():
-            if self._one_writer is None:
-                async with self.engine.begin() as connection:
-                    result = await connection.run_sync(work)
-            else:
-                async with self._one_writer:
-                    loop = asyncio.get_running_loop()
-                    result = await loop.run_in_executor(
-                        self._writer_thread(), self._write_now, work
-                    )
-        self._committed(set(tables))
-        return result
-
     async def write(self, *writes: Write) -> bool:
-        """Run `writes` in one transaction straight on the driver (`core/driver.py`), then tell
-        the `on_commit` listeners of the tables written. False, with nothing written, when a
-        `required` write changed no row."""
+        """Run `writes` in one transaction of their own straight on the driver
+        (`core/driver.py`), then tell the `on_commit` listeners of the tables written. False,
+        with nothing written, when a `required` write changed no row.
+
+        On SQLite they run in one hop to a writer thread with its own connection, where each
+        statement through aiosqlite would be a hop of its own; on PostgreSQL on an asyncpg pool.
+        """
+        tables = {write.statement.table for write in writes if not write.writes_nothing}
+        if not tables:
+            return True
         try:
-            if self._driver is not None:
-                with self._translated():
+            with self._translated():
+                if self._driver is not None:
                     await self._driver.write(writes)
-            else:
-                await self.run_write(lambda on: run_on_sqlite(on, writes), tables=())
+                else:
+                    await self._on_writer(lambda connection: run_writes(connection, writes))
         except Abandoned:
             return False
-        self._committed({write.statement.table for write in writes})
+        self._committed(tables)
         return True
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """Run `work`, a repository's statements that read what they write (the dispatcher's
+        claims and attempts), in one transaction on a sync connection, committed when it
+        returns; it tells no `on_commit` listener (no cache watches those rows). On SQLite in
+        one hop to the writer thread: through a session each statement is a hop of its own,
+        all of them under the write lock; on PostgreSQL on the engine."""
+        with self._translated():
+            if self._one_writer is not None:
+                return await self._on_writer(work)
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work)
 
     async def read_one(self, query: Query, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The first row of `query` with `values`, as a mapping; on PostgreSQL straight from
@@ -338,6 +272,12 @@ class Database:
         for watched, listener in self._commit_listeners:
             if watched & written:
                 listener()
+
+    async def _on_writer(self, work: Callable[[Connection], T]) -> T:
+        assert self._one_writer is not None
+        async with self._one_writer:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer_thread(), self._write_now, work)
 
     def _write_now(self, work: Callable[[Connection], T]) -> T:
         # The writer thread keeps its connection: a checkout from the pool and its reset at the
@@ -384,3 +324,34 @@ class Database:
                 self._writer_executor, self._close_writer
             )
             self._writer_executor.shutdown(wait=True)
+
+
+async def write_in(unit: UnitOfWork, *writes: Write) -> None:
+    """Run `writes` in `unit`. In an open transaction they run now, on its connection, after
+    the session's own pending changes (flushed first, so that the rows they refer to exist),
+    and their tables are told to the `on_commit` listeners after its commit; a `required` write
+    that changes no row raises `Abandoned` there, for the caller to roll back. Given a list,
+    they are added to it, for the caller's one `Database.write` of all its writes."""
+    if isinstance(unit, list):
+        unit.extend(writes)
+        return
+    if unit.new or unit.dirty or unit.deleted:
+        await unit.flush()
+    connection = await unit.connection()
+    written = unit.info.setdefault(_WRITTEN, set())
+    for write in writes:
+        if write.writes_nothing:
+            continue
+        sql, args = write.args(connection.dialect)
+        result = await connection.exec_driver_sql(sql, args)
+        if write.required and result.rowcount == 0:
+            raise Abandoned
+        written.add(write.statement.table)
+
+
+async def tables_written(session: AsyncSession) -> frozenset[str]:
+    """The tables the open transaction of `session` has written so far (its pending changes
+    flushed first)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return frozenset(session.info.get(_WRITTEN, ()))

@@ -1,11 +1,15 @@
-"""Writes straight to the database driver, for the hottest path (a workflow run's writes).
+"""Writes straight to the database driver: the one way Interlink's repositories write rows.
 
-A `Statement` is a Core statement compiled once per dialect; a `Write` is one execution of it.
-`Database.write` runs writes in one transaction: on PostgreSQL on an asyncpg pool of its own
-(`DriverPool`), on SQLite on the writer thread's connection. Values go through the bind
-processors of the columns' types, so the driver gets what SQLAlchemy would have sent; only
-SQLAlchemy's execution is skipped. For a step's two statements that execution, with the pool's
-pre-ping and the transaction around it, cost about 2 ms of CPU where asyncpg takes 0.3.
+A `Statement` is a Core INSERT, UPDATE or DELETE compiled once per dialect; a `Write` is one
+execution of it, or one per row of a list (the driver's executemany). Writes run in one
+transaction either alone, through `Database.write` (on PostgreSQL on an asyncpg pool of its own,
+`DriverPool`; on SQLite on the writer thread's connection), or in a unit of work already open:
+a session's, through `core.db.write_in`, or the sync connection of `Database.run`, through
+`run_writes`. Values go through the bind processors of the columns' types, so the driver gets
+what SQLAlchemy would have sent; only SQLAlchemy's execution is skipped: for a workflow step's
+two statements that execution, with the pool's pre-ping and the transaction around it, cost
+about 2 ms of CPU where asyncpg takes 0.3, and on SQLite it cost more than SQLite's own work for
+each row of a batch.
 """
 
 from __future__ import annotations
@@ -114,30 +118,51 @@ def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
 
 @dataclass(frozen=True)
 class Write:
-    """One execution of `statement`. With `required`, the whole transaction is abandoned,
-    writing nothing, when this one changes no row."""
+    """One execution of `statement` with `values`; given a list of rows instead, one execution
+    per row, sent as the driver's executemany (an empty list writes nothing). With `required`
+    (one row only), the whole transaction is abandoned, writing nothing, when this one changes
+    no row."""
 
     statement: Statement
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]] = field(default_factory=dict)
     required: bool = False
+
+    def args(self, dialect: Dialect) -> tuple[str, tuple[Any, ...] | list[tuple[Any, ...]]]:
+        """The SQL and the driver's parameters: a tuple for one row, a list of them for many."""
+        compiled = self.statement.compiled(dialect)
+        if isinstance(self.values, Mapping):
+            return compiled.sql, compiled.args(self.values)
+        if self.required:
+            raise ValueError("a required write is of one row")
+        return compiled.sql, [compiled.args(row) for row in self.values]
+
+    @property
+    def writes_nothing(self) -> bool:
+        return not isinstance(self.values, Mapping) and not self.values
 
 
 class Abandoned(Exception):
     """A required write changed no row: the transaction was rolled back."""
 
 
-def run_on_sqlite(connection: Connection, writes: Sequence[Write]) -> None:
-    """Run `writes` on the driver's cursor of `connection` (in its open transaction)."""
+def run_writes(connection: Connection, writes: Sequence[Write]) -> None:
+    """Run `writes` on the driver's cursor of a sync `connection`, in its open transaction
+    (SQLite's writer thread's, or one of `Database.run`)."""
     dialect = connection.dialect
     cursor = connection.connection.cursor()
     try:
         for write in writes:
-            compiled = write.statement.compiled(dialect)
+            if write.writes_nothing:
+                continue
+            sql, args = write.args(dialect)
             try:
-                cursor.execute(compiled.sql, compiled.args(write.values))
+                if isinstance(args, list):
+                    cursor.executemany(sql, args)
+                else:
+                    cursor.execute(sql, args)
             except dialect.loaded_dbapi.Error as exc:
                 integrity = dialect.loaded_dbapi.IntegrityError
-                raise _translated(compiled.sql, exc, integrity=integrity) from exc
+                raise _translated(sql, exc, integrity=integrity) from exc
             if write.required and cursor.rowcount == 0:
                 raise Abandoned
     finally:
@@ -166,12 +191,17 @@ class DriverPool:
         pool = self._pool or await self._open()
         async with pool.acquire() as connection, connection.transaction():
             for write in writes:
-                compiled = write.statement.compiled(self.dialect)
+                if write.writes_nothing:
+                    continue
+                sql, args = write.args(self.dialect)
                 try:
-                    status = await connection.execute(compiled.sql, *compiled.args(write.values))
+                    if isinstance(args, list):
+                        await connection.executemany(sql, args)
+                        continue
+                    status = await connection.execute(sql, *args)
                 except asyncpg.PostgresError as exc:
                     integrity = asyncpg.IntegrityConstraintViolationError
-                    raise _translated(compiled.sql, exc, integrity=integrity) from exc
+                    raise _translated(sql, exc, integrity=integrity) from exc
                 if write.required and status.rsplit(" ", 1)[-1] == "0":
                     raise Abandoned
 

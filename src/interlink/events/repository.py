@@ -7,18 +7,28 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from interlink.core.db import Base, UnitOfWork, write_in
+from interlink.core.driver import Statement, Write
 from interlink.core.pagination import PageParams, fetch_page
 from interlink.events.models import Event
+from interlink.events.types import NewEvent
 
 _Row = TypeVar("_Row", bound=tuple[Any, ...])
+
+_INSERT = Statement.insert(
+    Base.metadata.tables[Event.__tablename__],
+    ("id", "workspace_id", "type", "integration_id", "payload", "created_at"),
+)
+
+
+async def insert_events(unit: UnitOfWork, events: Sequence[NewEvent]) -> None:
+    """Write the rows of `events` in `unit` (one executemany)."""
+    await write_in(unit, Write(_INSERT, [vars(event) for event in events]))
 
 
 class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    def add(self, event: Event) -> None:
-        self.session.add(event)
 
     async def page(
         self,

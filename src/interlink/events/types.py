@@ -1,13 +1,17 @@
-"""Event types (`resource.verb`, stored: never rename one) and the payload model of each."""
+"""Event types (`resource.verb`, stored: never rename one), the payload model of each, and an
+event to publish (`new_event`)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+
+from interlink.core.ids import new_id
 
 
 class EventType(StrEnum):
@@ -159,3 +163,44 @@ class ProviderEvent(BaseModel):
     delivery_id: str | None
     received_at: datetime
     body: Any  # the parsed body (JSON, or a form as an object); null when unreadable
+
+
+# -- an event to publish -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewEvent:
+    """An event's row as `EventService.publish` writes it (from `new_event`)."""
+
+    id: str
+    workspace_id: str
+    type: str
+    integration_id: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def new_event(
+    workspace_id: str,
+    event_type: EventType | str,
+    payload: BaseModel,
+    *,
+    at: datetime,
+    integration_id: str | None = None,
+) -> NewEvent:
+    """An event of `event_type`, with a new id, made at `at`. A member of `EventType` takes its
+    payload model (`PAYLOAD_MODELS`); a `provider.<type>.<event>` type a `ProviderEvent`."""
+    if isinstance(event_type, EventType):
+        expected: type[BaseModel] = PAYLOAD_MODELS[event_type]
+    elif event_type.startswith(PROVIDER_PREFIX):
+        expected = ProviderEvent
+    else:
+        raise ValueError(f"{event_type!r} is not an event type")
+    if not isinstance(payload, expected):
+        raise TypeError(f"{event_type} takes a {expected.__name__} payload")
+    return NewEvent(
+        id=new_id("evt"),
+        workspace_id=workspace_id,
+        type=str(event_type),
+        integration_id=integration_id,
+        payload=payload.model_dump(mode="json"),
+        created_at=at,
+    )

@@ -21,7 +21,7 @@ from interlink.core.clock import Clock
 from interlink.core.errors import Conflict, IntegrationNotFound, Unauthenticated
 from interlink.core.ids import new_id
 from interlink.events.service import EventService
-from interlink.events.types import ProviderEvent, provider_event_type
+from interlink.events.types import ProviderEvent, new_event, provider_event_type
 from interlink.hooks.repository import HookRepository
 from interlink.integrations.service import IntegrationService
 from interlink.providers.kit.verifiers import (
@@ -144,5 +144,9 @@ class HookService:
             received_at=now,
             body=verified.payload,
         )
-        self.events.publish_provider(session, target.workspace_id, payload)
+        event = new_event(
+            target.workspace_id, provider_event_type(payload.provider, payload.event), payload,
+            at=now, integration_id=target.integration_id,
+        )  # fmt: skip
+        await self.events.publish(session, event)
         return Received(hook_id, event_type, duplicate=False, verified=verified)

@@ -19,7 +19,7 @@ from interlink.core.errors import (
     PermissionDenied,
 )
 from interlink.events.service import EventService
-from interlink.events.types import EventType, IntegrationHealthChanged
+from interlink.events.types import EventType, IntegrationHealthChanged, new_event
 from interlink.integrations.health_schemas import (
     ConnectionTest,
     HealthCheckItem,
@@ -168,10 +168,11 @@ class HealthService:
                     integration_id=row.id, previous_status=previous, status=run.status,
                     message=run.message,
                 )  # fmt: skip
-                self.events.publish(
-                    session, workspace_id, EventType.INTEGRATION_HEALTH_CHANGED, changed,
-                    integration_id=row.id,
+                event = new_event(
+                    workspace_id, EventType.INTEGRATION_HEALTH_CHANGED, changed,
+                    at=self.clock.now(), integration_id=row.id,
                 )  # fmt: skip
+                await self.events.publish(session, event)
 
     # -- the checks -------------------------------------------------------------------------------
     @staticmethod

@@ -18,54 +18,34 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, bindparam, insert, update
 
-from interlink.core.db import Base, Database, Prepared
+from interlink.core.db import Database
+from interlink.core.driver import Write
 from interlink.core.outage import DatabaseUnavailable
-from interlink.events.service import EventRow, EventService
-from interlink.integrations.models import IntegrationStatsHour, Operation
+from interlink.events.service import EventService
+from interlink.events.types import NewEvent
 from interlink.integrations.operation_record import AnyOperation, row_values
-from interlink.integrations.operations_repository import CallTally, upsert_calls
+from interlink.integrations.operations_repository import (
+    OUTCOME_COLUMNS,
+    CallTally,
+    count_calls,
+    insert_operations,
+    save_outcomes,
+)
 from interlink.transport.retry import RetryPolicy
 
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 500
-_OPERATIONS = Base.metadata.tables[Operation.__tablename__]
-_INSERT_OPERATION = Prepared(insert(_OPERATIONS))
-# An outcome updates the row of its intent (or of its queueing), keyed by `written_id`: only the
-# columns an outcome sets, so SQLite leaves the indexes of the others alone.
-_OUTCOME = ("status", "result", "error", "completed_at", "duration_ms")
-_UPDATE_OPERATION = Prepared(
-    update(_OPERATIONS)
-    .where(_OPERATIONS.c.id == bindparam("written_id"))
-    .values({name: bindparam(name, type_=_OPERATIONS.c[name].type) for name in _OUTCOME})
-)
 _RETRY = RetryPolicy(base_delay=0.5, max_delay=10.0)  # between writes of delayed outcomes
-_WRITTEN = {Operation.__tablename__, "events", IntegrationStatsHour.__tablename__}
-
-
-@cache
-def _upsert_calls(dialect_name: str) -> Prepared:
-    return Prepared(upsert_calls(dialect_name))
-
-
-class EventFanout(Protocol):
-    """Writes the webhook deliveries of events in the transaction that writes the events."""
-
-    def write(self, connection: Connection, events: list[dict[str, Any]]) -> int: ...
-
-    def written(self) -> None: ...
 
 
 @dataclass
 class _Pending:
     operation: AnyOperation
-    events: list[EventRow]
+    events: list[NewEvent]
     done: asyncio.Future[None] = field(repr=False)
     intent: bool = False
 
@@ -78,10 +58,9 @@ class OperationRecorder:
         self._writer: asyncio.Task[None] | None = None
         self._delayed: list[_Pending] = []  # outcomes the database refused, written again later
         self._rewriter: asyncio.Task[None] | None = None
-        self.fanout: EventFanout | None = None  # set by whoever owns the webhooks
 
     async def record(
-        self, operation: AnyOperation, events: list[EventRow], *, intent: bool = False
+        self, operation: AnyOperation, events: list[NewEvent], *, intent: bool = False
     ) -> None:
         """Write `operation` and `events`; return once they are committed.
 
@@ -185,28 +164,22 @@ class OperationRecorder:
             tally.count(
                 operation.started_at, operation.duration_ms or 0, operation.status == "failed"
             )
-        operations = [row_values(p.operation) for p in batch if p.intent]
         updates = [
             {
                 "written_id": p.operation.id,
-                **{name: getattr(p.operation, name) for name in _OUTCOME},
+                **{name: getattr(p.operation, name) for name in OUTCOME_COLUMNS},
             }
             for p in batch
             if not p.intent
         ]
-        events = [event for p in batch for event in p.events]
-        calls = [vars(tally).copy() for tally in tallies.values()]  # asdict deep-copies each value
-        fanout = self.fanout
-
-        def write(connection: Connection) -> int:
-            _INSERT_OPERATION.run(connection, operations)
-            _UPDATE_OPERATION.run(connection, updates)
-            self.events.insert(connection, events)
-            _upsert_calls(connection.dialect.name).run(connection, calls)
-            return fanout.write(connection, events) if fanout and events else 0
-
-        if await self.db.run_write(write, tables=_WRITTEN) and fanout is not None:
-            fanout.written()
+        writes: list[Write] = [
+            insert_operations([row_values(p.operation) for p in batch if p.intent]),
+            save_outcomes(updates),
+            count_calls(list(tallies.values())),
+        ]
+        # The events with their webhook deliveries, in the same transaction.
+        await self.events.publish(writes, *(event for p in batch for event in p.events))
+        await self.db.write(*writes)
 
 
 def _settle(batch: list[_Pending]) -> None:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from typing import Any
 
-from sqlalchemy import Insert, TextClause, bindparam, func, select, text, update
+from sqlalchemy import Insert, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from interlink.core.db import Base
+from interlink.core.driver import Statement, Write
 from interlink.core.pagination import PageParams, fetch_page
 from interlink.integrations.models import IntegrationStatsHour, Operation
 
@@ -89,9 +91,13 @@ class CallTally:
 
 
 def _upsert_statement(dialect_name: str) -> Insert:
+    """INSERT of `CallTally` rows that adds to the row of the same integration and hour."""
     dialect = sqlite if dialect_name == "sqlite" else postgresql
-    insert = dialect.insert(IntegrationStatsHour)
-    table, given = IntegrationStatsHour.__table__.c, insert.excluded
+    table = IntegrationStatsHour.__table__.c
+    insert = dialect.insert(IntegrationStatsHour).values(
+        {name: bindparam(name, type_=table[name].type) for name in CallTally.__dataclass_fields__}
+    )
+    given = insert.excluded
     latest = func.max if dialect is sqlite else func.greatest  # of two values, not an aggregate
     upsert: Insert = insert.on_conflict_do_update(
         index_elements=[table.integration_id, table.hour],
@@ -105,18 +111,34 @@ def _upsert_statement(dialect_name: str) -> Insert:
     return upsert
 
 
-@cache
-def upsert_calls(dialect_name: str) -> TextClause:
-    """INSERT of `CallTally` rows that adds to the row of the same integration and hour.
+# The recorder's writes of many operations at once (`operation_recorder.py`).
+_OPERATIONS = Base.metadata.tables[Operation.__tablename__]
+_INSERT_OPERATIONS = Statement.insert(_OPERATIONS, tuple(_OPERATIONS.c.keys()))
+# An outcome updates the row of its intent (or of its queueing), keyed by `written_id`: only the
+# columns an outcome sets, so SQLite leaves the indexes of the others alone.
+OUTCOME_COLUMNS = ("status", "result", "error", "completed_at", "duration_ms")
+_SAVE_OUTCOMES = Statement.of(
+    update(_OPERATIONS)
+    .where(_OPERATIONS.c.id == bindparam("written_id"))
+    .values({name: bindparam(name, type_=_OPERATIONS.c[name].type) for name in OUTCOME_COLUMNS})
+)
+_COUNT_CALLS = Statement(_upsert_statement)  # compiled once per dialect: SQLAlchemy cannot cache
+# an ON CONFLICT clause, so it compiled it again at every execution (about 1 ms here)
 
-    SQLAlchemy cannot cache the compiled form of an ON CONFLICT clause, so the upsert would be
-    compiled again at every write (about 1 ms here): it is compiled once, to a text statement
-    whose parameters keep their column types."""
-    named = sqlite.dialect if dialect_name == "sqlite" else postgresql.dialect
-    compiled = _upsert_statement(dialect_name).compile(dialect=named(paramstyle="named"))
-    columns = IntegrationStatsHour.__table__.c
-    binds = [bindparam(name, type_=columns[name].type) for name in compiled.binds]
-    return text(str(compiled)).bindparams(*binds)
+
+def insert_operations(rows: Sequence[Mapping[str, Any]]) -> Write:
+    """New operation rows (every column's value)."""
+    return Write(_INSERT_OPERATIONS, rows)
+
+
+def save_outcomes(rows: Sequence[Mapping[str, Any]]) -> Write:
+    """Outcomes of operations: `written_id` and the `OUTCOME_COLUMNS` of each."""
+    return Write(_SAVE_OUTCOMES, rows)
+
+
+def count_calls(tallies: Sequence[CallTally]) -> Write:
+    """Add each tally to the stats of its integration and hour."""
+    return Write(_COUNT_CALLS, [vars(tally) for tally in tallies])
 
 
 class StatsRepository:

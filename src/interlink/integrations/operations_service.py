@@ -35,8 +35,14 @@ from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.core.secrets import mask_by_name
 from interlink.core.snapshots import SnapshotCache
-from interlink.events.service import EventRow, EventService
-from interlink.events.types import EventType, OperationFinished, OperationStarted
+from interlink.events.service import EventService
+from interlink.events.types import (
+    EventType,
+    NewEvent,
+    OperationFinished,
+    OperationStarted,
+    new_event,
+)
 from interlink.integrations.models import Integration, Operation
 from interlink.integrations.operation_record import AnyOperation, OperationRecord
 from interlink.integrations.operation_recorder import OperationRecorder
@@ -345,13 +351,13 @@ class OperationService:
         # The caller's own copy: the snapshot stays as read.
         return row, OpenCredential(dict(credential.data), credential.hosts)
 
-    def _started(self, operation: AnyOperation) -> EventRow:
+    def _started(self, operation: AnyOperation) -> NewEvent:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,
             operation=operation.operation,
         )
-        return self.events.row(
+        return new_event(
             operation.workspace_id,
             EventType.OPERATION_STARTED,
             started,
@@ -359,7 +365,7 @@ class OperationService:
             at=operation.started_at,
         )
 
-    def _finished(self, operation: AnyOperation) -> EventRow:
+    def _finished(self, operation: AnyOperation) -> NewEvent:
         finished = OperationFinished(
             operation_id=operation.id,
             integration_id=operation.integration_id,
@@ -369,12 +375,12 @@ class OperationService:
             error_code=(operation.error or {}).get("code"),
         )
         failed = operation.status == "failed"
-        return self.events.row(
+        return new_event(
             operation.workspace_id,
             EventType.OPERATION_FAILED if failed else EventType.OPERATION_COMPLETED,
             finished,
             integration_id=operation.integration_id,
-            at=operation.completed_at,
+            at=operation.completed_at or self.clock.now(),
         )
 
     # -- reading ----------------------------------------------------------------------------------

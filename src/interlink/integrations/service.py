@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal, Scope
@@ -19,6 +20,7 @@ from interlink.events.types import (
     IntegrationCredentialsUpdated,
     IntegrationState,
     IntegrationUpdated,
+    new_event,
 )
 from interlink.integrations import configuration
 from interlink.integrations.models import Integration
@@ -192,7 +194,7 @@ class IntegrationService:
             row.credential_id = body.credential_id
         IntegrationRepository(session).add(row)
         await session.flush()
-        self._publish(session, row, EventType.INTEGRATION_CREATED)
+        await self._publish(session, row, EventType.INTEGRATION_CREATED)
         return row
 
     async def update(
@@ -235,7 +237,7 @@ class IntegrationService:
             changed.append("credential_id")
         if changed:
             row.updated_at = self.clock.now()
-            self._publish_update(session, row, changed)
+            await self._publish_update(session, row, changed)
         return row
 
     async def update_credentials(
@@ -255,17 +257,10 @@ class IntegrationService:
             row.credential_id = await self._own_credential(session, principal, row, data)
         row.updated_at = self.clock.now()
         assert row.credential_id is not None
-        self.events.publish(
-            session,
-            row.workspace_id,
-            EventType.INTEGRATION_CREDENTIALS_UPDATED,
-            IntegrationCredentialsUpdated(
-                integration_id=row.id,
-                credential_id=row.credential_id,
-                credential_fields=sorted(data),
-            ),
-            integration_id=row.id,
+        updated = IntegrationCredentialsUpdated(
+            integration_id=row.id, credential_id=row.credential_id, credential_fields=sorted(data)
         )
+        await self._publish_event(session, row, EventType.INTEGRATION_CREDENTIALS_UPDATED, updated)
         return row
 
     async def activate(
@@ -275,7 +270,7 @@ class IntegrationService:
         if row.status != "active":
             now = self.clock.now()
             row.status, row.activated_at, row.updated_at = "active", now, now
-            self._publish(session, row, EventType.INTEGRATION_ACTIVATED)
+            await self._publish(session, row, EventType.INTEGRATION_ACTIVATED)
         return row
 
     async def deactivate(
@@ -290,7 +285,7 @@ class IntegrationService:
         if row.status == "active":
             now = self.clock.now()
             row.status, row.deactivated_at, row.updated_at = "inactive", now, now
-            self._publish(session, row, EventType.INTEGRATION_DEACTIVATED)
+            await self._publish(session, row, EventType.INTEGRATION_DEACTIVATED)
         return row
 
     async def delete(self, session: AsyncSession, workspace_id: str, integration_id: str) -> None:
@@ -299,7 +294,7 @@ class IntegrationService:
         await IntegrationRepository(session).delete(row)
         if owned is not None:
             await self.credentials.delete_owned(session, owned)
-        self._publish(session, row, EventType.INTEGRATION_DELETED, status="deleted")
+        await self._publish(session, row, EventType.INTEGRATION_DELETED, status="deleted")
 
     # -- helpers ------------------------------------------------------------------------------
     def _next_configuration(
@@ -401,7 +396,7 @@ class IntegrationService:
             await session.flush()
             await self.credentials.delete_owned(session, previous)
 
-    def _publish(
+    async def _publish(
         self,
         session: AsyncSession,
         row: Integration,
@@ -412,9 +407,19 @@ class IntegrationService:
         payload = IntegrationState(
             integration_id=row.id, name=row.name, type=row.type, status=status or row.status
         )
-        self.events.publish(session, row.workspace_id, event_type, payload, integration_id=row.id)
+        await self._publish_event(session, row, event_type, payload)
 
-    def _publish_update(self, session: AsyncSession, row: Integration, changed: list[str]) -> None:
+    async def _publish_event(
+        self, session: AsyncSession, row: Integration, event_type: EventType, payload: BaseModel
+    ) -> None:
+        event = new_event(
+            row.workspace_id, event_type, payload, at=self.clock.now(), integration_id=row.id
+        )
+        await self.events.publish(session, event)
+
+    async def _publish_update(
+        self, session: AsyncSession, row: Integration, changed: list[str]
+    ) -> None:
         payload = IntegrationUpdated(
             integration_id=row.id,
             name=row.name,
@@ -422,9 +427,7 @@ class IntegrationService:
             status=row.status,
             changed_fields=changed,
         )
-        self.events.publish(
-            session, row.workspace_id, EventType.INTEGRATION_UPDATED, payload, integration_id=row.id
-        )
+        await self._publish_event(session, row, EventType.INTEGRATION_UPDATED, payload)
 
 
 def _api_hosts(config: Mapping[str, Any]) -> list[str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 
 def import_models() -> None:
-    import interlink.api.models
     import interlink.auth.models
     import interlink.events.models
     import interlink.hooks.models
+    import interlink.idempotency.models
     import interlink.integrations.models
     import interlink.jobs.models
     import interlink.vault.models

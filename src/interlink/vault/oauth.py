@@ -40,7 +40,7 @@ from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database
 from interlink.core.errors import AuthenticationFailed, ExternalServiceTimeout, InterlinkError
 from interlink.events.service import EventService
-from interlink.events.types import CredentialRefreshFailed, EventType
+from interlink.events.types import CredentialRefreshFailed, EventType, new_event
 from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import CallLabels, CallSettings, ProviderFacts, Transport
 from interlink.transport.retry import RetryPolicy
@@ -277,12 +277,11 @@ class OAuthRefresher:
             await self.credentials.release_refresh(session, row.workspace_id, row.id, owner)
             if now_stored.sealed_data != row.sealed_data:
                 return self.credentials.reveal(now_stored)  # a lapsed lease's taker won
-            self.events.publish(
-                session,
-                row.workspace_id,
-                EventType.CREDENTIAL_REFRESH_FAILED,
-                CredentialRefreshFailed(credential_id=row.id, reason=reason[:300]),
+            failed = CredentialRefreshFailed(credential_id=row.id, reason=reason[:300])
+            event = new_event(
+                row.workspace_id, EventType.CREDENTIAL_REFRESH_FAILED, failed, at=self.clock.now()
             )
+            await self.events.publish(session, event)
         raise AuthenticationFailed(
             "The OAuth token endpoint refused this credential's refresh token: the grant "
             "was revoked or expired; reconnect the account",

@@ -17,7 +17,7 @@ from interlink.core.errors import Conflict, CredentialNotFound, SecretUnreadable
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
-from interlink.events.types import CredentialState, EventType
+from interlink.events.types import CredentialState, EventType, new_event
 from interlink.transport.auth import AllowedHosts
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
 from interlink.vault.masking import mask
@@ -157,7 +157,7 @@ class CredentialService:
         CredentialRepository(session).add(row)
         await session.flush()
         if publish:
-            self._publish(session, row, EventType.CREDENTIAL_CREATED)
+            await self._publish(session, row, EventType.CREDENTIAL_CREATED)
         return row
 
     async def update(
@@ -179,7 +179,7 @@ class CredentialService:
         if body.data is not None:
             self._seal(row, body.data)
         row.updated_at = self.clock.now()
-        self._publish(session, row, EventType.CREDENTIAL_UPDATED)
+        await self._publish(session, row, EventType.CREDENTIAL_UPDATED)
         return row
 
     def replace_data(self, row: Credential, data: dict[str, Any]) -> None:
@@ -230,7 +230,7 @@ class CredentialService:
                 "this credential is used by an integration: delete the integration or give it "
                 "other credentials first"
             ) from None
-        self._publish(session, row, EventType.CREDENTIAL_DELETED)
+        await self._publish(session, row, EventType.CREDENTIAL_DELETED)
 
     async def delete_owned(self, session: AsyncSession, row: Credential) -> None:
         await CredentialRepository(session).delete(row)
@@ -243,10 +243,12 @@ class CredentialService:
         plaintext = json.dumps(data, separators=(",", ":")).encode()
         return self.keyring.seal(plaintext, credential_aad(workspace_id, credential_id))
 
-    def _publish(self, session: AsyncSession, row: Credential, event_type: EventType) -> None:
+    async def _publish(self, session: AsyncSession, row: Credential, event_type: EventType) -> None:
         payload = CredentialState(
             credential_id=row.id, name=row.name, type=row.type, provider=row.provider
         )
-        self.events.publish(
-            session, row.workspace_id, event_type, payload, integration_id=row.owner_integration_id
-        )
+        event = new_event(
+            row.workspace_id, event_type, payload, at=self.clock.now(),
+            integration_id=row.owner_integration_id,
+        )  # fmt: skip
+        await self.events.publish(session, event)

@@ -1,11 +1,11 @@
 """The delivery dispatcher: claims due deliveries in batches, sends them, writes the outcomes.
 
-A claim is a lease (`leases.claim`): the rows' due time moves to the lease's expiry, so the rows
-of a worker that died come back and are sent again, with the same `webhook-id`. Sends run as
-tasks, at most `max_in_flight` at once and `per_endpoint_concurrency` per endpoint, so a slow
-or dead endpoint holds only its own slots. Outcomes are written in groups (one transaction for
-all the attempts that finished meanwhile). Time comes from the injected clock: tests call
-`run_once()` and `idle()` (or `deliver_due()`) instead of sleeping.
+A claim is a lease (`WebhookRepository.claim`): the rows' due time moves to the lease's expiry,
+so the rows of a worker that died come back and are sent again, with the same `webhook-id`.
+Sends run as tasks, at most `max_in_flight` at once and `per_endpoint_concurrency` per endpoint,
+so a slow or dead endpoint holds only its own slots. Outcomes are written in groups (one
+transaction for all the attempts that finished meanwhile). Time comes from the injected clock:
+tests call `run_once()` and `idle()` (or `deliver_due()`) instead of sleeping.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from interlink.core.db import Database
 from interlink.core.errors import SecretUnreadable
 from interlink.core.metrics import Metrics
 from interlink.core.waiting import wait_set
-from interlink.webhooks import leases
-from interlink.webhooks.leases import Claimed, EndpointRow, Outcome
+from interlink.webhooks.repository import AttemptResult, Claimed, EndpointRow, claim, save
 from interlink.webhooks.schedule import next_delay
 from interlink.webhooks.sender import Message, Sender, Sent
 from interlink.webhooks.service import WebhookService
@@ -51,7 +50,7 @@ class Dispatcher:
         self.sender = sender
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._outcomes: list[Outcome] = []
+        self._outcomes: list[AttemptResult] = []
         self._writer: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -103,12 +102,13 @@ class Dispatcher:
         room = {endpoint: cap - busy for endpoint, busy in self._in_flight.items()}
 
         def work(connection: Connection) -> tuple[list[Claimed], dict[str, EndpointRow]]:
-            return leases.claim(
+            return claim(
                 connection, now=now, lease=lease, lease_until=until, room=room,
                 default_room=cap, limit=limit,
             )  # fmt: skip
 
-        claimed, endpoints = await self.db.run_write(work, tables=leases.TABLES)
+        # `run` tells nobody: no cache watches leases, and its commit must not wake the dispatcher.
+        claimed, endpoints = await self.db.run(work)
         for delivery in claimed:
             self._in_flight[delivery.endpoint_id] += 1
             task = asyncio.create_task(self._deliver(delivery, endpoints.get(delivery.endpoint_id)))
@@ -186,7 +186,7 @@ class Dispatcher:
         )  # fmt: skip
         return await self.sender.send(message)
 
-    def _judge(self, delivery: Claimed, endpoint: EndpointRow | None, sent: Sent) -> Outcome:
+    def _judge(self, delivery: Claimed, endpoint: EndpointRow | None, sent: Sent) -> AttemptResult:
         now = self.clock.now()
         attempts = delivery.attempts + 1
         status, due = "succeeded", None
@@ -199,7 +199,7 @@ class Dispatcher:
         error = sent.error
         if error is None and not sent.ok:
             error = f"the endpoint answered {sent.status_code}"
-        return Outcome(
+        return AttemptResult(
             delivery_id=delivery.id, endpoint_id=delivery.endpoint_id, lease=delivery.lease,
             at=now, status_code=sent.status_code, duration_ms=sent.duration_ms,
             response_body=sent.response_body, error=error, status=status, next_attempt_at=due,
@@ -225,11 +225,9 @@ class Dispatcher:
         finally:
             self._writer = None
 
-    async def _save(self, batch: list[Outcome]) -> list[str]:
+    async def _save(self, batch: list[AttemptResult]) -> list[str]:
         before = self.clock.now() - timedelta(hours=self.settings.disable_after_hours)
-        return await self.db.run_write(
-            lambda connection: leases.save(connection, batch, before), tables=leases.TABLES
-        )
+        return await self.db.run(lambda connection: save(connection, batch, before))
 
     async def _disable(self, endpoint_id: str, reason: str) -> None:
         try:

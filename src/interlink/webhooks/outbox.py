@@ -1,68 +1,30 @@
-"""The outbox: an event's delivery rows are written in the event's own transaction.
-
-Two writers of events use it. `EventService.publish` stages the event on the caller's session
-and, when the session flushes, a `before_flush` listener adds one delivery per subscribed
-endpoint to the same flush. The operation recorder writes events with Core INSERTs inside
-`Database.run_write` and calls `write` there, on the same connection.
+"""The outbox: an event's deliveries, one per subscribed endpoint, are written in the unit of
+work that writes the event (`EventService.publish` stages them here), so an event is delivered
+if and only if it is committed.
 
 The subscriptions of a workspace (its enabled endpoints and their event types) are kept in a
 snapshot, emptied when this process commits a change to `webhook_endpoints`, so a workspace
-without endpoints costs no statement at all on the hot path.
+without endpoints costs no statement at all on the hot path. A transaction that has changed
+endpoints itself reads them in the transaction instead (the snapshot learns of the change only
+at its commit).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from itertools import chain
-from typing import Any, Protocol
-
-from sqlalchemy import Connection, event, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, UOWTransaction
+from typing import Any
 
 from interlink.core.clock import Clock, rfc3339
-from interlink.core.db import Base, Database
-from interlink.core.driver import Statement, Write
+from interlink.core.db import Database, UnitOfWork, tables_written
 from interlink.core.ids import new_id
 from interlink.core.snapshots import SnapshotCache
+from interlink.events.types import NewEvent
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
+from interlink.webhooks.repository import Subscription, WebhookRepository, add_deliveries
 
-_STAGED = "interlink_webhook_outbox"
-_FRESH = "interlink_webhook_endpoints_changed"  # this transaction changed endpoints
-_WROTE = "interlink_webhook_outboxes_written"  # outboxes to tell after the commit
-_ENDPOINTS = Base.metadata.tables[WebhookEndpoint.__tablename__]
-_DELIVERIES = Base.metadata.tables[WebhookDelivery.__tablename__]
-_INSERT_DELIVERY = insert(_DELIVERIES)
-_DELIVER = Statement.insert(
-    _DELIVERIES,
-    (
-        "id", "workspace_id", "endpoint_id", "event_id", "event_type", "payload", "status",
-        "attempts", "next_attempt_at", "lease", "last_status_code", "last_error", "created_at",
-        "updated_at",
-    ),
-)  # fmt: skip
-
-
-class EventRow(Protocol):
-    """An event as the event log stores it (its ORM row)."""
-
-    id: str
-    workspace_id: str
-    type: str
-    payload: dict[str, Any]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Subscription:
-    endpoint_id: str
-    events: frozenset[str]
-
-    def wants(self, event_type: str) -> bool:
-        return event_type in self.events or "*" in self.events
+_ENDPOINTS = WebhookEndpoint.__tablename__
 
 
 def body_of(event_id: str, event_type: str, created_at: datetime, data: Any) -> str:
@@ -77,17 +39,16 @@ def body_of(event_id: str, event_type: str, created_at: datetime, data: Any) -> 
 
 
 def delivery_values(
-    event: dict[str, Any], endpoint_id: str, now: datetime, *, body: str | None = None
+    event: NewEvent, endpoint_id: str, now: datetime, *, body: str | None = None
 ) -> dict[str, Any]:
-    """A new delivery row of `event` (an event row's column values) for one endpoint."""
+    """A new delivery row of `event` for one endpoint (`body`: the event's, if made already)."""
     return {
         "id": new_id("dlv"),
-        "workspace_id": event["workspace_id"],
+        "workspace_id": event.workspace_id,
         "endpoint_id": endpoint_id,
-        "event_id": event["id"],
-        "event_type": event["type"],
-        "payload": body
-        or body_of(event["id"], event["type"], event["created_at"], event["payload"]),
+        "event_id": event.id,
+        "event_type": event.type,
+        "payload": body or body_of(event.id, event.type, event.created_at, event.payload),
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -107,7 +68,7 @@ class Outbox:
             clock, ttl_seconds
         )
         self._listeners: list[Callable[[], None]] = []
-        db.on_commit({_ENDPOINTS.name}, self.subscriptions.clear)
+        db.on_commit({_ENDPOINTS}, self.subscriptions.clear)
         db.on_commit({WebhookDelivery.__tablename__}, self.written)
 
     def on_written(self, listener: Callable[[], None]) -> None:
@@ -118,113 +79,53 @@ class Outbox:
         for listener in self._listeners:
             listener()
 
-    def stage(self, session: AsyncSession, event_row: EventRow) -> None:
-        """Deliver `event_row` to its subscribers when the session flushes it."""
-        session.info.setdefault(_STAGED, []).append((self, event_row))
-
-    def write(
-        self, connection: Connection, events: list[dict[str, Any]], *, fresh: bool = False
-    ) -> int:
-        """Insert the deliveries of `events` (event rows' column values) on `connection`, in
-        the transaction that writes them; returns how many."""
-        rows = self.rows_for(connection, events, fresh=fresh)
-        if rows:
-            connection.execute(_INSERT_DELIVERY, rows)
-        return len(rows)
-
-    def rows_for(
-        self, connection: Connection, events: Iterable[dict[str, Any]], *, fresh: bool = False
-    ) -> list[dict[str, Any]]:
-        """Delivery rows of `events`; `fresh`: read the subscriptions, not the snapshot (the
-        transaction changed endpoints, which the snapshot learns only at its commit)."""
-        return self._rows(
-            events, lambda workspace_id: self._subscribers(connection, workspace_id, fresh)
-        )
-
-    async def delivery_writes(self, events: list[dict[str, Any]]) -> list[Write]:
-        """The delivery rows of `events` as writes for `Database.write` (in the events' own
-        transaction); the subscriptions not in the snapshot are read first."""
+    async def stage(self, unit: UnitOfWork, events: Sequence[NewEvent]) -> None:
+        """Write the deliveries of `events` in `unit`, the unit of work that writes them."""
         known: dict[str, tuple[Subscription, ...]] = {}
-        for workspace_id in {event_values["workspace_id"] for event_values in events}:
+        missing = set()
+        for workspace_id in {event.workspace_id for event in events}:
             found = self.subscriptions.get(workspace_id)
             if found is None:
+                missing.add(workspace_id)
+            else:
+                known[workspace_id] = found
+        if isinstance(unit, list):
+            if missing:
                 async with self.db.read() as session:
-                    connection = await session.connection()
-                    found = await connection.run_sync(self._subscribers, workspace_id, False)
-            known[workspace_id] = found
-        return [Write(_DELIVER, row) for row in self._rows(events, known.__getitem__)]
+                    known |= await self._read(WebhookRepository(session), missing, keep=True)
+        elif _ENDPOINTS in await tables_written(unit):
+            known = await self._read(WebhookRepository(unit), known.keys() | missing, keep=False)
+        elif missing:
+            known |= await self._read(WebhookRepository(unit), missing, keep=True)
+        rows = self._rows(events, known.__getitem__)
+        if rows:
+            await add_deliveries(unit, rows)
+
+    async def _read(
+        self, repository: WebhookRepository, workspace_ids: Iterable[str], *, keep: bool
+    ) -> dict[str, tuple[Subscription, ...]]:
+        """The subscriptions of `workspace_ids` as the database has them; `keep`: into the
+        snapshot too (not when the transaction reading them changed them)."""
+        found = {}
+        for workspace_id in workspace_ids:
+            generation = self.subscriptions.generation
+            found[workspace_id] = await repository.subscriptions(workspace_id)
+            if keep:
+                self.subscriptions.put(workspace_id, found[workspace_id], generation)
+        return found
 
     def _rows(
         self,
-        events: Iterable[dict[str, Any]],
+        events: Iterable[NewEvent],
         subscribers_of: Callable[[str], tuple[Subscription, ...]],
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         now = self.clock.now()
-        for event_values in events:
+        for event in events:
             body = None
-            for subscription in subscribers_of(event_values["workspace_id"]):
-                if subscription.wants(event_values["type"]):
-                    row = delivery_values(event_values, subscription.endpoint_id, now, body=body)
+            for subscription in subscribers_of(event.workspace_id):
+                if subscription.wants(event.type):
+                    row = delivery_values(event, subscription.endpoint_id, now, body=body)
                     body = row["payload"]
                     rows.append(row)
         return rows
-
-    def _subscribers(
-        self, connection: Connection, workspace_id: str, fresh: bool
-    ) -> tuple[Subscription, ...]:
-        found = None if fresh else self.subscriptions.get(workspace_id)
-        if found is not None:
-            return found
-        generation = self.subscriptions.generation
-        query = select(_ENDPOINTS.c.id, _ENDPOINTS.c.events).where(
-            _ENDPOINTS.c.workspace_id == workspace_id, _ENDPOINTS.c.enabled.is_(True)
-        )
-        found = tuple(
-            Subscription(row.id, frozenset(row.events)) for row in connection.execute(query)
-        )
-        if not fresh:
-            self.subscriptions.put(workspace_id, found, generation)
-        return found
-
-
-def _event_values(row: EventRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "workspace_id": row.workspace_id,
-        "type": row.type,
-        "payload": row.payload,
-        "created_at": row.created_at,
-    }
-
-
-@event.listens_for(Session, "before_flush")
-def _fan_out_staged(session: Session, _flush: UOWTransaction, _instances: object) -> None:
-    changed = chain(session.new, session.dirty, session.deleted)
-    if not session.info.get(_FRESH) and any(isinstance(o, WebhookEndpoint) for o in changed):
-        session.info[_FRESH] = True
-    staged: list[tuple[Outbox, EventRow]] | None = session.info.pop(_STAGED, None)
-    if not staged:
-        return
-    connection = session.connection()
-    fresh = bool(session.info.get(_FRESH))
-    by_outbox: dict[Outbox, list[dict[str, Any]]] = {}
-    for outbox, event_row in staged:
-        by_outbox.setdefault(outbox, []).append(_event_values(event_row))
-    for outbox, events in by_outbox.items():
-        # Core INSERTs on the session's connection: the same transaction, without the cost of
-        # one ORM object per delivery.
-        if outbox.write(connection, events, fresh=fresh):
-            session.info.setdefault(_WROTE, set()).add(outbox)
-
-
-@event.listens_for(Session, "after_commit")
-def _tell_written(session: Session) -> None:
-    for outbox in session.info.pop(_WROTE, ()):
-        outbox.written()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_written(session: Session) -> None:
-    session.info.pop(_WROTE, None)
-    session.info.pop(_STAGED, None)

@@ -15,13 +15,13 @@ from interlink.core.errors import Conflict, DeliveryNotFound, SecretUnreadable, 
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
-from interlink.events.types import EventType, WebhookDisabled, WebhookTest
+from interlink.events.types import EventType, WebhookDisabled, WebhookTest, new_event
 from interlink.transport.ssrf import AddressPolicy
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
 from interlink.vault.masking import MASK
 from interlink.webhooks.headers import EndpointHeaders
 from interlink.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from interlink.webhooks.outbox import body_of, delivery_values
+from interlink.webhooks.outbox import delivery_values
 from interlink.webhooks.repository import WebhookRepository
 from interlink.webhooks.schemas import (
     AttemptOut,
@@ -144,16 +144,10 @@ class WebhookService:
         if not row.enabled:
             raise Conflict("The webhook is disabled: enable it first")
         payload = WebhookTest(webhook_id=row.id, message="A test event from Interlink")
-        event = self.events.publish(
-            session, workspace_id, EventType.WEBHOOK_TEST, payload, fan_out=False
-        )
-        values = delivery_values(
-            {"id": event.id, "workspace_id": workspace_id, "type": event.type,
-             "payload": event.payload, "created_at": event.created_at},
-            row.id, self.clock.now(),
-            body=body_of(event.id, event.type, event.created_at, event.payload),
-        )  # fmt: skip
-        delivery = WebhookDelivery(**values)
+        now = self.clock.now()
+        event = new_event(workspace_id, EventType.WEBHOOK_TEST, payload, at=now)
+        await self.events.publish(session, event, deliver=False)
+        delivery = WebhookDelivery(**delivery_values(event, row.id, now))
         WebhookRepository(session).add(delivery)
         return delivery
 
@@ -166,9 +160,9 @@ class WebhookService:
         now = self.clock.now()
         row.enabled, row.disabled_reason, row.updated_at = False, reason, now
         await WebhookRepository(session).fail_pending(row.id, f"endpoint disabled: {reason}", now)
-        await session.flush()  # the event below then fans out to the endpoints as they are now
         payload = WebhookDisabled(webhook_id=row.id, url=row.url, reason=reason)
-        self.events.publish(session, row.workspace_id, EventType.WEBHOOK_DISABLED, payload)
+        event = new_event(row.workspace_id, EventType.WEBHOOK_DISABLED, payload, at=now)
+        await self.events.publish(session, event)  # to the endpoints as they are now
         log.warning("webhook_disabled", webhook_id=row.id, reason=reason)
         return True
 

@@ -42,7 +42,7 @@ from interlink.core.driver import Write
 from interlink.core.errors import InterlinkError, validation_details
 from interlink.core.metrics import Metrics
 from interlink.events.service import EventService
-from interlink.events.types import EventType
+from interlink.events.types import EventType, new_event
 from interlink.jobs import Bound, Jobs, current_workflow_id, receive, step, workflow
 from interlink.workflows import lifecycle
 from interlink.workflows.definition import Definition, compensation_steps, gated_steps
@@ -146,8 +146,10 @@ class Engine:
         first = found["status"] == "pending"
         if first:
             payload = lifecycle.state(plan.workflow_id, execution_id, "running")
-            started = self.events.row(plan.workspace_id, EventType.WORKFLOW_STARTED, payload)
-            writes += await self.events.publishing([started])
+            started = new_event(
+                plan.workspace_id, EventType.WORKFLOW_STARTED, payload, at=self.clock.now()
+            )
+            await self.events.publish(writes, started)
         if not await self.runs.write(*writes):
             return None  # ended (a cancel) since it was read
         if first and self.metrics is not None:
@@ -324,14 +326,12 @@ class Engine:
         execution_id = plan.execution_id
         now = self.clock.now()
         payload = lifecycle.state(plan.workflow_id, execution_id, status, output, error)
-        event = self.events.row(
-            plan.workspace_id, lifecycle.FINISHED_EVENTS[status], payload, at=now
-        )
+        event = new_event(plan.workspace_id, lifecycle.FINISHED_EVENTS[status], payload, at=now)
         writes = [runs.finish(execution_id, status, output, error, now), *acted, *instant]
         for name, type_, position in skipped:
             writes.append(runs.step_upsert(StepRow(execution_id, name, position, type_, "skipped")))
         writes.append(runs.waits_close(execution_id))
-        writes += await self.events.publishing([event])
+        await self.events.publish(writes, event)
         if not await self.runs.write(*writes):
             if acted:  # ended by a cancel meanwhile: the steps that acted are still shown ended
                 await self.runs.write(*acted)

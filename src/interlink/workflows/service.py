@@ -18,6 +18,7 @@ from interlink.core.ids import new_id
 from interlink.core.metrics import Metrics
 from interlink.core.pagination import PageParams
 from interlink.events.service import EventService
+from interlink.events.types import new_event
 from interlink.integrations.service import IntegrationService
 from interlink.jobs import Jobs
 from interlink.providers.registry import Registry
@@ -247,9 +248,8 @@ class WorkflowService:
         if ended is not None:
             workspace, workflow_id = ended
             payload = lifecycle.state(workflow_id, row.id, "cancelled")
-            self.events.publish(
-                session, workspace, lifecycle.FINISHED_EVENTS["cancelled"], payload, at=now
-            )
+            event = new_event(workspace, lifecycle.FINISHED_EVENTS["cancelled"], payload, at=now)
+            await self.events.publish(session, event)
             await repository.cancel_steps(row.id, now)
             if self.metrics is not None:
                 self.metrics.workflow("cancelled")

@@ -2,23 +2,23 @@
 
 A record belongs to one caller in one workspace. Records past their time to live are deleted as
 new ones are claimed; a claim whose request never finished (its process died) is taken over once
-it is older than the abandon time.
+it is older than the abandon time. Each step is a transaction of its own, outside the request's:
+the claim must be visible to a duplicate sent while the request runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.api.models import IdempotencyRecord
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.errors import Conflict, IdempotencyKeyReused
+from interlink.idempotency.models import IdempotencyRecord
+from interlink.idempotency.repository import IdempotencyRepository
 from interlink.vault.keyring import DecryptionFailed, KeyMissing, Keyring, key_id_of
 
 ABANDONED_AFTER = timedelta(minutes=10)
@@ -33,10 +33,6 @@ class Claim:
     @property
     def aad(self) -> str:
         return f"idempotency:{self.workspace_id}:{self.caller}:{self.key}"
-
-    @property
-    def primary_key(self) -> tuple[str, str, str]:
-        return (self.workspace_id, self.caller, self.key)
 
 
 @dataclass(frozen=True)
@@ -56,28 +52,25 @@ class IdempotencyStore:
         """None: this request owns the key now. A StoredResponse: replay it."""
         try:
             async with self.db.transaction() as session:
-                return await self._claim(session, claim, fingerprint)
+                return await self._claim(IdempotencyRepository(session), claim, fingerprint)
         except IntegrityError:
             raise Conflict("A request with this Idempotency-Key is in progress") from None
 
     async def _claim(
-        self, session: AsyncSession, claim: Claim, fingerprint: str
+        self, records: IdempotencyRepository, claim: Claim, fingerprint: str
     ) -> StoredResponse | None:
         now = self.clock.now()
-        await session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - self.ttl)
-        )
-        record = await session.get(IdempotencyRecord, claim.primary_key)
+        await records.delete_made_before(now - self.ttl)
+        record = await records.get(claim.workspace_id, claim.caller, claim.key)
         if (
             record is not None
             and record.state == "processing"
             and (record.created_at < now - ABANDONED_AFTER)
         ):
-            await session.delete(record)
-            await session.flush()
+            await records.delete(record)
             record = None
         if record is None:
-            session.add(
+            await records.add(
                 IdempotencyRecord(
                     workspace_id=claim.workspace_id,
                     caller=claim.caller,
@@ -87,7 +80,6 @@ class IdempotencyStore:
                     created_at=now,
                 )
             )
-            await session.flush()
             return None
         if record.request_hash != fingerprint:
             raise IdempotencyKeyReused()
@@ -102,29 +94,26 @@ class IdempotencyStore:
     async def complete(self, claim: Claim, status_code: int, body: bytes) -> None:
         sealed = self.keyring.seal(body, claim.aad)
         async with self.db.transaction() as session:
-            record = await session.get(IdempotencyRecord, claim.primary_key)
+            record = await IdempotencyRepository(session).get(
+                claim.workspace_id, claim.caller, claim.key
+            )
             if record is not None:
                 record.state, record.status_code = "completed", status_code
                 record.sealed_response, record.key_id = sealed, key_id_of(sealed)
 
     async def release(self, claim: Claim) -> None:
         async with self.db.transaction() as session:
-            record = await session.get(IdempotencyRecord, claim.primary_key)
+            records = IdempotencyRepository(session)
+            record = await records.get(claim.workspace_id, claim.caller, claim.key)
             if record is not None:
-                await session.delete(record)
+                await records.delete(record)
 
     @staticmethod
     async def reseal(
         session: AsyncSession, keyring: Keyring, old_key_ids: set[str], batch: int = 200
     ) -> int:
         """Re-encrypt one batch of stored responses sealed under old keys (key rotation)."""
-        rows: Sequence[IdempotencyRecord] = (
-            await session.scalars(
-                select(IdempotencyRecord)
-                .where(IdempotencyRecord.key_id.in_(old_key_ids))
-                .limit(batch)
-            )
-        ).all()
+        rows = await IdempotencyRepository(session).sealed_under(old_key_ids, batch)
         for row in rows:
             assert row.sealed_response is not None
             aad = Claim(row.workspace_id, row.caller, row.key).aad
