@@ -118,10 +118,16 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path) -> None:
     head = (
         f"POST /api/v1/integrations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
-        connection.sendall(head + body[:5])  # the request is in flight: half its body sent
+        connection.sendall(head + body[:5])
+        # The server says 100 Continue once the app reads the body: the request is in flight.
+        # A request still unread in the socket when the signal comes is not (it is refused).
+        continued = b""
+        while b"\r\n\r\n" not in continued:
+            continued += connection.recv(1)
+        assert continued.startswith(b"HTTP/1.1 100"), continued
         server.process.send_signal(signal.SIGTERM)
         assert server.process.stderr is not None
         read_until(server.process.stderr, "Shutting down")
