@@ -1,6 +1,7 @@
-"""The http connector's `request` action through the API, against the generic HTTP mock on a
-loopback socket: absolute URLs and the provider's error bodies. JSON and text answers, the
-token, 404, 429 and 5xx are the contract suite's (its fixtures)."""
+"""The http connector's `request` and `graphql` actions through the API, against the generic HTTP
+mock on a loopback socket: absolute URLs, the provider's error bodies, GraphQL errors on a 200
+and a connection read on from where it stopped. JSON and text answers, the token, 404, 429 and
+5xx are the contract suite's (its fixtures)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,47 @@ async def test_a_provider_error_body_is_kept_in_the_details(
     } in failure["details"]
     assert "quantity must be positive" in failure["message"]
     assert mock.mock.calls.count("/anything/orders") == 1
+
+
+ISSUES = """query($owner: String!, $first: Int, $after: String) {
+  repository(owner: $owner, name: "hello") {
+    issues(first: $first, after: $after) {
+      edges { node { number } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
+
+
+async def test_a_graphql_connection_is_read_on_from_its_cursor(
+    client: httpx.AsyncClient, mock: RunningMock[HttpMock]
+) -> None:
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
+    asked = {
+        "query": ISSUES,
+        "variables": {"owner": "octo"},
+        "connection": "data.repository.issues",
+    }
+
+    first = data(await run_operation(client, iid, "graphql", **asked, limit=4, page_size=4))
+    rest = data(
+        await run_operation(client, iid, "graphql", **asked, cursor=first["result"]["cursor"])
+    )
+
+    assert [i["number"] for i in first["result"]["items"]] == [1, 2, 3, 4]
+    assert [i["number"] for i in rest["result"]["items"]] == list(range(5, 26))
+    assert rest["result"]["cursor"] is None
+
+
+async def test_graphql_errors_on_a_200_are_an_error_with_each_message(
+    client: httpx.AsyncClient, mock: RunningMock[HttpMock]
+) -> None:
+    iid = await http_integration(client, mock.url, credentials={"api_key": TOKEN})
+    query = '{ a: repository(owner: "x", name: "y") { name } viewer { nickname } }'
+
+    response = await run_operation(client, iid, "graphql", query=query)
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "INVALID_OPERATION"
+    messages = [d.get("provider_message") for d in error(response)["details"]]
+    assert "Cannot query field 'nickname' on type 'User'." in messages

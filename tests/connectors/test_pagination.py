@@ -15,6 +15,7 @@ from interlink.core.errors import ExternalServiceError, IntegrationError
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import (
     BodyCursor,
+    GraphQLCursor,
     LinkHeader,
     Offset,
     PageToken,
@@ -91,6 +92,17 @@ class Lister:
             {"startAt": start, "maxResults": size, "total": len(ITEMS), "values": page}
         )
 
+    async def graphql(self, request: web.Request) -> web.Response:
+        variables = (await request.json())["variables"]
+        self.asked.append(variables)
+        start, size = int(variables.get("after") or 0), int(variables["first"])
+        more = start + size < len(ITEMS)
+        connection = {
+            "edges": [{"node": item} for item in ITEMS[start : start + size]],
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + size)},
+        }
+        return web.json_response({"data": {"repository": {"issues": connection}}})
+
     async def garbage(self, request: web.Request) -> web.Response:
         await self.record(request)
         return web.json_response({"ok": True, "channels": "none"})
@@ -106,6 +118,7 @@ async def lister() -> AsyncIterator[Lister]:
     app.router.add_get("/google", found.google)
     app.router.add_post("/search", found.search)
     app.router.add_get("/offset", found.offset)
+    app.router.add_post("/graphql", found.graphql)
     app.router.add_get("/garbage", found.garbage)
     async with serve_app(app) as url:
         found.url = url
@@ -205,6 +218,21 @@ async def test_a_page_token_in_a_json_search_body_until_the_last_page(
         {"jql": "project = PROJ", "maxResults": 10, "nextPageToken": "20"},
     ]
     assert paged.cursor is None
+
+
+async def test_a_graphql_connection_asks_the_next_page_by_its_variables(
+    transport: Transport, lister: Lister
+) -> None:
+    style = GraphQLCursor(connection="data.repository.issues")
+    query = {"query": "query($first: Int, $after: String) { ... }", "variables": {"owner": "o"}}
+
+    paged = await _ctx(transport, lister, style).paginate(
+        "/graphql", json=query, limit=12, page_size=10
+    )
+
+    assert _ids(paged.items) == list(range(12))
+    assert lister.asked == [{"owner": "o", "first": 10}, {"owner": "o", "first": 2, "after": "10"}]
+    assert paged.cursor == "12"
 
 
 async def test_offsets_advance_by_what_came_back_and_stop_at_the_total(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
 from interlink.testing.base import MockUpstream, json_response
 from interlink.testing.toolkit import TokenGate
+
+if TYPE_CHECKING:
+    from interlink.providers.http.mock_graphql import GraphqlState
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -25,13 +28,17 @@ class HttpMock(MockUpstream):
     - `/redirect?to=URL[&status=301|302|303|307|308]`: a redirect (302 by default);
     - `/text`: text/plain; `/json-array`: a JSON array;
     - `/bearer`: 200 with the Bearer token it got when it is the mock's token, else 401 with
-      `WWW-Authenticate: Bearer`. Nothing else needs authentication.
+      `WWW-Authenticate: Bearer`;
+    - `POST /graphql`: GraphQL over HTTP (`mock_graphql`), with the mock's token: `data` and
+      `errors` as a GraphQL server answers, 400 for a body without a `query`.
+    Nothing else needs authentication.
     """
 
     name: ClassVar[str] = "http"
 
     def reset_state(self) -> None:
-        """Stateless apart from the call log and fault plan."""
+        """The GraphQL endpoint's seeded issues (made on its first call); the rest is stateless."""
+        self.graphql_state: GraphqlState | None = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_route("*", "/anything", self.anything)
@@ -41,6 +48,7 @@ class HttpMock(MockUpstream):
         router.add_get("/text", self.text)
         router.add_get("/json-array", self.json_array)
         router.add_get("/bearer", self.bearer)
+        router.add_post("/graphql", self.graphql)
 
     async def anything(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
@@ -86,6 +94,22 @@ class HttpMock(MockUpstream):
         if refusal is not None:
             return refusal
         return json_response({"authenticated": True, "token": self.token})
+
+    async def graphql(self, request: web.Request) -> web.StreamResponse:
+        refusal = TokenGate({self.token}, _unauthenticated).refusal(request)
+        if refusal is not None:
+            return refusal
+        body = _parse_json(await request.read())
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return json_response(
+                {"errors": [{"message": "Must provide query string."}]}, status=400
+            )
+        if self.graphql_state is None:
+            # graphql-core is a dev extra: only a mock that is asked GraphQL needs it
+            from interlink.providers.http.mock_graphql import GraphqlState
+
+            self.graphql_state = GraphqlState()
+        return json_response(await self.graphql_state.execute(body))
 
 
 def _unauthenticated(request: web.Request, token: str) -> web.StreamResponse:

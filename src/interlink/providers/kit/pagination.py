@@ -10,6 +10,8 @@ A provider states its style once, with the field names as data, in `Connector.pa
   (`nextPageToken` both ways, until `isLast`).
 - `Offset(...)`: by position, Jira's other lists (`startAt`, `maxResults`, until `total` or
   `isLast`); or page numbers.
+- `GraphQLCursor(...)`: a GraphQL cursor connection (`pageInfo { hasNextPage endCursor }`) at a
+  path the call gives, the next page asked by a variable (`after`).
 
 An action calls `ctx.paginate(path, ...)` (`ActionContext`), which runs `follow`: it asks page
 after page until `limit` items are kept, the provider says there is no more, a page comes back
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from interlink.core.errors import ExternalServiceError
+from interlink.providers.kit.graphql import raise_graphql_errors
 from interlink.transport.client import ProviderClient
 from interlink.transport.response import ProviderResponse
 
@@ -209,6 +212,54 @@ class Offset(Pagination):
         if isinstance(total, int) and self.counts == "items" and after >= total:
             return Page(items, None)
         return Page(items, str(after))
+
+
+@dataclass(frozen=True)
+class GraphQLCursor(Pagination):
+    """A GraphQL cursor connection (GitHub's, Shopify's...) at the dotted path `connection`
+    (`data.repository.issues`; a call's `items=` names it): its items are the `nodes` (or the
+    `edges`' `node`), there is more while `pageInfo.hasNextPage`, and the next page is asked
+    with the variable `param` (`after`) set to `pageInfo.endCursor`, its size with the variable
+    `size` (`first`). A page whose answer carries `errors` is INVALID_OPERATION."""
+
+    connection: str = "data"
+    param: str = "after"
+    size: str | None = "first"
+    items: str | None = None  # the connection's nodes: see `connection`
+
+    def request(self, first: PageRequest, cursor: str | None, size: int | None) -> PageRequest:
+        fields: dict[str, Any] = {self.size: size} if self.size and size is not None else {}
+        if cursor is not None:
+            fields.update(self.cursor_fields(cursor))
+        body = dict(first.json or {})
+        body["variables"] = {**(body.get("variables") or {}), **fields}
+        return replace(first, json=body)
+
+    def reading(self, items: str) -> Pagination:
+        return replace(self, connection=items)
+
+    def cursor_fields(self, cursor: str) -> Mapping[str, Any]:
+        return {self.param: cursor}
+
+    def read(self, sent: PageRequest, response: ProviderResponse) -> Page:
+        body = response.json()
+        raise_graphql_errors(body)
+        found = dig(body, self.connection)
+        found = found if isinstance(found, dict) else {}
+        nodes = found.get("nodes")
+        if nodes is None and isinstance(found.get("edges"), list):
+            nodes = [
+                edge.get("node") if isinstance(edge, dict) else None for edge in found["edges"]
+            ]
+        if not isinstance(nodes, list):
+            raise ExternalServiceError(
+                f"The external system answered no connection at {self.connection!r}",
+                details=[{"provider_status": response.status}],
+            )
+        info = found.get("pageInfo")
+        info = info if isinstance(info, dict) else {}
+        end = info.get("endCursor") if info.get("hasNextPage") is True else None
+        return Page(nodes, str(end) if end not in (None, "") else None)
 
 
 def next_link(header: str) -> str | None:
