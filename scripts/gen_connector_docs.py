@@ -227,6 +227,9 @@ def connector_page(connector: type[Connector]) -> str:
     spec = connector.spec
     if spec.default_api_url:
         api_url = f"`{spec.default_api_url}`"
+    elif spec.api_url_template:
+        fields = ", ".join(f"`{name}`" for name in spec.template_fields)
+        api_url = f"`{spec.api_url_template}`, from the configuration's {fields}"
     elif spec.needs_api_url:
         api_url = "none: give `api_url` in the configuration"
     else:

@@ -47,6 +47,9 @@ class DirectConfiguration(BaseModel):
         configuration = {k: v for k, v in everything.items() if k in fields}
         credentials = {k: v for k, v in everything.items() if k not in fields}
         configuration.setdefault("auth_method", connector.spec.default_auth_method)
+        derived = connector.spec.api_url_from(configuration)
+        if derived is not None:
+            configuration["api_url"] = derived
         if connector.spec.default_api_url:
             configuration.setdefault("api_url", connector.spec.default_api_url)
         return configuration, credentials

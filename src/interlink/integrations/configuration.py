@@ -19,6 +19,9 @@ def resolve(spec: IntegrationType, config: IntegrationConfiguration) -> dict[str
     """The stored configuration: what the user gave, plus the type's base URL and auth method."""
     stored = config.model_dump(mode="json", exclude_none=True)
     stored.setdefault("auth_method", spec.default_auth_method)
+    derived = spec.api_url_from(stored)
+    if derived is not None:
+        stored["api_url"] = derived
     if spec.default_api_url:
         stored.setdefault("api_url", spec.default_api_url)
     if stored["auth_method"] not in spec.auth_methods:
@@ -29,9 +32,10 @@ def resolve(spec: IntegrationType, config: IntegrationConfiguration) -> dict[str
             ],
         )
     if spec.needs_api_url and "api_url" not in stored:
+        wanted = [f"configuration.{name}" for name in (*spec.template_fields, "api_url")]
         raise InvalidIntegrationConfig(
-            f"{spec.name} has no default address: give configuration.api_url",
-            details=[{"field": "configuration.api_url", "message": "required for this type"}],
+            f"{spec.name} has no default address: give {' or '.join(wanted)}",
+            details=[{"field": field, "message": "required for this type"} for field in wanted],
         )
     return stored
 

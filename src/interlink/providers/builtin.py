@@ -11,4 +11,5 @@ BUILTIN_PROVIDERS = (
     "smtp",
     "jira",
     "telegram",
+    "zendesk",
 )

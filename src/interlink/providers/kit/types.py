@@ -3,16 +3,20 @@ auth methods, and the credential fields each auth method requires."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from string import Formatter
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from interlink.core.errors import InvalidIntegrationConfig
 from interlink.transport.auth import AllowedHosts
 
 AuthMethod = Literal["api_key", "oauth", "basic", "jwt"]
 AUTH_METHODS: tuple[AuthMethod, ...] = ("api_key", "oauth", "basic", "jwt")
 
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # one DNS label
 # Each inner tuple lists alternatives: one of them must be present.
 FieldRule = tuple[tuple[str, ...], ...]
 DEFAULT_REQUIRED: Mapping[str, FieldRule] = {
@@ -50,11 +54,37 @@ class IntegrationType:
     required_credentials: Mapping[str, FieldRule] = field(default_factory=lambda: DEFAULT_REQUIRED)
     needs_api_url: bool = False  # no well-known default: the user must give one
     api_url_hint: str | None = None  # how a custom base URL is given, e.g. GitHub Enterprise's
+    # The base URL made of configuration fields, each one DNS label (Zendesk's
+    # "https://{subdomain}.zendesk.com/api/v2"): given them, it is the integration's api_url.
+    api_url_template: str | None = None
     oauth: OAuthFacts | None = None
     docs_url: str | None = None
 
     def required_fields(self, auth_method: str) -> FieldRule:
         return self.required_credentials.get(auth_method, DEFAULT_REQUIRED.get(auth_method, ()))
+
+    @property
+    def template_fields(self) -> tuple[str, ...]:
+        """The configuration fields `api_url_template` names."""
+        parts = Formatter().parse(self.api_url_template or "")
+        return tuple(name for _, name, _, _ in parts if name)
+
+    def api_url_from(self, configuration: Mapping[str, Any]) -> str | None:
+        """The base URL the template makes of `configuration`; None without a template or its
+        fields. A field that is not one DNS label is INVALID_INTEGRATION_CONFIG, so that it
+        cannot move the URL to another host."""
+        template, names = self.api_url_template, self.template_fields
+        if template is None or any(configuration.get(name) is None for name in names):
+            return None
+        wrong = [n for n in names if not _LABEL.fullmatch(str(configuration[n]))]
+        if wrong:
+            raise InvalidIntegrationConfig(
+                f"{self.name}'s {', '.join(wrong)} must be one DNS label (letters, digits, '-')",
+                details=[
+                    {"field": f"configuration.{n}", "message": "not a DNS label"} for n in wrong
+                ],
+            )
+        return template.format(**{n: str(configuration[n]).lower() for n in names})
 
     @property
     def api_hosts(self) -> tuple[str, ...]:
