@@ -12,4 +12,5 @@ BUILTIN_PROVIDERS = (
     "jira",
     "telegram",
     "zendesk",
+    "google_workspace",
 )
