@@ -12,5 +12,5 @@ BUILTIN_PROVIDERS = (
     "jira",
     "telegram",
     "zendesk",
-    "google_workspace",
+    "hubspot",
 )

@@ -27,15 +27,28 @@ class RateObservation:
 @dataclass(frozen=True)
 class RateLimitHeaders:
     """The names a provider uses. `reset` is a unix time ("epoch", GitHub), seconds from now
-    ("delta", Discord's X-RateLimit-Reset-After) or an ISO 8601 timestamp ("iso8601", Jira's
-    `2026-03-26T16:00Z`; one without an offset is UTC)."""
+    ("delta", Discord's X-RateLimit-Reset-After), milliseconds from now ("delta_ms", HubSpot's
+    X-HubSpot-RateLimit-Interval-Milliseconds: the length of its rolling window, so a bound) or
+    an ISO 8601 timestamp ("iso8601", Jira's `2026-03-26T16:00Z`; one without an offset is UTC).
+
+    `also`: a second window the provider counts at the same time (HubSpot's daily limit beside
+    its ten-second one); the observation is the tighter of the two: a spent one, else the one
+    with fewer requests left."""
 
     limit: str = "x-ratelimit-limit"
     remaining: str = "x-ratelimit-remaining"
     reset: str = "x-ratelimit-reset"
-    reset_kind: Literal["epoch", "delta", "iso8601"] = "epoch"
+    reset_kind: Literal["epoch", "delta", "delta_ms", "iso8601"] = "epoch"
+    also: RateLimitHeaders | None = None
 
     def observe(self, headers: dict[str, str], now: float) -> RateObservation | None:
+        found = [self._window(headers, now)]
+        if self.also is not None:
+            found.append(self.also.observe(headers, now))
+        seen = [observation for observation in found if observation is not None]
+        return min(seen, key=lambda o: (o.remaining != 0, o.remaining), default=None)
+
+    def _window(self, headers: dict[str, str], now: float) -> RateObservation | None:
         remaining = _number(headers.get(self.remaining))
         if remaining is None:
             return None
@@ -53,6 +66,8 @@ class RateLimitHeaders:
         reset = _number(value)
         if reset is None:
             return None
+        if self.reset_kind == "delta_ms":
+            return now + reset / 1000
         return reset if self.reset_kind == "epoch" else now + reset
 
 
