@@ -13,6 +13,13 @@ from interlink.core.errors import (
 )
 from interlink.integrations.schemas import IntegrationConfiguration
 from interlink.providers.kit.types import IntegrationType
+from interlink.vault.grants import (
+    TOKEN_URL_FIELDS,
+    grant_of,
+    key_problem,
+    missing_fields,
+    own_token_url,
+)
 
 
 def resolve(spec: IntegrationType, config: IntegrationConfiguration) -> dict[str, Any]:
@@ -64,16 +71,26 @@ def parse(document: dict[str, Any]) -> IntegrationConfiguration:
 
 
 def check_credentials(spec: IntegrationType, auth_method: str, data: dict[str, Any]) -> None:
-    missing = [
-        " or ".join(alternatives)
-        for alternatives in spec.required_fields(auth_method)
-        if not any(data.get(name) not in (None, "") for name in alternatives)
+    """The fields the auth method needs; or, for a credential that gets its tokens by a grant of
+    its own (client credentials, a JWT bearer assertion), the fields of that grant."""
+    grant = grant_of(data) if auth_method in ("oauth", "jwt") else None
+    if grant in ("client_credentials", "jwt_bearer"):
+        missing = missing_fields(grant, data)
+        if own_token_url(data) is None and spec.oauth is None:
+            missing.append(" or ".join(TOKEN_URL_FIELDS))
+    else:
+        missing = [
+            " or ".join(alternatives)
+            for alternatives in spec.required_fields(auth_method)
+            if not any(data.get(name) not in (None, "") for name in alternatives)
+        ]
+    details = [
+        {"field": f"credentials.{name.split(' or ')[0]}", "message": f"required: {name}"}
+        for name in missing
     ]
-    if missing:
-        raise InvalidCredentials(
-            f"auth_method {auth_method} needs credential fields: {'; '.join(missing)}",
-            details=[
-                {"field": f"credentials.{name.split(' or ')[0]}", "message": f"required: {name}"}
-                for name in missing
-            ],
-        )
+    problem = key_problem(data) if grant == "jwt_bearer" else None
+    if problem is not None:
+        details.append({"field": "credentials.private_key", "message": problem})
+    if details:
+        needs = f"needs credential fields: {'; '.join(missing)}" if missing else problem
+        raise InvalidCredentials(f"auth_method {auth_method} {needs}", details=details)

@@ -12,9 +12,11 @@ transactions, as a job would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from pydantic import BaseModel
@@ -52,11 +54,11 @@ from interlink.providers.catalog import describe
 from interlink.providers.kit.action import Action, Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.registry import Registry
-from interlink.transport.auth import auth_headers
-from interlink.transport.client import CallLabels, Reauthenticate, Transport
+from interlink.transport.auth import AllowedHosts, auth_headers
+from interlink.transport.client import CallLabels, CallSettings, Reauthenticate, Transport
 from interlink.transport.settings import call_settings
 from interlink.vault.masking import MASK, secret_values
-from interlink.vault.oauth import OAuthRefresher, can_refresh
+from interlink.vault.oauth import OAuthRefresher, can_refresh, gets_tokens
 from interlink.vault.service import OpenCredential
 
 log = structlog.get_logger(__name__)
@@ -94,7 +96,9 @@ class OperationService:
         self, session: AsyncSession, workspace_id: str, integration_id: str
     ) -> list[dict[str, Any]]:
         row = await self.integrations.get(session, workspace_id, integration_id)
-        connector = self.registry.connector(row.type)
+        connector = await self.registry.connector_of(
+            row.type, row.workspace_id, row.configuration, session
+        )
         return [describe(a) for a in connector.actions.values()] if connector else []
 
     # -- running ----------------------------------------------------------------------------------
@@ -109,7 +113,7 @@ class OperationService:
     ) -> OperationRecord:
         """`idempotency_key`: the provider's idempotency key (the operation id by default)."""
         row, credentials = await self._load(principal.workspace_id, integration_id)
-        connector, action = self._action(row, name)
+        connector, action = await self._action(row, name)
         self._require_active(row)
         params = self._parse(action, parameters)
         started = self.clock.now()
@@ -155,7 +159,7 @@ class OperationService:
         row, _ = await self._load(workspace_id, integration_id)
         return row
 
-    def queue(
+    async def queue(
         self,
         session: AsyncSession,
         principal: Principal,
@@ -164,7 +168,7 @@ class OperationService:
         parameters: dict[str, Any],
     ) -> Operation:
         """Check an operation as `execute` would and add it, queued, to `session`."""
-        _, action = self._action(row, name)
+        _, action = await self._action(row, name)
         self._require_active(row)
         self._parse(action, parameters)
         operation = Operation(
@@ -221,7 +225,7 @@ class OperationService:
         self, operation: Operation, parameters: dict[str, Any]
     ) -> tuple[type[Connector], Action, ActionContext, BaseModel]:
         row, credentials = await self._load(operation.workspace_id, operation.integration_id)
-        connector, action = self._action(row, operation.operation)
+        connector, action = await self._action(row, operation.operation)
         self._require_active(row)
         params = self._parse(action, parameters)
         ctx = await self.context(
@@ -259,18 +263,20 @@ class OperationService:
         auth_method = str(row.configuration.get("auth_method", "api_key"))
         credentials = opened.data
         reauthenticate: Reauthenticate | None = None
-        if auth_method == "oauth" and row.credential_id:
+        if row.credential_id and gets_tokens(auth_method, credentials):
             credentials, reauthenticate = await self._oauth(row, connector, credentials)
 
-        headers = auth_headers(auth_method, credentials, bearer_scheme=connector.bearer_scheme)
-        settings = call_settings(row.configuration, self.transport_settings)
+        headers = connector.auth_headers(auth_method, credentials)
+        settings, hosts = instance_of(
+            credentials, call_settings(row.configuration, self.transport_settings), opened.hosts
+        )
         client = self.transport.client(
             row.id,
             settings,
             connector.facts(),
             headers,
             reauthenticate,
-            allowed_hosts=opened.hosts,
+            allowed_hosts=hosts,
             secrets=secret_values(credentials),
             idempotent=idempotent,
             labels=CallLabels(connector.spec.type, operation, row.id),
@@ -302,7 +308,8 @@ class OperationService:
                 workspace_id, credential_id, current, provider_token_url=provider_url,
                 rejected=True,
             )  # fmt: skip
-            return auth_headers("oauth", current, bearer_scheme=connector.bearer_scheme)
+            method = str(row.configuration.get("auth_method", "oauth"))
+            return auth_headers(method, current, bearer_scheme=connector.bearer_scheme)
 
         return current, reauthenticate
 
@@ -414,8 +421,8 @@ class OperationService:
         )
 
     # -- rules ------------------------------------------------------------------------------------
-    def _action(self, row: Integration, name: str) -> tuple[type[Connector], Action]:
-        connector = self.registry.connector(row.type)
+    async def _action(self, row: Integration, name: str) -> tuple[type[Connector], Action]:
+        connector = await self.registry.connector_of(row.type, row.workspace_id, row.configuration)
         action = connector.actions.get(name) if connector else None
         if connector is None or action is None:
             known = ", ".join(sorted(connector.actions)) if connector else "none yet"
@@ -435,6 +442,19 @@ class OperationService:
     @staticmethod
     def _parse(action: Action, parameters: dict[str, Any]) -> BaseModel:
         return action.parse(parameters)
+
+
+def instance_of(
+    credentials: Mapping[str, Any], settings: CallSettings, hosts: AllowedHosts
+) -> tuple[CallSettings, AllowedHosts]:
+    """Where the calls go: the `instance_url` the token endpoint gave with the credential's
+    token (Salesforce's org), its host then allowed for the credential; else as configured."""
+    instance = credentials.get("instance_url")
+    parts = urlsplit(instance) if isinstance(instance, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return settings, hosts
+    allowed = AllowedHosts(hosts.names | AllowedHosts.of([parts.hostname]).names)
+    return replace(settings, base_url=str(instance).rstrip("/")), allowed
 
 
 def provider_token_url(row: Integration, connector: type[Connector]) -> str | None:

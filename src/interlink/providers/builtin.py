@@ -12,5 +12,6 @@ BUILTIN_PROVIDERS = (
     "jira",
     "telegram",
     "zendesk",
+    "google_workspace",
     "hubspot",
 )

@@ -31,8 +31,8 @@ def auth_headers(
         user = _first(credentials, "username", "user", "email")
         pair = f"{user}:{credentials.get('password', '')}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
-    if auth_method == "jwt":
-        return {"Authorization": f"Bearer {credentials['jwt_token']}"}
+    if auth_method == "jwt":  # a signed token given, or one got by a JWT bearer grant
+        return {"Authorization": f"Bearer {_first(credentials, 'jwt_token', 'access_token')}"}
     return {}
 
 

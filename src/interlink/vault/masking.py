@@ -11,7 +11,8 @@ VISIBLE_FIELDS = frozenset(
     {
         "token_type", "header_name", "expires_at", "username", "user", "email", "host", "port",
         "scope", "scopes", "app_id", "client_id", "token_url", "region", "account_id",
-        "use_tls", "start_tls", "from_email",
+        "use_tls", "start_tls", "from_email", "grant_type", "issuer", "subject", "audience",
+        "client_email", "token_uri", "instance_url",
     }
 )  # fmt: skip
 

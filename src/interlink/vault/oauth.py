@@ -1,10 +1,13 @@
-"""OAuth2 tokens refreshed before they expire: one refresh at a time per credential, and no
-database transaction open while the token endpoint is called.
+"""OAuth2 tokens got before they are needed: refreshed before they expire, or got by the
+credential's own grant (client credentials, a JWT bearer assertion: `grants.py`) before its first
+call; one exchange at a time per credential, and no database transaction open while the token
+endpoint is called.
 
-A credential is refreshed at its own `token_url`, else at its provider's (the integration type's
-`oauth.token_url`, given by the caller for an integration calling the provider's own API host).
-An access token that has expired and cannot be refreshed (no refresh token, no token URL) is not
-sent: the call fails with AUTHENTICATION_FAILED saying so.
+A credential gets its token at its own `token_url`, else at its provider's (the integration
+type's `oauth.token_url`, given by the caller for an integration calling the provider's own API
+host). An access token that has expired and cannot be refreshed (no grant, no token URL) is not
+sent: the call fails with AUTHENTICATION_FAILED saying so. A token answer's `instance_url`
+(Salesforce) is kept with the token: the credential's calls go there.
 
 In one process, the callers that need one credential refreshed share one refresh (a single
 flight: the others await its result or its error). Across processes a lease on the credential row
@@ -44,6 +47,7 @@ from interlink.events.types import CredentialRefreshFailed, EventType, new_event
 from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import CallLabels, CallSettings, ProviderFacts, Transport
 from interlink.transport.retry import RetryPolicy
+from interlink.vault.grants import grant_of, missing_fields, own_token_url, token_form
 from interlink.vault.masking import secret_values
 from interlink.vault.models import Credential
 from interlink.vault.service import CredentialService
@@ -57,6 +61,14 @@ PATIENCE = timedelta(seconds=10)  # how long a still-valid token waits on anothe
 POLL_SECONDS = 0.2
 EXPIRY_NOTICE = timedelta(days=1)  # health warns of a token expiring this soon, unrefreshable
 _LABELS = CallLabels("oauth", "token_refresh")
+_REFUSED = {
+    "refresh_token": "refresh token: the grant was revoked or expired; reconnect the account",
+    "client_credentials": "client credentials: check the client id and secret, and that the "
+    "app may use this grant",
+    "jwt_bearer": "JWT assertion: check the issuer, subject, audience, and that the key is "
+    "registered with the provider",
+    None: "grant",
+}
 _TOKEN_ENDPOINT = ProviderFacts(
     errors=ErrorTable(
         {
@@ -80,18 +92,27 @@ def expires_at(data: Mapping[str, Any]) -> datetime | None:
 
 
 def token_url(data: Mapping[str, Any], provider_token_url: str | None = None) -> str | None:
-    """Where the credential is refreshed: its own `token_url`, else its provider's."""
-    own = data.get("token_url")
-    return own if isinstance(own, str) and own else provider_token_url
+    """Where the credential gets its tokens: its own `token_url`, else its provider's."""
+    return own_token_url(data) or provider_token_url
 
 
 def unrefreshable(data: Mapping[str, Any], provider_token_url: str | None = None) -> str | None:
-    """Why the credential cannot be refreshed; None when it can."""
-    if not data.get("refresh_token"):
+    """Why the credential cannot get a new token; None when it can."""
+    grant = grant_of(data)
+    if grant is None:
         return "it has no refresh_token"
+    missing = missing_fields(grant, data)
+    if missing:
+        return f"its {grant} grant lacks {', '.join(missing)}"
     if token_url(data, provider_token_url) is None:
         return "it has no token_url (and this integration's API has no well-known one)"
     return None
+
+
+def gets_tokens(auth_method: str, data: Mapping[str, Any]) -> bool:
+    """Its access token comes from a token endpoint: any OAuth credential (refreshed when it
+    can be, checked for expiry when not), and a `jwt` one that holds a JWT bearer grant."""
+    return auth_method == "oauth" or (auth_method == "jwt" and grant_of(data) is not None)
 
 
 def can_refresh(data: Mapping[str, Any], provider_token_url: str | None = None) -> bool:
@@ -148,7 +169,9 @@ class OAuthRefresher:
         self._flights: dict[str, asyncio.Task[dict[str, Any]]] = {}
 
     def due(self, data: Mapping[str, Any]) -> bool:
-        """Its access token expires within REFRESH_AHEAD (or has expired)."""
+        """It has no access token yet, or one that expires within REFRESH_AHEAD (or has)."""
+        if not data.get("access_token"):
+            return True
         expiry = expires_at(data)
         return expiry is not None and expiry <= self.clock.now() + REFRESH_AHEAD
 
@@ -255,7 +278,7 @@ class OAuthRefresher:
         try:
             refreshed = await self._exchange(row.id, current, url)
         except AuthenticationFailed as refused:
-            return await self._refused(row, owner, refused)
+            return await self._refused(row, current, owner, refused)
         except BaseException:
             await self._release(row, owner)
             raise
@@ -266,7 +289,7 @@ class OAuthRefresher:
         return refreshed
 
     async def _refused(
-        self, row: Credential, owner: str, refused: AuthenticationFailed
+        self, row: Credential, data: Mapping[str, Any], owner: str, refused: AuthenticationFailed
     ) -> dict[str, Any]:
         reason = next(
             (str(d["provider_message"]) for d in refused.details if "provider_message" in d),
@@ -283,8 +306,7 @@ class OAuthRefresher:
             )
             await self.events.publish(session, event)
         raise AuthenticationFailed(
-            "The OAuth token endpoint refused this credential's refresh token: the grant "
-            "was revoked or expired; reconnect the account",
+            f"The OAuth token endpoint refused this credential's {_REFUSED[grant_of(data)]}",
             details=refused.details,
         ) from None
 
@@ -299,7 +321,7 @@ class OAuthRefresher:
     async def _exchange(
         self, credential_id: str, data: Mapping[str, Any], url: str | None
     ) -> dict[str, Any]:
-        """What `url` answers to the credential's refresh token. Its answer, an error's message
+        """What `url` answers to the credential's grant. Its answer, an error's message
         included, is read without the credential's secrets (an endpoint may echo them)."""
         if url is None:  # the stored credential lost its token_url meanwhile
             raise AuthenticationFailed("This OAuth credential has no token URL to refresh at")
@@ -311,10 +333,10 @@ class OAuthRefresher:
             secrets=secret_values(dict(data)),
             labels=_LABELS,
         )
-        form = {"grant_type": "refresh_token", "refresh_token": str(data["refresh_token"])}
-        for name in ("client_id", "client_secret", "scope"):
-            if data.get(name):
-                form[name] = str(data[name])
+        grant = grant_of(data)
+        if grant is None:  # the stored credential lost its grant meanwhile
+            raise AuthenticationFailed("This OAuth credential has no grant to get a token with")
+        form = token_form(grant, data, url, self.clock.now())
         # Not retried after it was sent: with rotating refresh tokens the retry's token is spent.
         with client.secrets.active():
             try:
@@ -335,8 +357,9 @@ class OAuthRefresher:
         refreshed = {**data, "access_token": answer["access_token"]}
         if answer.get("refresh_token"):
             refreshed["refresh_token"] = answer["refresh_token"]  # rotated: the old one is spent
-        if answer.get("token_type"):
-            refreshed["token_type"] = answer["token_type"]
+        for name in ("token_type", "instance_url"):
+            if answer.get(name):
+                refreshed[name] = answer[name]
         if isinstance(answer.get("expires_in"), int | float):
             refreshed["expires_at"] = rfc3339(
                 self.clock.now() + timedelta(seconds=answer["expires_in"])

@@ -180,6 +180,14 @@ class PageToken(BodyCursor):
     cursor: str = "nextPageToken"
     param: str = "pageToken"
     size: str | None = "pageSize"
+    # Google leaves an empty list out of its answer (proto3 JSON): no list is then no items.
+    omits_empty: bool = False
+
+    def page_items(self, response: ProviderResponse) -> tuple[Any, list[Any]]:
+        body = response.json()
+        if self.omits_empty and isinstance(body, dict) and dig(body, self.items or "") is None:
+            return body, []
+        return super().page_items(response)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,89 @@
+"""Where each Google API lives, and what Google's error answers mean.
+
+Google serves its APIs on several hosts: each discovery document's `rootUrl` + `servicePath`
+(Gmail `https://gmail.googleapis.com/` + `gmail/v1/...` in its paths, Calendar and Drive
+`https://www.googleapis.com/` + `calendar/v3/`, `drive/v3/`, `oauth2/v2/` (tokeninfo), Sheets
+`https://sheets.googleapis.com/` + `v4/...` in its paths). An integration has
+one `api_url`: Google's own (`https://www.googleapis.com`, the type's default) sends each call
+to its API's host, as google-api-python-client does; any other (a mock, a proxy) serves every
+API's paths itself, as the client's `api_endpoint` option does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from interlink.core.errors import ExternalServiceError
+from interlink.providers.kit.context import ActionContext
+from interlink.transport.classify import Disposition, ErrorTable, Verdict
+from interlink.transport.client import judge_by_status
+from interlink.transport.response import ProviderResponse
+
+GOOGLE_API_URL = "https://www.googleapis.com"
+TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address
+# Google's 403 reasons that mean "too fast", not "not allowed" (google-api-python-client retries
+# these too: googleapiclient/http.py `_should_retry_response`).
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+@dataclass(frozen=True)
+class Api:
+    """One Google API: its host under Google and the path its calls start with."""
+
+    host: str
+    root: str
+
+    def url(self, ctx: ActionContext, path: str) -> str:
+        """`path` of this API for the integration: on its own host under Google's default
+        `api_url`, else under the integration's `api_url`."""
+        base = (ctx.http.settings.base_url or GOOGLE_API_URL).rstrip("/")
+        if urlsplit(base).hostname == urlsplit(GOOGLE_API_URL).hostname:
+            base = f"https://{self.host}"
+        return f"{base}/{self.root}/{path.lstrip('/')}"
+
+
+GMAIL = Api("gmail.googleapis.com", "gmail/v1")
+CALENDAR = Api("www.googleapis.com", "calendar/v3")
+DRIVE = Api("www.googleapis.com", "drive/v3")
+SHEETS = Api("sheets.googleapis.com", "v4")
+OAUTH = Api("www.googleapis.com", "oauth2/v2")
+API_HOSTS = tuple(sorted({api.host for api in (GMAIL, CALENDAR, DRIVE, SHEETS, OAUTH)}))
+
+
+def segment(value: str) -> str:
+    """One path segment, every reserved character escaped (a Sheets range's `!` and `:`)."""
+    return quote(value, safe="")
+
+
+def reasons(response: ProviderResponse) -> set[str]:
+    """The `reason`s of Google's error body (`{"error": {"errors": [{"reason": ...}]}}`)."""
+    try:
+        body: Any = response.json()
+    except ExternalServiceError:  # not JSON: no reasons
+        return set()
+    error = body.get("error") if isinstance(body, dict) else None
+    listed = error.get("errors") if isinstance(error, dict) else None
+    if not isinstance(listed, list):
+        return set()
+    return {str(item.get("reason")) for item in listed if isinstance(item, dict)}
+
+
+def judge(response: ProviderResponse, table: ErrorTable) -> Verdict:
+    """A 403 whose reason is a rate limit is a rate limit (waited out, retried), not a refusal;
+    tokeninfo's 400 `invalid_token` is a refused credential."""
+    if response.status == 403 and reasons(response) & RATE_REASONS:
+        return Verdict(Disposition.RATE_LIMITED)
+    if response.status == 400 and _token_error(response) == "invalid_token":
+        return table.verdict(401)
+    return judge_by_status(response, table)
+
+
+def _token_error(response: ProviderResponse) -> str | None:
+    try:
+        body: Any = response.json()
+    except ExternalServiceError:  # not JSON
+        return None
+    found = body.get("error") if isinstance(body, dict) else None
+    return found if isinstance(found, str) else None
