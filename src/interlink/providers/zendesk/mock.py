@@ -212,8 +212,8 @@ class ZendeskMock(MockUpstream):
         return self._ticket_answer(request, self.tickets[ticket_id], 201, key, "hit")
 
     def _new_ticket(self, body: Obj) -> Ticket:
-        comment = body.get("comment") or {}
-        if not str(comment.get("body") or "").strip():
+        comment = body.get("comment") or {"body": body.get("description")}
+        if not isinstance(comment, dict) or not str(comment.get("body") or "").strip():
             raise invalid("description", "Description: cannot be blank", "BlankValue")
         now = self.now()
         ticket = Ticket(
