@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from interlink.core.clock import FrozenClock
 from interlink.webhooks.models import WebhookAttempt, WebhookDelivery
-from interlink.webhooks.repository import AttemptResult, save
+from interlink.webhooks.repository import AttemptResult, DeliveryLeases
 from tests.webhooks.conftest import Receiver, create_webhook, deliveries, services
 
 
@@ -48,7 +48,7 @@ async def test_a_group_of_outcomes_survives_a_deleted_delivery(
 
     before = clock.now() - timedelta(days=1)
     batch = [_result(d, clock) for d in claimed]
-    await found.db.run(lambda connection: save(connection, batch, before))
+    await DeliveryLeases(found.db).save(batch, before)
 
     [log] = await deliveries(client, kept["id"])
     assert log["status"] == "succeeded"

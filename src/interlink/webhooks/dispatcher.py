@@ -1,6 +1,6 @@
 """The delivery dispatcher: claims due deliveries in batches, sends them, writes the outcomes.
 
-A claim is a lease (`WebhookRepository.claim`): the rows' due time moves to the lease's expiry,
+A claim is a lease (`DeliveryLeases.claim`): the rows' due time moves to the lease's expiry,
 so the rows of a worker that died come back and are sent again, with the same `webhook-id`.
 Sends run as tasks, at most `max_in_flight` at once and `per_endpoint_concurrency` per endpoint,
 so a slow or dead endpoint holds only its own slots. Outcomes are written in groups (one
@@ -16,7 +16,6 @@ from collections import Counter
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import Connection
 
 from interlink.config import WebhookSettings
 from interlink.core.clock import Clock
@@ -24,7 +23,7 @@ from interlink.core.db import Database
 from interlink.core.errors import SecretUnreadable
 from interlink.core.metrics import Metrics
 from interlink.core.waiting import wait_set
-from interlink.webhooks.repository import AttemptResult, Claimed, EndpointRow, claim, save
+from interlink.webhooks.repository import AttemptResult, Claimed, DeliveryLeases, EndpointRow
 from interlink.webhooks.schedule import next_delay
 from interlink.webhooks.sender import Message, Sender, Sent
 from interlink.webhooks.service import WebhookService
@@ -43,6 +42,7 @@ class Dispatcher:
         metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.leases = DeliveryLeases(db)
         self.metrics = metrics
         self.clock = clock
         self.webhooks = webhooks
@@ -101,14 +101,9 @@ class Dispatcher:
         cap = self.settings.per_endpoint_concurrency
         room = {endpoint: cap - busy for endpoint, busy in self._in_flight.items()}
 
-        def work(connection: Connection) -> tuple[list[Claimed], dict[str, EndpointRow]]:
-            return claim(
-                connection, now=now, lease=lease, lease_until=until, room=room,
-                default_room=cap, limit=limit,
-            )  # fmt: skip
-
-        # `run` tells nobody: no cache watches leases, and its commit must not wake the dispatcher.
-        claimed, endpoints = await self.db.run(work)
+        claimed, endpoints = await self.leases.claim(
+            now=now, lease=lease, lease_until=until, room=room, default_room=cap, limit=limit
+        )
         for delivery in claimed:
             self._in_flight[delivery.endpoint_id] += 1
             task = asyncio.create_task(self._deliver(delivery, endpoints.get(delivery.endpoint_id)))
@@ -227,7 +222,7 @@ class Dispatcher:
 
     async def _save(self, batch: list[AttemptResult]) -> list[str]:
         before = self.clock.now() - timedelta(hours=self.settings.disable_after_hours)
-        return await self.db.run(lambda connection: save(connection, batch, before))
+        return await self.leases.save(batch, before)
 
     async def _disable(self, endpoint_id: str, reason: str) -> None:
         try:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.core.db import Base, UnitOfWork, write_in
+from interlink.core.db import Base, Database, UnitOfWork, write_in
 from interlink.core.driver import Statement, Write, run_writes
 from interlink.core.pagination import PageParams, fetch_page
 from interlink.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -211,8 +212,43 @@ class WebhookRepository:
         return tuple(Subscription(row.id, frozenset(row.events)) for row in rows)
 
 
-# -- the dispatcher: each function runs in `Database.run`, on a sync connection -------------------
-def claim(
+# -- the dispatcher's leases --------------------------------------------------------------------
+class DeliveryLeases:
+    """The dispatcher's claims and the outcomes of its sends. Each is a few statements that read
+    what they write, run as one unit on the driver path (`Database.run`): on SQLite in one hop to
+    the writer thread (through a session each statement is a hop of its own: the claim took
+    30 ms where this takes 8), on PostgreSQL the claim is one statement."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(
+        self,
+        *,
+        now: datetime,
+        lease: str,
+        lease_until: datetime,
+        room: dict[str, int],
+        default_room: int,
+        limit: int,
+    ) -> tuple[list[Claimed], dict[str, EndpointRow]]:
+        """Lease up to `limit` due deliveries, at most `room[endpoint]` (else `default_room`)
+        per endpoint; endpoints with no room left are skipped. Returns them with their
+        endpoints. No commit listener is told: no cache watches leases."""
+        work = partial(
+            _claim, now=now, lease=lease, lease_until=lease_until, room=room,
+            default_room=default_room, limit=limit,
+        )  # fmt: skip
+        return await self.db.run(work)
+
+    async def save(self, results: Sequence[AttemptResult], disable_before: datetime) -> list[str]:
+        """Write attempts and their deliveries' new state (a result whose lease was lost is not
+        applied), keep each endpoint's run of failures, and return the endpoints failing since
+        before `disable_before`."""
+        return await self.db.run(partial(_save, results=results, disable_before=disable_before))
+
+
+def _claim(
     connection: Connection,
     *,
     now: datetime,
@@ -222,8 +258,6 @@ def claim(
     default_room: int,
     limit: int,
 ) -> tuple[list[Claimed], dict[str, EndpointRow]]:
-    """Lease up to `limit` due deliveries, at most `room[endpoint]` (else `default_room`) per
-    endpoint; endpoints with no room left are skipped. Returns them with their endpoints."""
     full = [endpoint for endpoint, free in room.items() if free <= 0]
     if connection.dialect.name == "postgresql":
         busy = {endpoint: free for endpoint, free in room.items() if free > 0}
@@ -259,14 +293,10 @@ def claim(
     return taken, {row.id: EndpointRow(*row) for row in rows}
 
 
-def save(
-    connection: Connection, results: Sequence[AttemptResult], disable_before: datetime
+def _save(
+    connection: Connection, *, results: Sequence[AttemptResult], disable_before: datetime
 ) -> list[str]:
-    """Write attempts and their deliveries' new state (a result whose lease was lost is not
-    applied), keep each endpoint's run of failures, and return the endpoints failing since
-    before `disable_before`.
-
-    A delivery deleted meanwhile (its endpoint was deleted) is skipped: its attempt has nothing
+    """A delivery deleted meanwhile (its endpoint was deleted) is skipped: its attempt has nothing
     to belong to, and the other results of the group must not fail with it. On PostgreSQL the
     rows kept are locked against deletion (`FOR KEY SHARE`, as the foreign key check would)
     until the transaction ends; on SQLite the write transaction already excludes deleters."""
