@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,7 @@ from interlink.config import RedisSettings, Settings
 from interlink.events.types import EventType, IntegrationState, NewEvent, new_event
 from tests.conftest import ADMIN_KEY, REDIS_URL
 from tests.e2e.server import free_port
+from tests.helpers.polling import eventually
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 LIMIT = 15.0  # seconds any one wait may take, at most
@@ -42,14 +44,16 @@ async def serving(settings: Settings) -> AsyncIterator[Running]:
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(LIMIT):
-        while not server.started:  # noqa: ASYNC110 - uvicorn has no start-up event to await
-            await asyncio.sleep(0.01)
+    await eventually(partial(_started, server), bool, LIMIT)  # uvicorn has no start-up event
     try:
         yield Running(app, f"http://127.0.0.1:{port}")
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, LIMIT)
+
+
+async def _started(server: uvicorn.Server) -> bool:
+    return server.started
 
 
 class Listener:

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from interlink.api.idempotency import IdempotentRoute
 from interlink.integrations.operations_router import execute_operation
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import Upstream
-from tests.webhooks.conftest import create_integration
 
 PATH = "/api/v1/integrations/{integration_id}/operations/{operation}"
 LONG = "respond-async" + "," * 1000
@@ -61,7 +61,7 @@ def _async_headers(response: httpx.Response) -> dict[str, str]:
 async def test_the_execute_route_answers_as_fastapi_would(
     client: httpx.AsyncClient, upstream: Upstream, content: bytes, headers: dict[str, str]
 ) -> None:
-    iid = await create_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     path = PATH.format(integration_id=iid, operation="request")
     sent = {"Content-Type": "application/json", **headers}
 
@@ -76,7 +76,7 @@ async def test_the_execute_route_answers_as_fastapi_would(
 async def test_an_unknown_integration_or_operation_is_answered_alike(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
-    iid = await create_integration(client, upstream.url)
+    iid = await http_integration(client, upstream.url)
     for integration_id, operation in ((iid, "fly"), ("int_missing", "request")):
         path = PATH.format(integration_id=integration_id, operation=operation)
 

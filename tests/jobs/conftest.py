@@ -9,7 +9,6 @@ import pytest
 
 from interlink.config import JobsSettings, Settings
 from tests.conftest import make_settings
-from tests.helpers.integrations import http_integration
 from tests.transport.conftest import upstream
 
 
@@ -24,4 +23,4 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path / "data", database_url, jobs=worker_jobs())
 
 
-__all__ = ["http_integration", "upstream", "worker_jobs"]
+__all__ = ["upstream", "worker_jobs"]

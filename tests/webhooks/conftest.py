@@ -105,19 +105,6 @@ async def create_webhook(client: httpx.AsyncClient, url: str, **fields: Any) -> 
     return created
 
 
-async def create_integration(client: httpx.AsyncClient, url: str) -> str:
-    """An active `http` integration calling `url`."""
-    body = {
-        "name": "Upstream",
-        "type": "http",
-        "configuration": {"api_url": url, "auth_method": "api_key"},
-        "credentials": {"api_key": "k"},
-    }
-    iid = str(data(await client.post("/api/v1/integrations", json=body))["id"])
-    await client.post(f"/api/v1/integrations/{iid}/activate")
-    return iid
-
-
 async def deliveries(client: httpx.AsyncClient, webhook_id: str, query: str = "") -> list[Any]:
     response = await client.get(f"/api/v1/webhooks/{webhook_id}/deliveries?page_size=100&{query}")
     items: list[Any] = data(response)["items"]

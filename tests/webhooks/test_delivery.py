@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
-from typing import Any
+from functools import partial
 
 import httpx
 import pytest
@@ -23,10 +23,11 @@ from interlink.webhooks import verify
 from interlink.webhooks.dispatcher import Dispatcher
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import data
+from tests.helpers.integrations import http_integration
+from tests.helpers.polling import eventually
 from tests.integrations.seed import CREATE
 from tests.webhooks.conftest import (
     Receiver,
-    create_integration,
     create_webhook,
     deliveries,
     services,
@@ -144,7 +145,7 @@ async def test_operation_events_fan_out_from_the_recorder(
     hook = await create_webhook(
         client, receiver.url("ops"), events=["operation.started", "operation.completed"]
     )
-    iid = await create_integration(client, receiver.base)
+    iid = await http_integration(client, receiver.base)
     response = await client.post(
         f"/api/v1/integrations/{iid}/operations/request",
         json={"parameters": {"path": "/upstream"}},
@@ -361,17 +362,12 @@ async def test_a_slow_endpoint_does_not_delay_another(
     for _ in range(3):
         await dispatcher.run_once()
     await receiver.wait_for("fast")
-    await asyncio.wait_for(_succeeded(client, fast["id"]), 5)
+    await eventually(
+        partial(deliveries, client, fast["id"]),
+        lambda items: bool(items) and items[0]["status"] == "succeeded",
+    )
     assert len(receiver.at("slow")) == services(app).settings.webhooks.per_endpoint_concurrency
 
     receiver.hold["slow"].set()
     await dispatcher.deliver_due()
     assert len(receiver.at("slow")) == 15
-
-
-async def _succeeded(client: httpx.AsyncClient, webhook_id: str) -> None:
-    for _ in range(500):
-        items: list[dict[str, Any]] = await deliveries(client, webhook_id)
-        if items and items[0]["status"] == "succeeded":
-            return
-        await asyncio.sleep(0.01)  # polling a state, bounded; no timing is asserted

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from interlink.core.clock import FrozenClock
 from interlink.workflows.engine import bound
 from tests.conftest import data, error, log_lines
-from tests.jobs.conftest import http_integration
+from tests.helpers.integrations import http_integration
 from tests.transport.conftest import Upstream, status
 from tests.workflows.conftest import (
     create_workflow,
