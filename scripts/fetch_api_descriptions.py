@@ -11,6 +11,10 @@ generated from Discord's OpenAPI 3.1 description, so that file is turned back in
 OpenAPI 3.1 document (paths, path and query parameters, JSON bodies, responses, component
 schemas; integer formats and value constraints are lost on the way).
 
+Salesforce publishes none either: an org generates a description of its sObject resources (a
+beta), and `@opensdks/sdk-salesforce` ships one such (API 59.0), without the server its paths
+are under, which is added.
+
     .venv/bin/python scripts/fetch_api_descriptions.py [KEY ...]
 
 The cache is `.cache/api-descriptions/` under the repository, or `$INTERLINK_API_DESCRIPTIONS`.
@@ -72,6 +76,13 @@ SOURCES: dict[str, Source] = {
         "1.3.17",
         "package/api/atlassian.com/jira.json",
         "sha512-KNwaKEo+m5ahl0MdlfKOC6+e3oTpI0v5y4EX9uadfBsrUyXSTGg/k3XSRw5rlGhDlWUOItBPDutBDiHxgRS6vg==",
+    ),
+    "salesforce": Source(
+        "@opensdks/sdk-salesforce",
+        "0.0.2",
+        "package/salesforce.oas.json",
+        "sha512-gjHwKwfAwtqMgCFrFlWkYfYWlwRm0mYx2Wv3efhgryvpaKGboVZ3519vQlkC1cPGUD1g+WqAzbhb0crlhPSMow==",
+        converter="salesforce_servers",
     ),
     "discord": Source(
         "discord-api-spec",
@@ -511,7 +522,22 @@ def contains(node: Any, kind: str) -> bool:
     return False
 
 
-CONVERTERS: dict[str, Callable[[bytes], bytes]] = {"discord_typescript": discord_typescript}
+# Salesforce: the sObjects description an org generates (Salesforce's OpenAPI beta, API 59.0, as
+# @opensdks/sdk-salesforce ships it) names no server; its paths are under /services/data/vNN.0.
+
+
+def salesforce_servers(raw: bytes) -> bytes:
+    document = json.loads(raw)
+    version = document["info"]["version"]
+    document["servers"] = [{"url": f"https://example.my.salesforce.com/services/data/v{version}"}]
+    return json.dumps(document).encode()
+
+
+CONVERTERS: dict[str, Callable[[bytes], bytes]] = {
+    "discord_typescript": discord_typescript,
+    "salesforce_servers": salesforce_servers,
+}
+
 
 
 if __name__ == "__main__":

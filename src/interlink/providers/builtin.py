@@ -14,4 +14,5 @@ BUILTIN_PROVIDERS = (
     "zendesk",
     "google_workspace",
     "hubspot",
+    "salesforce",
 )

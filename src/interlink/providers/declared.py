@@ -6,8 +6,6 @@ from __future__ import annotations
 from interlink.providers.kit.types import IntegrationType
 
 DECLARED_TYPES = (
-    IntegrationType("salesforce", "Salesforce", "Salesforce CRM", None, "oauth",
-                    needs_api_url=True),
     IntegrationType("microsoft_365", "Microsoft 365", "Microsoft Graph",
                     "https://graph.microsoft.com/v1.0", "oauth"),
     IntegrationType("custom", "Custom", "A custom integration implementation"),

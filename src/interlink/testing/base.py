@@ -38,6 +38,9 @@ class MockUpstream(ABC):
     # regular expression that matches an exchange's `METHOD /path` skips checking that
     # operation (`^POST /rest/api/3/search/jql\b`), else it excuses the problems it matches.
     description_gaps: ClassVar[Mapping[str, str]] = {}
+    # Whether its rate-limited answer (`rate_limited_response`) says how long to wait; False for
+    # a provider whose refusal names no wait (Salesforce's REQUEST_LIMIT_EXCEEDED).
+    rate_limit_hint: ClassVar[bool] = True
 
     def __init__(self, *, token: str | None = None, clock: Clock | None = None) -> None:
         self.token = token or self.default_token

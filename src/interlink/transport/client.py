@@ -453,6 +453,7 @@ class ProviderClient:
         message = response.provider_message()
         if message:
             details[0]["provider_message"] = message
+        details.extend(response.provider_errors())
         if verdict.disposition is Disposition.RATE_LIMITED:
             return RateLimitExceeded(
                 "The external system's rate limit is spent (after retries)", details=details

@@ -39,8 +39,22 @@ class ProviderResponse:
             return self.text[:_MESSAGE_LIMIT] or None
         return _message_in(document)
 
+    def provider_errors(self) -> list[dict[str, Any]]:
+        """The error objects of a body that is an array of them (Salesforce's
+        `[{"message", "errorCode", "fields"}]`), else none."""
+        try:
+            document = json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return []
+        if not isinstance(document, list):
+            return []
+        return [dict(item) for item in document if isinstance(item, dict)]
+
 
 def _message_in(document: Any) -> str | None:
+    if isinstance(document, list):  # an array of errors
+        found = [message for message in map(_message_in, document) if message]
+        return "; ".join(found)[:_MESSAGE_LIMIT] or None
     if isinstance(document, dict):
         error = document.get("error")
         if isinstance(error, dict):

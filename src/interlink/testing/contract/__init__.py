@@ -35,7 +35,7 @@ or in one go: `report = await contract.run_contract(AcmeConnector)`; `report.ok`
 - not_found: a missing resource gives EXTERNAL_RESOURCE_NOT_FOUND (a fixture that ends so, or
   `MockUpstream.missing_response` injected);
 - rate_limited: a 429 with the provider's hint (`rate_limited_response`) is waited out for the
-  hint and retried;
+  hint and retried (the transport's pause where the provider names no wait: `rate_limit_hint`);
 - server_error (per fixture that succeeds): a 5xx is retried when the call is safe to repeat (a
   read, an idempotent action, an Idempotency-Key), else not, and the call fails;
 - rate_headers: the provider's rate-limit headers are what the transport observes;

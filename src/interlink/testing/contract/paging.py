@@ -47,9 +47,14 @@ def takes_a_limit(case: Case) -> bool:
 
 
 def pages(fixture: Fixture) -> bool:
-    """A fixture that pages: more than one request of the same method to the same path."""
+    """A fixture that pages: more than one request of the same method to the same path, or a
+    later one below it (Salesforce's `/query/01g...-2000` after `/query`)."""
     seen = [(e.request.method, e.request.path) for e in fixture.exchanges]
-    return len(seen) > len(set(seen))
+    return any(
+        method == later and (path == below or below.startswith(f"{path}/"))
+        for n, (method, path) in enumerate(seen)
+        for later, below in seen[n + 1 :]
+    )
 
 
 async def stops_at_the_limit(case: Case) -> None:
