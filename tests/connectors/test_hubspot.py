@@ -75,6 +75,28 @@ async def test_a_refused_oauth_token_is_refreshed_at_hubspots_token_endpoint(
     assert hubspot.mock.calls.last.headers["Authorization"] == "Bearer mock-oauth-access-1"
 
 
+async def test_the_seeds_shapes_an_expired_token_is_refreshed_before_the_call(
+    client: httpx.AsyncClient, hubspot: RunningMock[HubSpotMock]
+) -> None:
+    mock = hubspot.mock
+    body = {
+        "name": "HubSpot Integration",
+        "type": "hubspot",
+        "configuration": {"api_url": hubspot.api_url, "auth_method": "oauth",
+                          "request_timeout": 30, "rate_limit_per_hour": 5000},
+        "credentials": {"access_token": mock.token, "token_type": "bearer",
+                        "refresh_token": mock.refresh_token, "expires_at": "2023-12-31T23:59:59Z",
+                        "client_id": mock.client_id, "client_secret": mock.client_secret,
+                        "token_url": f"{hubspot.api_url}/oauth/v1/token"},
+    }  # fmt: skip
+    iid = await create_active(client, body)
+
+    response = await _run(client, iid, "create_contact", email="new@example.com")
+
+    assert data(response)["result"]["properties"]["email"] == "new@example.com"
+    assert [c.path for c in mock.calls.all()] == ["/oauth/v1/token", "/crm/v3/objects/contacts"]
+
+
 async def test_a_refresh_token_hubspot_refuses_is_authentication_failed(
     client: httpx.AsyncClient, hubspot: RunningMock[HubSpotMock]
 ) -> None:
@@ -189,3 +211,16 @@ async def test_a_signed_batch_of_events_is_received_and_a_stale_one_refused(
     assert fresh.status_code == 200, fresh.text
     assert data(fresh)["event"] == "provider.hubspot.contact.creation"
     assert stale.status_code == 401
+
+
+async def test_a_hook_is_refused_until_the_url_hubspot_calls_is_configured(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, hubspot: RunningMock[HubSpotMock]
+) -> None:
+    iid = await _integration(client, hubspot, client_secret=SECRET)
+    body = b'[{"eventId": 1, "subscriptionType": "deal.creation"}]'
+
+    response = await anonymous.post(
+        f"/api/v1/hooks/{iid}", content=body, headers=_signed(body, NOW)
+    )
+
+    assert response.status_code == 401  # it cannot sign the URI without knowing it
