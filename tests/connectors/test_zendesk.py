@@ -116,6 +116,47 @@ async def test_an_oauth_token_is_a_bearer_token(
     assert ticket["subject"] == "Seeded ticket 3"
 
 
+def _oauth_body(zendesk: RunningMock[ZendeskMock], **credentials: str) -> dict[str, Any]:
+    client = zendesk.mock.oauth
+    return {
+        "name": "Support",
+        "type": "zendesk",
+        "configuration": {"api_url": zendesk.api_url, "auth_method": "oauth"},
+        "credentials": {
+            "client_id": client.client_id, "client_secret": client.client_secret,
+            "token_url": f"{zendesk.url}/oauth/tokens", **credentials,
+        },
+    }  # fmt: skip
+
+
+async def test_a_client_credentials_grant_gets_its_token_at_zendesks_endpoint(
+    client: httpx.AsyncClient, zendesk: RunningMock[ZendeskMock]
+) -> None:
+    body = _oauth_body(zendesk, grant_type="client_credentials", scope="tickets:read")
+    iid = await create_active(client, body)
+
+    ticket = data(await run_operation(client, iid, "get_ticket", ticket_id=3))["result"]
+
+    [asked] = zendesk.mock.oauth.asked
+    assert (asked["grant_type"], asked["scope"]) == ("client_credentials", "tickets:read")
+    assert zendesk.mock.calls.last.headers["Authorization"] == "Bearer mock-oauth-token-1"
+    assert ticket["id"] == 3
+
+
+async def test_a_refused_oauth_token_is_refreshed_once_and_the_call_retried(
+    client: httpx.AsyncClient, zendesk: RunningMock[ZendeskMock]
+) -> None:
+    body = _oauth_body(zendesk, access_token="revoked", refresh_token="mock-refresh-token")
+    iid = await create_active(client, body)
+
+    user = data(await run_operation(client, iid, "get_user", user_id=2))["result"]
+
+    [asked] = zendesk.mock.oauth.asked
+    assert (asked["grant_type"], asked["refresh_token"]) == ("refresh_token", "mock-refresh-token")
+    assert zendesk.mock.oauth.refresh_tokens == {"mock-refresh-token-1"}  # rotated
+    assert user["role"] == "end-user"
+
+
 async def test_a_private_comment_is_an_internal_note(
     client: httpx.AsyncClient, zendesk: RunningMock[ZendeskMock]
 ) -> None:

@@ -13,6 +13,7 @@ from aiohttp.typedefs import Handler
 from yarl import URL
 
 from interlink.core.clock import Clock
+from interlink.providers.zendesk.mock_oauth import OAuthClient
 from interlink.providers.zendesk.mock_shapes import (
     PRIORITIES,
     STATUSES,
@@ -62,6 +63,10 @@ class ZendeskMock(MockUpstream):
     `query` and `filter[type]` (`ticket` or `user`) and pages alike up to 1,000. A ticket
     created with an `Idempotency-Key` is created once: the same key and body answer the same
     (`x-idempotency-lookup: hit`), another body 400.
+
+    OAuth: `/oauth/tokens` (Zendesk's token endpoint, on the account's host) grants an access
+    token for the client credentials (`client_id`, `client_secret`) or a refresh token (which it
+    rotates), in JSON as Zendesk documents it or as a form; the tokens it grants are let in.
 
     Rate limits: `rate_limit` requests per UTC minute (None: none) on the injected clock. Every
     authenticated answer carries `X-Rate-Limit` and `X-Rate-Limit-Remaining`; lists and searches
@@ -114,12 +119,14 @@ class ZendeskMock(MockUpstream):
                 type=TYPES[n % 4], tags=["seeded"],
             )  # fmt: skip
         self.idempotent: dict[str, tuple[Any, int]] = {}
+        self.oauth = OAuthClient()
         self.budget = RateBudget(
             self.rate_limit, 60, clock=self.clock, exhausted=self.rate_limited_response,
             headers=RATE_HEADERS, align_to=60,
         )  # fmt: skip
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/oauth/tokens", self.oauth.grant)
         router.add_get(f"{API}/users/me{JSON}", self.me)
         router.add_get(f"{API}/users/{{id:\\d+}}{JSON}", self.get_user)
         router.add_get(f"{API}/tickets{JSON}", self.list_tickets)
@@ -132,12 +139,14 @@ class ZendeskMock(MockUpstream):
     def tokens(self) -> TokenGate:
         """An API token (Basic `email/token:TOKEN`) or an OAuth access token (Bearer)."""
         return TokenGate(
-            {f"{self.email}/token:{self.token}", self.token},
+            {f"{self.email}/token:{self.token}", self.token, *self.oauth.granted},
             _unauthorized,
             (basic(), authorization("Bearer")),
         )
 
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/oauth/tokens":  # authenticated by its body
+            return await handler(request)
         refusal = self.tokens.refusal(request)
         if refusal is not None:
             return refusal
