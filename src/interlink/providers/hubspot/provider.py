@@ -20,13 +20,13 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-from interlink.core.errors import RateLimitExceeded
+from interlink.core.errors import InterlinkError, RateLimitExceeded
 from interlink.providers.hubspot.verifier import HubSpotVerifier
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts
-from interlink.providers.kit.verifiers import WebhookVerifier
+from interlink.providers.kit.verifiers import WebhookVerifier, body_field, parse_json
 from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import judge_by_status
 from interlink.transport.headers import RateLimitHeaders
@@ -37,6 +37,7 @@ ObjectType = Literal["contacts", "companies", "deals"]
 Properties = dict[str, str]
 _ID = r"^[0-9]{1,20}$"
 _INTERVAL = "x-hubspot-ratelimit-interval-milliseconds"
+_ACCOUNT = "/account-info/v3/details"
 SCOPES = ("oauth", "crm.objects.contacts.read", "crm.objects.contacts.write",
           "crm.objects.companies.write", "crm.objects.deals.write")  # fmt: skip
 
@@ -195,7 +196,7 @@ class HubSpotConnector(Connector):
     pagination: ClassVar[Pagination | None] = BodyCursor(
         items="results", cursor="paging.next.after", param="after", size="limit"
     )
-    check_path = "/account-info/v3/details"
+    check_path = _ACCOUNT
     required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {
         "create_contact": frozenset({"crm.objects.contacts.write"}),
         "get_contact": frozenset({"crm.objects.contacts.read"}),
@@ -213,8 +214,7 @@ class HubSpotConnector(Connector):
         limit (`policyName: DAILY`) fails at once: the day ends hours away."""
         if response.status != 429:
             return judge_by_status(response, table)
-        body = response.json() if response.body else None
-        if isinstance(body, dict) and body.get("policyName") == "DAILY":
+        if body_field(parse_json(response.body), "policyName") == "DAILY":
             return Verdict(Disposition.FAIL, RateLimitExceeded)
         interval = response.headers.get(_INTERVAL, "")
         wait = int(interval) / 1000 if interval.isdigit() else None
@@ -222,18 +222,13 @@ class HubSpotConnector(Connector):
 
     async def check(self, ctx: ActionContext) -> CheckResult:
         """The account the token opens (`/account-info/v3/details`), and the scopes the token
-        holds: a private app's from `/oauth/v2/private-apps/get/access-token-info`, an OAuth
-        token's from `/oauth/v1/access-tokens/{token}`."""
-        account = (await ctx.http.get("/account-info/v3/details")).json()
-        token = ctx.http.auth.get("Authorization", "").partition(" ")[2]
-        if ctx.configuration.get("auth_method") == "api_key":
-            path = "/oauth/v2/private-apps/get/access-token-info"
-            info = (await ctx.http.post(path, json={"tokenKey": token})).json()
-        else:
-            info = (await ctx.http.get(f"/oauth/v1/access-tokens/{quote(token, safe='')}")).json()
+        holds (None when HubSpot does not say): a private app's from
+        `/oauth/v2/private-apps/get/access-token-info`, an OAuth token's from
+        `/oauth/v1/access-tokens/{token}`."""
+        account = (await ctx.http.get(_ACCOUNT)).json()
         return CheckResult(
-            message=f"Authenticated to HubSpot account {account.get('portalId', '?')}",
-            scopes=[str(scope) for scope in info.get("scopes") or []],
+            message=f"Authenticated to HubSpot account {body_field(account, 'portalId') or '?'}",
+            scopes=await _scopes(ctx),
         )
 
     # -- contacts ---------------------------------------------------------------------------------
@@ -312,6 +307,20 @@ class HubSpotConnector(Connector):
         )
         results = (await ctx.http.request("PUT", path)).json().get("results") or []
         return Associated(associations=[_association(raw) for raw in results])
+
+
+async def _scopes(ctx: ActionContext) -> list[str] | None:
+    token = ctx.http.auth.get("Authorization", "").partition(" ")[2]
+    try:
+        if ctx.configuration.get("auth_method") == "api_key":
+            path = "/oauth/v2/private-apps/get/access-token-info"
+            info = (await ctx.http.post(path, json={"tokenKey": token})).json()
+        else:
+            info = (await ctx.http.get(f"/oauth/v1/access-tokens/{quote(token, safe='')}")).json()
+    except InterlinkError:  # the token works (the account answered); its metadata is extra
+        return None
+    scopes = body_field(info, "scopes")
+    return [str(scope) for scope in scopes] if isinstance(scopes, list) else None
 
 
 async def _create(ctx: ActionContext, kind: str, properties: Properties) -> CrmRecord:
