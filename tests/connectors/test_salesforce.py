@@ -200,3 +200,59 @@ def test_the_direct_interface_queries_and_writes_from_a_plain_script() -> None:
             "fields": {"Id": created["id"], "Industry": "Energy"},
         }
     ]
+
+
+def _jwt_integration(salesforce: RunningMock[SalesforceMock], issuer: str) -> dict[str, Any]:
+    """Salesforce's JWT bearer flow: the connected app's key, its consumer key as the issuer,
+    the user as the subject; the integration's api_url is replaced by the answer's
+    instance_url."""
+    return {
+        "name": "Salesforce Integration",
+        "type": "salesforce",
+        "configuration": {"api_url": "https://acme.my.salesforce.com", "auth_method": "jwt"},
+        "credentials": {
+            "grant_type": "jwt_bearer",
+            "private_key": salesforce.mock.private_key_pem,
+            "issuer": issuer,
+            "subject": salesforce.mock.username,
+            "audience": "https://login.salesforce.com",
+            "token_url": f"{salesforce.url}/services/oauth2/token",
+        },
+    }
+
+
+async def test_the_jwt_bearer_flow_gets_a_token_and_calls_its_instance_url(
+    client: httpx.AsyncClient, salesforce: RunningMock[SalesforceMock]
+) -> None:
+    mock = salesforce.mock
+    iid = await create_active(client, _jwt_integration(salesforce, mock.client_id))
+    record = {"sobject": "Account", "record_id": "001Mo0000000001AAA"}
+
+    first = await _run(client, iid, "get_record", **record)
+    mock.expire_sessions()
+    again = await _run(client, iid, "get_record", **record)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert mock.calls.count("/services/oauth2/token") == 2  # the first call, then the 401
+    sent = [c.headers["Authorization"] for c in mock.calls.all() if c.method == "GET"]
+    assert sent == [
+        "Bearer 00DMo0000000001!mock-session-1",
+        "Bearer 00DMo0000000001!mock-session-1",
+        "Bearer 00DMo0000000001!mock-session-2",
+    ]
+    shown = data(await client.get(f"/api/v1/integrations/{iid}"))["credentials"]
+    assert shown["instance_url"] == salesforce.url
+    assert mock.private_key_pem not in str(shown)
+
+
+async def test_an_assertion_of_another_app_is_an_authentication_failure(
+    client: httpx.AsyncClient, salesforce: RunningMock[SalesforceMock]
+) -> None:
+    iid = await create_active(client, _jwt_integration(salesforce, "another-app"))
+
+    refused = await _run(client, iid, "describe_object", sobject="Account")
+
+    assert refused.status_code == 401
+    assert error(refused)["code"] == "AUTHENTICATION_FAILED"
+    assert "JWT assertion" in error(refused)["message"]
+    assert salesforce.mock.calls.count("/services/data/v59.0/sobjects/Account/describe") == 0
