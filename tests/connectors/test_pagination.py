@@ -103,6 +103,14 @@ class Lister:
         }
         return web.json_response({"data": {"repository": {"issues": connection}}})
 
+    async def graph(self, request: web.Request) -> web.Response:
+        asked = await self.record(request)
+        start, size = int(asked.get("$skiptoken", 0)), int(asked["$top"])
+        body: dict[str, Any] = {"value": ITEMS[start : start + size]}
+        if start + size < len(ITEMS):
+            body["@odata.nextLink"] = f"{self.url}/graph?$top={size}&$skiptoken={start + size}"
+        return web.json_response(body)
+
     async def garbage(self, request: web.Request) -> web.Response:
         await self.record(request)
         return web.json_response({"ok": True, "channels": "none"})
@@ -119,6 +127,7 @@ async def lister() -> AsyncIterator[Lister]:
     app.router.add_post("/search", found.search)
     app.router.add_get("/offset", found.offset)
     app.router.add_post("/graphql", found.graphql)
+    app.router.add_get("/graph", found.graph)
     app.router.add_get("/garbage", found.garbage)
     async with serve_app(app) as url:
         found.url = url
@@ -272,3 +281,16 @@ async def test_a_context_without_a_style_says_so(transport: Transport, lister: L
     with pytest.raises(IntegrationError, match="states no pagination style"):
         await ctx.paginate("/slack", limit=10)
     assert lister.asked == []
+
+
+async def test_a_next_link_in_the_body_is_followed_as_it_is(
+    transport: Transport, lister: Lister
+) -> None:
+    style = LinkHeader(items="value", size="$top", in_body="@odata.nextLink")
+
+    paged = await _ctx(transport, lister, style).paginate("/graph", limit=12, page_size=5)
+
+    assert _ids(paged.items) == list(range(12))
+    assert lister.asked == [{"$top": "5"}, {"$top": "5", "$skiptoken": "5"},
+                            {"$top": "5", "$skiptoken": "10"}]  # fmt: skip
+    assert paged.cursor == f"{lister.url}/graph?$top=5&$skiptoken=15"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from interlink.api.errors import responses
 from interlink.core.envelope import Envelope, ok
@@ -27,6 +27,8 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 def _reply(reply: HookReply) -> Response:
+    if reply.text is not None:
+        return PlainTextResponse(reply.text, status_code=reply.status_code)
     if reply.content is None:
         return Response(status_code=reply.status_code, media_type="application/json")
     return JSONResponse(reply.content, status_code=reply.status_code)
@@ -56,7 +58,7 @@ async def receive_hook(
     headers, body = _headers(request), await request.body()
     async with deps.db.read() as session:
         target = await deps.hooks.load(session, integration_id)
-    verified = deps.hooks.verify(target, headers, body)
+    verified = deps.hooks.verify(target, headers, body, dict(request.query_params))
     async with deps.db.transaction() as session:
         received = await deps.hooks.store(session, target, headers, body, verified)
     if verified.reply is not None:

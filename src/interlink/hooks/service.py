@@ -90,12 +90,19 @@ class HookService:
             verifier=verifier,
         )
 
-    def verify(self, target: HookTarget, headers: Mapping[str, str], body: bytes) -> VerifiedHook:
+    def verify(
+        self,
+        target: HookTarget,
+        headers: Mapping[str, str],
+        body: bytes,
+        query: Mapping[str, str] | None = None,
+    ) -> VerifiedHook:
         """401 for any signature failure (the reason goes to the log, never to the caller);
         409 for a deactivated integration, once the caller is known to be the provider."""
         request = IncomingRequest(
-            body, headers, target.configuration, target.credentials, self.clock.now()
-        )
+            body, headers, target.configuration, target.credentials, self.clock.now(),
+            dict(query or {}),
+        )  # fmt: skip
         try:
             verified = target.verifier.verify(request)
         except SignatureRejected as exc:

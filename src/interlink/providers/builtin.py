@@ -15,4 +15,5 @@ BUILTIN_PROVIDERS = (
     "google_workspace",
     "hubspot",
     "salesforce",
+    "microsoft_365",
 )

@@ -6,7 +6,5 @@ from __future__ import annotations
 from interlink.providers.kit.types import IntegrationType
 
 DECLARED_TYPES = (
-    IntegrationType("microsoft_365", "Microsoft 365", "Microsoft Graph",
-                    "https://graph.microsoft.com/v1.0", "oauth"),
     IntegrationType("custom", "Custom", "A custom integration implementation"),
 )  # fmt: skip

@@ -234,8 +234,13 @@ class ProviderClient:
         form: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        authenticated: bool = True,
     ) -> ProviderResponse:
-        call = self._prepare(method.upper(), path, params, json, form, headers, idempotency_key)
+        """`authenticated=False`: sent without the integration's credential, to a URL that is
+        not the provider's API (one the user gave: a Teams incoming webhook)."""
+        call = self._prepare(
+            method.upper(), path, params, json, form, headers, idempotency_key, authenticated
+        )
         probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
         try:
             ended = await self._attempts(call)
@@ -299,11 +304,13 @@ class ProviderClient:
         form: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
+        authenticated: bool = True,
     ) -> _Call:
         """The call, checked before anything is sent: its URL, where its credential may go,
         its headers."""
         url = self._target(path)
-        self._check_destination(url)
+        if authenticated:
+            self._check_destination(url)
         self._check_headers(headers, idempotency_key)
         buckets = self.facts.buckets
         return _Call(
@@ -315,6 +322,7 @@ class ProviderClient:
             idempotency_key=idempotency_key,
             route=buckets.route(method, urlsplit(url).path) if buckets is not None else None,
             repeatable=self.may_repeat(method, idempotency_key),
+            authenticated=authenticated,
         )
 
     def _circuit_name(self, url: str) -> str:
@@ -322,9 +330,9 @@ class ProviderClient:
 
     async def _attempts(self, call: _Call) -> _Ended:
         """The attempts of one call, with its retries: how the last one ended."""
-        can_reauthenticate = self.reauthenticate is not None
+        can_reauthenticate = self.reauthenticate is not None and call.authenticated
         for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
-            headers = self._headers(call.headers, call.idempotency_key)
+            headers = self._headers(call.headers, call.idempotency_key, call.authenticated)
             response, failure, took = await self._attempt(call, headers)
             verdict = self._verdict(response, failure)
             if self.meter is not None:
@@ -378,7 +386,8 @@ class ProviderClient:
         """The answer, following redirects by hand (each hop checked by the SSRF guard)."""
         method, url, body = call.method, call.url, call.body
         session = self.transport.pool.get(self.key, self.settings.session)
-        sent = self._in_path(url)  # `url` itself everywhere else: errors, logs, the response
+        # `url` itself everywhere else: errors, logs, the response
+        sent = self._in_path(url) if call.authenticated else url
         for _hop in range(self.settings.max_redirects + 1):
             self.transport.policy.check_url(url)
             async with session.request(
@@ -580,12 +589,13 @@ class ProviderClient:
         return {k: v for k, v in headers.items() if k.lower() not in names}
 
     def _headers(
-        self, extra: Mapping[str, str] | None, idempotency_key: str | None
+        self, extra: Mapping[str, str] | None, idempotency_key: str | None, authenticated: bool
     ) -> dict[str, str]:
         user_agent = self.settings.user_agent or self.facts.user_agent
         headers = {"User-Agent": user_agent, **self.settings.default_headers}
         headers.update(extra or {})
-        headers.update(self.auth)
+        if authenticated:
+            headers.update(self.auth)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         return headers
@@ -603,6 +613,7 @@ class _Call:
     idempotency_key: str | None
     route: Route | None  # its route bucket, for a provider that counts per bucket
     repeatable: bool  # may be sent again after a 5xx or a dropped connection
+    authenticated: bool = True  # False: sent without the credential (see `request`)
 
 
 class _Ended(NamedTuple):

@@ -2,7 +2,8 @@
 
 A provider states its style once, with the field names as data, in `Connector.pagination`:
 
-- `LinkHeader()` (GitHub): the next page is the URL of `Link: <...>; rel="next"`, as it is.
+- `LinkHeader()` (GitHub): the next page is the URL of `Link: <...>; rel="next"`, as it is;
+  `LinkHeader(in_body="@odata.nextLink")`: a URL in a top-level field of the body (Graph).
 - `BodyCursor(...)`: a cursor in the answer's body, sent back as a parameter. Slack's
   `response_metadata.next_cursor` as `cursor`; Stripe's `has_more` and the last item's `id`, as
   `starting_after`.
@@ -123,10 +124,13 @@ class Pagination(ABC):
 
 @dataclass(frozen=True)
 class LinkHeader(Pagination):
-    """RFC 8288 `Link: <url>; rel="next"` (GitHub): the next page is that URL, as it is."""
+    """RFC 8288 `Link: <url>; rel="next"` (GitHub): the next page is that URL, as it is. With
+    `in_body`, the URL is in that top-level field of the body instead (Microsoft Graph's
+    `@odata.nextLink`; a field name, not a dotted path)."""
 
     items: str | None = None
     size: str | None = None
+    in_body: str | None = None
 
     def request(self, first: PageRequest, cursor: str | None, size: int | None) -> PageRequest:
         if cursor is None:
@@ -137,8 +141,11 @@ class LinkHeader(Pagination):
         return {}
 
     def read(self, sent: PageRequest, response: ProviderResponse) -> Page:
-        _, items = self.page_items(response)
-        return Page(items, next_link(response.headers.get("link", "")))
+        body, items = self.page_items(response)
+        if self.in_body is None:
+            return Page(items, next_link(response.headers.get("link", "")))
+        found = body.get(self.in_body) if isinstance(body, dict) else None
+        return Page(items, found if isinstance(found, str) and found else None)
 
 
 @dataclass(frozen=True)

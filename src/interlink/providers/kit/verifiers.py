@@ -51,6 +51,7 @@ class HookReply:
 
     status_code: int = 200
     content: Any = None  # JSON to answer with; None answers an empty body
+    text: str | None = None  # a text/plain answer instead (Graph's validationToken echo)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class IncomingRequest:
     configuration: Mapping[str, Any]
     credentials: Mapping[str, Any]
     now: datetime
+    query: Mapping[str, str] = field(default_factory=dict)  # the URL's query parameters
 
     def header(self, name: str) -> str:
         value = self.headers.get(name)

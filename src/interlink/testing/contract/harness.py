@@ -6,6 +6,7 @@ build theirs, and what comes back is scrubbed of the credential as the service s
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.fixtures import Fixture
 from interlink.testing.base import MockUpstream
 from interlink.testing.calls import Call
+from interlink.testing.contract.exchanges import MOCK_ORIGIN
 from interlink.testing.server import RunningMock, serve_mock
 from interlink.transport.auth import auth_headers, sent_forms
 from interlink.transport.breaker import MemoryBreakers
@@ -89,8 +91,14 @@ class Stage:
         return {
             "api_url": self.running.api_url,
             "auth_method": self.provider.spec.default_auth_method,
-            **self.fixture.configuration,
+            **self.served(self.fixture.configuration),
         }
+
+    def served(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        """A fixture's configuration or parameters with `MOCK_ORIGIN` as the served mock's
+        address (a URL the user gives that is not the provider's API: a Teams webhook's)."""
+        found: dict[str, Any] = json.loads(json.dumps(value).replace(MOCK_ORIGIN, self.running.url))
+        return found
 
     def context(self, *, token: str | None = None) -> ActionContext:
         """The context the service would hand the action, with the mock's credentials (or
@@ -147,7 +155,9 @@ class Stage:
     ) -> Result:
         """Runs the fixture's action (with its parameters unless others are given)."""
         action = self.provider.actions[self.fixture.action]
-        params = action.parse(self.fixture.parameters if parameters is None else parameters)
+        params = action.parse(
+            self.served(self.fixture.parameters if parameters is None else parameters)
+        )
         ctx = self.context(token=token)
         scrubber = self.secrets = ctx.secrets
         try:
