@@ -337,7 +337,7 @@ class IntegrationService:
                 type=row.configuration["auth_method"],
                 provider=row.type,
                 data=data,
-                allowed_hosts=_api_hosts(row.configuration),
+                allowed_hosts=self._api_hosts(row.type, row.configuration),
             ),
             owner_integration_id=row.id,
             publish=False,
@@ -378,8 +378,8 @@ class IntegrationService:
     ) -> None:
         """Pointing an integration that has a credential at another host sends the credential
         there: that needs `credentials:use`, and its inline credential follows to the new host."""
-        hosts = _api_hosts(config)
-        if row.credential_id is None or hosts == _api_hosts(row.configuration):
+        hosts = self._api_hosts(row.type, config)
+        if row.credential_id is None or hosts == self._api_hosts(row.type, row.configuration):
             return
         principal.require(Scope.CREDENTIALS_USE, "Changing the host of an integration's credential")
         owned = await self._owned_credential(session, row)
@@ -395,6 +395,14 @@ class IntegrationService:
         if previous is not None:
             await session.flush()
             await self.credentials.delete_owned(session, previous)
+
+    def _api_hosts(self, type_: str, config: Mapping[str, Any]) -> list[str]:
+        """Where an integration's credential may go: its api_url's host, and at its type's
+        default api_url that type's other API hosts (Google's APIs live on several)."""
+        spec, url = self.registry.spec(type_), config.get("api_url")
+        if spec is None or not isinstance(url, str):
+            return _api_hosts(config)
+        return list(spec.hosts_for(url))
 
     async def _publish(
         self,

@@ -36,12 +36,15 @@ class Api:
     root: str
 
     def url(self, ctx: ActionContext, path: str) -> str:
-        """`path` of this API for the integration: on its own host under Google's default
-        `api_url`, else under the integration's `api_url`."""
-        base = (ctx.http.settings.base_url or GOOGLE_API_URL).rstrip("/")
+        return f"{self.root_at(ctx.http.settings.base_url)}/{path.lstrip('/')}"
+
+    def root_at(self, api_url: str | None) -> str:
+        """Where this API's paths start for an integration calling `api_url`: its own host
+        under Google's default, else under `api_url`."""
+        base = (api_url or GOOGLE_API_URL).rstrip("/")
         if urlsplit(base).hostname == urlsplit(GOOGLE_API_URL).hostname:
             base = f"https://{self.host}"
-        return f"{base}/{self.root}/{path.lstrip('/')}"
+        return f"{base}/{self.root}"
 
 
 GMAIL = Api("gmail.googleapis.com", "gmail/v1")

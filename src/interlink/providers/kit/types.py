@@ -88,9 +88,21 @@ class IntegrationType:
 
     @property
     def api_hosts(self) -> tuple[str, ...]:
-        """Where its credentials may be sent unless told otherwise: its default API URL's host."""
-        host = urlsplit(self.default_api_url).hostname if self.default_api_url else None
-        return (host,) if host else ()
+        """Where its credentials may be sent unless told otherwise: `hosts_for` its default API
+        URL."""
+        return self.hosts_for(self.default_api_url)
+
+    def hosts_for(self, api_url: str | None) -> tuple[str, ...]:
+        """Where the credential of an integration calling `api_url` may be sent: that URL's host;
+        at the type's default API URL also its OAuth server's `api_hosts`, for a provider whose
+        APIs live on several hosts (Google's)."""
+        host = urlsplit(api_url).hostname if isinstance(api_url, str) else None
+        if not host:
+            return ()
+        default = urlsplit(self.default_api_url).hostname if self.default_api_url else None
+        if self.oauth is None or host != default:
+            return (host,)
+        return tuple(sorted({host, *self.oauth.api_hosts}))
 
     def token_url_for(self, api_url: str | None) -> str | None:
         """The provider's own token URL for an integration calling `api_url`; None when it has
