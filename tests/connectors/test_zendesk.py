@@ -136,11 +136,16 @@ async def test_a_client_credentials_grant_gets_its_token_at_zendesks_endpoint(
     iid = await create_active(client, body)
 
     ticket = data(await run_operation(client, iid, "get_ticket", ticket_id=3))["result"]
+    run = data(await client.post(f"/api/v1/integrations/{iid}/health/check"))["health_check"]
 
     [asked] = zendesk.mock.oauth.asked
     assert (asked["grant_type"], asked["scope"]) == ("client_credentials", "tickets:read")
     assert zendesk.mock.calls.last.headers["Authorization"] == "Bearer mock-oauth-token-1"
     assert ticket["id"] == 3
+    by_name = {check["name"]: check for check in run["checks"]}
+    assert by_name["permissions"]["message"] == (
+        "The credentials lack the scopes of: create_ticket, get_user, search, update_ticket"
+    )  # read from /oauth/tokens/current: tickets:read opens only the ticket reads
 
 
 async def test_a_refused_oauth_token_is_refreshed_once_and_the_call_retried(
@@ -193,6 +198,7 @@ async def test_the_health_check_reports_zendesks_rate_headers(
 
     by_name = {check["name"]: check for check in run["checks"]}
     assert by_name["rate_limit"]["message"] == "Rate limit: 699/700 remaining"
+    assert by_name["permissions"]["message"] == "The provider reports no scopes"  # an API token
     assert zendesk.mock.calls.last.path == "/api/v2/users/me"
 
 

@@ -66,7 +66,8 @@ class ZendeskMock(MockUpstream):
 
     OAuth: `/oauth/tokens` (Zendesk's token endpoint, on the account's host) grants an access
     token for the client credentials (`client_id`, `client_secret`) or a refresh token (which it
-    rotates), in JSON as Zendesk documents it or as a form; the tokens it grants are let in.
+    rotates), in JSON as Zendesk documents it or as a form; the tokens it grants are let in, and
+    `/oauth/tokens/current` says a token's scopes (`read write` for the mock's own token).
 
     Rate limits: `rate_limit` requests per UTC minute (None: none) on the injected clock. Every
     authenticated answer carries `X-Rate-Limit` and `X-Rate-Limit-Remaining`; lists and searches
@@ -134,6 +135,7 @@ class ZendeskMock(MockUpstream):
         router.add_get(f"{API}/tickets/{{id:\\d+}}{JSON}", self.get_ticket)
         router.add_put(f"{API}/tickets/{{id:\\d+}}{JSON}", self.update_ticket)
         router.add_get(f"{API}/search/export{JSON}", self.search_export)
+        router.add_get(f"{API}/oauth/tokens/current{JSON}", self.current_token)
 
     @property
     def tokens(self) -> TokenGate:
@@ -190,6 +192,18 @@ class ZendeskMock(MockUpstream):
         if user is None:
             raise not_found()
         return json_response({"user": user.json(self._base(request))})
+
+    async def current_token(self, request: web.Request) -> web.StreamResponse:
+        """The OAuth token the request carries (its first 10 characters) and its scopes."""
+        token = authorization("Bearer")(request)
+        if token is None:
+            raise not_found()
+        scopes = self.oauth.granted.get(token, ["read", "write"])
+        return json_response({"token": {
+            "id": 1, "user_id": 1, "client_id": 1, "token": token[:10], "refresh_token": None,
+            "scopes": scopes, "url": f"{self._base(request)}/oauth/tokens/1.json",
+            "created_at": "2024-01-01T00:00:00Z", "expires_at": None, "used_at": None,
+        }})  # fmt: skip
 
     # tickets
 

@@ -23,12 +23,12 @@ _INVALID_GRANT = (
 @dataclass
 class OAuthClient:
     """One OAuth client of the account: its credentials, the refresh tokens still good, and the
-    access tokens granted so far."""
+    access tokens granted so far with their scopes."""
 
     client_id: str = "mock-oauth-client"
     client_secret: str = "mock-oauth-secret"  # noqa: S105
     refresh_tokens: set[str] = field(default_factory=lambda: {"mock-refresh-token"})
-    granted: list[str] = field(default_factory=list)
+    granted: dict[str, list[str]] = field(default_factory=dict)
     asked: list[dict[str, Any]] = field(default_factory=list)
 
     async def grant(self, request: web.Request) -> web.StreamResponse:
@@ -50,8 +50,9 @@ class OAuthClient:
             fresh = f"mock-refresh-token-{len(self.granted) + 1}"
             self.refresh_tokens.add(fresh)
             answer |= {"refresh_token": fresh, "refresh_token_expires_in": 2592000}
-        self.granted.append(f"mock-oauth-token-{len(self.granted) + 1}")
-        return json_response({"access_token": self.granted[-1], "expires_in": 172800} | answer)
+        token = f"mock-oauth-token-{len(self.granted) + 1}"
+        self.granted[token] = str(answer["scope"]).split()
+        return json_response({"access_token": token, "expires_in": 172800} | answer)
 
 
 async def _fields(request: web.Request) -> dict[str, Any]:

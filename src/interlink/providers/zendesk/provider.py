@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from interlink.providers.kit.action import Connector, action
+from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import BodyCursor, Pagination
 from interlink.providers.kit.types import IntegrationType, with_fields
@@ -165,6 +165,15 @@ class ZendeskConnector(Connector):
         reset_kind="delta",
     )
     check_path = "/users/me"
+    # An OAuth token's scopes: `read`/`write` for everything, or one resource's (`tickets:read`).
+    required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {
+        "list_tickets": frozenset({"read", "tickets:read"}),
+        "get_ticket": frozenset({"read", "tickets:read"}),
+        "create_ticket": frozenset({"write", "tickets:write"}),
+        "update_ticket": frozenset({"write", "tickets:write"}),
+        "search": frozenset({"read"}),
+        "get_user": frozenset({"read", "users:read"}),
+    }
     pagination: ClassVar[Pagination | None] = BodyCursor(
         cursor="meta.after_cursor", param="page[after]", size="page[size]", has_more="meta.has_more"
     )
@@ -174,6 +183,16 @@ class ZendeskConnector(Connector):
     def who(cls, answer: Mapping[str, Any]) -> str:
         user = answer.get("user") or {}
         return f"Authenticated as {user.get('name', '?')} ({user.get('role', '?')})"
+
+    async def check(self, ctx: ActionContext) -> CheckResult:
+        """Who the credentials are (`/users/me`) and, for an OAuth token, its scopes
+        (`/oauth/tokens/current`). An API token has none: it may do what its user may."""
+        me = (await ctx.http.get(self.check_path or "/users/me")).json()
+        scopes = None
+        if ctx.configuration.get("auth_method") == "oauth":
+            token = (await ctx.http.get("/oauth/tokens/current")).json().get("token") or {}
+            scopes = [str(scope) for scope in token.get("scopes") or []]
+        return CheckResult(message=self.who(me), scopes=scopes)
 
     @action()
     async def list_tickets(self, ctx: ActionContext, params: ListTicketsInput) -> TicketPage:
