@@ -89,7 +89,9 @@ async def test_a_subdomain_that_is_not_one_dns_label_is_refused(
 async def test_an_api_token_is_basic_auth_as_email_slash_token(
     client: httpx.AsyncClient, zendesk: RunningMock[ZendeskMock]
 ) -> None:
-    iid = await _integration(client, zendesk)
+    # The seed's shapes: basic auth's username and password, request_timeout, rate_limit_per_hour
+    seed = {"auth_method": "basic", "request_timeout": 30, "rate_limit_per_hour": 5000}
+    iid = await _integration(client, zendesk, **seed)
 
     tested = data(await client.post(f"/api/v1/integrations/{iid}/test"))
 
