@@ -25,6 +25,7 @@ from interlink.core.db import Database
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import ServiceUnavailable
 from interlink.core.metrics import Metrics
+from interlink.custom_providers.router import router as custom_providers_router
 from interlink.events.router import router as events_router
 from interlink.hooks.router import router as hooks_router
 from interlink.integrations.health_router import router as health_router
@@ -140,6 +141,7 @@ def _routes() -> tuple[BaseRoute, ...]:
         integrations_router,
         health_router,
         connectors_router,
+        custom_providers_router,
         credentials_router,
         auth_router,
         events_router,

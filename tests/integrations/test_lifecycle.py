@@ -190,7 +190,7 @@ async def test_switching_to_a_stored_credential_drops_the_inline_one(
     assert gone.status_code == 404
 
 
-@pytest.mark.parametrize("type_", ["salesforce", "zendesk", "microsoft_365", "custom"])
+@pytest.mark.parametrize("type_", ["salesforce", "zendesk", "microsoft_365"])
 async def test_testing_a_type_without_a_connector_says_so_with_a_4xx(
     client: httpx.AsyncClient, type_: str
 ) -> None:

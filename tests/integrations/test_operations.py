@@ -24,8 +24,8 @@ async def test_the_operations_of_an_integration_are_listed_with_their_schemas(
 
     listed = data(await client.get(f"/api/v1/integrations/{iid}/operations"))["operations"]
 
-    assert [o["id"] for o in listed] == ["request"]
-    request = listed[0]
+    assert [o["id"] for o in listed] == ["graphql", "request"]
+    request = listed[1]
     assert request["name"] == "Request"
     assert request["description"].startswith("Make an authenticated HTTP request")
     method = next(p for p in request["parameters"] if p["name"] == "method")

@@ -16,6 +16,8 @@ from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
+from interlink.custom_providers.deps import CustomProviderDeps
+from interlink.custom_providers.service import CustomProviderService, Declarations
 from interlink.events.bell import EventBell
 from interlink.events.deps import EventDeps
 from interlink.events.service import EventService
@@ -72,6 +74,7 @@ class Services:
     events: EventService
     credentials: CredentialService
     integrations: IntegrationService
+    custom_providers: CustomProviderService
     operations: OperationService
     health: HealthService
     transport: Transport
@@ -110,14 +113,12 @@ class Services:
         recording = metrics if settings.metrics.enabled else None  # switched off: nothing counted
         outbox = Outbox(db, clock, settings.db.cache_seconds)
         events = EventService(outbox)
-        registry = default_registry()
+        registry = default_registry().declaring(Declarations(db))
         credentials = CredentialService(
             clock, keyring, events, lambda provider: _api_hosts(registry, provider)
         )
         transport = build_transport(settings, clock, recording, resolver)
-        integrations = IntegrationService(
-            clock, credentials, events, default_registry(), transport.policy
-        )
+        integrations = IntegrationService(clock, credentials, events, registry, transport.policy)
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
         known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
         db.on_commit({"api_keys", "workspaces"}, known_keys.clear)
@@ -128,7 +129,7 @@ class Services:
         bell = EventBell(settings.redis.url)
         db.on_commit({"events"}, bell.ring)
         operations = OperationService(
-            clock, db, default_registry(), transport, settings.transport, integrations, events,
+            clock, db, registry, transport, settings.transport, integrations, events,
             refresher, loaded,
         )  # fmt: skip
         webhooks, dispatcher = build_webhooks(
@@ -139,7 +140,7 @@ class Services:
         durable = Durable(settings.jobs, clock, db, jobs, keyring, operations, health)
         sandbox = _sandbox(settings)
         workflows = WorkflowService(
-            clock, jobs, events, integrations, credentials, default_registry(), sandbox, recording
+            clock, jobs, events, integrations, credentials, registry, sandbox, recording
         )
         requests = StepRequests(db, transport, settings.transport, credentials)
         engine = Engine(clock, db, events, jobs, Tools(operations, requests, sandbox), recording)
@@ -157,6 +158,7 @@ class Services:
             events=events,
             credentials=credentials,
             integrations=integrations,
+            custom_providers=CustomProviderService(clock, transport.policy, integrations),
             operations=operations,
             health=health,
             transport=transport,
@@ -207,7 +209,7 @@ def _read_by_routes(
     services: Services,
 ) -> tuple[
     Shared, AuthDeps, VaultDeps, IntegrationDeps, ProviderDeps, EventDeps, WebhookDeps, HookDeps,
-    WorkflowDeps,
+    WorkflowDeps, CustomProviderDeps,
 ]:  # fmt: skip
     """Never called: mypy checks here that `Services` has what each of them reads."""
-    return (services,) * 9
+    return (services,) * 10

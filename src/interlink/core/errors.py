@@ -260,6 +260,13 @@ class ParameterValidationError(InterlinkError):
     code = "PARAMETER_VALIDATION_ERROR"
 
 
+class InvalidDeclaration(InterlinkError):
+    """A custom provider's declaration has problems: each one is in `details`."""
+
+    status_code = 422
+    code = "INVALID_DECLARATION"
+
+
 class IntegrationError(InterlinkError):
     """A fault inside the connector."""
 

@@ -6,7 +6,6 @@ from pydantic import Field
 
 from interlink.core.schemas import ApiOutput, UtcTime
 from interlink.events.models import Event
-from interlink.events.types import EventRecord
 
 
 class EventOut(ApiOutput):
@@ -17,7 +16,7 @@ class EventOut(ApiOutput):
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, row: Event | EventRecord) -> EventOut:
+    def of(cls, row: Event) -> EventOut:
         return cls(
             id=row.id,
             event=row.type,

@@ -85,7 +85,7 @@ class Durable:
         row = await self.operations.integration(principal.workspace_id, integration_id)
         queue = await self.jobs.ensure_queue(queue_limits(row.configuration, self.settings))
         async with self.db.transaction() as session:
-            operation = self.operations.queue(session, principal, row, name, parameters)
+            operation = await self.operations.queue(session, principal, row, name, parameters)
             await session.flush()
             sealed = self._seal(operation, parameters)
             await self.jobs.enqueue_in(

@@ -124,7 +124,10 @@ class HealthService:
         async with self.db.read() as session:
             row = await self.integrations.get(session, workspace_id, integration_id)
             credential = await self.integrations.credential_for_use(session, row)
-        return row, self.operations.registry.connector(row.type), credential
+            connector = await self.operations.registry.connector_of(
+                row.type, row.workspace_id, row.configuration, session
+            )
+        return row, connector, credential
 
     async def _probe(
         self, row: Integration, connector: type[Connector] | None, credential: OpenCredential

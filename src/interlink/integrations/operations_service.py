@@ -40,7 +40,7 @@ from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.events.types import (
     EventType,
-    EventRecord,
+    NewEvent,
     OperationFinished,
     OperationStarted,
     new_event,
@@ -358,7 +358,7 @@ class OperationService:
         # The caller's own copy: the snapshot stays as read.
         return row, OpenCredential(dict(credential.data), credential.hosts)
 
-    def _started(self, operation: AnyOperation) -> EventRecord:
+    def _started(self, operation: AnyOperation) -> NewEvent:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,
@@ -372,7 +372,7 @@ class OperationService:
             at=operation.started_at,
         )
 
-    def _finished(self, operation: AnyOperation) -> EventRecord:
+    def _finished(self, operation: AnyOperation) -> NewEvent:
         finished = OperationFinished(
             operation_id=operation.id,
             integration_id=operation.integration_id,

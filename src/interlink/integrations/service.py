@@ -157,8 +157,10 @@ class IntegrationService:
     async def create(
         self, session: AsyncSession, principal: Principal, body: IntegrationCreate
     ) -> Integration:
-        spec = self.registry.require_spec(body.type)
-        config = configuration.resolve(spec, body.configuration)
+        spec, pin = await self.registry.type_of(
+            body.type, principal.workspace_id, body.configuration.model_dump(), session
+        )
+        config = {**configuration.resolve(spec, body.configuration), **pin}
         await self._check_api_url(config, spec.default_api_url)
         if body.credentials is not None and body.credential_id is not None:
             raise InvalidRequest(
@@ -207,7 +209,7 @@ class IntegrationService:
         merge: bool,
     ) -> Integration:
         row = await self.get(session, principal.workspace_id, integration_id)
-        spec = self.registry.require_spec(row.type)
+        spec = await self._spec(session, row, row.configuration)
         given = body.model_fields_set
         if body.type is not None and body.type != row.type:
             raise InvalidRequest(
@@ -219,6 +221,8 @@ class IntegrationService:
             setattr(row, field, getattr(body, field))
         if body.configuration is not None:
             new_config = self._next_configuration(spec, row.configuration, body, merge=merge)
+            spec, pin = await self.registry.type_of(row.type, row.workspace_id, new_config, session)
+            new_config.update(pin)  # a custom provider's version: the one given, else current
             if new_config != row.configuration:
                 await self._check_api_url(new_config, row.configuration.get("api_url"))
                 await self._check_current_credentials(session, spec, row, new_config)
@@ -244,7 +248,7 @@ class IntegrationService:
         self, session: AsyncSession, principal: Principal, integration_id: str, data: dict[str, Any]
     ) -> Integration:
         row = await self.get(session, principal.workspace_id, integration_id)
-        spec = self.registry.require_spec(row.type)
+        spec = await self._spec(session, row, row.configuration)
         configuration.check_credentials(spec, row.configuration["auth_method"], data)
         current = (
             await self.credentials.get(session, row.workspace_id, row.credential_id)
@@ -297,6 +301,13 @@ class IntegrationService:
         await self._publish(session, row, EventType.INTEGRATION_DELETED, status="deleted")
 
     # -- helpers ------------------------------------------------------------------------------
+    async def _spec(
+        self, session: AsyncSession, row: Integration, config: dict[str, Any]
+    ) -> IntegrationType:
+        """Its type's spec; a custom integration's is that of the provider version it pins."""
+        spec, _ = await self.registry.type_of(row.type, row.workspace_id, config, session)
+        return spec
+
     def _next_configuration(
         self,
         spec: IntegrationType,

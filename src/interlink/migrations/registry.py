@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_models() -> None:
     import interlink.auth.models
+    import interlink.custom_providers.models
     import interlink.events.models
     import interlink.hooks.models
     import interlink.idempotency.models

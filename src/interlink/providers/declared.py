@@ -5,6 +5,4 @@ from __future__ import annotations
 
 from interlink.providers.kit.types import IntegrationType
 
-DECLARED_TYPES = (
-    IntegrationType("custom", "Custom", "A custom integration implementation"),
-)  # fmt: skip
+DECLARED_TYPES: tuple[IntegrationType, ...] = ()

@@ -8,11 +8,13 @@ from typing import Annotated, Protocol
 from fastapi import Depends
 
 from interlink.api.deps import services
+from interlink.custom_providers.service import CustomProviderService
 from interlink.integrations.service import IntegrationService
 
 
 class ProviderDeps(Protocol):
     integrations: IntegrationService
+    custom_providers: CustomProviderService
 
 
 Deps = Annotated[ProviderDeps, Depends(services)]

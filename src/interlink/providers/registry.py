@@ -1,28 +1,47 @@
 """Which providers exist: the built-ins (`builtin.BUILTIN_PROVIDERS`, one folder each), those of
 third-party packages registered under the `interlink.connectors` entry-point group (each entry
-point names a Connector subclass), and the types declared without a provider yet. Everything
+point names a Connector subclass), the types declared without a provider yet, and `custom`: the
+providers each workspace declares as data (`DeclaredProviders`, given by the composition root;
+`connector_of` and `type_of` find them). Everything
 else (the type list, the catalog, `interlink mock`, the direct interfaces, the generated docs,
 the contract suite) is derived from it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
 import structlog
 from pydantic import AfterValidator, Field
 
-from interlink.core.errors import IntegrationError
+from interlink.core.errors import IntegrationError, InvalidIntegrationConfig
 from interlink.providers.builtin import BUILTIN_PROVIDERS
+from interlink.providers.custom.provider import CUSTOM_TYPE
 from interlink.providers.declared import DECLARED_TYPES
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.types import IntegrationType
 
 ENTRY_POINT_GROUP = "interlink.connectors"
 log = structlog.get_logger(__name__)
+CUSTOM = IntegrationType(
+    CUSTOM_TYPE, "Custom", "A provider declared as data (POST /api/v1/custom-providers)"
+)
+
+
+class DeclaredProviders(Protocol):
+    """The providers a workspace declared as data (`interlink.custom_providers`)."""
+
+    async def resolve(
+        self, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+    ) -> tuple[type[Connector], dict[str, Any]]:
+        """The connector of the version `configuration` pins (`provider`, `provider_version`;
+        no version: the current one), and that pin, to store in the configuration. `session`:
+        the caller's open unit of work, read in when given."""
+        ...
 
 
 class Registry:
@@ -38,8 +57,38 @@ class Registry:
             self._connectors[connector.spec.type] = connector
         self._specs = {
             **{spec.type: spec for spec in declared},
+            CUSTOM.type: CUSTOM,
             **{t: c.spec for t, c in self._connectors.items()},
         }
+        self.declared: DeclaredProviders | None = None
+
+    def declaring(self, declared: DeclaredProviders) -> Registry:
+        """This registry, also finding the providers workspaces declare (the `custom` type)."""
+        found = copy.copy(self)
+        found.declared = declared
+        return found
+
+    async def connector_of(
+        self, type_: str, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+    ) -> type[Connector] | None:
+        """The connector of an integration: its type's, or the declared provider's version it
+        pins."""
+        if type_ != CUSTOM.type or self.declared is None:
+            return self.connector(type_)
+        connector, _ = await self.declared.resolve(workspace_id, configuration, session)
+        return connector
+
+    async def type_of(
+        self, type_: str, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+    ) -> tuple[IntegrationType, dict[str, Any]]:
+        """The spec of an integration of `type_` and `configuration`, and what its stored
+        configuration gets: for `custom`, the declared provider's key and pinned version."""
+        if type_ != CUSTOM.type:
+            return self.require_spec(type_), {}
+        if self.declared is None:
+            raise InvalidIntegrationConfig("Custom providers are not available here")
+        connector, pin = await self.declared.resolve(workspace_id, configuration, session)
+        return connector.spec, pin
 
     def connector(self, type_: str) -> type[Connector] | None:
         return self._connectors.get(type_)

@@ -51,7 +51,8 @@ async def list_connectors(
     ] = False,
 ) -> Envelope[Page[ConnectorType]] | Envelope[Page[IntegrationSummary]]:
     if available:
-        types = catalog(default_registry())
+        declared = await deps.custom_providers.catalog(session, principal.workspace_id)
+        types = [*catalog(default_registry()), *declared]
         if "page_size" not in request.query_params:  # the catalog is one list unless paged
             params = params.model_copy(update={"page_size": max(len(types), 1)})
         window = types[params.offset : params.offset + params.page_size]

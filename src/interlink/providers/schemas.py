@@ -28,6 +28,9 @@ class OAuthEndpoints(ApiOutput):
 
 class ConnectorType(ApiOutput):
     type: str
+    provider: str | None = Field(
+        None, description="A custom provider's key (type `custom`), declared by this workspace"
+    )
     name: str
     description: str
     category: str

@@ -258,6 +258,12 @@ class ParameterValidationError(InterlinkAPIError):
     code = "PARAMETER_VALIDATION_ERROR"
 
 
+class InvalidDeclaration(InterlinkAPIError):
+    """A custom provider's declaration has problems: each one is in `details`."""
+
+    code = "INVALID_DECLARATION"
+
+
 class TooManyRequests(InterlinkAPIError):
     """This API key has used its request budget (still so after the SDK's retries)."""
 

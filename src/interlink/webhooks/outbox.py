@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from interlink.core.clock import Clock
+from interlink.core.clock import Clock, rfc3339
 from interlink.core.db import Database, UnitOfWork, tables_written
 from interlink.core.ids import new_id
 from interlink.core.snapshots import SnapshotCache
-from interlink.events.types import EventRecord, envelope
+from interlink.events.types import NewEvent
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
 from interlink.webhooks.repository import Subscription, WebhookRepository, add_deliveries
 
@@ -29,12 +29,17 @@ _ENDPOINTS = WebhookEndpoint.__tablename__
 
 def body_of(event_id: str, event_type: str, created_at: datetime, data: Any) -> str:
     """The delivery body: `{"id", "event", "timestamp", "data"}`, fixed for every attempt."""
-    document = envelope(event_id, event_type, created_at, data)
+    document = {
+        "id": event_id,
+        "event": event_type,
+        "timestamp": rfc3339(created_at),
+        "data": data,
+    }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def delivery_values(
-    event: EventRecord, endpoint_id: str, now: datetime, *, body: str | None = None
+    event: NewEvent, endpoint_id: str, now: datetime, *, body: str | None = None
 ) -> dict[str, Any]:
     """A new delivery row of `event` for one endpoint (`body`: the event's, if made already)."""
     return {
@@ -74,7 +79,7 @@ class Outbox:
         for listener in self._listeners:
             listener()
 
-    async def stage(self, unit: UnitOfWork, events: Sequence[EventRecord]) -> None:
+    async def stage(self, unit: UnitOfWork, events: Sequence[NewEvent]) -> None:
         """Write the deliveries of `events` in `unit`, the unit of work that writes them."""
         known: dict[str, tuple[Subscription, ...]] = {}
         missing = set()
@@ -111,7 +116,7 @@ class Outbox:
 
     def _rows(
         self,
-        events: Iterable[EventRecord],
+        events: Iterable[NewEvent],
         subscribers_of: Callable[[str], tuple[Subscription, ...]],
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []

@@ -49,13 +49,13 @@ class SavingWorkspace:
             row = await self.checks.integrations.get(self.session, workspace_id, integration_id)
         except IntegrationNotFound:
             return None
-        connector = self.checks.registry.connector(row.type)
+        registry = self.checks.registry
+        connector = await registry.connector_of(
+            row.type, workspace_id, row.configuration, self.session
+        )
         actions = connector.actions if connector is not None else {}
         shapes = {
-            name: ActionShape(
-                frozenset(action.input_model.model_fields),
-                frozenset(action.output_model.model_fields),
-            )
+            name: ActionShape(action.parameter_names, action.result_fields)
             for name, action in actions.items()
         }
         return IntegrationActions(row.type, shapes)

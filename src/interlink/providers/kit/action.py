@@ -22,7 +22,7 @@ from interlink.providers.kit.fixtures import Fixture, load_fixtures
 from interlink.providers.kit.pagination import Pagination
 from interlink.providers.kit.types import IntegrationType
 from interlink.providers.kit.verifiers import WebhookVerifier
-from interlink.transport.auth import CredentialInPath
+from interlink.transport.auth import CredentialInPath, auth_headers
 from interlink.transport.buckets import RouteBuckets
 from interlink.transport.classify import ErrorTable, Verdict
 from interlink.transport.client import DEFAULT_USER_AGENT, ProviderFacts, judge_by_status
@@ -47,6 +47,15 @@ class Action:
     output_model: type[BaseModel]
     idempotent: bool
     handler: Handler
+
+    @property
+    def parameter_names(self) -> frozenset[str]:
+        return frozenset(self.input_model.model_fields)
+
+    @property
+    def result_fields(self) -> frozenset[str] | None:
+        """The fields of its result; None where they are not known in advance."""
+        return frozenset(self.output_model.model_fields)
 
     @property
     def summary(self) -> str:
@@ -157,6 +166,11 @@ class Connector:
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
         """Override where the provider says more than its status (e.g. Slack's `ok: false`)."""
         return judge_by_status(response, table)
+
+    @classmethod
+    def auth_headers(cls, auth_method: str, credentials: Mapping[str, Any]) -> dict[str, str]:
+        """The headers that carry the credentials (a declared provider names its key's header)."""
+        return auth_headers(auth_method, credentials, bearer_scheme=cls.bearer_scheme)
 
     @classmethod
     def facts(cls) -> ProviderFacts:

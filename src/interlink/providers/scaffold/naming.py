@@ -18,8 +18,8 @@ _KEY = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 _KEY_LENGTH = 40  # as long as a type may be (`TypeName`)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9 .&+'()-]{0,39}")  # it names the classes too
 # Module names in providers/ that a folder of the same name would shadow.
-_RESERVED = frozenset({"builtin", "catalog", "catalog_service", "declared", "kit", "registry",
-                       "router", "scaffold", "schemas"})  # fmt: skip
+_RESERVED = frozenset({"builtin", "catalog", "catalog_service", "custom", "declared", "kit",
+                       "registry", "router", "scaffold", "schemas"})  # fmt: skip
 
 
 class ScaffoldError(Exception):

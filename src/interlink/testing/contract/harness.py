@@ -24,7 +24,7 @@ from interlink.testing.base import MockUpstream
 from interlink.testing.calls import Call
 from interlink.testing.contract.exchanges import MOCK_ORIGIN
 from interlink.testing.server import RunningMock, serve_mock
-from interlink.transport.auth import auth_headers, sent_forms
+from interlink.transport.auth import sent_forms
 from interlink.transport.breaker import MemoryBreakers
 from interlink.transport.client import ProviderClient, Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
@@ -113,11 +113,7 @@ class Stage:
     def client(
         self, configuration: Mapping[str, Any], credentials: dict[str, Any], *, idempotent: bool
     ) -> ProviderClient:
-        headers = auth_headers(
-            str(configuration["auth_method"]),
-            credentials,
-            bearer_scheme=self.provider.bearer_scheme,
-        )
+        headers = self.provider.auth_headers(str(configuration["auth_method"]), credentials)
         client = self.transport.client(
             KEY,
             call_settings(configuration, TransportSettings()),
@@ -142,10 +138,8 @@ class Stage:
 
     def secret_values(self) -> list[str]:
         """The last run's credential values, and the forms its headers sent them in."""
-        headers = auth_headers(
-            str(self.configuration()["auth_method"]),
-            self.credentials,
-            bearer_scheme=self.provider.bearer_scheme,
+        headers = self.provider.auth_headers(
+            str(self.configuration()["auth_method"]), self.credentials
         )
         found = {*secret_values(self.credentials), *sent_forms(headers)}
         return sorted(value for value in found if len(value) >= MIN_SECRET_LENGTH)

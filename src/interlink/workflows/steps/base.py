@@ -162,7 +162,7 @@ class ActionShape:
     """The fields an operation takes and gives."""
 
     inputs: frozenset[str]
-    outputs: frozenset[str]
+    outputs: frozenset[str] | None  # None: not known (a declared provider's shaped result)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Custom providers: declarations stored per workspace, versioned (docs/connectors/custom.md)."""

@@ -1,0 +1,1 @@
+"""`custom`: providers declared as data (`declaration`), built into connectors (`provider`)."""
