@@ -42,8 +42,14 @@ async def _integration(
     body = {
         "name": "Salesforce Integration",
         "type": "salesforce",
-        "configuration": {"api_url": salesforce.api_url, "auth_method": "oauth"},
-        "credentials": credentials or {"access_token": salesforce.mock.token},
+        "configuration": {  # the seed's shapes
+            "api_url": salesforce.api_url,
+            "auth_method": "oauth",
+            "request_timeout": 30,
+            "rate_limit_per_hour": 5000,
+        },
+        "credentials": credentials
+        or {"access_token": salesforce.mock.token, "token_type": "bearer"},
     }
     return await create_active(client, body)
 

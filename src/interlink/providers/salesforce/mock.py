@@ -22,6 +22,7 @@ from interlink.providers.salesforce.mock_shapes import (
     Obj,
     SalesforceError,
     SObjectDef,
+    derived,
     describe_json,
     record_id,
     record_json,
@@ -38,6 +39,7 @@ AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _LOCATOR = "01gMo{:010d}AAA"
 _NOT_FOUND = "The requested resource does not exist"
+_LIMITED = "REQUEST_LIMIT_EXCEEDED"
 _BATCH_SIZES = (200, 2000)  # what Sforce-Query-Options: batchSize may ask
 
 
@@ -173,29 +175,24 @@ class SalesforceMock(MockUpstream):
         try:
             return await handler(request)
         except SalesforceError as error:
-            return json_response(error.body, status=error.status)
+            return error.answer()
 
     def _spent(self, retry_after: float) -> web.StreamResponse:
-        error = SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        return json_response(error.body, status=403)
+        return SalesforceError(403, _LIMITED, "TotalRequests Limit exceeded.").answer()
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        message = "ConcurrentPerOrgLongTxn Limit exceeded."
-        error = SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", message)
-        return json_response(error.body, status=403)
+        return SalesforceError(403, _LIMITED, "ConcurrentPerOrgLongTxn Limit exceeded.").answer()
 
     def server_error_response(self, status: int) -> web.StreamResponse:
         code = "SERVER_UNAVAILABLE" if status == 503 else "UNKNOWN_EXCEPTION"
-        error = SalesforceError(status, code, "An unexpected error occurred. Please try again.")
-        return json_response(error.body, status=status)
+        return SalesforceError(status, code, "An unexpected error occurred.").answer()
 
     def not_found_response(self, request: web.Request) -> web.StreamResponse:
-        return json_response(SalesforceError(404, "NOT_FOUND", _NOT_FOUND).body, status=404)
+        return SalesforceError(404, "NOT_FOUND", _NOT_FOUND).answer()
 
     def forbidden_response(self, request: web.Request) -> web.StreamResponse:
         message = "The REST API is not enabled for this Organization."
-        error = SalesforceError(403, "API_DISABLED_FOR_ORG", message)
-        return json_response(error.body, status=403)
+        return SalesforceError(403, "API_DISABLED_FOR_ORG", message).answer()
 
     # the token endpoint
 
@@ -324,6 +321,7 @@ class SalesforceMock(MockUpstream):
         sobject, values = self._record(request)
         given = await self._writable(request, sobject)
         values.update(given, LastModifiedDate=timestamp(self.now()))
+        values.update(derived(sobject, values))
         return web.Response(status=204)
 
     async def delete(self, request: web.Request) -> web.StreamResponse:
@@ -340,6 +338,7 @@ class SalesforceMock(MockUpstream):
         now = timestamp(self.now())
         values: Obj = {f.name: None for f in sobject.fields}
         values.update(given, Id=new_id, OwnerId=OWNER_ID, CreatedDate=now, LastModifiedDate=now)
+        values.update(derived(sobject, values))
         table[new_id] = values
         return new_id
 
@@ -388,7 +387,7 @@ class SalesforceMock(MockUpstream):
 
 def _invalid_session(request: web.Request, token: str) -> web.StreamResponse:
     error = SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
-    return json_response(error.body, status=401, headers={"WWW-Authenticate": "Token"})
+    return error.answer({"WWW-Authenticate": "Token"})
 
 
 MOCK = SalesforceMock

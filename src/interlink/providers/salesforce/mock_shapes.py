@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aiohttp import web
+
+from interlink.testing.base import json_response
+
 Obj = dict[str, Any]
 
 
@@ -21,6 +25,9 @@ class SalesforceError(Exception):
         if fields is not None:
             error["fields"] = fields
         self.body = [error]
+
+    def answer(self, headers: Mapping[str, str] | None = None) -> web.Response:
+        return json_response(self.body, status=self.status, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ CONTACT = SObjectDef(
         _SYSTEM[0],
         FieldDef("FirstName", "First Name", length=40),
         FieldDef("LastName", "Last Name", length=80, nillable=False),
+        FieldDef("Name", "Full Name", length=121, nillable=False, writable=False),
         FieldDef("Email", "Email", "email", 80),
         FieldDef("Title", "Title", length=128),
         FieldDef("AccountId", "Account ID", "reference", 18, reference_to=("Account",)),
@@ -119,6 +127,13 @@ def seeded_values(sobject: SObjectDef, number: int) -> Obj:
         "Title": "Buyer",
         "AccountId": account,
     }
+
+
+def derived(sobject: SObjectDef, values: Mapping[str, Any]) -> Obj:
+    """The fields Salesforce computes from others: a Contact's Name."""
+    if sobject is not CONTACT:
+        return {}
+    return {"Name": " ".join(str(values[n]) for n in ("FirstName", "LastName") if values.get(n))}
 
 
 def record_json(

@@ -13,12 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from interlink.core.errors import ExternalServiceError, RateLimitExceeded
+from interlink.core.errors import (
+    ExternalServiceError,
+    InvalidIntegrationConfig,
+    RateLimitExceeded,
+)
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import Page, PageRequest, Pagination
@@ -39,7 +43,9 @@ def api_path(ctx: ActionContext, *segments: str) -> str:
     """`/services/data/vNN.0/...` at the integration's `api_version`, each segment quoted."""
     given = str(ctx.configuration.get("api_version") or DEFAULT_VERSION)
     found = _VERSION.match(given)
-    version = f"v{found.group(1)}" if found else DEFAULT_VERSION
+    if found is None:
+        raise InvalidIntegrationConfig(f"api_version {given!r} is not one like v59.0 or 59.0")
+    version = f"v{found.group(1)}"
     return "/".join([f"/services/data/{version}", *(quote(s, safe="") for s in segments)])
 
 
@@ -98,7 +104,14 @@ class QueryInput(BaseModel):
     soql: str = Field(
         min_length=1, description="The SOQL query, e.g. SELECT Id, Name FROM Account LIMIT 10"
     )
-    limit: int = Field(2000, ge=1, le=50000, description="Stop after this many records")
+    limit: int = Field(
+        2000,
+        ge=1,
+        le=50000,
+        description="Stop after this many records. Salesforce answers in batches (2000 records "
+        "by default) and `next_records_url` reads on after the last batch read: the rest of a "
+        "batch that `limit` cuts is not returned (bound the query itself with SOQL's LIMIT)",
+    )
     next_records_url: str | None = Field(
         None,
         pattern=r"^/services/data/",
@@ -122,7 +135,7 @@ class RecordRef(BaseModel):
 
 
 class GetRecordInput(RecordRef):
-    fields: list[str] | None = Field(
+    fields: list[Annotated[str, StringConstraints(pattern=_NAME)]] | None = Field(
         None, description="The fields to read (all readable fields when omitted)"
     )
 
