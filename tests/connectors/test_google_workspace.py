@@ -86,6 +86,26 @@ async def test_the_credential_may_go_to_every_google_api_host(client: httpx.Asyn
     ]
 
 
+async def test_the_seeds_configuration_and_credential_shapes_call_google(
+    client: httpx.AsyncClient, google: RunningMock[GoogleWorkspaceMock]
+) -> None:
+    body = {
+        "name": "Workspace",
+        "type": "google_workspace",
+        "configuration": {"api_url": google.api_url, "auth_method": "oauth",
+                          "request_timeout": 30, "rate_limit_per_hour": 5000},
+        "credentials": {"access_token": google.mock.token, "token_type": "bearer",
+                        "refresh_token": "1//refresh", "expires_at": "2099-12-31T23:59:59Z"},
+    }  # fmt: skip
+    iid = await create_active(client, body)
+
+    listed = await run_operation(client, iid, "gmail_list_messages", limit=3)
+
+    assert [m["id"] for m in data(listed)["result"]["messages"]] == [
+        "18c2e4f0a1b2001e", "18c2e4f0a1b2001d", "18c2e4f0a1b2001c"
+    ]  # fmt: skip
+
+
 async def test_a_service_account_key_file_gets_a_token_for_the_user_it_acts_for(
     client: httpx.AsyncClient, google: RunningMock[GoogleWorkspaceMock]
 ) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from interlink.core.errors import ExternalServiceError
+from interlink.core.errors import AuthenticationFailed, ExternalServiceError
 from interlink.providers.kit.context import ActionContext
 from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.client import judge_by_status
@@ -75,11 +75,12 @@ def reasons(response: ProviderResponse) -> set[str]:
 
 def judge(response: ProviderResponse, table: ErrorTable) -> Verdict:
     """A 403 whose reason is a rate limit is a rate limit (waited out, retried), not a refusal;
-    tokeninfo's 400 `invalid_token` is a refused credential."""
+    tokeninfo's 400 `invalid_token` is a refused credential (not refreshed: the token asked about
+    is in the request's body)."""
     if response.status == 403 and reasons(response) & RATE_REASONS:
         return Verdict(Disposition.RATE_LIMITED)
     if response.status == 400 and _token_error(response) == "invalid_token":
-        return table.verdict(401)
+        return Verdict(Disposition.FAIL, AuthenticationFailed)
     return judge_by_status(response, table)
 
 

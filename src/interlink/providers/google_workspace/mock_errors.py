@@ -42,6 +42,7 @@ class GoogleError(Exception):
         reason: str,
         *,
         domain: str = "global",
+        detail: str | None = None,
         extra: Obj | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
@@ -50,11 +51,12 @@ class GoogleError(Exception):
         self.message = message
         self.reason = reason
         self.domain = domain
+        self.detail = detail or message  # the errors' item's message, where Google words it apart
         self.extra = extra or {}  # `location`, `locationType` of the errors' item
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        item = {"message": self.message, "domain": self.domain, "reason": self.reason}
+        item = {"message": self.detail, "domain": self.domain, "reason": self.reason}
         body = {
             "error": {
                 "code": self.code,
@@ -82,6 +84,7 @@ def unauthenticated() -> GoogleError:
         "cookie or other valid authentication credential. See "
         "https://developers.google.com/identity/sign-in/web/devconsole-project.",
         "authError",
+        detail="Invalid Credentials",
         extra={"location": "Authorization", "locationType": "header"},
         headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
     )
@@ -89,7 +92,7 @@ def unauthenticated() -> GoogleError:
 
 def insufficient_scopes() -> GoogleError:
     message = "Request had insufficient authentication scopes."
-    return GoogleError(403, message, "insufficientPermissions")
+    return GoogleError(403, message, "insufficientPermissions", detail="Insufficient Permission")
 
 
 def rate_limited(code: int) -> GoogleError:
