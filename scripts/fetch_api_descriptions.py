@@ -545,6 +545,5 @@ CONVERTERS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
