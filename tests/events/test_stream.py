@@ -21,7 +21,7 @@ from sqlalchemy import select
 from interlink.app import create_app
 from interlink.auth.models import Workspace
 from interlink.config import RedisSettings, Settings
-from interlink.events.types import EventType, IntegrationState, NewEvent, new_event
+from interlink.events.types import EventType, IntegrationState, EventRecord, new_event
 from tests.conftest import ADMIN_KEY, REDIS_URL
 from tests.e2e.server import free_port
 from tests.helpers.polling import eventually
@@ -184,7 +184,7 @@ async def test_an_event_committed_after_newer_ones_is_still_sent(app: FastAPI) -
     async with services.db.read() as session:
         workspace_id = (await session.scalars(select(Workspace.id))).first()
 
-    def event(name: str) -> NewEvent:
+    def event(name: str) -> EventRecord:
         payload = IntegrationState(integration_id="int_x", name=name, type="http", status="active")
         at = services.clock.now()
         return new_event(workspace_id, EventType.INTEGRATION_ACTIVATED, payload, at=at)

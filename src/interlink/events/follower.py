@@ -36,6 +36,7 @@ from interlink.core.waiting import wait_set
 from interlink.events.bell import EventBell
 from interlink.events.models import Event
 from interlink.events.repository import EventRepository
+from interlink.events.types import EventRecord
 
 LOOKBACK_MS = 10_000
 BATCH = 500  # new events read by one look, at most (and late ones, apart)
@@ -55,7 +56,7 @@ class Position:
         """The lowest id of the look-back."""
         return lowest_id("evt", made_at_ms(self.newest) - LOOKBACK_MS)
 
-    def gave(self, events: Sequence[Event]) -> None:
+    def gave(self, events: Sequence[EventRecord]) -> None:
         for event in events:
             self.given.add(event.id)
             self.newest = max(self.newest, event.id)
@@ -65,7 +66,7 @@ class Position:
 
 @dataclass
 class Batch:
-    events: list[Event]  # the late ones, then the new ones, each in id order
+    events: list[EventRecord]  # the late ones, then the new ones, each in id order
     full: bool  # as many new ones as a look reads: more may be waiting
     rechecked: bool  # the look-back was read too
 
@@ -103,7 +104,7 @@ class LogFollower:
         self.position = Position(newest, set(given))
         return self.position
 
-    async def batches(self) -> AsyncGenerator[list[Event], None]:
+    async def batches(self) -> AsyncGenerator[list[EventRecord], None]:
         """A batch per look, for ever (empty when nothing came); each is given once the consumer
         asks for the next. Close it (`contextlib.aclosing`) so that the bell forgets it."""
         wake = self.bell.listen()
@@ -126,15 +127,15 @@ class LogFollower:
             events = EventRepository(session)
             new = list(await events.after(position.newest, self.batch, self.workspace_id))
             late = list(await self._late(events, position)) if recheck else []
-        return Batch(late + new, len(new) >= self.batch, recheck)
+        return Batch(records(late + new), len(new) >= self.batch, recheck)
 
-    async def made_since(self, workspace_id: str, created_at: datetime) -> list[Event]:
+    async def made_since(self, workspace_id: str, created_at: datetime) -> list[EventRecord]:
         """A workspace's events created at or after `created_at`, within the look-back (at most
         a batch): for a reader that begins to wait after the event it waits for was given."""
         floor = self._position().floor
         async with self.db.read() as session:
             events = EventRepository(session)
-            return list(await events.made_since(workspace_id, floor, created_at, self.batch))
+            return records(await events.made_since(workspace_id, floor, created_at, self.batch))
 
     def take(self, batch: Batch) -> None:
         """The batch was handed on: its events count as given."""
@@ -152,3 +153,12 @@ class LogFollower:
         if self.position is None:
             raise RuntimeError("the follower has no position: `begin` it or give it one")
         return self.position
+
+
+def records(rows: Sequence[Event]) -> list[EventRecord]:
+    """The log's rows as values its consumers keep (no session behind them)."""
+    return [
+        EventRecord(row.id, row.workspace_id, row.type, row.integration_id, row.payload,
+                    row.created_at)
+        for row in rows
+    ]  # fmt: skip

@@ -11,7 +11,7 @@ from interlink.core.db import Base, UnitOfWork, write_in
 from interlink.core.driver import Statement, Write
 from interlink.core.pagination import PageParams, fetch_page
 from interlink.events.models import Event
-from interlink.events.types import NewEvent
+from interlink.events.types import EventRecord
 
 _Row = TypeVar("_Row", bound=tuple[Any, ...])
 
@@ -21,7 +21,7 @@ _INSERT = Statement.insert(
 )
 
 
-async def insert_events(unit: UnitOfWork, events: Sequence[NewEvent]) -> None:
+async def insert_events(unit: UnitOfWork, events: Sequence[EventRecord]) -> None:
     """Write the rows of `events` in `unit` (one executemany)."""
     await write_in(unit, Write(_INSERT, [vars(event) for event in events]))
 

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from interlink.core.schemas import ApiOutput, UtcTime
 from interlink.events.models import Event
+from interlink.events.types import EventRecord
 
 
 class EventOut(ApiOutput):
@@ -16,7 +17,7 @@ class EventOut(ApiOutput):
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, row: Event) -> EventOut:
+    def of(cls, row: Event | EventRecord) -> EventOut:
         return cls(
             id=row.id,
             event=row.type,

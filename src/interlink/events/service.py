@@ -12,21 +12,21 @@ from interlink.core.db import UnitOfWork
 from interlink.core.pagination import PageParams
 from interlink.events.models import Event
 from interlink.events.repository import EventRepository, insert_events
-from interlink.events.types import NewEvent
+from interlink.events.types import EventRecord
 
 
 class EventDeliveries(Protocol):
     """Where published events go to their webhook subscribers: their deliveries are written in
     the unit of work that writes the events."""
 
-    async def stage(self, unit: UnitOfWork, events: Sequence[NewEvent]) -> None: ...
+    async def stage(self, unit: UnitOfWork, events: Sequence[EventRecord]) -> None: ...
 
 
 class EventService:
     def __init__(self, deliveries: EventDeliveries | None = None) -> None:
         self.deliveries = deliveries
 
-    async def publish(self, unit: UnitOfWork, *events: NewEvent, deliver: bool = True) -> None:
+    async def publish(self, unit: UnitOfWork, *events: EventRecord, deliver: bool = True) -> None:
         """Write `events` (from `new_event`) in `unit`, with a webhook delivery for each
         endpoint subscribed to them; `deliver` False: none, the caller writes the ones it wants.
 

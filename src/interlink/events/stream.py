@@ -13,7 +13,7 @@ from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.events.bell import EventBell
 from interlink.events.follower import LogFollower, Position
-from interlink.events.models import Event
+from interlink.events.types import EventRecord
 
 
 def type_filter(patterns: Sequence[str]) -> Callable[[str], bool]:
@@ -44,7 +44,7 @@ class EventStream:
         wanted: Callable[[str], bool],
         cursor: Position,
         disconnected: Callable[[], Awaitable[bool]],
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncIterator[EventRecord]:
         """Events of the workspace committed after `cursor`, oldest first, until the client
         goes away."""
         follower = self._follower(workspace_id, cursor)

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from interlink.core.clock import rfc3339
 from interlink.core.ids import new_id
 
 
@@ -165,10 +166,11 @@ class ProviderEvent(BaseModel):
     body: Any  # the parsed body (JSON, or a form as an object); null when unreadable
 
 
-# -- an event to publish -------------------------------------------------------------------------
+# -- an event's record -----------------------------------------------------------------------------
 @dataclass(frozen=True)
-class NewEvent:
-    """An event's row as `EventService.publish` writes it (from `new_event`)."""
+class EventRecord:
+    """An event's row: as `EventService.publish` writes it (from `new_event`), and as the log's
+    followers read it back."""
 
     id: str
     workspace_id: str
@@ -176,6 +178,15 @@ class NewEvent:
     integration_id: str | None
     payload: dict[str, Any]
     created_at: datetime
+
+    def envelope(self) -> dict[str, Any]:
+        """As deliveries, the live stream and workflow waits show it."""
+        return envelope(self.id, self.type, self.created_at, self.payload)
+
+
+def envelope(event_id: str, event_type: str, created_at: datetime, data: Any) -> dict[str, Any]:
+    """An event as it is sent: `{"id", "event", "timestamp", "data"}`."""
+    return {"id": event_id, "event": event_type, "timestamp": rfc3339(created_at), "data": data}
 
 
 def new_event(
@@ -185,7 +196,7 @@ def new_event(
     *,
     at: datetime,
     integration_id: str | None = None,
-) -> NewEvent:
+) -> EventRecord:
     """An event of `event_type`, with a new id, made at `at`. A member of `EventType` takes its
     payload model (`PAYLOAD_MODELS`); a `provider.<type>.<event>` type a `ProviderEvent`."""
     if isinstance(event_type, EventType):
@@ -196,7 +207,7 @@ def new_event(
         raise ValueError(f"{event_type!r} is not an event type")
     if not isinstance(payload, expected):
         raise TypeError(f"{event_type} takes a {expected.__name__} payload")
-    return NewEvent(
+    return EventRecord(
         id=new_id("evt"),
         workspace_id=workspace_id,
         type=str(event_type),

@@ -25,7 +25,7 @@ from interlink.core.db import Database
 from interlink.core.driver import Write
 from interlink.core.outage import DatabaseUnavailable
 from interlink.events.service import EventService
-from interlink.events.types import NewEvent
+from interlink.events.types import EventRecord
 from interlink.integrations.operation_record import AnyOperation, row_values
 from interlink.integrations.operations_repository import (
     OUTCOME_COLUMNS,
@@ -45,7 +45,7 @@ _RETRY = RetryPolicy(base_delay=0.5, max_delay=10.0)  # between writes of delaye
 @dataclass
 class _Pending:
     operation: AnyOperation
-    events: list[NewEvent]
+    events: list[EventRecord]
     done: asyncio.Future[None] = field(repr=False)
     intent: bool = False
 
@@ -60,7 +60,7 @@ class OperationRecorder:
         self._rewriter: asyncio.Task[None] | None = None
 
     async def record(
-        self, operation: AnyOperation, events: list[NewEvent], *, intent: bool = False
+        self, operation: AnyOperation, events: list[EventRecord], *, intent: bool = False
     ) -> None:
         """Write `operation` and `events`; return once they are committed.
 

@@ -39,8 +39,8 @@ from interlink.core.secrets import mask_by_name
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.events.types import (
+    EventRecord,
     EventType,
-    NewEvent,
     OperationFinished,
     OperationStarted,
     new_event,
@@ -358,7 +358,7 @@ class OperationService:
         # The caller's own copy: the snapshot stays as read.
         return row, OpenCredential(dict(credential.data), credential.hosts)
 
-    def _started(self, operation: AnyOperation) -> NewEvent:
+    def _started(self, operation: AnyOperation) -> EventRecord:
         started = OperationStarted(
             operation_id=operation.id,
             integration_id=operation.integration_id,
@@ -372,7 +372,7 @@ class OperationService:
             at=operation.started_at,
         )
 
-    def _finished(self, operation: AnyOperation) -> NewEvent:
+    def _finished(self, operation: AnyOperation) -> EventRecord:
         finished = OperationFinished(
             operation_id=operation.id,
             integration_id=operation.integration_id,

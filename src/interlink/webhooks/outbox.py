@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from interlink.core.clock import Clock, rfc3339
+from interlink.core.clock import Clock
 from interlink.core.db import Database, UnitOfWork, tables_written
 from interlink.core.ids import new_id
 from interlink.core.snapshots import SnapshotCache
-from interlink.events.types import NewEvent
+from interlink.events.types import EventRecord, envelope
 from interlink.webhooks.models import WebhookDelivery, WebhookEndpoint
 from interlink.webhooks.repository import Subscription, WebhookRepository, add_deliveries
 
@@ -29,17 +29,12 @@ _ENDPOINTS = WebhookEndpoint.__tablename__
 
 def body_of(event_id: str, event_type: str, created_at: datetime, data: Any) -> str:
     """The delivery body: `{"id", "event", "timestamp", "data"}`, fixed for every attempt."""
-    document = {
-        "id": event_id,
-        "event": event_type,
-        "timestamp": rfc3339(created_at),
-        "data": data,
-    }
+    document = envelope(event_id, event_type, created_at, data)
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def delivery_values(
-    event: NewEvent, endpoint_id: str, now: datetime, *, body: str | None = None
+    event: EventRecord, endpoint_id: str, now: datetime, *, body: str | None = None
 ) -> dict[str, Any]:
     """A new delivery row of `event` for one endpoint (`body`: the event's, if made already)."""
     return {
@@ -79,7 +74,7 @@ class Outbox:
         for listener in self._listeners:
             listener()
 
-    async def stage(self, unit: UnitOfWork, events: Sequence[NewEvent]) -> None:
+    async def stage(self, unit: UnitOfWork, events: Sequence[EventRecord]) -> None:
         """Write the deliveries of `events` in `unit`, the unit of work that writes them."""
         known: dict[str, tuple[Subscription, ...]] = {}
         missing = set()
@@ -116,7 +111,7 @@ class Outbox:
 
     def _rows(
         self,
-        events: Iterable[NewEvent],
+        events: Iterable[EventRecord],
         subscribers_of: Callable[[str], tuple[Subscription, ...]],
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []

@@ -17,15 +17,14 @@ import contextlib
 from collections.abc import Sequence
 from contextlib import aclosing
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
-from interlink.core.clock import Clock, rfc3339
+from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.events.bell import EventBell
 from interlink.events.follower import BATCH, LogFollower, Position
-from interlink.events.models import Event
+from interlink.events.types import EventRecord
 from interlink.jobs import Jobs
 from interlink.workflows.engine import SIGNAL
 from interlink.workflows.launcher import Launcher
@@ -37,16 +36,6 @@ log = structlog.get_logger(__name__)
 
 CURSOR = "workflows"
 SAVE_EVERY = timedelta(seconds=1)  # between saves of the position
-
-
-def envelope(event: Event) -> dict[str, Any]:
-    """An event as deliveries and the live stream show it."""
-    return {
-        "id": event.id,
-        "event": event.type,
-        "timestamp": rfc3339(event.created_at),
-        "data": event.payload,
-    }
 
 
 class EventFollower:
@@ -99,7 +88,7 @@ class EventFollower:
                 await self._deliver(events)
                 await self._save_now_and_then()
 
-    async def _deliver(self, fresh: Sequence[Event]) -> None:
+    async def _deliver(self, fresh: Sequence[EventRecord]) -> None:
         """Sends the events not handled before (and those since a new wait opened) to the open
         waits, and starts the workflows whose event trigger they match."""
         async with self.db.read() as session:
@@ -122,8 +111,8 @@ class EventFollower:
     async def _handle(
         self,
         waits: Sequence[ExecutionWait],
-        first_seen: dict[str, list[Event]],
-        fresh: Sequence[Event],
+        first_seen: dict[str, list[EventRecord]],
+        fresh: Sequence[EventRecord],
     ) -> None:
         """Waits get the fresh events, and a wait seen for the first time also the events since
         it opened; then the fresh events start the workflows whose event trigger they match."""
@@ -144,14 +133,14 @@ class EventFollower:
                     await self._trigger(workflow, event)
 
     @staticmethod
-    def _fits(wait: ExecutionWait, event: Event) -> bool:
+    def _fits(wait: ExecutionWait, event: EventRecord) -> bool:
         return (
             wait.workspace_id == event.workspace_id
             and wait.created_at <= event.created_at
             and matches(wait.event, wait.filter, event.type, event.payload)
         )
 
-    async def _trigger(self, workflow: Workflow, event: Event) -> None:
+    async def _trigger(self, workflow: Workflow, event: EventRecord) -> None:
         if event.type.startswith("workflow.") and event.payload.get("workflow_id") == workflow.id:
             return
         for trigger in workflow.triggers:
@@ -163,13 +152,13 @@ class EventFollower:
                 continue
             async with self.db.transaction() as session:
                 await self.launcher.start(
-                    session, workflow, {"event": envelope(event)}, trigger="event",
+                    session, workflow, {"event": event.envelope()}, trigger="event",
                     created_by="event-trigger", trigger_key=f"event:{event.id}",
                 )  # fmt: skip
             return
 
-    async def _wake(self, wait: ExecutionWait, event: Event) -> None:
-        message = {"kind": "event", "wait_id": wait.id, "event": envelope(event)}
+    async def _wake(self, wait: ExecutionWait, event: EventRecord) -> None:
+        message = {"kind": "event", "wait_id": wait.id, "event": event.envelope()}
         await self.jobs.send(
             wait.destination, message, topic=SIGNAL, idempotency_key=f"{wait.id}:{event.id}"
         )
