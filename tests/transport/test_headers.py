@@ -45,3 +45,35 @@ def test_epoch_and_delta_resets_are_unchanged() -> None:
 
 def test_no_remaining_header_is_no_observation() -> None:
     assert RateLimitHeaders(reset_kind="iso8601").observe({"x-ratelimit-limit": "10"}, NOW) is None
+
+
+def test_a_reset_in_milliseconds_is_read_from_now() -> None:
+    assert _reset_at("delta_ms", "10000") == NOW + 10.0  # HubSpot's Interval-Milliseconds
+
+
+TWO_WINDOWS = RateLimitHeaders(
+    limit="x-interval-max", remaining="x-interval-remaining", reset="x-interval-ms",
+    reset_kind="delta_ms",
+    also=RateLimitHeaders(limit="x-daily", remaining="x-daily-remaining", reset=""),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("interval", "daily", "seen"),
+    [
+        ("95", "40", (40, 50, None)),  # fewer left today: the day is the tighter window
+        ("0", "40", (0, 100, NOW + 10.0)),  # a spent window wins, with its reset
+        ("5", None, (5, 100, NOW + 10.0)),  # no daily headers (HubSpot's OAuth calls)
+    ],
+)
+def test_the_tighter_of_two_windows_is_observed(
+    interval: str, daily: str | None, seen: tuple[int, int, float | None]
+) -> None:
+    headers = {"x-interval-max": "100", "x-interval-remaining": interval, "x-interval-ms": "10000"}
+    if daily is not None:
+        headers |= {"x-daily": "50", "x-daily-remaining": daily}
+
+    observed = TWO_WINDOWS.observe(headers, NOW)
+
+    assert observed is not None
+    assert (observed.remaining, observed.limit, observed.reset_at) == seen

@@ -164,16 +164,18 @@ class HubSpotMock(MockUpstream):
         return json_response(error.body, status=error.status)
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        return self._limited("ten_secondly_rolling", "TEN_SECONDLY_ROLLING", retry_after)
+        """The ten-second window's 429; its interval header says how long it still runs."""
+        waited = {"X-HubSpot-RateLimit-Interval-Milliseconds": str(round(retry_after * 1000)),
+                  "X-HubSpot-RateLimit-Remaining": "0"}  # fmt: skip
+        return self._limited("ten_secondly_rolling", "TEN_SECONDLY_ROLLING", waited)
 
     def _day_spent(self, retry_after: float) -> web.StreamResponse:
-        return self._limited("daily", "DAILY", retry_after)
+        return self._limited("daily", "DAILY", {})
 
-    def _limited(self, window: str, policy: str, retry_after: float) -> web.StreamResponse:
+    @staticmethod
+    def _limited(window: str, policy: str, headers: dict[str, str]) -> web.StreamResponse:
         error = HubSpotError(429, "RATE_LIMITS", f"You have reached your {window} limit.",
                              errorType="RATE_LIMIT", policyName=policy)  # fmt: skip
-        headers = {"X-HubSpot-RateLimit-Interval-Milliseconds": str(round(retry_after * 1000)),
-                   "X-HubSpot-RateLimit-Remaining": "0"}  # fmt: skip
         return json_response(error.body, status=429, headers=headers)
 
     def server_error_response(self, status: int) -> web.StreamResponse:
