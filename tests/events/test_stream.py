@@ -21,7 +21,7 @@ from sqlalchemy import select
 from interlink.app import create_app
 from interlink.auth.models import Workspace
 from interlink.config import RedisSettings, Settings
-from interlink.events.types import EventType, IntegrationState, EventRecord, new_event
+from interlink.events.types import EventRecord, EventType, IntegrationState, new_event
 from tests.conftest import ADMIN_KEY, REDIS_URL
 from tests.e2e.server import free_port
 from tests.helpers.polling import eventually
