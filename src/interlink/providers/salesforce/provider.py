@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from interlink.core.errors import (
     ExternalServiceError,
@@ -101,8 +101,11 @@ class Record(BaseModel):
 
 
 class QueryInput(BaseModel):
-    soql: str = Field(
-        min_length=1, description="The SOQL query, e.g. SELECT Id, Name FROM Account LIMIT 10"
+    soql: str | None = Field(
+        None,
+        min_length=1,
+        description="The SOQL query, e.g. SELECT Id, Name FROM Account LIMIT 10 (not needed "
+        "with next_records_url)",
     )
     limit: int = Field(
         2000,
@@ -117,6 +120,12 @@ class QueryInput(BaseModel):
         pattern=r"^/services/data/",
         description="Continue from a previous result's next_records_url",
     )
+
+    @model_validator(mode="after")
+    def _a_query_or_where_to_read_on(self) -> QueryInput:
+        if self.soql is None and self.next_records_url is None:
+            raise ValueError("give soql, or next_records_url to read on")
+        return self
 
 
 class QueryResult(BaseModel):
@@ -275,7 +284,7 @@ class SalesforceConnector(Connector):
         """Runs a SOQL query, following `nextRecordsUrl` batch after batch up to `limit`
         records; `next_records_url` reads on where a previous result stopped."""
         paged = await ctx.paginate(
-            api_path(ctx, "query"), params={"q": params.soql}, limit=params.limit,
+            api_path(ctx, "query"), params={"q": params.soql or ""}, limit=params.limit,
             cursor=params.next_records_url,
         )  # fmt: skip
         records = [Record.of(raw) for raw in paged.items]
