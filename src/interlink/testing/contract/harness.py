@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from interlink.config import TransportSettings
 from interlink.core.clock import FrozenClock
 from interlink.core.errors import InterlinkError
@@ -141,8 +143,7 @@ class Stage:
         headers = self.provider.auth_headers(
             str(self.configuration()["auth_method"]), self.credentials
         )
-        found = {*secret_values(self.credentials), *sent_forms(headers)}
-        return sorted(value for value in found if len(value) >= MIN_SECRET_LENGTH)
+        return credential_forms(self.credentials, headers)
 
     async def run(
         self, *, token: str | None = None, parameters: Mapping[str, Any] | None = None
@@ -153,15 +154,29 @@ class Stage:
             self.served(self.fixture.parameters if parameters is None else parameters)
         )
         ctx = self.context(token=token)
-        scrubber = self.secrets = ctx.secrets
-        try:
-            output = await self.provider().run(action.name, ctx, params)
-        except InterlinkError as failure:
-            result = Result(error=scrubber.error(failure))
-        else:
-            result = Result(output=scrubber.data(output.model_dump(mode="json")))
+        self.secrets = ctx.secrets
+        result = await run_scrubbed(self.provider, action.name, ctx, params)
         self.results.append(result)
         return result
+
+
+def credential_forms(credentials: Mapping[str, Any], headers: Mapping[str, str]) -> list[str]:
+    """A run's credential values, and the forms `headers` send them in: what must not come
+    back."""
+    found = {*secret_values(dict(credentials)), *sent_forms(headers)}
+    return sorted(value for value in found if len(value) >= MIN_SECRET_LENGTH)
+
+
+async def run_scrubbed(
+    provider: type[Connector], action: str, ctx: ActionContext, params: BaseModel
+) -> Result:
+    """Runs `action`: its output, or the error it ended with, without the credential's values
+    (as the service shows them)."""
+    try:
+        output = await provider().run(action, ctx, params)
+    except InterlinkError as failure:
+        return Result(error=ctx.secrets.error(failure))
+    return Result(output=ctx.secrets.data(output.model_dump(mode="json")))
 
 
 def mock_of(provider: type[Connector]) -> type[MockUpstream]:

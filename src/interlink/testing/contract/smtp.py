@@ -28,19 +28,25 @@ from interlink.core.clock import FrozenClock
 from interlink.core.errors import (
     AuthenticationFailed,
     ExternalServiceError,
-    InterlinkError,
     InvalidOperation,
 )
-from interlink.core.secrets import MIN_SECRET_LENGTH, Scrubber
+from interlink.core.secrets import Scrubber
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.fixtures import Fixture
 from interlink.providers.smtp.mock import SmtpMock
 from interlink.testing.contract.cases import Case, fail, skip
 from interlink.testing.contract.choose import RECORD_HINT
-from interlink.testing.contract.harness import IDEMPOTENCY_KEY, KEY, START, Result
+from interlink.testing.contract.harness import (
+    IDEMPOTENCY_KEY,
+    KEY,
+    START,
+    Result,
+    credential_forms,
+    run_scrubbed,
+)
 from interlink.testing.contract.replay import refuse_leaks
-from interlink.transport.auth import auth_headers, sent_forms
+from interlink.transport.auth import auth_headers
 from interlink.transport.breaker import MemoryBreakers
 from interlink.transport.client import Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
@@ -112,21 +118,15 @@ class SmtpStage:
     def secret_values(self) -> list[str]:
         """The last run's credential values, and the forms its (unsent) headers hold them in."""
         headers = auth_headers(str(self.configuration()["auth_method"]), self.credentials)
-        found = {*secret_values(self.credentials), *sent_forms(headers)}
-        return sorted(value for value in found if len(value) >= MIN_SECRET_LENGTH)
+        return credential_forms(self.credentials, headers)
 
     async def run(self, *, password: str | None = None) -> Result:
         """Runs the fixture's action with its parameters."""
         action = self.provider.actions[self.fixture.action]
         params = action.parse(self.fixture.parameters)
         ctx = self.context(password=password)
-        scrubber = self.secrets = ctx.secrets
-        try:
-            output = await self.provider().run(action.name, ctx, params)
-        except InterlinkError as failure:
-            result = Result(error=scrubber.error(failure))
-        else:
-            result = Result(output=scrubber.data(output.model_dump(mode="json")))
+        self.secrets = ctx.secrets
+        result = await run_scrubbed(self.provider, action.name, ctx, params)
         self.results.append(result)
         return result
 
