@@ -233,4 +233,4 @@ def test_the_direct_interface_from_a_plain_script() -> None:
         google.close()
 
     assert [f["name"] for f in files["files"]][:2] == ["Report 1.pdf", "Report 2.pdf"]
-    assert appended["updated_range"] == "Sheet1!A7:C7"
+    assert appended["updates"]["updated_range"] == "Sheet1!A7:C7"

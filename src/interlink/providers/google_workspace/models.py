@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 _ONE_LINE = r"^[^\r\n]*$"  # a header value: no line break can start another header
 Address = str  # an RFC 5322 address, `a@example.com` or `"Name" <a@example.com>`
 Cell = str | int | float | bool | None
+
+
+def snake(value: Any) -> Any:
+    """Google's camelCase JSON with snake_case keys, as the output models name its fields."""
+    if isinstance(value, dict):
+        return {
+            re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", k).lower(): snake(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [snake(item) for item in value]
+    return value
+
+
+class FromGoogle(BaseModel):
+    """An output read from Google's answer (fields it leaves out take their defaults)."""
+
+    @classmethod
+    def of(cls, raw: Any) -> Self:
+        return cls.model_validate(snake(raw))
 
 
 class SendMailInput(BaseModel):
@@ -33,14 +53,10 @@ class SendMailInput(BaseModel):
         return self
 
 
-class SentMessage(BaseModel):
+class SentMessage(FromGoogle):
     id: str
     thread_id: str
     label_ids: list[str] = Field(default_factory=list)
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> SentMessage:
-        return cls(id=raw["id"], thread_id=raw["threadId"], label_ids=raw.get("labelIds") or [])
 
 
 class ListMessagesInput(BaseModel):
@@ -54,13 +70,9 @@ class ListMessagesInput(BaseModel):
     user_id: str = "me"
 
 
-class MessageRef(BaseModel):
+class MessageRef(FromGoogle):
     id: str
     thread_id: str
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> MessageRef:
-        return cls(id=raw["id"], thread_id=raw["threadId"])
 
 
 class MessagePage(BaseModel):
@@ -86,20 +98,19 @@ class ListEventsInput(BaseModel):
         return self
 
 
-class EventTime(BaseModel):
-    date_time: str | None = None
-    date: str | None = None
+class EventTime(FromGoogle):
+    date_time: str | None = Field(None, description="A time, for a timed event")
+    date: str | None = Field(None, description="A date, for an all-day event")
     time_zone: str | None = None
 
-    @classmethod
-    def of(cls, raw: dict[str, Any] | None) -> EventTime:
-        raw = raw or {}
-        return cls(
-            date_time=raw.get("dateTime"), date=raw.get("date"), time_zone=raw.get("timeZone")
-        )
+
+class Person(FromGoogle):
+    email: str | None = None
+    display_name: str | None = None
+    response_status: str | None = Field(None, description="An attendee's answer")
 
 
-class Event(BaseModel):
+class Event(FromGoogle):
     id: str
     status: str | None = None
     summary: str | None = None
@@ -108,27 +119,10 @@ class Event(BaseModel):
     html_link: str | None = None
     start: EventTime
     end: EventTime
-    attendees: list[str] = Field(default_factory=list)
-    organizer: str | None = None
+    attendees: list[Person] = Field(default_factory=list)
+    organizer: Person | None = None
     created: str | None = None
     updated: str | None = None
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> Event:
-        return cls(
-            id=raw["id"],
-            status=raw.get("status"),
-            summary=raw.get("summary"),
-            description=raw.get("description"),
-            location=raw.get("location"),
-            html_link=raw.get("htmlLink"),
-            start=EventTime.of(raw.get("start")),
-            end=EventTime.of(raw.get("end")),
-            attendees=[a["email"] for a in raw.get("attendees") or [] if a.get("email")],
-            organizer=(raw.get("organizer") or {}).get("email"),
-            created=raw.get("created"),
-            updated=raw.get("updated"),
-        )
 
 
 class EventPage(BaseModel):
@@ -174,27 +168,14 @@ class ListFilesInput(BaseModel):
     page_token: str | None = None
 
 
-class DriveFile(BaseModel):
+class DriveFile(FromGoogle):
     id: str
     name: str
     mime_type: str
     modified_time: str | None = None
-    size: int | None = None
+    size: int | None = Field(None, description="Bytes; none for folders and Google Docs")
     parents: list[str] = Field(default_factory=list)
     web_view_link: str | None = None
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> DriveFile:
-        size = raw.get("size")  # int64, so a string in Google's JSON
-        return cls(
-            id=raw["id"],
-            name=raw["name"],
-            mime_type=raw["mimeType"],
-            modified_time=raw.get("modifiedTime"),
-            size=int(size) if size is not None else None,
-            parents=raw.get("parents") or [],
-            web_view_link=raw.get("webViewLink"),
-        )
 
 
 class FilePage(BaseModel):
@@ -211,18 +192,12 @@ class GetValuesInput(BaseModel):
     )
 
 
-class ValueRange(BaseModel):
+class ValueRange(FromGoogle):
     range: str
-    major_dimension: str
-    values: list[list[Any]] = Field(description="Trailing empty rows and columns left out")
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> ValueRange:
-        return cls(
-            range=raw["range"],
-            major_dimension=raw.get("majorDimension", "ROWS"),
-            values=raw.get("values") or [],  # Google leaves out an empty list
-        )
+    major_dimension: str = "ROWS"
+    values: list[list[Any]] = Field(
+        default_factory=list, description="Trailing empty rows and columns left out"
+    )
 
 
 class AppendValuesInput(BaseModel):
@@ -235,22 +210,14 @@ class AppendValuesInput(BaseModel):
     insert_data_option: Literal["OVERWRITE", "INSERT_ROWS"] | None = None
 
 
-class Appended(BaseModel):
+class Updates(FromGoogle):
+    updated_range: str
+    updated_rows: int = 0
+    updated_columns: int = 0
+    updated_cells: int = 0
+
+
+class Appended(FromGoogle):
     spreadsheet_id: str
     table_range: str | None = Field(None, description="The table found, before the append")
-    updated_range: str
-    updated_rows: int
-    updated_columns: int
-    updated_cells: int
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> Appended:
-        updates = raw.get("updates") or {}
-        return cls(
-            spreadsheet_id=raw["spreadsheetId"],
-            table_range=raw.get("tableRange"),
-            updated_range=updates.get("updatedRange", ""),
-            updated_rows=updates.get("updatedRows", 0),
-            updated_columns=updates.get("updatedColumns", 0),
-            updated_cells=updates.get("updatedCells", 0),
-        )
+    updates: Updates
