@@ -39,6 +39,7 @@ from interlink.testing import Call, CallLog, Fault, StripeMock, serve_mock_in_th
 from tests.conftest import ADMIN_KEY, PG_URL, data, make_settings, reset_postgres
 from tests.e2e.server import free_port
 from tests.helpers.polling import eventually
+from tests.helpers.processes import die_with_parent
 from tests.jobs.workers import WorkerProcess, start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -144,6 +145,7 @@ def start_api(data_dir: Path, env: dict[str, str], name: str) -> ApiProcess:
             env=full,
             stdout=sink,
             stderr=sink,
+            preexec_fn=die_with_parent,
         )
     api = ApiProcess(process, output, f"http://127.0.0.1:{port}")
     try:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.helpers.processes import die_with_parent
+
 # Under load on 2 cores an interpreter took over 30 s to import Interlink and start.
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
@@ -78,7 +80,11 @@ def start_worker(
     output = data_dir / f"{executor_id}-{time.monotonic_ns()}.log"
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "interlink", "worker"], env=env, stdout=sink, stderr=sink
+            [sys.executable, "-m", "interlink", "worker"],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+            preexec_fn=die_with_parent,
         )
     worker = WorkerProcess(process, output)
     worker.wait_ready()
