@@ -74,12 +74,13 @@ class Microsoft365Mock(MockUpstream):
     description_gaps: ClassVar[Mapping[str, str]] = {
         r"^POST /(webhookb2|workflows)/": "Teams' incoming webhooks and Workflows triggers are "
         "not Graph",
-        r"^POST /(me|users/[^/]+)/sendMail$": "the description names actions with their "
+        r"^POST (/v1\.0)?/(me|users/[^/]+)/sendMail$": "the description names actions with their "
         "namespace (/me/microsoft.graph.sendMail); Graph answers both, its docs and SDK use "
         "/me/sendMail",
-        r"^GET /(me|users/[^/]+)/drive/": "the description reaches a folder's children only as "
-        "/drives/{drive-id}/items/{driveItem-id}/children; Graph's docs give /me/drive/root/"
-        "children, /me/drive/items/{id}/children and /me/drive/root:/{path}:/children",
+        r"^GET (/v1\.0)?/(me|users/[^/]+)/drive/": "the description reaches a folder's children "
+        "only as /drives/{drive-id}/items/{driveItem-id}/children; Graph's docs give "
+        "/me/drive/root/children, /me/drive/items/{id}/children and "
+        "/me/drive/root:/{path}:/children",
         r"'@odata\.type' is a required property": "the description's schemas require "
         "@odata.type, which Graph writes only for a derived type, and no client sends",
         r"query parameter '\$skiptoken' is not declared": "Graph's @odata.nextLink carries "
@@ -147,6 +148,7 @@ class Microsoft365Mock(MockUpstream):
             router.add_get(f"{root}/events", self.list_events)
             router.add_get(f"{root}/calendarView", self.calendar_view)
             router.add_post(f"{root}/events", self.create_event)
+            router.add_get(f"{root}/drive", self.get_drive)
             router.add_get(f"{root}/drive/root/children", self.drive_root)
             router.add_get(f"{root}/drive/items/{{item}}/children", self.drive_folder)
             router.add_get(f"{root}/drive/root:/{{path:.+}}:/children", self.drive_path)
@@ -274,7 +276,8 @@ class Microsoft365Mock(MockUpstream):
 
     async def send_mail(self, request: web.Request) -> web.StreamResponse:
         self._the_user(request)
-        sent = (await _body(request)).get("message")
+        given = await _body(request)  # action parameters in any case: the SDK sends "Message"
+        sent = next((v for k, v in given.items() if k.lower() == "message"), None)
         if not isinstance(sent, dict) or not sent.get("toRecipients"):
             raise GraphError(400, "ErrorInvalidRecipients", "At least one recipient is not valid.")
         n = len(self.messages) + len(self.sent) + 1
@@ -334,9 +337,14 @@ class Microsoft365Mock(MockUpstream):
         self._the_drive(request)
         return self._page(request, self.folders[next(iter(self.folders))], "driveItems", 200)
 
+    async def get_drive(self, request: web.Request) -> web.StreamResponse:
+        self._the_user(request)
+        return json_response(shapes.drive_json(_base(request)))
+
     async def drive_folder(self, request: web.Request) -> web.StreamResponse:
         self._the_drive(request)
-        found = self.folders.get(request.match_info["item"])
+        item = request.match_info["item"]
+        found = self.folders.get(next(iter(self.folders)) if item == "root" else item)
         if found is None:
             raise GraphError(404, "itemNotFound", "The resource could not be found.")
         return self._page(request, found, "driveItems", 200)

@@ -13,6 +13,7 @@ TENANT_ID = "2a8d4f1c-6a1e-4bde-9d36-5b5c3b1e7a10"
 TEAM_IDS = ("02bd9fd6-8f93-4758-87c3-1fb73740a315", "13be6971-79db-4f33-9d41-b25589ca25af")
 _TEAMS = "https://teams.microsoft.com"
 _NEVER = "0001-01-01T00:00:00Z"
+_PERSONAL = "https://contoso-my.sharepoint.com/personal/adelev/Documents"
 DRIVE_ID = "b!-RIj2DuyvEyV1T4NlOaMHk8XkS_I8MdFlUCq1BlcjgmhRfAj3-Z8RY2VpuvV_tpd"
 
 
@@ -75,7 +76,7 @@ def drive_item(n: int, name: str, parent: str, modified: datetime, children: int
     item: Obj = {
         "id": f"01BYE5RZ{n:026d}", "name": name, "createdDateTime": stamp,
         "lastModifiedDateTime": stamp, "size": 0 if children is not None else 1024 * n,
-        "webUrl": f"https://contoso-my.sharepoint.com/personal/adelev/Documents/{name}",
+        "webUrl": f"{_PERSONAL}/{name}",
         "parentReference": {"driveId": DRIVE_ID, "driveType": "business", "id": parent},
     }  # fmt: skip
     if children is not None:
@@ -97,6 +98,15 @@ def drive(root: str, folder: str, now: datetime) -> dict[str, list[Obj]]:
     reports = drive_item(100, "Reports", root, now, 5)
     inner = [drive_item(100 + n, f"Report {n}.txt", folder, now, None) for n in range(1, 6)]
     return {root: [reports, *files], folder: inner}
+
+
+def drive_json(base: str) -> Obj:
+    return {
+        "@odata.context": f"{base}/$metadata#drives/$entity", "id": DRIVE_ID,
+        "driveType": "business", "name": "OneDrive", "webUrl": _PERSONAL,
+        "owner": {"user": {"id": USER_ID, "displayName": "Adele Vance"}},
+        "quota": {"deleted": 0, "remaining": 1099511627776, "total": 1099511627776, "used": 0},
+    }  # fmt: skip
 
 
 def team(n: int) -> Obj:
