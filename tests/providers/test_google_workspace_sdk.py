@@ -33,8 +33,9 @@ from interlink.testing.server import serve_mock_in_thread
 from tests.providers.google_discovery import answer_problems, request_problems
 
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
-ROOTS = {"gmail": "/", "calendar": "/calendar/v3/", "drive": "/drive/v3/", "sheets": "/"}
-VERSIONS = {"gmail": "v1", "calendar": "v3", "drive": "v3", "sheets": "v4"}
+ROOTS = {"gmail": "/", "calendar": "/calendar/v3/", "drive": "/drive/v3/", "sheets": "/",
+         "oauth2": "/"}  # fmt: skip
+VERSIONS = {"gmail": "v1", "calendar": "v3", "drive": "v3", "sheets": "v4", "oauth2": "v2"}
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +120,21 @@ def test_events_are_created_and_listed_page_after_page(
     assert len(summaries) == 41
     assert summaries[-1] == "Design review"
     assert workspace.calls.count("/calendar/v3/calendars/primary/events") == 4
+    assert faithful(workspace) == []
+
+
+def test_tokeninfo_says_whose_token_it_is_and_its_scopes(
+    served: RunningMock[GoogleWorkspaceMock], workspace: GoogleWorkspaceMock
+) -> None:
+    oauth2 = service(served, "oauth2")
+
+    info = oauth2.tokeninfo(access_token=workspace.token).execute()
+    with pytest.raises(HttpError) as refused:
+        oauth2.tokeninfo(access_token="ya29.unknown").execute()
+
+    assert info["email"] == workspace.user
+    assert "https://www.googleapis.com/auth/drive" in info["scope"].split()
+    assert refused.value.status_code == 400
     assert faithful(workspace) == []
 
 

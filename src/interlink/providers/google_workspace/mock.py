@@ -142,7 +142,7 @@ class GoogleWorkspaceMock(MockUpstream):
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in _OPEN:
             return await handler(request)
-        tokens = TokenGate(_Issued(self.oauth), lambda request, token: unauthenticated().response())
+        tokens = TokenGate(self.oauth.live(), lambda request, token: unauthenticated().response())
         refusal = tokens.refusal(request)
         if refusal is not None:
             return refusal
@@ -182,22 +182,6 @@ class GoogleWorkspaceMock(MockUpstream):
     def integration_credentials(self, auth_method: str, token: str | None = None) -> dict[str, str]:
         """OAuth: the access token (or `token`)."""
         return {"access_token": token if token is not None else self.token}
-
-
-class _Issued:
-    """The tokens the mock's OAuth server stands behind now, as a TokenGate's collection."""
-
-    def __init__(self, server: TokenServer) -> None:
-        self.server = server
-
-    def __contains__(self, token: object) -> bool:
-        return isinstance(token, str) and self.server.grant(token) is not None
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self.server.issued)
-
-    def __len__(self) -> int:
-        return len(self.server.issued)
 
 
 MOCK = GoogleWorkspaceMock

@@ -75,6 +75,10 @@ class TokenServer:
     refresh_scopes: frozenset[str] = frozenset()
     issued: dict[str, Grant] = field(default_factory=dict)
 
+    def live(self) -> frozenset[str]:
+        """The tokens it stands behind now."""
+        return frozenset(token for token in self.issued if self.grant(token) is not None)
+
     def grant(self, token: str) -> Grant | None:
         found = self.issued.get(token)
         if found is None or (found.expires is not None and found.expires <= self._now()):
@@ -116,7 +120,6 @@ class TokenServer:
                 "expires_in": left,
                 "email": grant.user,
                 "verified_email": True,
-                "access_type": "offline",
             }
         )
 
