@@ -16,12 +16,15 @@ import pytest
 
 from interlink import Microsoft365Integration, Microsoft365IntegrationConfiguration
 from interlink.providers.kit.verifiers import HookReply, IncomingRequest, SignatureRejected
+from interlink.providers.microsoft_365 import Microsoft365Connector
 from interlink.providers.microsoft_365.verifier import GraphVerifier
 from interlink.testing import Fault, Microsoft365Mock, RunningMock, serve_mock, serve_mock_in_thread
 from tests.conftest import data, error
 from tests.connectors.conftest import create_active, run_operation
 
 TENANT = "contoso.onmicrosoft.com"
+GRAPH = "https://graph.microsoft.com/v1.0"
+LOGIN = "https://login.microsoftonline.com"
 WEBHOOK = "/webhookb2/6d4ce6f8@2a8d4f1c/IncomingWebhook/4f2a9c1b/87d349ed"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CLIENT_STATE = "secretClientValue-4f2a9c1b"
@@ -67,6 +70,28 @@ async def test_a_client_credentials_grant_gets_an_app_token_at_the_tenants_endpo
     assert listed.path == "/v1.0/users/AdeleV@contoso.onmicrosoft.com/joinedTeams"
     assert listed.headers["Authorization"].startswith("Bearer eyJ0eXAiOiJKV1Qi")
     assert [t["display_name"] for t in teams["items"]] == ["Contoso Team", "Mark 8 Project Team"]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "tenant", "expected"),
+    [
+        (GRAPH, "contoso.onmicrosoft.com", f"{LOGIN}/contoso.onmicrosoft.com/oauth2/v2.0/token"),
+        (
+            GRAPH,
+            "2a8d4f1c-6a1e-4bde-9d36-5b5c3b1e7a10",
+            f"{LOGIN}/2a8d4f1c-6a1e-4bde-9d36-5b5c3b1e7a10/oauth2/v2.0/token",
+        ),
+        (GRAPH, None, None),  # no tenant: the credential gives its own token_url
+        (GRAPH, "evil.example/x?", None),
+        ("https://graph.example.com/v1.0", "contoso.onmicrosoft.com", None),
+    ],
+)
+def test_the_token_url_is_the_configured_tenants(
+    api_url: str, tenant: str | None, expected: str | None
+) -> None:
+    configuration = {"tenant": tenant} if tenant else {}
+
+    assert Microsoft365Connector.spec.token_url_for(api_url, configuration) == expected
 
 
 async def test_a_refused_token_is_refreshed_once_and_the_call_retried(

@@ -460,4 +460,4 @@ def instance_of(
 def provider_token_url(row: Integration, connector: type[Connector]) -> str | None:
     """Where an OAuth credential without a `token_url` of its own is refreshed: the provider's
     token URL, when the integration calls the provider's own API host."""
-    return connector.spec.token_url_for(row.configuration.get("api_url"))
+    return connector.spec.token_url_for(row.configuration.get("api_url"), row.configuration)

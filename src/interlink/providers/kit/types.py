@@ -104,13 +104,27 @@ class IntegrationType:
             return (host,)
         return tuple(sorted({host, *self.oauth.api_hosts}))
 
-    def token_url_for(self, api_url: str | None) -> str | None:
+    def token_url_for(
+        self, api_url: str | None, configuration: Mapping[str, Any] | None = None
+    ) -> str | None:
         """The provider's own token URL for an integration calling `api_url`; None when it has
-        no OAuth facts or its OAuth server does not serve that host."""
+        no OAuth facts or its OAuth server does not serve that host. A token URL naming
+        configuration fields (Microsoft's `{tenant}`) is made of them: None until each is given
+        as a host name (DNS labels), which cannot move the URL elsewhere."""
         if self.oauth is None or not isinstance(api_url, str):
             return None
         served = AllowedHosts.of(self.oauth.api_hosts or self.api_hosts)
-        return self.oauth.token_url if served.allows(urlsplit(api_url).hostname) else None
+        if not served.allows(urlsplit(api_url).hostname):
+            return None
+        names = [name for _, name, _, _ in Formatter().parse(self.oauth.token_url) if name]
+        values = {name: (configuration or {}).get(name) for name in names}
+        if not all(isinstance(v, str) and _is_host_name(v) for v in values.values()):
+            return None
+        return self.oauth.token_url.format(**values)
+
+
+def _is_host_name(value: str) -> bool:
+    return all(_LABEL.fullmatch(label) for label in value.split("."))
 
 
 def with_fields(**overrides: FieldRule) -> Mapping[str, FieldRule]:

@@ -4,8 +4,10 @@ to a Teams incoming webhook or Workflows URL.
 Graph pages with `@odata.nextLink`, an absolute URL in the body, followed as it is (a cursor
 given back must be under the integration's API URL). Its errors are `{"error": {"code",
 "message"}}`; 429 and 503 carry `Retry-After`. OAuth 2.0 at the tenant's token endpoint
-(`https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`), with a refresh token or the
-client-credentials grant (app-only: then actions name a `user`, `/me` has no one behind it).
+(`https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`: `tenant` in the configuration,
+a GUID, a domain, `common` or `organizations`; or the credential's own `token_url`), with a
+refresh token or the client-credentials grant (app-only: then actions name a `user`, `/me` has
+no one behind it).
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ class Microsoft365Connector(Connector):
         api_url_hint="a national cloud's Graph, e.g. https://graph.microsoft.us/v1.0",
         oauth=OAuthFacts(
             "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-            TOKEN_URL.format(tenant="common"),
+            TOKEN_URL,
             (
                 "offline_access",
                 "User.Read",
