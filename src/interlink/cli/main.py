@@ -8,6 +8,7 @@ import typer
 from interlink.cli import (
     connectors,
     credentials,
+    custom_providers,
     db,
     events,
     executions,
@@ -44,6 +45,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(integrations.app, name="integrations")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(providers.app, name="providers")
+app.add_typer(custom_providers.app, name="custom-providers")
 app.add_typer(ops.app, name="ops")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(webhooks.app, name="webhooks")

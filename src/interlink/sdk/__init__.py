@@ -20,6 +20,12 @@ from interlink.sdk.credentials import (
     AsyncCredentialClient,
     CredentialClient,
 )
+from interlink.sdk.custom_providers import (
+    AsyncCustomProviderClient,
+    CustomProvider,
+    CustomProviderClient,
+    CustomProviderDeleted,
+)
 from interlink.sdk.errors import (
     ApiKeyNotFound,
     AuthenticationFailed,
@@ -43,6 +49,7 @@ from interlink.sdk.errors import (
     InterlinkSDKError,
     InternalError,
     InvalidCredentials,
+    InvalidDeclaration,
     InvalidIntegrationConfig,
     InvalidOperation,
     InvalidRequest,
@@ -156,6 +163,7 @@ __all__ = [
     "AsyncApiKeyClient",
     "AsyncConnectorClient",
     "AsyncCredentialClient",
+    "AsyncCustomProviderClient",
     "AsyncEventClient",
     "AsyncEventStream",
     "AsyncIntegrationClient",
@@ -177,6 +185,9 @@ __all__ = [
     "CredentialHostNotAllowed",
     "CredentialNotFound",
     "CredentialsUpdated",
+    "CustomProvider",
+    "CustomProviderClient",
+    "CustomProviderDeleted",
     "Deleted",
     "Delivery",
     "DeliveryAttempt",
@@ -216,6 +227,7 @@ __all__ = [
     "InterlinkSDKError",
     "InternalError",
     "InvalidCredentials",
+    "InvalidDeclaration",
     "InvalidIntegrationConfig",
     "InvalidOperation",
     "InvalidRequest",

@@ -13,7 +13,8 @@ InterlinkSDKError
       WebhookNotFound, DeliveryNotFound, OperationNotFound, ExternalResourceNotFound,
       WorkflowNotFound, ExecutionNotFound
     StepFailed, MethodNotAllowed, Conflict, RateLimitExceeded, PayloadTooLarge,
-    UnsupportedMediaType, IdempotencyKeyReused, ParameterValidationError, TooManyRequests,
+    UnsupportedMediaType, IdempotencyKeyReused, ParameterValidationError, InvalidDeclaration,
+    TooManyRequests,
     SecretUnreadable, IntegrationError, OperationInterrupted, ExternalServiceError, CircuitOpen,
     ExternalServiceTimeout, ServiceUnavailable
 

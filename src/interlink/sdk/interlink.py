@@ -1,6 +1,6 @@
 """One client for everything: `Interlink(api_key=...)` and `AsyncInterlink`, whose attributes
-(integrations, operations, health, credentials, connectors, webhooks, workflows, api_keys,
-events) share one connection pool."""
+(integrations, operations, health, credentials, connectors, custom_providers, webhooks,
+workflows, api_keys, events) share one connection pool."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from interlink.sdk.api_keys import ApiKeyClient, AsyncApiKeyClient
 from interlink.sdk.client import AsyncHTTP, SyncHTTP
 from interlink.sdk.connectors import AsyncConnectorClient, ConnectorClient
 from interlink.sdk.credentials import AsyncCredentialClient, CredentialClient
+from interlink.sdk.custom_providers import AsyncCustomProviderClient, CustomProviderClient
 from interlink.sdk.events import AsyncEventClient, EventClient
 from interlink.sdk.health import AsyncIntegrationHealthMonitor, IntegrationHealthMonitor
 from interlink.sdk.integrations import AsyncIntegrationManager, IntegrationManager
@@ -34,6 +35,7 @@ class Interlink:
         self.health = IntegrationHealthMonitor(http=self.http)
         self.credentials = CredentialClient(http=self.http)
         self.connectors = ConnectorClient(http=self.http)
+        self.custom_providers = CustomProviderClient(http=self.http)
         self.webhooks = WebhookClient(http=self.http)
         self.workflows = WorkflowClient(http=self.http)
         self.api_keys = ApiKeyClient(http=self.http)
@@ -62,6 +64,7 @@ class AsyncInterlink:
         self.health = AsyncIntegrationHealthMonitor(http=self.http)
         self.credentials = AsyncCredentialClient(http=self.http)
         self.connectors = AsyncConnectorClient(http=self.http)
+        self.custom_providers = AsyncCustomProviderClient(http=self.http)
         self.webhooks = AsyncWebhookClient(http=self.http)
         self.workflows = AsyncWorkflowClient(http=self.http)
         self.api_keys = AsyncApiKeyClient(http=self.http)
