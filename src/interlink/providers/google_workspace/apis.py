@@ -23,6 +23,7 @@ from interlink.transport.response import ProviderResponse
 
 GOOGLE_API_URL = "https://www.googleapis.com"
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address
+SCOPE_ROOT = "https://www.googleapis.com/auth/"
 # Google's 403 reasons that mean "too fast", not "not allowed" (google-api-python-client retries
 # these too: googleapiclient/http.py `_should_retry_response`).
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -53,6 +54,11 @@ DRIVE = Api("www.googleapis.com", "drive/v3")
 SHEETS = Api("sheets.googleapis.com", "v4")
 OAUTH = Api("www.googleapis.com", "oauth2/v2")
 API_HOSTS = tuple(sorted({api.host for api in (GMAIL, CALENDAR, DRIVE, SHEETS, OAUTH)}))
+
+
+def scopes(*names: str) -> frozenset[str]:
+    """Google's OAuth scopes, from their short names (`gmail.send`) or in full."""
+    return frozenset(n if n.startswith("https://") else SCOPE_ROOT + n for n in names)
 
 
 def segment(value: str) -> str:

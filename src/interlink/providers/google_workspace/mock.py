@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from interlink.core.clock import Clock
+from interlink.providers.google_workspace.apis import scopes
 from interlink.providers.google_workspace.mock_calendar import Calendar
 from interlink.providers.google_workspace.mock_drive import Drive
 from interlink.providers.google_workspace.mock_errors import (
@@ -21,7 +22,6 @@ from interlink.providers.google_workspace.mock_errors import (
     insufficient_scopes,
     not_found,
     rate_limited,
-    scopes,
     unauthenticated,
 )
 from interlink.providers.google_workspace.mock_errors import (

@@ -10,13 +10,13 @@ from typing import Any
 from aiohttp import web
 
 from interlink.core.clock import Clock
+from interlink.providers.google_workspace.apis import scopes
 from interlink.providers.google_workspace.mock_errors import (
     Route,
     bounded,
     invalid,
     json_body,
     not_found,
-    scopes,
 )
 from interlink.testing.base import json_response
 from interlink.testing.toolkit import Marker, PageError, token_page, token_start

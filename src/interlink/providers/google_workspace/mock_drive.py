@@ -10,8 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
+from interlink.providers.google_workspace.apis import scopes
 from interlink.providers.google_workspace.mock_calendar import stamp
-from interlink.providers.google_workspace.mock_errors import Route, bounded, invalid, scopes
+from interlink.providers.google_workspace.mock_errors import Route, bounded, invalid
 from interlink.testing.base import json_response
 from interlink.testing.toolkit import Marker, PageError, token_page, token_start
 

@@ -24,12 +24,6 @@ Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Adds a route: method, path, handler, and the scopes of which a token needs one.
 Route = Callable[[str, str, Handler, frozenset[str]], None]
-AUTH = "https://www.googleapis.com/auth/"
-
-
-def scopes(*names: str) -> frozenset[str]:
-    """Google's scope URLs, from their short names (`gmail.send`) or in full."""
-    return frozenset(n if n.startswith("https://") else AUTH + n for n in names)
 
 
 class GoogleError(Exception):

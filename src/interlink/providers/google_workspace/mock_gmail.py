@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from interlink.core.clock import Clock
+from interlink.providers.google_workspace.apis import scopes
 from interlink.providers.google_workspace.mock_errors import (
     GoogleError,
     Route,
@@ -24,7 +25,6 @@ from interlink.providers.google_workspace.mock_errors import (
     invalid,
     json_body,
     not_found,
-    scopes,
 )
 from interlink.testing.base import json_response
 from interlink.testing.toolkit import Marker, PageError, token_page, token_start

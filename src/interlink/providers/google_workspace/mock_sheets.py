@@ -10,12 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
+from interlink.providers.google_workspace.apis import scopes
 from interlink.providers.google_workspace.mock_errors import (
     Route,
     invalid,
     json_body,
     not_found,
-    scopes,
 )
 from interlink.testing.base import json_response
 

@@ -18,7 +18,15 @@ from email.policy import SMTP
 from typing import Any, ClassVar
 
 from interlink.providers.google_workspace import apis
-from interlink.providers.google_workspace.apis import CALENDAR, DRIVE, GMAIL, OAUTH, SHEETS, segment
+from interlink.providers.google_workspace.apis import (
+    CALENDAR,
+    DRIVE,
+    GMAIL,
+    OAUTH,
+    SHEETS,
+    scopes,
+    segment,
+)
 from interlink.providers.google_workspace.models import (
     Appended,
     AppendValuesInput,
@@ -45,12 +53,7 @@ from interlink.transport.classify import ErrorTable, Verdict
 from interlink.transport.headers import RateLimitHeaders
 from interlink.transport.response import ProviderResponse
 
-_AUTH = "https://www.googleapis.com/auth/"
 _FILE_FIELDS = "id,name,mimeType,modifiedTime,size,parents,webViewLink"
-
-
-def _scopes(*names: str) -> frozenset[str]:
-    return frozenset(n if n.startswith("https://") else _AUTH + n for n in names)
 
 
 def rfc5322(params: SendMailInput) -> str:
@@ -98,7 +101,7 @@ class GoogleWorkspaceConnector(Connector):
             apis.TOKEN_URL,
             tuple(
                 sorted(
-                    _scopes(
+                    scopes(
                         "gmail.send", "gmail.readonly", "calendar.events", "drive.readonly",
                         "spreadsheets",
                     )
@@ -112,18 +115,18 @@ class GoogleWorkspaceConnector(Connector):
     rate_headers: ClassVar[RateLimitHeaders | None] = None  # Google sends none
     pagination: ClassVar[Pagination | None] = PageToken(size="maxResults", omits_empty=True)
     required_scopes: ClassVar[Mapping[str, frozenset[str]]] = {
-        "gmail_send": _scopes("https://mail.google.com/", "gmail.send", "gmail.compose",
+        "gmail_send": scopes("https://mail.google.com/", "gmail.send", "gmail.compose",
                               "gmail.modify"),
-        "gmail_list_messages": _scopes("https://mail.google.com/", "gmail.readonly",
+        "gmail_list_messages": scopes("https://mail.google.com/", "gmail.readonly",
                                        "gmail.modify", "gmail.metadata"),
-        "calendar_list_events": _scopes("calendar", "calendar.readonly", "calendar.events",
+        "calendar_list_events": scopes("calendar", "calendar.readonly", "calendar.events",
                                         "calendar.events.readonly"),
-        "calendar_create_event": _scopes("calendar", "calendar.events"),
-        "drive_list_files": _scopes("drive", "drive.readonly", "drive.file", "drive.metadata",
+        "calendar_create_event": scopes("calendar", "calendar.events"),
+        "drive_list_files": scopes("drive", "drive.readonly", "drive.file", "drive.metadata",
                                     "drive.metadata.readonly"),
-        "sheets_get_values": _scopes("spreadsheets", "spreadsheets.readonly", "drive",
+        "sheets_get_values": scopes("spreadsheets", "spreadsheets.readonly", "drive",
                                      "drive.readonly", "drive.file"),
-        "sheets_append_values": _scopes("spreadsheets", "drive", "drive.file"),
+        "sheets_append_values": scopes("spreadsheets", "drive", "drive.file"),
     }  # fmt: skip
 
     @classmethod
