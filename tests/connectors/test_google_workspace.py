@@ -74,16 +74,17 @@ async def test_the_credential_may_go_to_every_google_api_host(client: httpx.Asyn
     at_google = data(await client.post("/api/v1/integrations", json=body))
     body["configuration"] = {"api_url": "https://proxy.example.com"}
     elsewhere = data(await client.post("/api/v1/integrations", json=body))
+    shared = {"name": "S", "type": "oauth", "provider": "google_workspace",
+              "data": {"access_token": "ya29.s"}}  # fmt: skip
+    shared_id = data(await client.post("/api/v1/credentials", json=shared))["id"]
 
     hosts = [
-        data(await client.get(f"/api/v1/credentials/{made['credential_id']}"))["allowed_hosts"]
-        for made in (at_google, elsewhere)
+        data(await client.get(f"/api/v1/credentials/{credential}"))["allowed_hosts"]
+        for credential in (at_google["credential_id"], shared_id, elsewhere["credential_id"])
     ]
 
-    assert hosts == [
-        ["gmail.googleapis.com", "sheets.googleapis.com", "www.googleapis.com"],
-        ["proxy.example.com"],
-    ]
+    google = ["gmail.googleapis.com", "sheets.googleapis.com", "www.googleapis.com"]
+    assert hosts == [google, google, ["proxy.example.com"]]
 
 
 async def test_the_seeds_configuration_and_credential_shapes_call_google(
