@@ -186,6 +186,30 @@ async def test_an_expired_session_is_refreshed_and_the_call_sent_again(
     assert mock.calls.count("/services/oauth2/token") == 1
 
 
+async def test_a_refresh_token_alone_gets_a_token_first_and_calls_its_instance_url(
+    client: httpx.AsyncClient, salesforce: RunningMock[SalesforceMock]
+) -> None:
+    mock = salesforce.mock
+    body = {
+        "name": "Salesforce Integration",
+        "type": "salesforce",
+        "configuration": {"api_url": "https://acme.my.salesforce.com", "auth_method": "oauth"},
+        "credentials": {  # what the web-server flow leaves: a refresh token, the app's keys
+            "refresh_token": mock.refresh_token,
+            "client_id": mock.client_id,
+            "client_secret": mock.client_secret,
+            "token_url": f"{salesforce.url}/services/oauth2/token",
+        },
+    }
+    iid = await create_active(client, body)
+
+    answer = await _run(client, iid, "describe_object", sobject="Contact")
+
+    assert answer.status_code == 200
+    assert mock.calls.count("/services/oauth2/token") == 1
+    assert mock.calls.last.headers["Authorization"] == "Bearer 00DMo0000000001!mock-session-1"
+
+
 def test_the_direct_interface_queries_and_writes_from_a_plain_script() -> None:
     with serve_mock_in_thread(SalesforceMock(token="sf-session")) as running:
         config = interlink.SalesforceIntegrationConfiguration(
