@@ -63,13 +63,19 @@ async def test_a_client_credentials_grant_gets_an_app_token_at_the_tenants_endpo
     iid = await create_active(client, body)
 
     teams = data(await run_operation(client, iid, "list_teams"))["result"]
+    run = data(await client.post(f"/api/v1/integrations/{iid}/health/check"))["health_check"]
 
-    [asked, listed] = graph.mock.calls.all()
+    [asked, listed, checked] = graph.mock.calls.all()
     assert asked.path == f"/{TENANT}/oauth2/v2.0/token"
     assert asked.form()["grant_type"] == "client_credentials"
     assert listed.path == "/v1.0/users/AdeleV@contoso.onmicrosoft.com/joinedTeams"
-    assert listed.headers["Authorization"].startswith("Bearer eyJ0eXAiOiJKV1Qi")
+    assert listed.headers["Authorization"] == checked.headers["Authorization"]
     assert [t["display_name"] for t in teams["items"]] == ["Contoso Team", "Mark 8 Project Team"]
+    by_name = {check["name"]: check for check in run["checks"]}
+    assert by_name["rate_limit"]["message"] == "Rate limit: 9998/10000 remaining"
+    assert by_name["permissions"]["message"] == (
+        "The credentials lack the scopes of: send_channel_message"
+    )  # the app token's roles: posting to a channel takes a delegated ChannelMessage.Send
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
+import jwt
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -37,6 +38,8 @@ _REFUSAL_REALM = (
     'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
     'client_id="00000003-0000-0000-c000-000000000000"'
 )
+APP_ROLES = ("Mail.Read", "Mail.Send", "Calendars.ReadWrite", "Files.Read.All",
+             "Team.ReadBasic.All", "Channel.ReadBasic.All")  # fmt: skip
 RATE_HEADERS = RateHeaders(
     "RateLimit-Limit", "RateLimit-Remaining", {"RateLimit-Reset": ResetFormat.SECONDS_AFTER}
 )
@@ -241,7 +244,17 @@ class Microsoft365Mock(MockUpstream):
         )
 
     def _issue(self, scope: str | None) -> Obj:
-        access = f"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.mock.{len(self.issued)}"
+        """A JWT as Azure AD's: a delegated token's `scp` (the scopes asked), an app token's
+        `roles` (the app's permissions); signed with a key of the mock's own."""
+        now = int(self.now().timestamp())
+        claims: Obj = {"aud": "https://graph.microsoft.com", "tid": shapes.TENANT_ID,
+                       "appid": self.client_id, "iat": now, "exp": now + 3599,
+                       "uti": str(len(self.issued))}  # fmt: skip
+        if scope is None:
+            claims["roles"] = list(APP_ROLES)
+        else:
+            claims |= {"scp": scope, "oid": shapes.USER_ID, "upn": shapes.UPN}
+        access = jwt.encode(claims, "mock-token-signing-key", algorithm="HS256")
         self.issued.add(access)
         answer: Obj = {
             "token_type": "Bearer",

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+import jwt
+
 from interlink.core.errors import ExternalResourceNotFound, InvalidOperation
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
@@ -85,6 +87,21 @@ def _card(params: SendTeamsWebhookInput) -> dict[str, Any]:
     }
 
 
+def _token_scopes(ctx: ActionContext) -> list[str] | None:
+    """A work account's access token is a JWT naming what it may do: a delegated token's `scp`,
+    an app token's `roles` (read, not verified: Graph has checked it). None when it is opaque
+    (a personal account's)."""
+    token = ctx.http.auth.get("Authorization", "").partition(" ")[2]
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    granted, roles = claims.get("scp"), claims.get("roles")
+    if isinstance(granted, str):
+        return granted.split()
+    return [str(role) for role in roles] if isinstance(roles, list) else None
+
+
 def _error_code(response: ProviderResponse) -> str | None:
     try:
         error = json.loads(response.body).get("error")
@@ -147,13 +164,14 @@ class Microsoft365Connector(Connector):
         return judge_by_status(response, table)
 
     async def check(self, ctx: ActionContext) -> CheckResult:
-        """Who the token acts as: `/me`, or the configured `user` (an app-only token)."""
+        """Who the token acts as (`/me`, or the configured `user` for an app-only token), and
+        what it may do: the scopes in the token Graph just took."""
         response = await ctx.http.get(
             self._user(ctx, None), params={"$select": "displayName,userPrincipalName"}
         )
         answer = response.json()
         name = answer.get("userPrincipalName") or answer.get("displayName") or "?"
-        return CheckResult(message=f"Authenticated as {name}")
+        return CheckResult(message=f"Authenticated as {name}", scopes=_token_scopes(ctx))
 
     @staticmethod
     def _user(ctx: ActionContext, user: str | None) -> str:
