@@ -155,24 +155,35 @@ async def test_a_refused_token_is_refreshed_with_the_refresh_token(
     assert mock.calls.all()[1].form()["grant_type"] == "refresh_token"
 
 
-async def test_a_403_whose_reason_is_a_rate_limit_is_waited_out_and_retried(
-    client: httpx.AsyncClient, google: RunningMock[GoogleWorkspaceMock], clock: FrozenClock
-) -> None:
+RETRY_INFO = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"}
+SLOW = {"domain": "usageLimits", "reason": "userRateLimitExceeded", "message": "slow"}
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "wait"),
+    [
+        (403, {"code": 403, "message": "slow", "errors": [SLOW]}, None),
+        (429, {"code": 429, "message": "slow", "status": "RESOURCE_EXHAUSTED",
+               "details": [RETRY_INFO]}, 7.0),
+    ],
+    ids=["403-userRateLimitExceeded", "429-RetryInfo"],
+)  # fmt: skip
+async def test_a_rate_limit_is_waited_out_and_retried_not_refused(
+    client: httpx.AsyncClient, google: RunningMock[GoogleWorkspaceMock], clock: FrozenClock,
+    status: int, error: dict[str, Any], wait: float | None,
+) -> None:  # fmt: skip
     iid = await _integration(client, google)
-    reason = {"domain": "usageLimits", "reason": "userRateLimitExceeded", "message": "slow"}
-    body = {"error": {"code": 403, "message": "slow", "errors": [reason]}}
-    google.mock.faults.add(Fault.error(403, json.dumps(body).encode()), times=1)
+    google.mock.faults.add(Fault.error(status, json.dumps({"error": error}).encode()), times=1)
 
     read = await run_operation(
         client, iid, "sheets_get_values", spreadsheet_id=SPREADSHEET, range="Sheet1!A1:B2"
     )
 
-    assert data(read)["result"]["values"] == [
-        ["Name", "Email"],
-        ["Person 1", "person1@example.com"],
-    ]
+    values = data(read)["result"]["values"]
+    assert values == [["Name", "Email"], ["Person 1", "person1@example.com"]]
     assert len(google.mock.calls.all()) == 2
     assert clock.sleeps  # paused, not refused
+    assert wait is None or wait in clock.sleeps  # Google's RetryInfo, when it gives one
 
 
 async def test_a_mail_is_one_rfc_5322_message_and_a_header_cannot_be_smuggled_in(

@@ -1,4 +1,4 @@
-"""Where each Google API lives, and what Google's error answers mean.
+"""Where each Google API lives, and its OAuth scopes.
 
 Google serves its APIs on several hosts: each discovery document's `rootUrl` + `servicePath`
 (Gmail `https://gmail.googleapis.com/` + `gmail/v1/...` in its paths, Calendar and Drive
@@ -12,21 +12,13 @@ API's paths itself, as the client's `api_endpoint` option does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlsplit
 
-from interlink.core.errors import AuthenticationFailed, ExternalServiceError
 from interlink.providers.kit.context import ActionContext
-from interlink.transport.classify import Disposition, ErrorTable, Verdict
-from interlink.transport.client import judge_by_status
-from interlink.transport.response import ProviderResponse
 
 GOOGLE_API_URL = "https://www.googleapis.com"
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address
 SCOPE_ROOT = "https://www.googleapis.com/auth/"
-# Google's 403 reasons that mean "too fast", not "not allowed" (google-api-python-client retries
-# these too: googleapiclient/http.py `_should_retry_response`).
-RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 
 @dataclass(frozen=True)
@@ -64,36 +56,3 @@ def scopes(*names: str) -> frozenset[str]:
 def segment(value: str) -> str:
     """One path segment, every reserved character escaped (a Sheets range's `!` and `:`)."""
     return quote(value, safe="")
-
-
-def reasons(response: ProviderResponse) -> set[str]:
-    """The `reason`s of Google's error body (`{"error": {"errors": [{"reason": ...}]}}`)."""
-    try:
-        body: Any = response.json()
-    except ExternalServiceError:  # not JSON: no reasons
-        return set()
-    error = body.get("error") if isinstance(body, dict) else None
-    listed = error.get("errors") if isinstance(error, dict) else None
-    if not isinstance(listed, list):
-        return set()
-    return {str(item.get("reason")) for item in listed if isinstance(item, dict)}
-
-
-def judge(response: ProviderResponse, table: ErrorTable) -> Verdict:
-    """A 403 whose reason is a rate limit is a rate limit (waited out, retried), not a refusal;
-    tokeninfo's 400 `invalid_token` is a refused credential (not refreshed: the token asked about
-    is in the request's body)."""
-    if response.status == 403 and reasons(response) & RATE_REASONS:
-        return Verdict(Disposition.RATE_LIMITED)
-    if response.status == 400 and _token_error(response) == "invalid_token":
-        return Verdict(Disposition.FAIL, AuthenticationFailed)
-    return judge_by_status(response, table)
-
-
-def _token_error(response: ProviderResponse) -> str | None:
-    try:
-        body: Any = response.json()
-    except ExternalServiceError:  # not JSON
-        return None
-    found = body.get("error") if isinstance(body, dict) else None
-    return found if isinstance(found, str) else None

@@ -31,7 +31,6 @@ from interlink.providers.google_workspace.mock_gmail import Gmail
 from interlink.providers.google_workspace.mock_sheets import Sheets
 from interlink.providers.google_workspace.mock_token import Grant, TokenServer, private_key_pem
 from interlink.testing.base import MockUpstream
-from interlink.testing.faults import retry_after_header
 from interlink.testing.toolkit import RateBudget, TokenGate
 
 _SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -51,12 +50,13 @@ class GoogleWorkspaceMock(MockUpstream):
     Bearer tokens: the mock's own (all scopes) and those its token endpoint issued (their
     scopes, an hour on the injected clock). A token without one of a route's scopes gets
     Google's 403 `insufficientPermissions`. Google sends no rate-limit headers: past
-    `rate_limit` requests a minute per token the mock answers 429 `rateLimitExceeded` with
-    `Retry-After`, or (`rate_limited_as=403`) the 403 `userRateLimitExceeded` some APIs send.
+    `rate_limit` requests a minute per token the mock answers 429 `rateLimitExceeded` (no
+    `Retry-After`), or (`rate_limited_as=403`) the 403 `userRateLimitExceeded` some APIs send.
     """
 
     name: ClassVar[str] = "google_workspace"
     default_token: ClassVar[str] = "ya29.mock-access-token"  # noqa: S105
+    rate_limit_hint: ClassVar[bool] = False  # Google's quota refusals name no wait
     description_gaps: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
@@ -159,11 +159,9 @@ class GoogleWorkspaceMock(MockUpstream):
             return error.response()
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        """429 `rateLimitExceeded` with Retry-After, or the 403 `userRateLimitExceeded`."""
-        answer = rate_limited(self.rate_limited_as).response()
-        if self.rate_limited_as == 429:
-            answer.headers["Retry-After"] = retry_after_header(retry_after)
-        return answer
+        """429 `rateLimitExceeded`, or the 403 `userRateLimitExceeded`; no Retry-After (Google's
+        quota answers name no wait)."""
+        return rate_limited(self.rate_limited_as).response()
 
     def server_error_response(self, status: int) -> web.StreamResponse:
         reason = "backendError" if status >= 500 else "badRequest"

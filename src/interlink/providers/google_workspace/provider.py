@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any, ClassVar
 
-from interlink.providers.google_workspace import apis
+from interlink.providers.google_workspace import answers, apis
 from interlink.providers.google_workspace.apis import (
     CALENDAR,
     DRIVE,
@@ -131,7 +131,7 @@ class GoogleWorkspaceConnector(Connector):
 
     @classmethod
     def judge(cls, response: ProviderResponse, table: ErrorTable) -> Verdict:
-        return apis.judge(response, table)
+        return answers.judge(response, table)
 
     async def check(self, ctx: ActionContext) -> CheckResult:
         """Google's tokeninfo (oauth2 v2): whose token it is and the scopes it holds. The token
