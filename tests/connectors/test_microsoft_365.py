@@ -114,6 +114,21 @@ async def test_a_refused_token_is_refreshed_once_and_the_call_retried(
     assert len(found["items"]) == 3
 
 
+async def test_the_seeds_oauth_shape_works_as_it_is(
+    client: httpx.AsyncClient, graph: RunningMock[Microsoft365Mock]
+) -> None:
+    body = _body(
+        graph, access_token=graph.mock.token, token_type="bearer",
+        refresh_token="your-refresh-token", expires_at="2030-12-31T23:59:59Z",
+    )  # fmt: skip
+    body["configuration"] |= {"request_timeout": 30, "rate_limit_per_hour": 5000}
+    iid = await create_active(client, body)
+
+    found = data(await run_operation(client, iid, "list_events", limit=1))["result"]
+
+    assert [e["subject"] for e in found["items"]] == ["Seeded meeting 1"]
+
+
 async def test_a_wrong_client_secret_is_authentication_failed(
     client: httpx.AsyncClient, graph: RunningMock[Microsoft365Mock]
 ) -> None:
