@@ -1,8 +1,8 @@
 """`google_workspace`: Gmail, Calendar, Drive and Sheets on Google's REST APIs.
 
 In this folder: its facts and actions (`provider`), its inputs and outputs (`models`), where each
-Google API lives and how its errors read (`apis`), its mock upstream (`mock`, `mock_*`) and its
-recorded fixtures (`fixtures/`).
+Google API lives (`apis`), what Google's errors mean (`answers`), its mock upstream (`mock`,
+`mock_*`) and its recorded fixtures (`fixtures/`).
 """
 
 from __future__ import annotations
