@@ -15,10 +15,21 @@ import httpx
 import pytest
 
 from interlink import Microsoft365Integration, Microsoft365IntegrationConfiguration
+from interlink.config import TransportSettings
+from interlink.core.clock import FrozenClock
+from interlink.core.errors import UrlNotAllowed
+from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.verifiers import HookReply, IncomingRequest, SignatureRejected
 from interlink.providers.microsoft_365 import Microsoft365Connector
+from interlink.providers.microsoft_365.models import SendTeamsWebhookInput
 from interlink.providers.microsoft_365.verifier import GraphVerifier
 from interlink.testing import Fault, Microsoft365Mock, RunningMock, serve_mock, serve_mock_in_thread
+from interlink.transport.auth import AllowedHosts
+from interlink.transport.breaker import MemoryBreakers
+from interlink.transport.client import Transport
+from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
+from interlink.transport.settings import call_settings
+from interlink.transport.ssrf import AddressPolicy
 from tests.conftest import data, error
 from tests.connectors.conftest import create_active, run_operation
 
@@ -168,6 +179,26 @@ async def test_a_graph_call_to_another_host_is_refused_before_it_is_sent(
 
     assert error(response)["code"] == "INVALID_OPERATION"  # not a next link of its Graph
     assert graph.mock.calls.all() == []
+
+
+async def test_the_webhook_url_still_passes_the_ssrf_guard() -> None:
+    clock = FrozenClock(NOW)
+    guarded = Transport(
+        clock,
+        RateLimiter(MemoryBudgetStore(), clock),
+        MemoryBreakers(clock),
+        AddressPolicy(allow_private=False),
+    )
+    settings = call_settings({"api_url": GRAPH}, TransportSettings())
+    http = guarded.client(
+        "m365", settings, Microsoft365Connector.facts(), {"Authorization": "Bearer t0ken"},
+        allowed_hosts=AllowedHosts.of(["graph.microsoft.com"]),
+    )  # fmt: skip
+    webhook = SendTeamsWebhookInput(url="http://169.254.169.254/webhookb2/x", text="Hi")
+
+    with pytest.raises(UrlNotAllowed):
+        await Microsoft365Connector().run("send_teams_webhook", ActionContext(http), webhook)
+    await guarded.close()
 
 
 def test_the_direct_interface_sends_the_webhook_without_the_token() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
 import jwt
@@ -22,7 +22,7 @@ import jwt
 from interlink.core.errors import ExternalResourceNotFound, InvalidOperation
 from interlink.providers.kit.action import CheckResult, Connector, action
 from interlink.providers.kit.context import ActionContext
-from interlink.providers.kit.pagination import LinkHeader, Pagination
+from interlink.providers.kit.pagination import LinkHeader, Paged, Pagination
 from interlink.providers.kit.types import IntegrationType, OAuthFacts
 from interlink.providers.kit.verifiers import WebhookVerifier
 from interlink.providers.microsoft_365.models import (
@@ -63,6 +63,13 @@ _MESSAGE_FIELDS = (
 _MISSING_CODES = frozenset({"ErrorInvalidIdMalformed", "ErrorItemNotFound", "itemNotFound"})
 _CARD = "application/vnd.microsoft.card.adaptive"
 _ALL = 10_000  # lists Graph answers whole (teams, channels)
+Query = dict[str, str]
+
+
+class _Paging(Protocol):
+    limit: int
+    page_size: int
+    cursor: str | None
 
 
 def _segment(value: str) -> str:
@@ -179,14 +186,15 @@ class Microsoft365Connector(Connector):
         return f"/users/{_segment(str(chosen))}" if chosen and chosen != "me" else "/me"
 
     @staticmethod
-    async def _pages(ctx: ActionContext, path: str, params: Any, query: dict[str, str]) -> Any:
-        cursor = getattr(params, "cursor", None)
+    async def _pages(ctx: ActionContext, path: str, params: _Paging, query: Query) -> Paged:
+        """Graph's pages up to the limit; a cursor given back must be a next link of the
+        integration's own Graph, where its token may go."""
         base = (ctx.http.settings.base_url or "").rstrip("/")
-        if cursor is not None and not cursor.startswith(base + "/"):
+        if params.cursor is not None and not params.cursor.startswith(base + "/"):
             raise InvalidOperation("cursor is not a next link of this integration's Graph")
         return await ctx.paginate(
-            path, params=query, limit=params.limit, cursor=cursor,
-            page_size=getattr(params, "page_size", None),
+            path, params=query, limit=params.limit, cursor=params.cursor,
+            page_size=params.page_size,
         )  # fmt: skip
 
     @action()
