@@ -34,15 +34,15 @@ class FromGoogle(BaseModel):
 
 class SendMailInput(BaseModel):
     to: list[Address] = Field(min_length=1, description="Recipients (To)")
-    subject: str = Field("", max_length=998, pattern=_ONE_LINE)
+    subject: str = Field("", max_length=998, pattern=_ONE_LINE, description="One line")
     body: str = Field(description="The plain-text body")
     html: str | None = Field(None, description="An HTML alternative of the body")
-    cc: list[Address] = Field(default_factory=list)
-    bcc: list[Address] = Field(default_factory=list)
+    cc: list[Address] = Field(default_factory=list, description="Copied recipients (Cc)")
+    bcc: list[Address] = Field(default_factory=list, description="Hidden recipients (Bcc)")
     from_address: Address | None = Field(
         None, description="A send-as address of the account; by default its own", pattern=_ONE_LINE
     )
-    reply_to: Address | None = Field(None, pattern=_ONE_LINE)
+    reply_to: Address | None = Field(None, pattern=_ONE_LINE, description="Where replies go")
     thread_id: str | None = Field(None, description="Send as a reply in this thread")
     user_id: str = Field("me", description="The mailbox: `me`, or a delegated user's address")
 
@@ -63,11 +63,11 @@ class ListMessagesInput(BaseModel):
     q: str | None = Field(
         None, description="Gmail search, e.g. 'from:a@example.com is:unread label:work'"
     )
-    include_spam_trash: bool = False
+    include_spam_trash: bool = Field(False, description="Also messages in Spam and Trash")
     max_results: int = Field(100, ge=1, le=500, description="Messages asked per page")
     limit: int = Field(100, ge=1, le=5000, description="Stop after this many messages")
     page_token: str | None = Field(None, description="Continue from a previous next_page_token")
-    user_id: str = "me"
+    user_id: str = Field("me", description="The mailbox: `me`, or a delegated user's address")
 
 
 class MessageRef(FromGoogle):
@@ -131,15 +131,17 @@ class EventPage(BaseModel):
 
 
 class CreateEventInput(BaseModel):
-    calendar_id: str = Field("primary", min_length=1)
-    summary: str = Field(min_length=1)
+    calendar_id: str = Field("primary", min_length=1, description="`primary` or a calendar id")
+    summary: str = Field(min_length=1, description="The event's title")
     start: datetime | date = Field(description="A time (RFC 3339), or a date for all day")
     end: datetime | date = Field(description="Exclusive; of the same kind as start")
     time_zone: str | None = Field(None, description="IANA zone, e.g. Europe/Paris")
     description: str | None = None
     location: str | None = None
-    attendees: list[Address] = Field(default_factory=list)
-    send_updates: Literal["all", "externalOnly", "none"] | None = None
+    attendees: list[Address] = Field(default_factory=list, description="Invited by email address")
+    send_updates: Literal["all", "externalOnly", "none"] | None = Field(
+        None, description="Who Google emails about it (by default, as the calendar says)"
+    )
 
     @field_validator("start", "end", mode="before")
     @classmethod
