@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from interlink.app import create_app
 from interlink.config import TransportSettings
+from interlink.providers.custom.sample import SAMPLE
 from interlink.testing import HttpMock, RunningMock, serve_mock_in_thread
 from tests.conftest import ADMIN_KEY, make_settings
 
@@ -137,6 +138,7 @@ def _seeds(upstream: str) -> dict[str, dict[str, Any]]:
         },
         "POST /api/v1/webhooks/{webhook_id}/recover": {"body": SINCE},
         "POST /api/v1/credentials": {"body": CREDENTIAL},
+        "POST /api/v1/custom-providers": {"body": {**SAMPLE, "base_url": upstream}},
     }
 
 

@@ -96,6 +96,10 @@ async def test_a_declaration_with_problems_is_refused_with_every_one_listed(
                 "input_schema": {"type": "array"},
                 "result": "items[",
             },
+            "odd": {
+                "path": "/x/{a.b}/{",
+                "input_schema": {"type": "object", "properties": {"a": {"$ref": "http://x/s"}}},
+            },
         },
     }
 
@@ -107,7 +111,7 @@ async def test_a_declaration_with_problems_is_refused_with_every_one_listed(
     assert {
         "key", "base_url", "auth.token_url", "actions.fetch.method",
         "actions.find.input_schema.type", "actions.find.result", "actions.find.path",
-        "actions.find.map.query.q",
+        "actions.find.map.query.q", "actions.odd.path", "actions.odd.input_schema",
     } <= fields  # fmt: skip
 
 

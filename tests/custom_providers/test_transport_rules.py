@@ -10,11 +10,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from aiohttp import web
 
 from interlink.testing import HttpMock, RunningMock, serve_mock
 from tests.conftest import data, error
 from tests.connectors.conftest import run_operation
 from tests.custom_providers.conftest import custom_integration, declare
+from tests.helpers.servers import serve_app
 
 SECRET = "echo-secret-8d1f0b7e"
 OPEN = {"type": "object"}
@@ -103,3 +105,35 @@ async def test_graphql_actions_read_and_page(
     assert viewer["result"] == {"login": "mock"}
     assert issues["result"] == {"value": list(range(1, 13))}
     assert echo.mock.calls.count("/graphql") == 4  # 1 + 3 pages of 5
+
+
+async def test_an_oauth_provider_gets_its_token_at_the_declared_token_url(
+    client: httpx.AsyncClient, echo: RunningMock[HttpMock]
+) -> None:
+    asked: list[dict[str, str]] = []
+
+    async def token(request: web.Request) -> web.Response:
+        asked.append(dict(await request.post()))  # type: ignore[arg-type]
+        return web.json_response(
+            {"access_token": SECRET, "token_type": "Bearer", "expires_in": 3600}
+        )
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve_app(app) as url:
+        declared = {
+            "key": "granted", "name": "Granted", "base_url": echo.url,
+            "auth": {"mode": "oauth", "token_url": f"{url}/oauth/token"},
+            "actions": {"whoami": {"path": "/bearer", "input_schema": OPEN,
+                                   "result": "{authenticated: authenticated}"}},
+        }  # fmt: skip
+        await declare(client, declared)
+        grant = {"grant_type": "client_credentials", "client_id": "app-1",
+                 "client_secret": "app-secret-5e1d", "scope": "items.read"}  # fmt: skip
+        iid = await custom_integration(client, "granted", grant)
+
+        run = data(await run_operation(client, iid, "whoami"))
+
+    assert run["result"] == {"authenticated": True}
+    assert [a["grant_type"] for a in asked] == ["client_credentials"]
+    assert asked[0]["scope"] == "items.read"

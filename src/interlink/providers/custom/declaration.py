@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import keyword
 import re
-import string
+from collections.abc import Iterator
+from collections.abc import Mapping as Given
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import jmespath
 from jmespath.exceptions import JMESPathError
-from jsonschema.validators import validator_for
+from jsonschema.protocols import Validator
+from jsonschema.validators import Draft202012Validator, validator_for
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from interlink.core.errors import InvalidDeclaration, validation_details
@@ -29,6 +31,7 @@ from interlink.transport.header_check import header_problem
 from interlink.transport.headers import RateLimitHeaders
 
 KEY = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+_SLOT = re.compile(r"\{([^{}]*)\}")
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Dotted = Annotated[str, Field(min_length=1, max_length=200)]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
@@ -186,7 +189,11 @@ def _problems(parts: Parts) -> list[dict[str, Any]]:
 
 
 def url_problem(value: str) -> str | None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return "is not a URL"
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "must be an absolute http:// or https:// URL"
     if parts.username or parts.password:
@@ -197,8 +204,13 @@ def url_problem(value: str) -> str | None:
 
 
 def placeholders(template: str) -> list[str]:
-    """The `{name}` placeholders of a path template; ValueError for a malformed one."""
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    """The `{name}` placeholders of a path template."""
+    return _SLOT.findall(template)
+
+
+def fill(template: str, values: Given[str, str]) -> str:
+    """The template with each placeholder replaced by its value in `values`."""
+    return _SLOT.sub(lambda slot: values[slot.group(1)], template)
 
 
 def _auth_problems(auth: Auth) -> list[dict[str, Any]]:
@@ -225,16 +237,41 @@ def _action_problems(action: ActionDeclaration, paging: Paging | None) -> list[t
     if action.result is not None:
         try:
             jmespath.compile(action.result)
-        except JMESPathError as exc:
-            found.append(("result", f"is not a JMESPath expression: {exc}"))
+        except (JMESPathError, RecursionError) as exc:
+            found.append(("result", f"is not a JMESPath expression: {exc or 'nested too deep'}"))
     if action.paginate and paging is None:
         found.append(("paginate", "the provider states no `pagination`"))
     return found
 
 
+def checker_for(schema: dict[str, Any]) -> type[Validator]:
+    """The validator of the schema's draft (`$schema`); the latest for none or an unknown one."""
+    return validator_for(schema, default=Draft202012Validator)
+
+
+def _refs(schema: Any) -> Iterator[str]:
+    if isinstance(schema, dict):
+        if isinstance(schema.get("$ref"), str):
+            yield schema["$ref"]
+        for value in schema.values():
+            yield from _refs(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _refs(item)
+
+
 def _schema_problems(schema: dict[str, Any]) -> list[tuple[str, str]]:
-    checker = validator_for(schema)
-    found = [
+    checker = checker_for(schema)
+    known = validator_for(schema, default=None) is not None  # type: ignore[arg-type]
+    found = [] if "$schema" not in schema or known else [
+        ("input_schema.$schema", "is not a JSON Schema draft this server knows")
+    ]  # fmt: skip
+    found += [
+        ("input_schema", f"$ref {ref!r} is not a reference inside the schema (#/...)")
+        for ref in _refs(schema)
+        if not ref.startswith("#")
+    ]
+    found += [
         ("input_schema." + ".".join(str(p) for p in e.absolute_path) if e.absolute_path
          else "input_schema", e.message)
         for e in checker(checker.META_SCHEMA).iter_errors(schema)
@@ -246,10 +283,9 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _mapping_problems(action: ActionDeclaration, known: set[str]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    try:
-        slots = placeholders(action.path) if action.path is not None else []
-    except ValueError as exc:
-        return [("path", f"is not a path template: {exc}")]
+    slots = placeholders(action.path) if action.path is not None else []
+    if action.path is not None and {"{", "}"} & set(_SLOT.sub("", action.path)):
+        found.append(("path", "has a `{` or `}` that opens or closes no placeholder"))
     for where, mapped in action.map.model_dump().items():
         found.extend(
             (f"map.{where}.{target}", f"names no parameter of input_schema: {parameter!r}")
@@ -258,11 +294,12 @@ def _mapping_problems(action: ActionDeclaration, known: set[str]) -> list[tuple[
         )
     if action.path is not None:
         for name in slots:
-            if not re.fullmatch(r"\w+", name) or keyword.iskeyword(name):
+            if not name.isidentifier() or keyword.iskeyword(name):
                 found.append(("path", f"placeholder {{{name}}} is not a plain name"))
             elif name not in action.map.path:
                 found.append(("path", f"placeholder {{{name}}} is not mapped in map.path"))
-    required = set(action.input_schema.get("required") or ())
+    listed = action.input_schema.get("required")
+    required = set(r for r in listed if isinstance(r, str)) if isinstance(listed, list) else set()
     for target, parameter in action.map.path.items():
         if action.path is None or target not in slots:
             found.append((f"map.path.{target}", "is no placeholder of path"))

@@ -15,12 +15,18 @@ from typing import Any, ClassVar, cast
 from urllib.parse import quote
 
 import jmespath
+from jmespath.exceptions import JMESPathError
 from jsonschema.exceptions import ValidationError as SchemaViolation
-from jsonschema.validators import validator_for
 from pydantic import BaseModel, RootModel
+from referencing.exceptions import Unresolvable
 
-from interlink.core.errors import ParameterValidationError
-from interlink.providers.custom.declaration import ActionDeclaration, Declaration
+from interlink.core.errors import IntegrationError, InvalidOperation, ParameterValidationError
+from interlink.providers.custom.declaration import (
+    ActionDeclaration,
+    Declaration,
+    checker_for,
+    fill,
+)
 from interlink.providers.kit.action import Action, Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.graphql import graphql_body, raise_graphql_errors
@@ -78,8 +84,13 @@ class SchemaAction(Action):
         return None  # whatever the JMESPath makes of the answer
 
     def parse(self, parameters: Mapping[str, Any]) -> BaseModel:
-        checker = validator_for(self.schema)(self.schema)
-        errors = sorted(checker.iter_errors(dict(parameters)), key=lambda e: list(e.path))
+        checker = checker_for(self.schema)(self.schema)
+        try:
+            errors = sorted(checker.iter_errors(dict(parameters)), key=lambda e: list(e.path))
+        except Unresolvable as exc:
+            raise InvalidOperation(
+                f"The input_schema of {self.name} has a $ref that does not resolve: {exc}"
+            ) from None
         if not errors:
             return self.input_model.model_validate(dict(parameters))
         details = [{"field": _field(e), "message": e.message} for e in errors]
@@ -147,7 +158,12 @@ def _action(key: str, name: str, declared: ActionDeclaration) -> SchemaAction:
     async def handler(_: Connector, ctx: ActionContext, params: BaseModel) -> BaseModel:
         values: dict[str, Any] = params.model_dump()
         raw = await (_graphql if declared.graphql else _rest)(ctx, declared, values)
-        return DeclaredResult.of(jmespath.search(declared.result, raw) if declared.result else raw)
+        if declared.result is None:
+            return DeclaredResult.of(raw)
+        try:
+            return DeclaredResult.of(jmespath.search(declared.result, raw))
+        except JMESPathError as exc:
+            raise IntegrationError(f"The result of {name} could not be shaped: {exc}") from None
 
     return SchemaAction(
         name=name,
@@ -162,8 +178,8 @@ def _action(key: str, name: str, declared: ActionDeclaration) -> SchemaAction:
 
 async def _rest(ctx: ActionContext, declared: ActionDeclaration, values: dict[str, Any]) -> Any:
     mapping, template = declared.map, declared.path or "/"
-    path = template.format_map(
-        {slot: quote(str(values[name]), safe="") for slot, name in mapping.path.items()}
+    path = fill(
+        template, {s: quote(_text(values[name]), safe="") for s, name in mapping.path.items()}
     )
     query = {q: _text(values[name]) for q, name in mapping.query.items() if name in values}
     headers = {h: _text(values[name]) for h, name in mapping.headers.items() if name in values}
