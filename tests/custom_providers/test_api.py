@@ -3,6 +3,8 @@ on a loopback socket, changed (integrations keep the version they pin), and dele
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 
 from interlink.providers.custom.mock import AcmeMock
@@ -155,3 +157,27 @@ async def test_a_provider_in_use_is_not_deleted(
     assert deleted.status_code == 200
     assert gone.status_code == 404
     assert data(await client.get("/api/v1/custom-providers"))["items"] == []
+
+
+async def test_declaring_needs_the_write_scope_and_stays_in_its_workspace(
+    client: httpx.AsyncClient,
+    other_workspace: httpx.AsyncClient,
+    key_client: Callable[..., Awaitable[httpx.AsyncClient]],
+    acme: RunningMock[AcmeMock],
+) -> None:
+    reader = await key_client("integrations:read")
+    async with reader:
+        refused = await reader.post("/api/v1/custom-providers", json=declaration(acme.api_url))
+        await declare(client, declaration(acme.api_url))
+        read = await reader.get("/api/v1/custom-providers/acme")
+    body = {"name": "Theirs", "type": "custom", "configuration": {"provider": "acme"},
+            "credentials": {"api_key": TOKEN}}  # fmt: skip
+    theirs = await other_workspace.post("/api/v1/integrations", json=body)
+
+    assert error(refused)["code"] == "FORBIDDEN"
+    assert data(read)["key"] == "acme"
+    assert theirs.status_code == 400
+    assert error(theirs)["code"] == "INVALID_INTEGRATION_CONFIG"
+    assert error(theirs)["details"] == [
+        {"field": "configuration.provider", "message": "not declared"}
+    ]

@@ -27,7 +27,7 @@ from interlink.providers.custom.declaration import (
     checker_for,
     fill,
 )
-from interlink.providers.kit.action import Action, Connector
+from interlink.providers.kit.action import Action, CheckResult, Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.graphql import graphql_body, raise_graphql_errors
 from interlink.providers.kit.pagination import GraphQLCursor
@@ -107,6 +107,13 @@ class CustomConnector(Connector):
     direct_name = "Custom"
     declaration: ClassVar[Declaration]
     version: ClassVar[int] = 0
+
+    async def check(self, ctx: ActionContext) -> CheckResult:
+        """A GET of the declared `test` path (the base URL itself without one); any answer the
+        error table calls OK passes, JSON or not."""
+        path = self.check_path or ""
+        response = await ctx.http.get(path)
+        return CheckResult(message=f"GET {path or '/'} answered {response.status}")
 
     @classmethod
     def auth_headers(cls, auth_method: str, credentials: Mapping[str, Any]) -> dict[str, str]:
