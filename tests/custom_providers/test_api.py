@@ -181,3 +181,14 @@ async def test_declaring_needs_the_write_scope_and_stays_in_its_workspace(
     assert error(theirs)["details"] == [
         {"field": "configuration.provider", "message": "not declared"}
     ]
+
+
+async def test_a_base_url_the_ssrf_guard_refuses_is_a_listed_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/custom-providers", json=declaration("http://169.254.169.254/latest")
+    )
+
+    assert error(response)["code"] == "INVALID_DECLARATION"
+    assert [d["field"] for d in error(response)["details"]] == ["base_url"]

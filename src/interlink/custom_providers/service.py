@@ -22,7 +22,7 @@ from interlink.custom_providers.models import CustomProviderVersion as Version
 from interlink.custom_providers.repository import CustomProviderRepository
 from interlink.integrations.service import IntegrationService
 from interlink.providers.catalog_service import entry
-from interlink.providers.custom.declaration import Declaration, read, url_problem
+from interlink.providers.custom.declaration import Declaration, read, summary, url_problem
 from interlink.providers.custom.provider import CUSTOM_TYPE, CustomConnector, build
 from interlink.providers.schemas import ConnectorType
 from interlink.transport.ssrf import AddressPolicy, UrlRefused
@@ -123,9 +123,7 @@ class CustomProviderService:
         except InvalidDeclaration as invalid:
             details = [*invalid.details, *details]
         if details:
-            raise InvalidDeclaration(
-                f"The declaration has {len(details)} problem(s)", details=details
-            )
+            raise InvalidDeclaration(summary(details), details=details)
         return declaration
 
     async def _current(self, session: AsyncSession, workspace_id: str, key: str) -> Version | None:

@@ -148,10 +148,10 @@ def read(document: Any) -> Declaration:
     except ValidationError as exc:
         details = validation_details(exc.errors(include_input=False, include_url=False))
         details.extend(_problems(_parts(document)))
-        raise InvalidDeclaration(_summary(details), details=details) from None
+        raise InvalidDeclaration(summary(details), details=details) from None
     details = _problems((declaration.auth, declaration.pagination, declaration.actions))
     if details:
-        raise InvalidDeclaration(_summary(details), details=details)
+        raise InvalidDeclaration(summary(details), details=details)
     return declaration
 
 
@@ -315,7 +315,8 @@ def _only(given: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: given[name] for name in names if name in given}
 
 
-def _summary(details: list[dict[str, Any]]) -> str:
+def summary(details: list[dict[str, Any]]) -> str:
+    """The message of INVALID_DECLARATION: how many problems, and the first few."""
     listed = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
     more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
     return f"The declaration has {len(details)} problem(s): {listed}{more}"
