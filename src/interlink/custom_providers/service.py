@@ -154,7 +154,10 @@ class Declarations:
         self._built: dict[tuple[str, str, int, datetime], type[CustomConnector]] = {}
 
     async def resolve(
-        self, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+        self,
+        workspace_id: str,
+        configuration: Mapping[str, Any],
+        session: AsyncSession | None = None,
     ) -> tuple[type[CustomConnector], dict[str, Any]]:
         key, version = _pin_of(configuration)
         if session is not None:

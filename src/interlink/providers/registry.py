@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import structlog
 from pydantic import AfterValidator, Field
@@ -24,6 +24,9 @@ from interlink.providers.custom.provider import CUSTOM_TYPE
 from interlink.providers.declared import DECLARED_TYPES
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.types import IntegrationType
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 ENTRY_POINT_GROUP = "interlink.connectors"
 log = structlog.get_logger(__name__)
@@ -36,7 +39,10 @@ class DeclaredProviders(Protocol):
     """The providers a workspace declared as data (`interlink.custom_providers`)."""
 
     async def resolve(
-        self, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+        self,
+        workspace_id: str,
+        configuration: Mapping[str, Any],
+        session: AsyncSession | None = None,
     ) -> tuple[type[Connector], dict[str, Any]]:
         """The connector of the version `configuration` pins (`provider`, `provider_version`;
         no version: the current one), and that pin, to store in the configuration. `session`:
@@ -69,7 +75,11 @@ class Registry:
         return found
 
     async def connector_of(
-        self, type_: str, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+        self,
+        type_: str,
+        workspace_id: str,
+        configuration: Mapping[str, Any],
+        session: AsyncSession | None = None,
     ) -> type[Connector] | None:
         """The connector of an integration: its type's, or the declared provider's version it
         pins."""
@@ -79,7 +89,11 @@ class Registry:
         return connector
 
     async def type_of(
-        self, type_: str, workspace_id: str, configuration: Mapping[str, Any], session: Any = None
+        self,
+        type_: str,
+        workspace_id: str,
+        configuration: Mapping[str, Any],
+        session: AsyncSession | None = None,
     ) -> tuple[IntegrationType, dict[str, Any]]:
         """The spec of an integration of `type_` and `configuration`, and what its stored
         configuration gets: for `custom`, the declared provider's key and pinned version."""
