@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from interlink.providers.catalog import parameters
 from interlink.providers.kit.action import Action, Connector
-from interlink.providers.kit.types import IntegrationType
+from interlink.providers.kit.types import IntegrationType, template_fields
 from interlink.providers.registry import ENTRY_POINT_GROUP, default_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,7 +228,7 @@ def connector_page(connector: type[Connector]) -> str:
     if spec.default_api_url:
         api_url = f"`{spec.default_api_url}`"
     elif spec.api_url_template:
-        fields = ", ".join(f"`{name}`" for name in spec.template_fields)
+        fields = ", ".join(f"`{name}`" for name in template_fields(spec.api_url_template or ""))
         api_url = f"`{spec.api_url_template}`, from the configuration's {fields}"
     elif spec.needs_api_url:
         api_url = "none: give `api_url` in the configuration"

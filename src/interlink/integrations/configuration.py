@@ -12,7 +12,7 @@ from interlink.core.errors import (
     validation_details,
 )
 from interlink.integrations.schemas import IntegrationConfiguration
-from interlink.providers.kit.types import IntegrationType
+from interlink.providers.kit.types import IntegrationType, template_fields
 from interlink.vault.grants import (
     TOKEN_URL_FIELDS,
     grant_of,
@@ -39,7 +39,8 @@ def resolve(spec: IntegrationType, config: IntegrationConfiguration) -> dict[str
             ],
         )
     if spec.needs_api_url and "api_url" not in stored:
-        wanted = [f"configuration.{name}" for name in (*spec.template_fields, "api_url")]
+        fields = (*template_fields(spec.api_url_template or ""), "api_url")
+        wanted = [f"configuration.{name}" for name in fields]
         raise InvalidIntegrationConfig(
             f"{spec.name} has no default address: give {' or '.join(wanted)}",
             details=[{"field": field, "message": "required for this type"} for field in wanted],

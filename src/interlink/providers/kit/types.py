@@ -16,7 +16,7 @@ from interlink.transport.auth import AllowedHosts
 AuthMethod = Literal["api_key", "oauth", "basic", "jwt"]
 AUTH_METHODS: tuple[AuthMethod, ...] = ("api_key", "oauth", "basic", "jwt")
 
-_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # one DNS label
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # a DNS label
 # Each inner tuple lists alternatives: one of them must be present.
 FieldRule = tuple[tuple[str, ...], ...]
 DEFAULT_REQUIRED: Mapping[str, FieldRule] = {
@@ -63,28 +63,21 @@ class IntegrationType:
     def required_fields(self, auth_method: str) -> FieldRule:
         return self.required_credentials.get(auth_method, DEFAULT_REQUIRED.get(auth_method, ()))
 
-    @property
-    def template_fields(self) -> tuple[str, ...]:
-        """The configuration fields `api_url_template` names."""
-        parts = Formatter().parse(self.api_url_template or "")
-        return tuple(name for _, name, _, _ in parts if name)
-
     def api_url_from(self, configuration: Mapping[str, Any]) -> str | None:
-        """The base URL the template makes of `configuration`; None without a template or its
-        fields. A field that is not one DNS label is INVALID_INTEGRATION_CONFIG, so that it
-        cannot move the URL to another host."""
-        template, names = self.api_url_template, self.template_fields
-        if template is None or any(configuration.get(name) is None for name in names):
+        """The base URL `api_url_template` makes of `configuration`; None without a template or
+        its fields. A value that is not one DNS label is INVALID_INTEGRATION_CONFIG."""
+        if self.api_url_template is None:
             return None
-        wrong = [n for n in names if not _LABEL.fullmatch(str(configuration[n]))]
-        if wrong:
+        try:
+            return fill(self.api_url_template, configuration)
+        except ValueError as wrong:
+            names = wrong.args[0]
             raise InvalidIntegrationConfig(
-                f"{self.name}'s {', '.join(wrong)} must be one DNS label (letters, digits, '-')",
+                f"{self.name}'s {', '.join(names)} must be one DNS label (letters, digits, '-')",
                 details=[
-                    {"field": f"configuration.{n}", "message": "not a DNS label"} for n in wrong
+                    {"field": f"configuration.{n}", "message": "not a DNS label"} for n in names
                 ],
-            )
-        return template.format(**{n: str(configuration[n]).lower() for n in names})
+            ) from None
 
     @property
     def api_hosts(self) -> tuple[str, ...]:
@@ -116,15 +109,34 @@ class IntegrationType:
         served = AllowedHosts.of(self.oauth.api_hosts or self.api_hosts)
         if not served.allows(urlsplit(api_url).hostname):
             return None
-        names = [name for _, name, _, _ in Formatter().parse(self.oauth.token_url) if name]
-        values = {name: (configuration or {}).get(name) for name in names}
-        if not all(isinstance(v, str) and _is_host_name(v) for v in values.values()):
+        try:
+            return fill(self.oauth.token_url, configuration or {}, dotted=True)
+        except ValueError:
             return None
-        return self.oauth.token_url.format(**values)
 
 
-def _is_host_name(value: str) -> bool:
-    return all(_LABEL.fullmatch(label) for label in value.split("."))
+def template_fields(template: str) -> tuple[str, ...]:
+    """The configuration fields a URL template names (`{subdomain}`, `{tenant}`)."""
+    return tuple(name for _, name, _, _ in Formatter().parse(template) if name)
+
+
+def fill(template: str, configuration: Mapping[str, Any], *, dotted: bool = False) -> str | None:
+    """`template` with the configuration's values; None while one is missing. ValueError (with
+    the fields' names) for a value that is not one DNS label (`dotted`: a host name, as a
+    Microsoft tenant's `contoso.onmicrosoft.com`): a template fixes the URL's domain, and a
+    value cannot move it elsewhere."""
+    names = template_fields(template)
+    if any(configuration.get(name) in (None, "") for name in names):
+        return None
+    wrong = [n for n in names if not _is_host_part(str(configuration[n]), dotted)]
+    if wrong:
+        raise ValueError(wrong)
+    return template.format(**{n: str(configuration[n]).lower() for n in names})
+
+
+def _is_host_part(value: str, dotted: bool) -> bool:
+    labels = value.split(".") if dotted else [value]
+    return all(_LABEL.fullmatch(label) for label in labels)
 
 
 def with_fields(**overrides: FieldRule) -> Mapping[str, FieldRule]:
