@@ -88,7 +88,6 @@ def _summary(written: Written) -> dict[str, Any]:
         "registered_in": _shown(written.registered_in) if written.registered_in else None,
         "pyproject": _shown(written.pyproject) if written.pyproject else None,
         "entry_point": written.entry_point,
-        "note": written.note,
         "next_steps": _next_steps(written),
     }
 
@@ -139,8 +138,6 @@ def _show(summary: dict[str, Any]) -> None:
     if summary["entry_point"]:
         console.print("\nits entry point, in the package's pyproject.toml:\n", highlight=False)
         console.out(summary["entry_point"], highlight=False)
-    if summary["note"]:
-        console.print(f"\nnote: {summary['note']}", highlight=False)
     console.print("\nnext steps:", highlight=False)
     for number, step in enumerate(summary["next_steps"], start=1):
         console.print(f"  {number}. {step}", highlight=False)

@@ -259,8 +259,8 @@ class HealthService:
 
 def _no_connector(row: Integration) -> InvalidOperation:
     return InvalidOperation(
-        f"{row.type} integrations have no connector yet: there is nothing to test or run until "
-        "one is installed"
+        f"{row.type} integrations have no connector installed: there is nothing to test or run "
+        "until one is"
     )
 
 

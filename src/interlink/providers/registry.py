@@ -1,10 +1,9 @@
 """Which providers exist: the built-ins (`builtin.BUILTIN_PROVIDERS`, one folder each), those of
 third-party packages registered under the `interlink.connectors` entry-point group (each entry
-point names a Connector subclass), the types declared without a provider yet, and `custom`: the
-providers each workspace declares as data (`DeclaredProviders`, given by the composition root;
-`connector_of` and `type_of` find them). Everything
-else (the type list, the catalog, `interlink mock`, the direct interfaces, the generated docs,
-the contract suite) is derived from it."""
+point names a Connector subclass), and `custom`: the providers each workspace declares as data
+(`DeclaredProviders`, given by the composition root; `connector_of` and `type_of` find them).
+Everything else (the type list, the catalog, `interlink mock`, the direct interfaces, the
+generated docs, the contract suite) is derived from it."""
 
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from pydantic import AfterValidator, Field
 from interlink.core.errors import IntegrationError, InvalidIntegrationConfig
 from interlink.providers.builtin import BUILTIN_PROVIDERS
 from interlink.providers.custom.provider import CUSTOM_TYPE
-from interlink.providers.declared import DECLARED_TYPES
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.types import IntegrationType
 
@@ -51,18 +49,13 @@ class DeclaredProviders(Protocol):
 
 
 class Registry:
-    def __init__(
-        self,
-        connectors: Iterable[type[Connector]],
-        declared: Iterable[IntegrationType] = DECLARED_TYPES,
-    ) -> None:
+    def __init__(self, connectors: Iterable[type[Connector]]) -> None:
         self._connectors: dict[str, type[Connector]] = {}
         for connector in connectors:
             if connector.spec.type in self._connectors:
                 log.warning("connector_type_replaced", type=connector.spec.type)
             self._connectors[connector.spec.type] = connector
         self._specs = {
-            **{spec.type: spec for spec in declared},
             CUSTOM.type: CUSTOM,
             **{t: c.spec for t, c in self._connectors.items()},
         }

@@ -64,7 +64,6 @@ class Written:
     registered_in: Path | None = None  # builtin.py, for a built-in
     pyproject: Path | None = None  # a pyproject.toml written for a third-party package
     entry_point: str | None = None  # the pyproject.toml tables of a third-party package
-    note: str | None = None  # e.g. a declared type to remove from declared.py
 
     @property
     def root(self) -> Path:
@@ -94,7 +93,7 @@ def new_provider(
 ) -> Written:
     """Writes the provider's folder: a built-in in `checkout` (the source checkout by default)
     registered in its builtin.py, or with `into` a third-party package in that folder."""
-    note = check_key(key, registry or default_registry())
+    check_key(key, registry or default_registry())
     display, url = check_name(name or default_name(key)), check_base_url(base_url)
     if into is not None:
         new = NewProvider(key, display, url, auth, f"interlink_{key}")
@@ -109,8 +108,7 @@ def new_provider(
     new = NewProvider(key, display, url, auth, f"interlink.providers.{key}")
     providers = root / "src" / "interlink" / "providers"
     folder, files = _write_folder(new, providers / key)
-    return Written(new, folder, files, registered_in=_register(providers / "builtin.py", key),
-                   note=note)  # fmt: skip
+    return Written(new, folder, files, registered_in=_register(providers / "builtin.py", key))
 
 
 def _third_party(new: NewProvider, into: Path) -> Written:

@@ -49,9 +49,8 @@ class NewProvider:
         return urlsplit(self.base_url).path.rstrip("/") if self.base_url else ""
 
 
-def check_key(key: str, registry: Registry) -> str | None:
-    """Raises ScaffoldError for a KEY that cannot be a new type; returns a note for a type that is
-    declared without a provider (its provider may land now)."""
+def check_key(key: str, registry: Registry) -> None:
+    """Raises ScaffoldError for a KEY that cannot be a new type."""
     if len(key) > _KEY_LENGTH or not _KEY.fullmatch(key) or keyword.iskeyword(key):
         raise ScaffoldError(
             f"{key!r} is not a valid provider type: use a lowercase identifier of at most "
@@ -65,12 +64,6 @@ def check_key(key: str, registry: Registry) -> str | None:
         raise ScaffoldError(
             f"type {key!r} already has a provider ({existing.__module__}.{existing.__qualname__})"
         )
-    if registry.spec(key) is not None:
-        return (
-            f"{key!r} is declared without a provider in interlink/providers/declared.py: "
-            "remove it from DECLARED_TYPES once this provider replaces it"
-        )
-    return None
 
 
 def check_name(name: str) -> str:
