@@ -267,7 +267,7 @@ def connector_page(connector: type[Connector]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def index(with_connector: list[type[Connector]], configuration_only: list[IntegrationType]) -> str:
+def index(with_connector: list[type[Connector]]) -> str:
     lines = [
         GENERATED,
         "",
@@ -298,41 +298,20 @@ def index(with_connector: list[type[Connector]], configuration_only: list[Integr
         lines.append(f"| [`{spec.type}`]({spec.type}.md) | {spec.name} | {names} |")
     lines += [
         "",
-        "## Configuration only, no actions yet",
+        "## Declared as data",
         "",
-        "These types can be created as integrations (their credentials are checked against the",
-        "fields below), but they have no connector: no operations, and test/health answer that",
-        "there is no connector to test yet.",
-        "",
-        "| type | name | default api_url | auth methods (default first) |",
-        "| --- | --- | --- | --- |",
+        "`custom`: providers a workspace declares through `/api/v1/custom-providers` (base URL,",
+        "auth, rate-limit headers, pagination and actions, without writing Python); their actions",
+        "are listed per integration. See [custom.md](custom.md).",
     ]
-    for spec in configuration_only:
-        methods = [spec.default_auth_method] + [
-            m for m in spec.auth_methods if m != spec.default_auth_method
-        ]
-        url = f"`{spec.default_api_url}`" if spec.default_api_url else "none (give `api_url`)"
-        lines.append(
-            f"| `{spec.type}` | {spec.name} | {url} | {', '.join(f'`{m}`' for m in methods)} |"
-        )
     return "\n".join(lines) + "\n"
 
 
 def render() -> dict[str, str]:
     """Every generated page by file name: one per connector, and the index (README.md)."""
-    registry = default_registry()
-    with_connector: list[type[Connector]] = []
-    configuration_only: list[IntegrationType] = []
-    for type_ in registry.types():
-        connector = registry.connector(type_)
-        if connector is not None:
-            with_connector.append(connector)
-        else:
-            spec = registry.spec(type_)
-            assert spec is not None
-            configuration_only.append(spec)
+    with_connector = default_registry().connectors()
     pages = {f"{c.spec.type}.md": connector_page(c) for c in with_connector}
-    pages["README.md"] = index(with_connector, configuration_only)
+    pages["README.md"] = index(with_connector)
     return pages
 
 
