@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.kit.pagination import PageToken, Pagination
-from interlink.providers.kit.types import IntegrationType, OAuthFacts
+from interlink.providers.kit.types import IntegrationType, OAuthFacts, with_fields
 from interlink.transport.headers import RateLimitHeaders
 
 API = "/rest/api/3"
@@ -148,6 +148,7 @@ class JiraConnector(Connector):
         None,
         "basic",
         needs_api_url=True,
+        required_credentials=with_fields(basic=(("username", "email"), ("password",))),
         api_url_hint="your site, e.g. https://your-domain.atlassian.net; with OAuth, "
         "https://api.atlassian.com/ex/jira/{cloudId}",
         oauth=OAuthFacts(  # Atlassian's 3LO: its tokens are good at api.atlassian.com only
