@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from interlink.core.errors import validation_details
 
@@ -70,3 +70,23 @@ def test_a_requests_location_leaves_the_field_for_in() -> None:
         {"field": "body", "in": "body", "message": "Field required", "type": "missing"},
         {"field": "x-name", "in": "header", "message": "too long", "type": "string_too_long"},
     ]
+
+
+class Checked(BaseModel):
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def absolute(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an absolute https:// URL")
+        return value
+
+
+def test_a_validators_own_words_come_without_pydantics_label() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Checked.model_validate({"url": "ftp://x"})
+
+    details = validation_details(caught.value.errors(include_input=False, include_url=False))
+
+    assert details == [{"field": "url", "message": "must be an absolute https:// URL"}]

@@ -357,7 +357,9 @@ def _detail(
         whole = loc[0] if loc else "body"
         path = loc[1:] if whole in REQUEST_LOCATIONS else loc
     field = ".".join([prefix, *path] if prefix else path) or whole
-    message = error.get("msg", "invalid")
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "value_error":  # a validator's own words, without pydantic's label
+        message = message.removeprefix("Value error, ")
     if unknown is not None and error.get("type") == "extra_forbidden":
         message = unknown if isinstance(unknown, str) else unknown(loc[-1])
     if located:
