@@ -14,7 +14,7 @@ from typing import IO
 
 import httpx
 
-from tests.helpers.processes import die_with_parent
+from tests.helpers.processes import dies_with_parent
 
 START_TIMEOUT = 30.0
 
@@ -88,7 +88,7 @@ def start(data_dir: Path, extra_env: dict[str, str] | None = None) -> Server:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=die_with_parent,
+        preexec_fn=dies_with_parent(),
     )
     server = Server(process=process, port=port)
     assert process.stdout is not None

@@ -39,7 +39,7 @@ from interlink.testing import Call, CallLog, Fault, StripeMock, serve_mock_in_th
 from tests.conftest import ADMIN_KEY, PG_URL, data, make_settings, reset_postgres
 from tests.e2e.server import free_port
 from tests.helpers.polling import eventually
-from tests.helpers.processes import die_with_parent
+from tests.helpers.processes import dies_with_parent
 from tests.jobs.workers import WorkerProcess, start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -145,7 +145,7 @@ def start_api(data_dir: Path, env: dict[str, str], name: str) -> ApiProcess:
             env=full,
             stdout=sink,
             stderr=sink,
-            preexec_fn=die_with_parent,
+            preexec_fn=dies_with_parent(),
         )
     api = ApiProcess(process, output, f"http://127.0.0.1:{port}")
     try:
@@ -347,8 +347,10 @@ async def test_two_apis_and_two_workers_share_work_recovery_and_one_budget(
         worker_a, worker_b = workers
         headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
         clients = [httpx.AsyncClient(base_url=a.url, headers=headers, timeout=60) for a in apis]
+        targets: dict[str, tuple[str, str]] = {}
         try:
-            targets = {name: await setup(clients[0], stripe.api_url, name) for name in PLAN}
+            for name in PLAN:
+                targets[name] = await setup(clients[0], stripe.api_url, name)
             iids = [iid for iid, _ in targets.values()]
             ready = time.monotonic()
             submitting = asyncio.create_task(submit_all(clients, targets))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.helpers.processes import die_with_parent
+from tests.helpers.processes import dies_with_parent
 
 # Under load on 2 cores an interpreter took over 30 s to import Interlink and start.
 START_TIMEOUT = 90.0
@@ -84,7 +84,7 @@ def start_worker(
             env=env,
             stdout=sink,
             stderr=sink,
-            preexec_fn=die_with_parent,
+            preexec_fn=dies_with_parent(),
         )
     worker = WorkerProcess(process, output)
     worker.wait_ready()
