@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -50,6 +50,7 @@ from interlink.transport.ratelimit import Rate, RateLimiter
 from interlink.transport.response import ProviderResponse
 from interlink.transport.retry import RetryPolicy
 from interlink.transport.ssrf import AddressPolicy, UrlRefused
+from interlink.transport.stream import ProviderStream
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -250,6 +251,38 @@ class ProviderClient:
         await self.leave_circuit(probe, ended.verdict.disposition)
         return self._answer(ended, call.method)
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> AsyncIterator[ProviderStream]:
+        """The answer as it comes (`ProviderStream.lines()`, `.events()`), for as long as the
+        block runs. It is called as `request` calls: credential hosts, breaker, budget, SSRF
+        guard, retries (only before the answer's first byte), and an answer the error table
+        does not call OK raises our error. The call counts as done for the breaker once the
+        answer has begun; its body is read without the session's total timeout, each read
+        bounded by it instead (a stream may rightly outlast it)."""
+        async with contextlib.AsyncExitStack() as opened:
+            call = self._prepare(
+                method.upper(), path, params, json, None, headers, idempotency_key, stream=opened
+            )
+            probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
+            try:
+                ended = await self._attempts(call)
+            except BaseException:
+                await self.leave_circuit(probe, None)
+                raise
+            await self.leave_circuit(probe, ended.verdict.disposition)
+            answer = self._answer(ended, call.method)
+            assert call.streams, "an OK answer of a stream is kept open"
+            yield ProviderStream(answer.status, answer.headers, answer.url, call.streams[-1])
+
     def may_repeat(self, method: str, idempotency_key: str | None) -> bool:
         """Whether a request may be sent again after a 5xx or a dropped connection: an
         idempotent method (`IDEMPOTENT_METHODS`), an action marked idempotent, or an
@@ -305,9 +338,10 @@ class ProviderClient:
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
         authenticated: bool = True,
+        stream: contextlib.AsyncExitStack | None = None,
     ) -> _Call:
         """The call, checked before anything is sent: its URL, where its credential may go,
-        its headers."""
+        its headers. `stream`: where an OK answer is kept open, unread (`stream`)."""
         url = self._target(path)
         if authenticated:
             self._check_destination(url)
@@ -323,6 +357,7 @@ class ProviderClient:
             route=buckets.route(method, urlsplit(url).path) if buckets is not None else None,
             repeatable=self.may_repeat(method, idempotency_key),
             authenticated=authenticated,
+            stream=stream,
         )
 
     def _circuit_name(self, url: str) -> str:
@@ -334,7 +369,7 @@ class ProviderClient:
         for attempt in range(1, self.settings.retry.max_retries + 2 + can_reauthenticate):
             headers = self._headers(call.headers, call.idempotency_key, call.authenticated)
             response, failure, took = await self._attempt(call, headers)
-            verdict = self._verdict(response, failure)
+            verdict = self._verdict(response, failure, streaming=call.stream is not None)
             if self.meter is not None:
                 self.meter.call(_metric_outcome(verdict, response, failure), took)
             if verdict.disposition is Disposition.REFRESH_THEN_RETRY and can_reauthenticate:
@@ -390,16 +425,22 @@ class ProviderClient:
         sent = self._in_path(url) if call.authenticated else url
         for _hop in range(self.settings.max_redirects + 1):
             self.transport.policy.check_url(url)
-            async with session.request(
-                method, sent, params=call.params, headers=headers, allow_redirects=False, **body
-            ) as raw:
-                content = await _read_body(raw)
-                response = ProviderResponse(
-                    status=raw.status,
-                    headers={k.lower(): v for k, v in raw.headers.items()},
-                    body=content,
-                    url=url,
-                )
+            request = session.request(
+                method, sent, params=call.params, headers=headers, allow_redirects=False,
+                timeout=self._stream_timeout(call) or session.timeout, **body,
+            )  # fmt: skip
+            if call.stream is not None:
+                raw = await call.stream.enter_async_context(request)
+                if 200 <= raw.status < 300:  # kept open: its body is the caller's to read
+                    call.streams.append(raw)
+                    return ProviderResponse(raw.status, _lower(raw.headers), b"", url)
+                response = ProviderResponse(raw.status, _lower(raw.headers), b"", url)
+                response = replace(response, body=await _read_body(raw))
+                raw.release()
+            else:
+                async with request as raw:
+                    content = await _read_body(raw)
+                    response = ProviderResponse(raw.status, _lower(raw.headers), content, url)
             location = response.headers.get("location")
             if response.status not in _REDIRECTS or not location:
                 return response
@@ -411,13 +452,27 @@ class ProviderClient:
             url = sent = next_url
         return response
 
+    def _stream_timeout(self, call: _Call) -> aiohttp.ClientTimeout | None:
+        """A stream's reads each bounded by the total timeout, not the whole answer; None: the
+        session's own."""
+        if call.stream is None:
+            return None
+        bound = self.settings.session.total_timeout
+        return aiohttp.ClientTimeout(total=None, connect=bound, sock_read=bound)
+
     # -- judging the answer -----------------------------------------------------------------------
     def _verdict(
-        self, response: ProviderResponse | None, failure: InterlinkError | None
+        self,
+        response: ProviderResponse | None,
+        failure: InterlinkError | None,
+        *,
+        streaming: bool = False,
     ) -> Verdict:
         if response is None:
             return Verdict(Disposition.RETRY, type(failure) if failure else ExternalServiceError)
-        verdict = self.facts.judge(response, self.facts.errors)
+        opened = streaming and 200 <= response.status < 300  # its body is not read: by status
+        judge = judge_by_status if opened else self.facts.judge
+        verdict = judge(response, self.facts.errors)
         waits = verdict.disposition in {Disposition.RATE_LIMITED, Disposition.RETRY}
         if waits and verdict.retry_after is None:
             hint = retry_after(response.headers, self._now())
@@ -614,6 +669,8 @@ class _Call:
     route: Route | None  # its route bucket, for a provider that counts per bucket
     repeatable: bool  # may be sent again after a 5xx or a dropped connection
     authenticated: bool = True  # False: sent without the credential (see `request`)
+    stream: contextlib.AsyncExitStack | None = None  # a stream's: where its answer stays open
+    streams: list[aiohttp.ClientResponse] = field(default_factory=list)  # the one kept open
 
 
 class _Ended(NamedTuple):
@@ -630,6 +687,10 @@ def _metric_outcome(
     if response is not None:
         return _METRIC_OUTCOMES[verdict.disposition]
     return "timeout" if isinstance(failure, ExternalServiceTimeout) else "unreachable"
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 async def _read_body(raw: aiohttp.ClientResponse) -> bytes:
