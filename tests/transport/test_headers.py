@@ -1,4 +1,4 @@
-"""Reading rate-limit headers: the three forms a reset time comes in."""
+"""Reading rate-limit headers: the forms a reset time comes in, and a token window."""
 
 from __future__ import annotations
 
@@ -77,3 +77,42 @@ def test_the_tighter_of_two_windows_is_observed(
 
     assert observed is not None
     assert (observed.remaining, observed.limit, observed.reset_at) == seen
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds_from_now"),
+    [("1s", 1.0), ("6m0s", 360.0), ("20ms", 0.02), ("1h2m3.5s", 3723.5), ("0s", 0.0)],
+)
+def test_a_duration_reset_is_read_from_now(value: str, seconds_from_now: float) -> None:
+    assert _reset_at("duration", value) == pytest.approx(NOW + seconds_from_now)
+
+
+@pytest.mark.parametrize("value", ["soon", "6m0", "1.5", "", "s"])
+def test_a_reset_that_is_not_a_duration_is_no_reset(value: str) -> None:
+    assert _reset_at("duration", value) is None
+
+
+OPENAI = RateLimitHeaders(
+    limit="x-ratelimit-limit-requests", remaining="x-ratelimit-remaining-requests",
+    reset="x-ratelimit-reset-requests", reset_kind="duration",
+    tokens=RateLimitHeaders(
+        limit="x-ratelimit-limit-tokens", remaining="x-ratelimit-remaining-tokens",
+        reset="x-ratelimit-reset-tokens", reset_kind="duration",
+    ),
+)  # fmt: skip
+
+
+def test_the_token_window_is_read_apart_from_the_requests() -> None:
+    headers = {
+        "x-ratelimit-limit-requests": "60", "x-ratelimit-remaining-requests": "59",
+        "x-ratelimit-reset-requests": "1s", "x-ratelimit-limit-tokens": "150000",
+        "x-ratelimit-remaining-tokens": "149984", "x-ratelimit-reset-tokens": "6m0s",
+    }  # fmt: skip
+
+    requests, tokens = OPENAI.observe(headers, NOW), OPENAI.observe_tokens(headers, NOW)
+
+    assert requests is not None
+    assert tokens is not None
+    assert (requests.remaining, requests.limit, requests.reset_at) == (59, 60, NOW + 1)
+    assert (tokens.remaining, tokens.limit, tokens.reset_at) == (149984, 150000, NOW + 360)
+    assert RateLimitHeaders().observe_tokens(headers, NOW) is None  # no token window declared

@@ -46,7 +46,7 @@ from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.header_check import header_problems
 from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
 from interlink.transport.pool import SessionOptions, SessionPool
-from interlink.transport.ratelimit import Rate, RateLimiter
+from interlink.transport.ratelimit import Rate, RateLimiter, TokenBudget
 from interlink.transport.response import ProviderResponse
 from interlink.transport.retry import RetryPolicy
 from interlink.transport.ssrf import AddressPolicy, UrlRefused
@@ -150,6 +150,7 @@ class Transport:
         self.policy = policy
         self.pool = SessionPool(policy)
         self.observed: dict[str, RateObservation] = {}
+        self.observed_tokens: dict[str, RateObservation] = {}  # a language model's token window
 
     def client(
         self,
@@ -236,12 +237,16 @@ class ProviderClient:
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         authenticated: bool = True,
+        tokens: int = 0,
     ) -> ProviderResponse:
         """`authenticated=False`: sent without the integration's credential, to a URL that is
-        not the provider's API (one the user gave: a Teams incoming webhook)."""
+        not the provider's API (one the user gave: a Teams incoming webhook). `tokens`: what
+        the call will use of the provider's token window (a language model's prompt and
+        answer), taken from the budget learned from its headers before the call leaves."""
         call = self._prepare(
-            method.upper(), path, params, json, form, headers, idempotency_key, authenticated
-        )
+            method.upper(), path, params, json, form, headers, idempotency_key, authenticated,
+            tokens,
+        )  # fmt: skip
         probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
         try:
             ended = await self._attempts(call)
@@ -261,17 +266,19 @@ class ProviderClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        tokens: int = 0,
     ) -> AsyncIterator[ProviderStream]:
         """The answer as it comes (`ProviderStream.lines()`, `.events()`), for as long as the
-        block runs. It is called as `request` calls: credential hosts, breaker, budget, SSRF
-        guard, retries (only before the answer's first byte), and an answer the error table
-        does not call OK raises our error. The call counts as done for the breaker once the
-        answer has begun; its body is read without the session's total timeout, each read
-        bounded by it instead (a stream may rightly outlast it)."""
+        block runs. It is called as `request` calls: credential hosts, breaker, budget (and
+        `tokens` as for `request`), SSRF guard, retries (only before the answer's first byte),
+        and an answer the error table does not call OK raises our error. The call counts as
+        done for the breaker once the answer has begun; its body is read without the session's
+        total timeout, each read bounded by it instead (a stream may rightly outlast it)."""
         async with contextlib.AsyncExitStack() as opened:
             call = self._prepare(
-                method.upper(), path, params, json, None, headers, idempotency_key, stream=opened
-            )
+                method.upper(), path, params, json, None, headers, idempotency_key,
+                tokens=tokens, stream=opened,
+            )  # fmt: skip
             probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
             try:
                 ended = await self._attempts(call)
@@ -312,13 +319,13 @@ class ProviderClient:
         elif probe:
             await breakers.release_probe(self.key)
 
-    async def take_budget(self, route: Route | None = None) -> None:
-        """The rate budget (learned pauses, then every rate), waited for within `max_wait`;
-        else RATE_LIMIT_EXCEEDED."""
+    async def take_budget(self, route: Route | None = None, tokens: int = 0) -> None:
+        """The rate budget (learned pauses, the token window for a call's `tokens`, then every
+        rate), waited for within `max_wait`; else RATE_LIMIT_EXCEEDED."""
         settings, meter = self.settings, self.meter
         try:
             waited = await self.transport.limiter.acquire(
-                self.key, settings.rates, settings.max_wait, route
+                self.key, settings.rates, settings.max_wait, route, tokens
             )
         except RateLimitExceeded:
             if meter is not None:
@@ -338,6 +345,7 @@ class ProviderClient:
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
         authenticated: bool = True,
+        tokens: int = 0,
         stream: contextlib.AsyncExitStack | None = None,
     ) -> _Call:
         """The call, checked before anything is sent: its URL, where its credential may go,
@@ -356,6 +364,7 @@ class ProviderClient:
             idempotency_key=idempotency_key,
             route=buckets.route(method, urlsplit(url).path) if buckets is not None else None,
             repeatable=self.may_repeat(method, idempotency_key),
+            tokens=tokens,
             authenticated=authenticated,
             stream=stream,
         )
@@ -400,7 +409,7 @@ class ProviderClient:
             else contextlib.nullcontext()
         )
         async with slot:
-            await self.take_budget(call.route)
+            await self.take_budget(call.route, call.tokens)
             started = time.perf_counter()
             try:
                 response = await self._send(call, headers)
@@ -541,6 +550,7 @@ class ProviderClient:
         if spec is None:
             return
         now = self._now()
+        await self._learn_tokens(spec, response.headers, now)
         observation = spec.observe(response.headers, now)
         if observation is None:
             return
@@ -549,6 +559,16 @@ class ProviderClient:
             # A spent bucket holds its own routes; a spent answer without one, the integration.
             scope = route if bucket is not None else None
             await limiter.pause(self.key, observation.reset_at - now, scope, bucket)
+
+    async def _learn_tokens(
+        self, spec: RateLimitHeaders, headers: dict[str, str], now: float
+    ) -> None:
+        seen = spec.observe_tokens(headers, now)
+        if seen is None or seen.remaining is None or seen.reset_at is None:
+            return
+        self.transport.observed_tokens[self.key] = seen
+        budget = TokenBudget(seen.remaining, seen.reset_at, seen.limit)
+        await self.transport.limiter.learn_tokens(self.key, budget)
 
     def _bucket_of_429(self, response: ProviderResponse | None) -> str | None:
         """The bucket a rate-limited answer speaks of; None (the whole integration) when it is
@@ -668,6 +688,7 @@ class _Call:
     idempotency_key: str | None
     route: Route | None  # its route bucket, for a provider that counts per bucket
     repeatable: bool  # may be sent again after a 5xx or a dropped connection
+    tokens: int = 0  # what it declares it will use of the provider's token window
     authenticated: bool = True  # False: sent without the credential (see `request`)
     stream: contextlib.AsyncExitStack | None = None  # a stream's: where its answer stays open
     streams: list[aiohttp.ClientResponse] = field(default_factory=list)  # the one kept open

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -29,17 +30,23 @@ class RateLimitHeaders:
     """The names a provider uses. `reset` is a unix time ("epoch", GitHub), seconds from now
     ("delta", Discord's X-RateLimit-Reset-After), milliseconds from now ("delta_ms", HubSpot's
     X-HubSpot-RateLimit-Interval-Milliseconds: the length of its rolling window, so a bound) or
-    an ISO 8601 timestamp ("iso8601", Jira's `2026-03-26T16:00Z`; one without an offset is UTC).
+    an ISO 8601 timestamp ("iso8601", Jira's `2026-03-26T16:00Z`; one without an offset is UTC)
+    or a duration from now ("duration", OpenAI's `6m0s`, `20ms`, `1h2m3.5s`).
 
     `also`: a second window the provider counts at the same time (HubSpot's daily limit beside
     its ten-second one); the observation is the tighter of the two: a spent one, else the one
-    with fewer requests left."""
+    with fewer requests left.
+
+    `tokens`: the provider's window of tokens (a language model's, OpenAI's
+    `x-ratelimit-remaining-tokens`), read apart from the requests by `observe_tokens`: the
+    budget a call declaring its tokens takes from."""
 
     limit: str = "x-ratelimit-limit"
     remaining: str = "x-ratelimit-remaining"
     reset: str = "x-ratelimit-reset"
-    reset_kind: Literal["epoch", "delta", "delta_ms", "iso8601"] = "epoch"
+    reset_kind: Literal["epoch", "delta", "delta_ms", "iso8601", "duration"] = "epoch"
     also: RateLimitHeaders | None = None
+    tokens: RateLimitHeaders | None = None
 
     def observe(self, headers: dict[str, str], now: float) -> RateObservation | None:
         found = [self._window(headers, now)]
@@ -47,6 +54,9 @@ class RateLimitHeaders:
             found.append(self.also.observe(headers, now))
         seen = [observation for observation in found if observation is not None]
         return min(seen, key=lambda o: (o.remaining != 0, o.remaining), default=None)
+
+    def observe_tokens(self, headers: dict[str, str], now: float) -> RateObservation | None:
+        return None if self.tokens is None else self.tokens.observe(headers, now)
 
     def _window(self, headers: dict[str, str], now: float) -> RateObservation | None:
         remaining = _number(headers.get(self.remaining))
@@ -63,6 +73,9 @@ class RateLimitHeaders:
     def _reset_at(self, value: str | None, now: float) -> float | None:
         if self.reset_kind == "iso8601":
             return _timestamp(value)
+        if self.reset_kind == "duration":
+            seconds = _duration(value)
+            return None if seconds is None else now + seconds
         reset = _number(value)
         if reset is None:
             return None
@@ -93,6 +106,19 @@ def _number(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+_UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def _duration(value: str | None) -> float | None:
+    """A Go duration (`6m0s`, `1.5s`, `20ms`) in seconds; None when it is not one."""
+    text = (value or "").strip()
+    parts = _DURATION_PART.findall(text)
+    if not text or "".join(number + unit for number, unit in parts) != text:
+        return None
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
 
 
 def _timestamp(value: str | None) -> float | None:

@@ -7,6 +7,11 @@ integration, or, for a provider that counts per route bucket (Discord, `buckets.
 routes of one bucket. A call asks for every rate at once: either all grant, or none is consumed
 and the answer is how long to wait.
 
+A language model's provider also counts tokens (OpenAI's `x-ratelimit-remaining-tokens`): the
+token window it last reported is kept beside the pauses (`TokenBudget`), and a call that declares
+the tokens it will use waits for the window's reset while they are more than what is left (each
+granted call takes its tokens off until the provider's next answer says the truth again).
+
 The state lives in memory (one process) or in Redis (every process shares one budget). The
 `limits` library was not used: its clock cannot be injected, and a call here needs to know when
 it may go, not only that it may not.
@@ -15,9 +20,11 @@ it may go, not only that it may not.
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, cast
 
 from redis.asyncio import Redis
 
@@ -45,12 +52,36 @@ class Rate:
         return self.period_seconds - self.interval
 
 
+@dataclass(frozen=True)
+class TokenBudget:
+    """The provider's token window as it last said: tokens left until `reset_at`."""
+
+    remaining: float
+    reset_at: float  # unix seconds
+    limit: float | None = None
+
+    def wait(self, tokens: int, now: float) -> float:
+        """Seconds until `tokens` fit (0: now; infinite: more than the whole window holds)."""
+        if tokens <= 0 or self.reset_at <= now or tokens <= self.remaining:
+            return 0.0
+        if self.limit is not None and tokens > self.limit:
+            return math.inf
+        return self.reset_at - now
+
+
 class BudgetStore(Protocol):
     async def take(
-        self, key: str, rates: tuple[Rate, ...], now: float, route: Route | None = None
+        self,
+        key: str,
+        rates: tuple[Rate, ...],
+        now: float,
+        route: Route | None = None,
+        tokens: int = 0,
     ) -> float:
-        """0 when no pause holds the call and every rate granted it (and it is counted); else
-        seconds to wait. A `route` is also held by the pause of the bucket it was learned in."""
+        """0 when no pause holds the call, its `tokens` fit the token window and every rate
+        granted it (and it is counted, its tokens taken off); else seconds to wait (infinite
+        when its tokens are more than the window's limit). A `route` is also held by the pause
+        of the bucket it was learned in."""
 
     async def pause(
         self, key: str, until: float, now: float, bucket: tuple[Route, str] | None = None
@@ -59,6 +90,12 @@ class BudgetStore(Protocol):
 
     async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
         """The provider said `route` counts against `bucket`."""
+
+    async def learn_tokens(self, key: str, budget: TokenBudget, now: float) -> None:
+        """The provider said how many tokens its window has left: kept until its reset."""
+
+    async def tokens(self, key: str, now: float) -> TokenBudget | None:
+        """The token window as last kept, while it has not reset."""
 
 
 def _gcra(tats: list[float], rates: tuple[Rate, ...], now: float) -> tuple[float, list[float]]:
@@ -75,9 +112,15 @@ class MemoryBudgetStore:
         self._tats: dict[tuple[str, Rate], float] = {}
         self._paused: dict[str, float] = {}  # integration key, or "key bucket major"
         self._routes: dict[tuple[str, str], str] = {}  # (key, route template) -> bucket
+        self._tokens: dict[str, TokenBudget] = {}
 
     async def take(
-        self, key: str, rates: tuple[Rate, ...], now: float, route: Route | None = None
+        self,
+        key: str,
+        rates: tuple[Rate, ...],
+        now: float,
+        route: Route | None = None,
+        tokens: int = 0,
     ) -> float:
         paused = self._paused.get(key, 0.0)
         if route is not None:
@@ -86,12 +129,15 @@ class MemoryBudgetStore:
                 paused = max(paused, self._paused.get(f"{key} {bucket} {route.major}", 0.0))
         if paused > now:
             return paused - now
-        if not rates:
-            return 0.0
+        budget = await self.tokens(key, now) if tokens > 0 else None
+        if budget is not None and budget.wait(tokens, now) > 0:
+            return budget.wait(tokens, now)
         current = [self._tats.get((key, rate), 0.0) for rate in rates]
         wait, updated = _gcra(current, rates, now)
         if wait == 0:
             self._tats.update({(key, rate): tat for rate, tat in zip(rates, updated, strict=True)})
+            if budget is not None:
+                self._tokens[key] = replace(budget, remaining=budget.remaining - tokens)
         return wait
 
     async def pause(
@@ -109,26 +155,48 @@ class MemoryBudgetStore:
     async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
         self._routes[(key, route.template)] = bucket
 
+    async def learn_tokens(self, key: str, budget: TokenBudget, now: float) -> None:
+        self._tokens[key] = budget
 
+    async def tokens(self, key: str, now: float) -> TokenBudget | None:
+        budget = self._tokens.get(key)
+        return budget if budget is not None and budget.reset_at > now else None
+
+
+# KEYS[1] the pause, KEYS[2] the token window, KEYS[3] the route's mapping (with a route), then
+# one per rate; ARGV now, the bucket pauses' prefix (or ''), the route's major, the call's
+# tokens, then each rate's interval and tolerance.
 _TAKE = """
 local now = tonumber(ARGV[1])
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-local first = 2
+local first = 3
 if ARGV[2] ~= '' then
-  first = 3
-  local bucket = redis.call('GET', KEYS[2])
+  first = 4
+  local bucket = redis.call('GET', KEYS[3])
   if bucket then
     local held = redis.call('GET', ARGV[2] .. bucket .. ':' .. ARGV[3])
     paused = math.max(paused, tonumber(held or '0'))
   end
 end
 if paused > now then return tostring(paused - now) end
+local need = tonumber(ARGV[4])
+local counted = false
+if need > 0 then
+  local window = redis.call('HMGET', KEYS[2], 'remaining', 'reset', 'limit')
+  local reset = tonumber(window[2] or '0')
+  if reset > now then
+    local limit = tonumber(window[3] or '-1')
+    if limit >= 0 and need > limit then return 'inf' end
+    if need > tonumber(window[1]) then return tostring(reset - now) end
+    counted = true
+  end
+end
 local wait = 0
 local tats = {}
 for i = first, #KEYS do
   local n = i - first + 1
-  local interval = tonumber(ARGV[2 + 2 * n])
-  local tolerance = tonumber(ARGV[3 + 2 * n])
+  local interval = tonumber(ARGV[3 + 2 * n])
+  local tolerance = tonumber(ARGV[4 + 2 * n])
   local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
   wait = math.max(wait, tat - tolerance - now)
   tats[i] = tat + interval
@@ -138,6 +206,7 @@ for i = first, #KEYS do
   local ttl = math.ceil(tats[i] - now) + 1
   redis.call('SET', KEYS[i], tostring(tats[i]), 'EX', ttl)
 end
+if counted then redis.call('HINCRBYFLOAT', KEYS[2], 'remaining', -need) end
 return '0'
 """
 
@@ -173,13 +242,18 @@ class RedisBudgetStore:
         return f"{self.prefix}:{key}:route:{_digest(route.template)}"
 
     async def take(
-        self, key: str, rates: tuple[Rate, ...], now: float, route: Route | None = None
+        self,
+        key: str,
+        rates: tuple[Rate, ...],
+        now: float,
+        route: Route | None = None,
+        tokens: int = 0,
     ) -> float:
-        keys = [f"{self.prefix}:{key}:paused"]
-        args: list[float | str] = [now, "", ""]
+        keys = [f"{self.prefix}:{key}:paused", f"{self.prefix}:{key}:tokens"]
+        args: list[float | str] = [now, "", "", tokens]
         if route is not None:
             keys.append(self._route_key(key, route))
-            args[1:] = [f"{self.prefix}:{key}:paused:", route.major]
+            args[1:3] = [f"{self.prefix}:{key}:paused:", route.major]
         keys += [f"{self.prefix}:{key}:{r.count}/{r.period_seconds}" for r in rates]
         for rate in rates:
             args += [rate.interval, rate.tolerance]
@@ -202,6 +276,26 @@ class RedisBudgetStore:
         with after_the_call("learn_bucket"):
             await self.redis.set(self._route_key(key, route), bucket, ex=_ROUTE_TTL)
 
+    async def learn_tokens(self, key: str, budget: TokenBudget, now: float) -> None:
+        window = {"remaining": budget.remaining, "reset": budget.reset_at}
+        window["limit"] = -1 if budget.limit is None else budget.limit
+        name = f"{self.prefix}:{key}:tokens"
+        with after_the_call("learn_tokens"):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(name, mapping=window)
+                pipe.pexpire(name, math.ceil((budget.reset_at - now) * 1000) + 1000)
+                await pipe.execute()
+
+    async def tokens(self, key: str, now: float) -> TokenBudget | None:
+        with before_the_call():
+            fields = ["remaining", "reset", "limit"]
+            asked = self.redis.hmget(f"{self.prefix}:{key}:tokens", fields)
+            found = await cast(Awaitable[list[bytes | None]], asked)  # typed for both clients
+        remaining, reset, limit = (None if value is None else float(value) for value in found)
+        if remaining is None or reset is None or reset <= now:
+            return None
+        return TokenBudget(remaining, reset, None if limit is None or limit < 0 else limit)
+
 
 class RateLimiter:
     """Takes budget for a call, waiting up to `max_wait` seconds for it; past that, refuses the
@@ -218,25 +312,52 @@ class RateLimiter:
         return self.clock.now().timestamp()
 
     async def acquire(
-        self, key: str, rates: tuple[Rate, ...], max_wait: float, route: Route | None = None
+        self,
+        key: str,
+        rates: tuple[Rate, ...],
+        max_wait: float,
+        route: Route | None = None,
+        tokens: int = 0,
     ) -> float:
-        """Returns the seconds slept for budget (0 when it granted the call at once)."""
+        """Returns the seconds slept for budget (0 when it granted the call at once). `tokens`:
+        what the call declares it will use of the provider's token window."""
         deadline, slept = self._now() + max_wait, 0.0
         for _ in range(10_000):  # bounded: each pass either returns, raises or sleeps
             now = self._now()
-            wait = await self.store.take(key, rates, now, route)
+            wait = await self.store.take(key, rates, now, route, tokens)
             if wait <= 0:
                 return slept
             if now + wait > deadline:
-                raise RateLimitExceeded(
-                    f"The rate budget of this integration is spent; the next call may go in "
-                    f"{wait:.1f} s (waited up to {max_wait:.0f} s)",
-                    details=[{"retry_after_seconds": round(wait, 3)}],
-                    headers={"Retry-After": str(max(1, round(wait)))},
-                )
+                raise await self._refusal(key, tokens, wait, max_wait, now)
             await self.clock.sleep(wait)
             slept += wait
         raise RateLimitExceeded("The rate budget of this integration stayed spent")
+
+    async def _refusal(
+        self, key: str, tokens: int, wait: float, max_wait: float, now: float
+    ) -> RateLimitExceeded:
+        budget = await self.store.tokens(key, now) if tokens > 0 else None
+        if budget is None or budget.wait(tokens, now) <= 0:
+            return RateLimitExceeded(
+                f"The rate budget of this integration is spent; the next call may go in "
+                f"{wait:.1f} s (waited up to {max_wait:.0f} s)",
+                details=[{"retry_after_seconds": round(wait, 3)}],
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        seen = {"tokens_needed": tokens, "tokens_remaining": max(0, int(budget.remaining))}
+        if math.isinf(wait):
+            return RateLimitExceeded(
+                f"This call needs about {tokens} tokens, more than the provider's token limit "
+                f"of {budget.limit:.0f} per window",
+                details=[{**seen, "token_limit": budget.limit}],
+            )
+        return RateLimitExceeded(
+            f"This call needs about {tokens} tokens and the provider's token budget has "
+            f"{seen['tokens_remaining']} left; it resets in {wait:.1f} s (waited up to "
+            f"{max_wait:.0f} s)",
+            details=[{**seen, "retry_after_seconds": round(wait, 3)}],
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
 
     async def pause(
         self, key: str, seconds: float, route: Route | None = None, bucket: str | None = None
@@ -257,6 +378,12 @@ class RateLimiter:
     async def learn_bucket(self, key: str, route: Route, bucket: str) -> None:
         self._buckets[(key, route.template)] = bucket
         await self.store.learn_bucket(key, route, bucket)
+
+    async def learn_tokens(self, key: str, budget: TokenBudget) -> None:
+        """The provider's token window, as its answer said."""
+        now = self._now()
+        if budget.reset_at > now:
+            await self.store.learn_tokens(key, budget, now)
 
     def concurrency(self, key: str, limit: int, hold: float) -> AbstractAsyncContextManager[Any]:
         """At most `limit` calls in flight for this integration (in this process, or in every
