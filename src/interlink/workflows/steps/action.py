@@ -19,6 +19,17 @@ _WAIT_CODES = {CircuitOpen.code, RateLimitExceeded.code}
 _DEFAULT_WAIT = 5.0
 
 
+def provider_wait(error: StepError) -> float | None:
+    """How long a step calling a provider waits before trying again: on an open circuit or a
+    spent budget, the provider's hint (else 5 s); None for any other failure."""
+    if error.code not in _WAIT_CODES:
+        return None
+    try:
+        return min(max(float(error.retry_after or _DEFAULT_WAIT), 0.5), 3600.0)
+    except ValueError:
+        return _DEFAULT_WAIT
+
+
 class ActionConfig(StepConfig):
     integration_id: str = Field(
         min_length=1, max_length=40, validation_alias=AliasChoices("integration_id", "integration")
@@ -43,12 +54,7 @@ class Action(StepType[ActionConfig]):
         return operation.result
 
     def waits_out(self, error: StepError) -> float | None:
-        if error.code not in _WAIT_CODES:
-            return None
-        try:
-            return min(max(float(error.retry_after or _DEFAULT_WAIT), 0.5), 3600.0)
-        except ValueError:
-            return _DEFAULT_WAIT
+        return provider_wait(error)
 
     async def workspace_problems(
         self, step: str, config: Mapping[str, Any], where: str, workspace: Workspace
