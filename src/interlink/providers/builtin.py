@@ -16,4 +16,5 @@ BUILTIN_PROVIDERS = (
     "hubspot",
     "salesforce",
     "microsoft_365",
+    "gemini",
 )

@@ -1,0 +1,300 @@
+"""What is Gemini's own in the gemini provider (the contract suite and the recorded fixtures cover
+the rest): the conversation as Gemini turns, the key in `x-goog-api-key` only, the safety and
+length endings, Google's error bodies in our codes, streamed answers, the models over pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from interlink.core.errors import ExternalResourceNotFound, ParameterValidationError
+from interlink.providers.gemini.mock import GeminiMock
+from interlink.providers.gemini.provider import GeminiConnector
+from interlink.providers.gemini.request import UNSIGNED, generate_body
+from interlink.providers.kit.llm import ChatChunk, ChatInput, ChatOutput
+from interlink.testing.contract.harness import Stage, stage
+
+HELLO = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "Hello there"}]}
+WEATHER = {
+    "name": "get_weather",
+    "description": "The weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+CALLED = [
+    {"role": "user", "content": "Weather in Paris and Lyon?"},
+    {"role": "assistant", "content": "Let me look.", "tool_calls": [
+        {"id": "call_0", "name": "get_weather", "arguments": '{"city": "Paris"}'},
+        {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Lyon"}'},
+    ]},
+    {"role": "tool", "tool_call_id": "call_0", "content": '{"temp": 18}'},
+    {"role": "tool", "tool_call_id": "call_1", "content": "rain"},
+]  # fmt: skip
+
+
+def chat(**fields: Any) -> ChatInput:
+    return ChatInput.model_validate(HELLO | fields)
+
+
+@asynccontextmanager
+async def gemini(fixture_name: str = "chat") -> AsyncIterator[Stage]:
+    """A fresh mock and transport on a frozen clock, set up for one of the fixtures' actions."""
+    fixture = next(f for f in GeminiConnector.fixtures() if f.name == fixture_name)
+    async with stage(GeminiConnector, fixture) as staged:
+        yield staged
+
+
+async def run(staged: Stage, **fields: Any) -> ChatOutput:
+    result = await staged.run(parameters=HELLO | fields)
+    if result.error is not None:
+        raise result.error
+    return ChatOutput.model_validate(result.output)
+
+
+async def streamed(staged: Stage, params: ChatInput) -> list[ChatChunk]:
+    return [chunk async for chunk in GeminiConnector().stream_chat(staged.context(), params)]
+
+
+def mock(staged: Stage) -> GeminiMock:
+    assert isinstance(staged.mock, GeminiMock)
+    return staged.mock
+
+
+# the request
+
+
+def test_the_conversation_as_gemini_turns() -> None:
+    params = chat(
+        messages=[{"role": "system", "content": "Be brief."}, *CALLED],
+        tools=[WEATHER],
+        tool_choice="get_weather",
+        max_tokens=100,
+        stop=["END"],
+    )
+
+    body = generate_body(params)
+
+    assert body == {
+        "systemInstruction": {"parts": [{"text": "Be brief."}]},
+        "contents": [
+            {"role": "user", "parts": [{"text": "Weather in Paris and Lyon?"}]},
+            {"role": "model", "parts": [
+                {"text": "Let me look."},
+                {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
+                 "thoughtSignature": UNSIGNED},
+                {"functionCall": {"name": "get_weather", "args": {"city": "Lyon"}},
+                 "thoughtSignature": UNSIGNED},
+            ]},
+            {"role": "user", "parts": [
+                {"functionResponse": {"name": "get_weather", "response": {"temp": 18}}},
+                {"functionResponse": {"name": "get_weather", "response": {"result": "rain"}}},
+            ]},
+        ],
+        "tools": [{"functionDeclarations": [{
+            "name": "get_weather", "description": "The weather in a city",
+            "parametersJsonSchema": WEATHER["parameters"],
+        }]}],
+        "toolConfig": {"functionCallingConfig": {
+            "mode": "ANY", "allowedFunctionNames": ["get_weather"],
+        }},
+        "generationConfig": {"maxOutputTokens": 100, "stopSequences": ["END"]},
+    }  # fmt: skip
+
+
+def test_json_output_takes_the_schema_as_json_schema() -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"],
+              "additionalProperties": False}  # fmt: skip
+
+    body = generate_body(chat(response_format="json", json_schema=schema, temperature=0))
+
+    assert body["generationConfig"] == {
+        "temperature": 0, "responseMimeType": "application/json", "responseJsonSchema": schema,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"messages": [{"role": "system", "content": "Only this"}]}, "messages"),
+        ({"messages": [{"role": "tool", "tool_call_id": "nowhere", "content": "1"}]}, "messages"),
+        ({"tools": [WEATHER], "tool_choice": "get_time"}, "tool_choice"),
+        ({"messages": [{"role": "assistant", "tool_calls": [
+            {"id": "c", "name": "get_weather", "arguments": "[1, 2]"}]}]}, "messages"),
+    ],
+    ids=["only-system", "tool-answer-of-no-call", "tool-choice-of-no-tool", "arguments-not-object"],
+)  # fmt: skip
+def test_what_gemini_cannot_take_is_refused_before_sending(fields: Any, field: str) -> None:
+    with pytest.raises(ParameterValidationError) as refused:
+        generate_body(chat(**fields))
+
+    assert refused.value.details[0]["field"] == field
+
+
+async def test_a_model_name_that_would_change_the_path_is_refused_and_nothing_is_sent() -> None:
+    async with gemini() as staged:
+        result = await staged.run(parameters=HELLO | {"model": "../../v1/files"})
+
+    assert result.code == "PARAMETER_VALIDATION_ERROR"
+    assert staged.calls == []
+
+
+# through the mock
+
+
+async def test_the_key_goes_in_the_x_goog_api_key_header_only() -> None:
+    async with gemini() as staged:
+        answer = await run(staged)
+
+    [sent] = staged.calls
+    assert sent.headers["x-goog-api-key"] == staged.mock.token
+    assert "Authorization" not in sent.headers
+    assert "key" not in sent.query
+    assert sent.path == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert (answer.message.content, answer.finish_reason) == ("Echo: Hello there", "stop")
+    assert answer.model == "gemini-2.5-flash"
+
+
+async def test_a_tool_call_and_its_answer_round_trip() -> None:
+    async with gemini() as staged:
+        called = await run(staged, messages=[{"role": "user", "content": "get_weather in Oslo"}],
+                           tools=[WEATHER])  # fmt: skip
+        answered = await run(staged, messages=CALLED, tools=[WEATHER])
+
+    assert called.finish_reason == "tool_calls"
+    assert [(c.id, c.name, c.arguments) for c in called.message.tool_calls] == [
+        ("call_0", "get_weather", '{"city": "get_weather in Oslo"}')
+    ]
+    assert answered.message.content == (
+        'Tool get_weather returned {"temp": 18}. Tool get_weather returned {"result": "rain"}.'
+    )
+    assert answered.finish_reason == "stop"
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "ending", "content"),
+    [
+        ("[unsafe] how to", {}, "content_filter", ""),
+        ("[blocked] how to", {}, "content_filter", ""),
+        ("[recitation] sing", {}, "content_filter", ""),
+        ("a long sentence to be cut short", {"max_tokens": 2}, "length", "Echo: a "),
+    ],
+    ids=["safety", "prompt-blocked", "recitation", "max-tokens"],
+)
+async def test_why_an_answer_ended(
+    text: str, fields: dict[str, Any], ending: str, content: str
+) -> None:
+    async with gemini() as staged:
+        answer = await run(staged, messages=[{"role": "user", "content": text}], **fields)
+
+    assert (answer.finish_reason, answer.message.content) == (ending, content)
+
+
+async def test_a_prompt_over_the_models_input_limit_is_invalid_with_googles_words() -> None:
+    async with gemini() as staged:
+        mock(staged).models["models/gemini-2.5-flash"]["inputTokenLimit"] = 10
+        result = await staged.run(parameters=HELLO | {"messages": [
+            {"role": "user", "content": "a prompt much longer than ten tokens " * 3}]})  # fmt: skip
+
+    assert result.code == "INVALID_OPERATION"
+    assert result.error is not None
+    message = result.error.details[0]["provider_message"]
+    assert message.startswith("The input token count (")
+    assert message.endswith("allowed (10).")
+
+
+async def test_a_spent_quota_is_waited_out_for_googles_retry_delay_when_short_enough() -> None:
+    async with gemini() as staged:
+        mock(staged).requests_per_minute = 1
+        await run(staged)
+        staged.clock.advance(52)
+        second = await run(staged)
+        staged.clock.advance(30)  # the next minute's request spent, 30 s from its reset
+        too_long = await staged.run(parameters=HELLO)
+
+    refused, retried = staged.calls[1].answer, staged.calls[2].answer
+    assert refused is not None
+    assert refused.status == 429
+    assert refused.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    assert refused.json()["error"]["details"][1]["retryDelay"] == "8s"
+    assert staged.clock.sleeps[0] == 8
+    assert retried is not None
+    assert retried.status == 200
+    assert second.message.content == "Echo: Hello there"
+    assert too_long.code == "RATE_LIMIT_EXCEEDED"  # past the integration's longest wait
+
+
+# streaming
+
+
+async def test_a_streamed_answer_is_the_answer_of_chat_in_pieces() -> None:
+    params = chat(messages=[{"role": "user", "content": "one two three four five six"}])
+    async with gemini() as staged:
+        whole = GeminiConnector.actions["chat"]
+        answer = await run(staged, messages=[m.model_dump() for m in params.messages])
+        chunks = await streamed(staged, params)
+        assert whole.idempotent
+
+    stream_call = staged.calls[-1]
+    assert (stream_call.path, dict(stream_call.query)) == (
+        "/v1beta/models/gemini-2.5-flash:streamGenerateContent", {"alt": "sse"})  # fmt: skip
+    assert len(chunks) == 3
+    assert "".join(chunk.content for chunk in chunks) == answer.message.content
+    assert [chunk.finish_reason for chunk in chunks] == [None, None, "stop"]
+    assert [chunk.usage is None for chunk in chunks] == [True, True, False]
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.prompt_tokens == answer.usage.prompt_tokens
+
+
+async def test_a_streamed_tool_call_comes_whole_on_the_last_chunk() -> None:
+    params = chat(messages=[{"role": "user", "content": "get_weather please"}], tools=[WEATHER],
+                  tool_choice="required")  # fmt: skip
+    async with gemini() as staged:
+        chunks = await streamed(staged, params)
+
+    [call] = [delta for chunk in chunks for delta in chunk.tool_calls]
+    assert (call.index, call.id, call.name) == (0, "call_0", "get_weather")
+    assert call.arguments == '{"city": "get_weather please"}'
+    assert chunks[-1].finish_reason == "tool_calls"
+
+
+async def test_a_stream_refused_before_its_first_byte_raises_our_error() -> None:
+    async with gemini() as staged:
+        with pytest.raises(ExternalResourceNotFound) as refused:
+            await streamed(staged, chat(model="gemini-0.1-gone"))
+
+    assert "models/gemini-0.1-gone is not found" in refused.value.details[0]["provider_message"]
+
+
+# models and embeddings
+
+
+async def test_the_models_are_listed_over_every_page() -> None:
+    async with gemini("list_models") as staged:
+        models = mock(staged).models
+        for n in range(1500):
+            models[f"models/tuned-{n:04d}"] = {"name": f"models/tuned-{n:04d}",
+                                                "inputTokenLimit": 8192}  # fmt: skip
+        result = await staged.run()
+
+    assert result.output is not None
+    listed = result.output["items"]
+    assert len(listed) == 1506
+    assert listed[1] == {"id": "gemini-2.5-flash", "owned_by": "google",
+                         "context_window": 1_048_576}  # fmt: skip
+    assert [dict(call.query).get("pageSize") for call in staged.calls] == ["1000", "1000"]
+    assert "pageToken" in staged.calls[1].query
+
+
+async def test_embeddings_are_one_vector_per_text_of_the_models_size() -> None:
+    async with gemini("embeddings") as staged:
+        result = await staged.run(parameters={"model": "text-embedding-004",
+                                              "input": ["a", "b", "c"]})  # fmt: skip
+        refused = await staged.run(parameters={"model": "gemini-2.5-flash", "input": ["a"]})
+
+    assert result.output is not None
+    vectors = result.output["vectors"]
+    assert [len(vector) for vector in vectors] == [768, 768, 768]
+    assert vectors[0] != vectors[1]
+    assert refused.code == "EXTERNAL_RESOURCE_NOT_FOUND"
