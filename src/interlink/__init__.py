@@ -104,6 +104,8 @@ _SDK = frozenset(
         "ParameterValidationError",
         "PayloadTooLarge",
         "PermissionDenied",
+        "BudgetExceeded",
+        "BudgetNotFound",
         "RateLimitExceeded",
         "RecoverResult",
         "RetryPolicy",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from interlink import __version__, background, logs
+from interlink.ai.usage.router import router as usage_router
 from interlink.api import errors, metrics, openapi
 from interlink.api.limit_gate import OverLimitGate
 from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
@@ -148,6 +149,7 @@ def _routes() -> tuple[BaseRoute, ...]:
         webhooks_router,
         hooks_router,
         workflows_router,
+        usage_router,
     )
     for router in routers:
         api.include_router(router)

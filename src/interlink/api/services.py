@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from interlink.ai.usage.budgets import Limit
+from interlink.ai.usage.deps import UsageDeps
+from interlink.ai.usage.meter import UsageMeter
+from interlink.ai.usage.metrics import UsageMetrics
+from interlink.ai.usage.service import UsageService
 from interlink.api.deps import Shared
 from interlink.auth.deps import AuthDeps
 from interlink.auth.models import ApiKey
@@ -90,6 +95,8 @@ class Services:
     scheduler: Scheduler
     follower: EventFollower
     metrics: Metrics
+    usage: UsageService
+    meter: UsageMeter
 
     async def close(self) -> None:
         """Finish the writes under way and release connections (after background work stopped)."""
@@ -128,9 +135,10 @@ class Services:
         db.on_commit({"integrations", "credentials", "workspaces"}, loaded.clear)
         bell = EventBell(settings.redis.url)
         db.on_commit({"events"}, bell.ring)
+        meter = _meter(settings, clock, db, events, recording)
         operations = OperationService(
             clock, db, registry, transport, settings.transport, integrations, events,
-            refresher, loaded,
+            refresher, loaded, meter,
         )  # fmt: skip
         webhooks, dispatcher = build_webhooks(
             settings, clock, db, keyring, events, outbox, recording
@@ -174,7 +182,17 @@ class Services:
             scheduler=Scheduler(db, workflows.launcher),
             follower=follower,
             metrics=metrics,
+            usage=UsageService(clock),
+            meter=meter,
         )
+
+
+def _meter(
+    settings: Settings, clock: Clock, db: Database, events: EventService, metrics: Metrics | None
+) -> UsageMeter:
+    limits: SnapshotCache[str, tuple[Limit, ...]] = SnapshotCache(clock, settings.db.cache_seconds)
+    db.on_commit({"llm_budgets"}, limits.clear)
+    return UsageMeter(clock, db, events, limits, UsageMetrics(metrics) if metrics else None)
 
 
 def _sandbox(settings: Settings) -> Sandbox:
@@ -209,7 +227,7 @@ def _read_by_routes(
     services: Services,
 ) -> tuple[
     Shared, AuthDeps, VaultDeps, IntegrationDeps, ProviderDeps, EventDeps, WebhookDeps, HookDeps,
-    WorkflowDeps, CustomProviderDeps,
+    WorkflowDeps, CustomProviderDeps, UsageDeps,
 ]:  # fmt: skip
     """Never called: mypy checks here that `Services` has what each of them reads."""
-    return (services,) * 10
+    return (services,) * 11

@@ -13,6 +13,7 @@ InterlinkError
   PermissionDenied (403 PERMISSION_DENIED): the external system refused
   NotFound (404 NOT_FOUND) and one subclass per resource (INTEGRATION_NOT_FOUND,
     WEBHOOK_NOT_FOUND, DELIVERY_NOT_FOUND, ...)
+  BudgetExceeded (402 BUDGET_EXCEEDED): a language-model budget would be passed by the call
   Conflict (409 CONFLICT)
   RateLimitExceeded (409 RATE_LIMIT_EXCEEDED): the external system's limit
   ParameterValidationError (422 PARAMETER_VALIDATION_ERROR)
@@ -244,6 +245,13 @@ class UrlNotAllowed(InvalidRequest):
     """The URL leads to an address this server may not call."""
 
     code = "URL_NOT_ALLOWED"
+
+
+class BudgetExceeded(InterlinkError):
+    """The call would pass a language-model budget (its estimate, priced): it was not made."""
+
+    status_code = 402
+    code = "BUDGET_EXCEEDED"
 
 
 class RateLimitExceeded(InterlinkError):

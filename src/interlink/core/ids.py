@@ -13,7 +13,9 @@ import time
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 _RANDOM_BITS = 80
 
-PREFIXES = frozenset({"int", "cred", "wf", "exec", "op", "whk", "dlv", "evt", "key", "ws", "hook"})
+PREFIXES = frozenset(
+    {"int", "cred", "wf", "exec", "op", "whk", "dlv", "evt", "key", "ws", "hook", "bud"}
+)
 
 _lock = threading.Lock()
 _last: tuple[int, int] = (0, 0)

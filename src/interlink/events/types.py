@@ -36,6 +36,8 @@ class EventType(StrEnum):
     WORKFLOW_COMPLETED = "workflow.completed"
     WORKFLOW_FAILED = "workflow.failed"
     WORKFLOW_CANCELLED = "workflow.cancelled"
+    BUDGET_THRESHOLD_REACHED = "budget.threshold_reached"
+    BUDGET_EXHAUSTED = "budget.exhausted"
 
 
 class IntegrationState(BaseModel):
@@ -119,6 +121,20 @@ class WorkflowState(BaseModel):
     error: dict[str, Any] | None = None
 
 
+class BudgetState(BaseModel):
+    """A language-model budget's period as it reaches its threshold or is spent: the payload of
+    `budget.*` events. `limit` and `used` are tokens, or dollars as a decimal string."""
+
+    budget_id: str
+    integration_id: str | None  # none: the workspace's budget
+    unit: str  # tokens | usd
+    period: str  # day | month
+    period_start: datetime
+    limit: str
+    used: str
+    threshold_percent: int
+
+
 PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.INTEGRATION_CREATED: IntegrationState,
     EventType.INTEGRATION_UPDATED: IntegrationUpdated,
@@ -140,6 +156,8 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.WORKFLOW_COMPLETED: WorkflowState,
     EventType.WORKFLOW_FAILED: WorkflowState,
     EventType.WORKFLOW_CANCELLED: WorkflowState,
+    EventType.BUDGET_THRESHOLD_REACHED: BudgetState,
+    EventType.BUDGET_EXHAUSTED: BudgetState,
 }
 
 

@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import structlog
@@ -66,6 +66,24 @@ log = structlog.get_logger(__name__)
 Loaded = tuple[Integration, OpenCredential]  # an integration and its plaintext credentials
 
 
+class LanguageModelMeter(Protocol):
+    """Budgets and usage of language-model calls (`interlink.ai.usage.meter.UsageMeter`)."""
+
+    async def reserve(
+        self,
+        workspace_id: str,
+        integration_id: str,
+        provider: str,
+        configuration: Mapping[str, Any],
+        params: BaseModel,
+    ) -> Any:
+        """Hold the call's estimate in its budgets (None: no language model's call)."""
+
+    async def settle_output(self, metered: Any, output: BaseModel, operation: str) -> None: ...
+
+    async def release(self, metered: Any) -> None: ...
+
+
 class OperationService:
     def __init__(
         self,
@@ -78,7 +96,9 @@ class OperationService:
         events: EventService,
         refresher: OAuthRefresher,
         loaded: SnapshotCache[tuple[str, str], Loaded] | None = None,
+        meter: LanguageModelMeter | None = None,
     ) -> None:
+        self.meter = meter
         self.refresher = refresher
         self.clock = clock
         self.db = db
@@ -323,9 +343,13 @@ class OperationService:
     ) -> InterlinkError | None:
         error: InterlinkError | None = None
         secrets = ctx.secrets  # what comes back is kept and shown without the credential's values
+        metered: Any = None  # a language model's call holds its estimate in its budgets
         with secrets.active():
             try:
+                metered = await self._reserve(connector, ctx, params, operation)
                 output = await connector().run(action.name, ctx, params)
+                await self._settle(metered, output, action.name)
+                metered = None
                 operation.result = secrets.data(output.model_dump(mode="json"))
             except InterlinkError as failure:
                 error = secrets.error(failure)
@@ -334,6 +358,9 @@ class OperationService:
                 error = IntegrationError(
                     f"The {connector.spec.name} connector failed in {action.name}"
                 )
+            finally:
+                if metered is not None and self.meter is not None:  # failed: not charged
+                    await asyncio.shield(self.meter.release(metered))
         finished = self.clock.now()
         operation.completed_at = finished
         operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
@@ -345,6 +372,24 @@ class OperationService:
                 "details": error.details,
             }
         return error
+
+    async def _reserve(
+        self, connector: type[Connector], ctx: ActionContext, params: BaseModel, op: AnyOperation
+    ) -> Any:
+        if self.meter is None:
+            return None
+        provider = connector.spec.type
+        return await self.meter.reserve(
+            op.workspace_id, op.integration_id, provider, ctx.configuration, params
+        )
+
+    async def _settle(self, metered: Any, output: BaseModel, name: str) -> None:
+        """Charge the call's usage (what it held is let go)."""
+        if metered is not None and self.meter is not None:
+            try:
+                await self.meter.settle_output(metered, output, name)
+            except Exception:  # the call happened: its answer stands, its usage is lost
+                log.exception("usage_not_recorded", operation=name)
 
     async def _load(self, workspace_id: str, integration_id: str) -> Loaded:
         async def read() -> Loaded:

@@ -29,6 +29,8 @@ from interlink.sdk.custom_providers import (
 from interlink.sdk.errors import (
     ApiKeyNotFound,
     AuthenticationFailed,
+    BudgetExceeded,
+    BudgetNotFound,
     CircuitOpen,
     Conflict,
     CredentialHostNotAllowed,
@@ -175,6 +177,8 @@ __all__ = [
     "AsyncWebhookClient",
     "AsyncWorkflowClient",
     "AuthenticationFailed",
+    "BudgetExceeded",
+    "BudgetNotFound",
     "CircuitOpen",
     "Conflict",
     "Connector",

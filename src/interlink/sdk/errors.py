@@ -9,10 +9,10 @@ InterlinkSDKError
       InvalidIntegrationConfig, InvalidCredentials, InvalidOperation, UrlNotAllowed
     Unauthenticated, AuthenticationFailed, Forbidden, CredentialHostNotAllowed, PermissionDenied
     NotFound (NOT_FOUND)
-      IntegrationNotFound, CredentialNotFound, ApiKeyNotFound, WorkspaceNotFound,
+      IntegrationNotFound, BudgetNotFound, CredentialNotFound, ApiKeyNotFound, WorkspaceNotFound,
       WebhookNotFound, DeliveryNotFound, OperationNotFound, ExternalResourceNotFound,
       WorkflowNotFound, ExecutionNotFound
-    StepFailed, MethodNotAllowed, Conflict, RateLimitExceeded, PayloadTooLarge,
+    StepFailed, MethodNotAllowed, Conflict, BudgetExceeded, RateLimitExceeded, PayloadTooLarge,
     UnsupportedMediaType, IdempotencyKeyReused, ParameterValidationError, InvalidDeclaration,
     TooManyRequests,
     SecretUnreadable, IntegrationError, OperationInterrupted, ExternalServiceError, CircuitOpen,
@@ -151,6 +151,12 @@ class NotFound(InterlinkAPIError):
     code = "NOT_FOUND"
 
 
+class BudgetNotFound(NotFound):
+    """Budget not found."""
+
+    code = "BUDGET_NOT_FOUND"
+
+
 class IntegrationNotFound(NotFound):
     """Integration not found."""
 
@@ -227,6 +233,12 @@ class Conflict(InterlinkAPIError):
     """The resource's state does not allow this."""
 
     code = "CONFLICT"
+
+
+class BudgetExceeded(InterlinkAPIError):
+    """The call would pass a language-model budget: it was not made."""
+
+    code = "BUDGET_EXCEEDED"
 
 
 class RateLimitExceeded(InterlinkAPIError):
