@@ -17,4 +17,5 @@ BUILTIN_PROVIDERS = (
     "salesforce",
     "microsoft_365",
     "gemini",
+    "anthropic",
 )
