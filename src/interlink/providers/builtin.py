@@ -18,4 +18,5 @@ BUILTIN_PROVIDERS = (
     "microsoft_365",
     "gemini",
     "anthropic",
+    "openai",
 )

@@ -32,6 +32,7 @@ class ResetFormat(StrEnum):
     ISO_MINUTE = "iso_minute"  # 2025-06-01T12:01Z (Jira)
     ISO_SECONDS = "iso_seconds"  # 2025-06-01T12:01:00Z
     HTTP_DATE = "http_date"  # Sun, 01 Jun 2025 12:01:00 GMT
+    DURATION = "duration"  # 6m0s, 1s, 20ms (OpenAI)
 
     def render(self, reset: float, now: float) -> str:
         """`reset` (epoch seconds) in this format, at `now`."""
@@ -51,6 +52,20 @@ class ResetFormat(StrEnum):
                 return datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             case ResetFormat.HTTP_DATE:
                 return format_date_time(reset)
+            case ResetFormat.DURATION:
+                return _duration(after)
+
+
+def _duration(seconds: float) -> str:
+    """Seconds as a Go duration, as OpenAI writes its resets: `20ms`, `1s`, `6m0s`, `1h0m0s`."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms" if seconds > 0 else "0s"
+    hours, rest = divmod(seconds, 3600)
+    minutes, rest = divmod(rest, 60)
+    tail = f"{rest:.3f}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{hours:.0f}h{minutes:.0f}m{tail}"
+    return f"{minutes:.0f}m{tail}" if minutes else tail
 
 
 @dataclass(frozen=True)
