@@ -3,16 +3,20 @@ the step's structured output."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
+from interlink.providers.openai.mock import OpenAIMock
+from interlink.testing.server import RunningMock, serve_mock
 from interlink.workflows.steps.base import StepFailed
 from interlink.workflows.steps.llm import structured
 from tests.conftest import data, error
-from tests.helpers.integrations import http_integration
+from tests.helpers.integrations import create_active, http_integration
 from tests.transport.conftest import Upstream
+from tests.workflows.conftest import create_workflow, run_to_end, step_of
 
 PERSON = {
     "type": "object",
@@ -82,3 +86,67 @@ def test_each_mismatch_with_the_schema_is_named() -> None:
 
     assert failed.value.code == "INVALID_LLM_OUTPUT"
     assert [d["field"] for d in failed.value.details] == ["data.age", "data.name"]
+
+
+@pytest.fixture
+async def openai() -> AsyncIterator[RunningMock[OpenAIMock]]:
+    async with serve_mock(OpenAIMock()) as running:
+        yield running
+
+
+async def _openai_integration(client: httpx.AsyncClient, running: RunningMock[OpenAIMock]) -> str:
+    body = {
+        "name": "Models",
+        "type": "openai",
+        "configuration": {"api_url": running.api_url, "auth_method": "api_key"},
+        "credentials": running.mock.integration_credentials("api_key"),
+    }
+    return await create_active(client, body)
+
+
+async def test_an_llm_step_answers_from_its_rendered_prompt_once(
+    client: httpx.AsyncClient, openai: RunningMock[OpenAIMock]
+) -> None:
+    models = await _openai_integration(client, openai)
+    workflow = await create_workflow(
+        client,
+        [
+            {"name": "ask", "type": "llm",
+             "config": {"integration": models, "model": "gpt-4o-mini",
+                        "system": "Be brief.", "prompt": "Hello {{ input.name }}"}},
+        ],
+    )  # fmt: skip
+
+    ended = await run_to_end(client, workflow["id"], {"name": "Ada"})
+
+    assert ended["status"] == "completed", [s["error"] for s in ended["steps"]]
+    output = step_of(ended, "ask")["output"]
+    assert output["text"] == "You said: Hello Ada"
+    assert output["model"].startswith("gpt-4o-mini")
+    assert output["finish_reason"] == "stop"
+    assert output["usage"]["prompt_tokens"] > 0
+    assert openai.mock.completions == 1
+
+
+async def test_an_llm_step_with_an_output_schema_gives_its_data(
+    client: httpx.AsyncClient, openai: RunningMock[OpenAIMock]
+) -> None:
+    models = await _openai_integration(client, openai)
+    workflow = await create_workflow(
+        client,
+        [
+            {"name": "extract", "type": "llm",
+             "config": {"integration": models, "model": "gpt-4o", "prompt": "Ada, 36",
+                        "output_schema": PERSON}},
+            {"name": "use", "type": "transform",
+             "config": {"jmespath": "steps.extract.output.data"}},
+        ],
+    )  # fmt: skip
+
+    ended = await run_to_end(client, workflow["id"])
+
+    assert ended["status"] == "completed", [s["error"] for s in ended["steps"]]
+    data_ = step_of(ended, "use")["output"]
+    assert set(data_) == {"name", "age"}
+    assert isinstance(data_["name"], str)
+    assert isinstance(data_["age"], int)
