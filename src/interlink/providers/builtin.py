@@ -19,4 +19,5 @@ BUILTIN_PROVIDERS = (
     "gemini",
     "anthropic",
     "openai",
+    "ollama",
 )

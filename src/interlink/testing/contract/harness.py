@@ -128,15 +128,24 @@ class Stage:
         return client
 
     def _watch(self, client: ProviderClient) -> None:
-        """Notes each request the action makes (get, post... all go through `request`)."""
-        request = client.request
+        """Notes each request the action makes (get, post... all go through `request`; a
+        streamed answer through `stream`)."""
+        request, stream = client.request, client.stream
+
+        def note(method: str, path: str, idempotency_key: str | None) -> None:
+            repeatable = client.may_repeat(method.upper(), idempotency_key)
+            self.sent.append(Sent(method.upper(), path, repeatable))
 
         async def watched(method: str, path: str, **kwargs: Any) -> ProviderResponse:
-            repeatable = client.may_repeat(method.upper(), kwargs.get("idempotency_key"))
-            self.sent.append(Sent(method.upper(), path, repeatable))
+            note(method, path, kwargs.get("idempotency_key"))
             return await request(method, path, **kwargs)
 
+        def watched_stream(method: str, path: str, **kwargs: Any) -> Any:
+            note(method, path, kwargs.get("idempotency_key"))
+            return stream(method, path, **kwargs)
+
         setattr(client, "request", watched)  # noqa: B010 - an instance's, not the class's
+        setattr(client, "stream", watched_stream)  # noqa: B010
 
     def secret_values(self) -> list[str]:
         """The last run's credential values, and the forms its headers sent them in."""
