@@ -13,6 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from interlink import __version__, background, logs
+from interlink.ai.gateway.router import anthropic as ai_anthropic_router
+from interlink.ai.gateway.router import openai as ai_openai_router
+from interlink.ai.routes.router import router as ai_routes_router
 from interlink.ai.usage.router import router as usage_router
 from interlink.api import errors, metrics, openapi
 from interlink.api.limit_gate import OverLimitGate
@@ -150,6 +153,9 @@ def _routes() -> tuple[BaseRoute, ...]:
         hooks_router,
         workflows_router,
         usage_router,
+        ai_openai_router,
+        ai_anthropic_router,
+        ai_routes_router,
     )
     for router in routers:
         api.include_router(router)

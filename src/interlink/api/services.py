@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from interlink.ai.gateway.deps import GatewayDeps
+from interlink.ai.gateway.service import Gateway
+from interlink.ai.routes.deps import RouteDeps
+from interlink.ai.routes.service import RouteService
 from interlink.ai.usage.budgets import Limit
 from interlink.ai.usage.deps import UsageDeps
 from interlink.ai.usage.meter import UsageMeter
@@ -97,6 +101,8 @@ class Services:
     metrics: Metrics
     usage: UsageService
     meter: UsageMeter
+    ai_routes: RouteService
+    ai_gateway: Gateway
 
     async def close(self) -> None:
         """Finish the writes under way and release connections (after background work stopped)."""
@@ -156,6 +162,12 @@ class Services:
         follower = EventFollower(
             db, clock, jobs, workflows.launcher, bell, settings.jobs.workflow_event_poll_seconds
         )
+        ai_routes = RouteService(clock, db, settings.db.cache_seconds)
+        db.on_commit({"ai_route_versions"}, ai_routes.cached.clear)
+        ai_gateway = Gateway(
+            clock, db, operations, ai_routes, meter, events, settings.db.cache_seconds
+        )
+        db.on_commit({"integrations", "workspaces"}, ai_gateway.listed.clear)
         return cls(
             settings=settings,
             clock=clock,
@@ -184,6 +196,8 @@ class Services:
             metrics=metrics,
             usage=UsageService(clock),
             meter=meter,
+            ai_routes=ai_routes,
+            ai_gateway=ai_gateway,
         )
 
 
@@ -227,7 +241,7 @@ def _read_by_routes(
     services: Services,
 ) -> tuple[
     Shared, AuthDeps, VaultDeps, IntegrationDeps, ProviderDeps, EventDeps, WebhookDeps, HookDeps,
-    WorkflowDeps, CustomProviderDeps, UsageDeps,
+    WorkflowDeps, CustomProviderDeps, UsageDeps, RouteDeps, GatewayDeps,
 ]:  # fmt: skip
     """Never called: mypy checks here that `Services` has what each of them reads."""
-    return (services,) * 11
+    return (services,) * 13

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from interlink.core.clock import rfc3339
 from interlink.core.ids import new_id
@@ -38,6 +38,7 @@ class EventType(StrEnum):
     WORKFLOW_CANCELLED = "workflow.cancelled"
     BUDGET_THRESHOLD_REACHED = "budget.threshold_reached"
     BUDGET_EXHAUSTED = "budget.exhausted"
+    AI_FALLBACK = "ai.fallback"
 
 
 class IntegrationState(BaseModel):
@@ -121,6 +122,18 @@ class WorkflowState(BaseModel):
     error: dict[str, Any] | None = None
 
 
+class AiFallback(BaseModel):
+    """A route's target failed (rate limit, provider error or timeout, open breaker, spent
+    budget) and the call went on to the next one."""
+
+    route: str
+    route_version: int
+    integration: str = Field(description="The failed target's integration (its name or id)")
+    model: str
+    error_code: str
+    error_message: str
+
+
 class BudgetState(BaseModel):
     """A language-model budget's period as it reaches its threshold or is spent: the payload of
     `budget.*` events. `limit` and `used` are tokens, or dollars as a decimal string."""
@@ -158,6 +171,7 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.WORKFLOW_CANCELLED: WorkflowState,
     EventType.BUDGET_THRESHOLD_REACHED: BudgetState,
     EventType.BUDGET_EXHAUSTED: BudgetState,
+    EventType.AI_FALLBACK: AiFallback,
 }
 
 

@@ -22,7 +22,7 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.auth.scopes import Principal
+from interlink.auth.scopes import Principal, Scope
 from interlink.config import TransportSettings
 from interlink.core.clock import Clock
 from interlink.core.db import Database
@@ -173,6 +173,36 @@ class OperationService:
             error.details = [{"operation_id": operation.id}, *error.details]
             raise error
         return operation
+
+    # -- language models: the AI gateway calls a provider as an operation would ---------------
+    async def language_model(
+        self, principal: Principal, integration_id: str, operation: str
+    ) -> tuple[Integration, type[Connector], ActionContext]:
+        """An integration's connector and a context to call its `operation` with, after the
+        checks `execute` makes (the scope, the operation exists, the integration is active): the
+        same credentials, transport, budget and breaker. Reading models needs
+        `integrations:read`, calling one `integrations:write`."""
+        reading = operation == "list_models"
+        scope = Scope.INTEGRATIONS_READ if reading else Scope.INTEGRATIONS_WRITE
+        principal.require(scope, "Reading models" if reading else "Calling a model")
+        row, credentials = await self._load(principal.workspace_id, integration_id)
+        connector, action = await self._action(row, operation)
+        self._require_active(row)
+        ctx = await self.context(
+            row, connector, credentials, idempotent=action.idempotent, operation=operation
+        )
+        return row, connector, ctx
+
+    async def integrations_of(self, workspace_id: str) -> list[Integration]:
+        """The workspace's integrations (the gateway finds one by name among them)."""
+        found: list[Integration] = []
+        async with self.db.read() as session:
+            while True:
+                page = PageParams(page=len(found) // 100 + 1, page_size=100)
+                rows, total = await self.integrations.page(session, workspace_id, page)
+                found += rows
+                if not rows or len(found) >= total:
+                    return found
 
     # -- queued (async) operations: queued in the request, run by a worker ---------------------
     async def integration(self, workspace_id: str, integration_id: str) -> Integration:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def import_models() -> None:
+    import interlink.ai.routes.models
     import interlink.ai.usage.models
     import interlink.auth.models
     import interlink.custom_providers.models
