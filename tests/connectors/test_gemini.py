@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
-from interlink.core.errors import ExternalResourceNotFound, ParameterValidationError
+from interlink.core.errors import (
+    ExternalResourceNotFound,
+    ExternalServiceError,
+    ParameterValidationError,
+)
 from interlink.providers.gemini.mock import GeminiMock
 from interlink.providers.gemini.provider import GeminiConnector
 from interlink.providers.gemini.request import UNSIGNED, generate_body
 from interlink.providers.kit.llm import ChatChunk, ChatInput, ChatOutput
+from interlink.testing import Fault
 from interlink.testing.contract.harness import Stage, stage
 
 HELLO = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "Hello there"}]}
@@ -225,6 +230,33 @@ async def test_a_spent_quota_is_waited_out_for_googles_retry_delay_when_short_en
     assert too_long.code == "RATE_LIMIT_EXCEEDED"  # past the integration's longest wait
 
 
+async def test_an_answer_that_is_not_geminis_is_the_external_systems_fault() -> None:
+    async with gemini() as staged:
+        staged.mock.faults.add(Fault.garbage(), times=1)
+        not_json = await staged.run(parameters=HELLO)
+        staged.mock.faults.add(Fault.garbage(b'{"candidates": [{"content": "text"}]}'), times=1)
+        misshapen = await staged.run(parameters=HELLO)
+
+    assert (not_json.code, misshapen.code) == ("EXTERNAL_SERVICE_ERROR", "EXTERNAL_SERVICE_ERROR")
+    assert misshapen.error is not None
+    assert misshapen.error.details[0]["at"] == "candidates.0.content"
+
+
+async def test_a_spent_input_token_quota_is_a_rate_limit_too() -> None:
+    async with gemini() as staged:
+        mock(staged).input_tokens_per_minute = 20  # one "Hello there" prompt (14) a minute
+        await run(staged)
+        staged.clock.advance(55)
+        await run(staged)
+
+    refused = staged.calls[1].answer
+    assert refused is not None
+    violation = refused.json()["error"]["details"][0]["violations"][0]
+    assert violation["quotaId"] == "GenerateContentInputTokensPerModelPerMinute-FreeTier"
+    assert staged.clock.sleeps[0] == 5
+    assert [call.answer.status for call in staged.calls if call.answer] == [200, 429, 200]
+
+
 # streaming
 
 
@@ -265,6 +297,26 @@ async def test_a_stream_refused_before_its_first_byte_raises_our_error() -> None
             await streamed(staged, chat(model="gemini-0.1-gone"))
 
     assert "models/gemini-0.1-gone is not found" in refused.value.details[0]["provider_message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b'data: {"candidates": [{"content": {"parts": [{"text": "Echo"}]}}]}\r\n\r\n',
+         "stream ended before the answer did"),
+        (b'data: {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}}'
+         b"\r\n\r\n", "failed midway"),
+        (b"data: <html>\r\n\r\n", "not JSON"),
+    ],
+    ids=["cut-before-its-end", "error-inside", "garbage"],
+)  # fmt: skip
+async def test_a_stream_that_fails_midway_is_our_error(body: bytes, said: str) -> None:
+    async with gemini() as staged:
+        staged.mock.faults.add(Fault.garbage(body), times=1)
+        with pytest.raises(ExternalServiceError) as failed:
+            await streamed(staged, chat())
+
+    assert said in failed.value.message
 
 
 # models and embeddings

@@ -6,12 +6,15 @@ them). A blocked prompt (`promptFeedback.blockReason`, no candidate) or an answe
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from interlink.core.errors import ExternalServiceError
 from interlink.providers.gemini.wire import (
     Candidate,
     FunctionCall,
     GenerateContentResponse,
     UsageMetadata,
+    read,
 )
 from interlink.providers.kit.llm import (
     ChatChunk,
@@ -49,7 +52,7 @@ def finish_reason(answer: GenerateContentResponse, called: bool) -> FinishReason
     """Why the answer ended; None for a stream's chunk before its last."""
     if answer.prompt_feedback is not None and answer.prompt_feedback.block_reason:
         return "content_filter"
-    reason = answer.candidates[0].finish_reason if answer.candidates else "STOP"
+    reason = answer.candidates[0].finish_reason if answer.candidates else None
     if reason is None:
         return None
     if reason in FILTERED:
@@ -70,10 +73,30 @@ def usage(metadata: UsageMetadata | None) -> Usage:
 
 class ChunkReader:
     """A stream's chunks as `ChatChunk`s: each chunk's text and whole function calls (Gemini
-    streams a call in one piece), numbered across the stream; the usage on the last."""
+    streams a call in one piece), numbered across the stream; the usage on the last. An error
+    said inside the stream, or a stream that stops before its last chunk, is our error."""
 
     def __init__(self) -> None:
         self.calls = 0
+        self.ended = False
+
+    def read(self, data: str) -> ChatChunk:
+        """One event's data: a GenerateContentResponse, or Google's `{"error": {...}}`."""
+        try:
+            found: Any = json.loads(data)
+        except ValueError:
+            raise ExternalServiceError(
+                "Gemini streamed something that is not JSON", details=[{"body_start": data[:100]}]
+            ) from None
+        error = found.get("error") if isinstance(found, dict) else None
+        if isinstance(error, dict):
+            said = {"provider_status": error.get("code"), "provider_message": error.get("message")}
+            raise ExternalServiceError("Gemini failed midway through its answer", details=[said])
+        return self.chunk(read(GenerateContentResponse, found))
+
+    def finish(self) -> None:
+        if not self.ended:
+            raise ExternalServiceError("The external system's stream ended before the answer did")
 
     def chunk(self, answer: GenerateContentResponse) -> ChatChunk:
         candidate = answer.candidates[0] if answer.candidates else None
@@ -84,6 +107,7 @@ class ChunkReader:
                                         arguments=whole.arguments))  # fmt: skip
             self.calls += 1
         ended = finish_reason(answer, self.calls > 0)
+        self.ended = self.ended or ended is not None
         return ChatChunk(
             content=_text(candidate),
             tool_calls=deltas,

@@ -5,16 +5,18 @@
 As Gemini does: the key is read from `x-goog-api-key` (or `?key=`); none is 403
 `PERMISSION_DENIED`, a wrong one 400 `INVALID_ARGUMENT` with the `ErrorInfo` reason
 `API_KEY_INVALID`. Errors are `{"error": {"code", "message", "status", "details"}}`; a spent
-per-minute quota is 429 `RESOURCE_EXHAUSTED` with `QuotaFailure` and `RetryInfo` (and no header);
-a prompt over the model's input limit is 400 `INVALID_ARGUMENT`; an unknown model 404 `NOT_FOUND`;
-an overloaded model 503 `UNAVAILABLE`. No answer carries rate-limit headers. What the models
-write is in `mock_generate`.
+per-minute quota (requests; input tokens per model when `input_tokens_per_minute` is set) is 429
+`RESOURCE_EXHAUSTED` with `QuotaFailure` and `RetryInfo` (and no header); a prompt over the
+model's input limit is 400 `INVALID_ARGUMENT`; an unknown model 404 `NOT_FOUND`; an overloaded
+model 503 `UNAVAILABLE`. No answer carries rate-limit headers. What the models write is in
+`mock_generate`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
@@ -81,9 +83,13 @@ class GeminiMock(MockUpstream):
     def reset_state(self) -> None:
         self.models: dict[str, Obj] = {model["name"]: model for model in seeded()}
         self.requests_per_minute: int | None = 1000
+        self.input_tokens_per_minute: int | None = None  # per model; None: no such quota
         self.answered = 0
-        self.budget = RateBudget(lambda: self.requests_per_minute, 60, clock=self.clock,
-                                 exhausted=self.rate_limited_response)  # fmt: skip
+        self.budget = self._per_minute(lambda: self.requests_per_minute)
+        self.token_budget = self._per_minute(lambda: self.input_tokens_per_minute)
+
+    def _per_minute(self, limit: Callable[[], int | None]) -> RateBudget:
+        return RateBudget(limit, 60, clock=self.clock, exhausted=self.rate_limited_response)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(f"{ROOT}/models", self.list_models)
@@ -147,7 +153,20 @@ class GeminiMock(MockUpstream):
         if counted > most:
             raise GeminiError(400, f"The input token count ({counted}) exceeds the maximum "
                                    f"number of tokens allowed ({most}).")  # fmt: skip
+        self._spend_tokens(model, counted)
         return found, body
+
+    def _spend_tokens(self, model: str, counted: int) -> None:
+        """The model's input tokens per minute, when the mock keeps that quota."""
+        limit = self.input_tokens_per_minute
+        if limit is None:
+            return
+        window = self.token_budget.window(model)
+        if window.used + counted > limit:
+            wait = self.token_budget.retry_after(window)
+            raise _quota(wait, "GenerateContentInputTokensPerModelPerMinute-FreeTier",
+                         "generate_content_free_tier_input_token_count", limit)  # fmt: skip
+        window.used += counted
 
     def _answer(self, chosen: tuple[Obj, Obj], *, streamed: bool) -> list[Obj]:
         """The answer as GenerateContentResponses: one, or a stream's chunks (each with the
@@ -213,16 +232,9 @@ class GeminiMock(MockUpstream):
     # Google's answers to injected faults.
 
     def rate_limited_response(self, retry_after: float) -> web.StreamResponse:
-        seconds = max(1, math.ceil(retry_after))
-        quota = {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
-            "quotaMetric": f"{SERVICE}/generate_content_free_tier_requests",
-            "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
-            "quotaValue": str(self.requests_per_minute or 0),
-        }]}  # fmt: skip
-        retry = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{seconds}s"}
-        message = ("You exceeded your current quota, please check your plan and billing details. "
-                   f"Please retry in {seconds}s.")  # fmt: skip
-        return GeminiError(429, message, quota, retry).response()
+        return _quota(retry_after, "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                      "generate_content_free_tier_requests",
+                      self.requests_per_minute or 0).response()  # fmt: skip
 
     def server_error_response(self, status: int) -> web.StreamResponse:
         if status == 503:
@@ -237,6 +249,18 @@ class GeminiMock(MockUpstream):
 
     def not_found_response(self, request: web.Request) -> web.StreamResponse:
         return GeminiError(404, "Method not found.").response()
+
+
+def _quota(retry_after: float, quota_id: str, metric: str, value: int) -> GeminiError:
+    """429 `RESOURCE_EXHAUSTED`: which quota (`QuotaFailure`) and when to retry (`RetryInfo`)."""
+    seconds = max(1, math.ceil(retry_after))
+    violation = {"quotaMetric": f"{SERVICE}/{metric}", "quotaId": quota_id,
+                 "quotaValue": str(value)}  # fmt: skip
+    quota = {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [violation]}
+    retry = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{seconds}s"}
+    message = ("You exceeded your current quota, please check your plan and billing details. "
+               f"Please retry in {seconds}s.")  # fmt: skip
+    return GeminiError(429, message, quota, retry)
 
 
 def _refuse(request: web.Request, key: str) -> web.StreamResponse:

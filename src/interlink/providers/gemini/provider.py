@@ -6,6 +6,7 @@ The API key goes in the `x-goog-api-key` header, never in the URL (Google also t
 which would put it in logs). Gemini sends no rate-limit headers: a 429 `RESOURCE_EXHAUSTED`
 is waited out for its `RetryInfo` delay and retried. A chat or an embedding changes nothing at
 Google, so it may be repeated after a 5xx (an overloaded model's 503), as Google's own SDK does.
+Each call declares its prompt's estimated tokens to the integration's token budget.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from interlink.providers.gemini.wire import (
     BatchEmbedContentsResponse,
     GenerateContentResponse,
     Model,
+    read,
 )
 from interlink.providers.kit.action import Connector, action
 from interlink.providers.kit.context import ActionContext
@@ -36,6 +38,7 @@ from interlink.providers.kit.llm import (
     ModelInfo,
     ModelList,
     Usage,
+    estimated_tokens,
 )
 from interlink.providers.kit.pagination import PageToken, Pagination
 from interlink.providers.kit.types import IntegrationType
@@ -97,19 +100,20 @@ class GeminiConnector(Connector):
         JSON output `responseMimeType: application/json` (with the schema when given). An
         answer Gemini's safety filters stopped ends as `content_filter`."""
         path = f"/{_model(params.model)}:generateContent"
-        response = await ctx.http.post(path, json=generate_body(params))
-        answer = GenerateContentResponse.model_validate(response.json())
-        return chat_output(answer, params.model)
+        tokens = estimated_tokens(params)
+        response = await ctx.http.post(path, json=generate_body(params), tokens=tokens)
+        return chat_output(read(GenerateContentResponse, response.json()), params.model)
 
     async def stream_chat(self, ctx: ActionContext, params: ChatInput) -> AsyncIterator[ChatChunk]:
         """The answer of `chat` as it is written (`streamGenerateContent?alt=sse`): each event is
         one `GenerateContentResponse`; the last says why it ended and the tokens used."""
         path = f"/{_model(params.model)}:streamGenerateContent"
-        reader = ChunkReader()
-        body = generate_body(params)
-        async with ctx.http.stream("POST", path, params={"alt": "sse"}, json=body) as answer:
+        reader, body, tokens = ChunkReader(), generate_body(params), estimated_tokens(params)
+        sse = {"alt": "sse"}
+        async with ctx.http.stream("POST", path, params=sse, json=body, tokens=tokens) as answer:
             async for event in answer.events():
-                yield reader.chunk(GenerateContentResponse.model_validate_json(event.data))
+                yield reader.read(event.data)
+        reader.finish()
 
     @action(idempotent=True)
     async def embeddings(self, ctx: ActionContext, params: EmbeddingsInput) -> EmbeddingsOutput:
@@ -120,7 +124,7 @@ class GeminiConnector(Connector):
         requests = [{"model": model, "content": {"parts": [{"text": text}]}} | size
                     for text in params.input]  # fmt: skip
         response = await ctx.http.post(f"/{model}:batchEmbedContents", json={"requests": requests})
-        answer = BatchEmbedContentsResponse.model_validate(response.json())
+        answer = read(BatchEmbedContentsResponse, response.json())
         vectors = [embedding.values for embedding in answer.embeddings]
         counted = answer.usage_metadata.prompt_token_count if answer.usage_metadata else 0
         # Gemini's embeddings answer says no tokens on most models: then they are estimated.
@@ -132,4 +136,4 @@ class GeminiConnector(Connector):
     async def list_models(self, ctx: ActionContext, params: ListModelsInput) -> ModelList:
         """Lists the Gemini models the key may use (`GET /models`, every page)."""
         paged = await ctx.paginate("/models", limit=10_000, page_size=MODELS_PAGE)
-        return ModelList(items=[model_info(Model.model_validate(m)) for m in paged.items])
+        return ModelList(items=[model_info(read(Model, model)) for model in paged.items])

@@ -4,10 +4,12 @@ Interlink does not read (safety ratings, citations, grounding) are left out."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+
+from interlink.core.errors import ExternalServiceError
 
 
 class Wire(BaseModel):
@@ -70,3 +72,19 @@ class Embedding(Wire):
 class BatchEmbedContentsResponse(Wire):
     embeddings: list[Embedding] = Field(default_factory=list)
     usage_metadata: UsageMetadata | None = None
+
+
+W = TypeVar("W", bound=Wire)
+
+
+def read(shape: type[W], data: Any) -> W:
+    """Gemini's answer as `shape`; one that is not is the external system's fault."""
+    try:
+        return shape.model_validate(data)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise ExternalServiceError(
+            f"Gemini answered with something that is not a {shape.__name__}",
+            details=[{"expected": shape.__name__, "at": where, "problem": first["msg"]}],
+        ) from None
