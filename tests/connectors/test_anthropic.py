@@ -207,16 +207,6 @@ async def test_an_empty_credit_balance_is_refused_with_anthropics_words() -> Non
     assert "credit balance is too low" in raised.value.details[0]["provider_message"]
 
 
-async def test_a_refusal_is_a_content_filter_finish() -> None:
-    async with anthropic() as staged:
-        output = await run(
-            staged, max_tokens=10, messages=[{"role": "user", "content": "[refuse]"}]
-        )
-
-    assert output["finish_reason"] == "content_filter"
-    assert output["message"]["content"] is None
-
-
 async def test_a_stop_sequence_and_max_tokens_end_the_answer() -> None:
     async with anthropic() as staged:
         stopped = await run(staged, max_tokens=100, stop=["there"], messages=[
@@ -288,7 +278,7 @@ async def test_a_stream_that_fails_midway_ends_with_our_error(fault: str) -> Non
     assert [chunk.content for chunk in got] == ["You "]  # what came before the failure
     if fault == "overloaded":
         assert raised.value.details == [
-            {"provider_error": "overloaded_error", "provider_message": "Overloaded"}
+            {"provider_code": "overloaded_error", "provider_message": "Overloaded"}
         ]
 
 

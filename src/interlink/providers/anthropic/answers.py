@@ -163,7 +163,7 @@ def stream_error(payload: Mapping[str, Any]) -> InterlinkError:
     error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
     assert isinstance(error, dict)
     kind, message = str(error.get("type", "api_error")), str(error.get("message", ""))
-    details = [{"provider_error": kind, "provider_message": message}]
+    details = [{"provider_code": kind, "provider_message": message}]
     if kind == "rate_limit_error":
         return RateLimitExceeded("The external system's rate limit is spent", details=details)
     return ExternalServiceError(

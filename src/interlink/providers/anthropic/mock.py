@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
@@ -70,7 +70,8 @@ class AnthropicMock(MockUpstream):
     answers deterministically (`mock_replies`), whole or as Server-Sent Events (`stream: true`,
     `mock_stream`);
     `POST /v1/messages/count_tokens` counts a prompt; `GET /v1/models` lists `models` newest
-    first (paged by `limit`, `after_id`, `before_id`) and `GET /v1/models/{id}` reads one.
+    first (paged by `limit`, `after_id`, `before_id`) and `GET /v1/models/{id}` reads one;
+    `models` may be given as `MockModel`s or their fields (a fixture's JSON options).
 
     Budgets per minute on the mock's clock, each with Anthropic's headers (resets in RFC 3339):
     `requests_per_minute`, `input_tokens_per_minute` (a prompt larger than what is left is a
@@ -88,19 +89,21 @@ class AnthropicMock(MockUpstream):
         *,
         token: str | None = None,
         clock: Clock | None = None,
-        models: Sequence[MockModel] = MODELS,
+        models: Sequence[MockModel | Mapping[str, Any]] = MODELS,
         requests_per_minute: int = 50,
         input_tokens_per_minute: int = 30_000,
         output_tokens_per_minute: int = 8_000,
+        credit_exhausted: bool = False,
     ) -> None:
-        self.models = list(models)
+        self.models = [m if isinstance(m, MockModel) else MockModel(**m) for m in models]
+        self.starts_without_credit = credit_exhausted
         self.requests_per_minute = requests_per_minute
         self.input_tokens_per_minute = input_tokens_per_minute
         self.output_tokens_per_minute = output_tokens_per_minute
         super().__init__(token=token, clock=clock)
 
     def reset_state(self) -> None:
-        self.credit_exhausted = False
+        self.credit_exhausted = self.starts_without_credit
         self.stream_faults: list[StreamFault] = []
         self._counters = {"msg": 0, "toolu": 0, "req": 0}
         self.requests = self._budget(lambda: self.requests_per_minute, "requests")

@@ -19,18 +19,19 @@ from interlink.providers.kit.llm import ChatInput, ChatMessage, Tool
 Block = dict[str, Any]
 Turn = dict[str, Any]
 
-# Each model family's largest `max_tokens` (Anthropic's models overview), by id prefix; the
-# first that matches wins. A model not listed gets FALLBACK_MAX_TOKENS.
+# Each model family's largest `max_tokens` or less (Anthropic's models overview), by id prefix;
+# the first that matches wins. A model not listed gets FALLBACK_MAX_TOKENS, which every model
+# takes.
 MODEL_MAX_TOKENS: tuple[tuple[str, int], ...] = (
-    ("claude-opus-4-1", 32_000),
+    ("claude-opus-4-20250514", 32_000),  # Opus 4
     ("claude-opus-4-0", 32_000),
-    ("claude-opus-4-2", 32_000),
-    ("claude-opus-4", 64_000),
+    ("claude-opus-4-1", 32_000),
+    ("claude-opus-4", 64_000),  # 4.5 and later
     ("claude-sonnet-4", 64_000),
     ("claude-haiku-4", 64_000),
     ("claude-3-7-sonnet", 64_000),
     ("claude-3-5-haiku", 8_192),
-    ("claude-3-haiku", 4_096),
+    ("claude-3-5-sonnet", 8_192),
 )
 FALLBACK_MAX_TOKENS = 4_096
 JSON_INSTRUCTION = "Answer with one JSON value only, without any text around it."
