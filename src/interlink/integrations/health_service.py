@@ -219,15 +219,27 @@ class HealthService:
         return HealthCheckItem(name="authentication", status="skipped", message="Not reached")
 
     def _rate_limit(self, row: Integration) -> HealthCheckItem:
-        seen = self.operations.transport.observed.get(row.id)
-        if seen is None or seen.remaining is None:
+        """The requests left, and a language model's tokens left, as the provider last said."""
+        transport = self.operations.transport
+        windows = [
+            (label, seen)
+            for label, seen in (
+                ("Rate limit", transport.observed.get(row.id)),
+                ("Tokens", transport.observed_tokens.get(row.id)),
+            )
+            if seen is not None and seen.remaining is not None
+        ]
+        if not windows:
             return HealthCheckItem(
                 name="rate_limit", status="passed", message="No rate-limit headers seen"
             )
-        low = seen.limit is not None and seen.remaining < seen.limit * _LOW_BUDGET
+        low = any(
+            seen.limit is not None and (seen.remaining or 0) < seen.limit * _LOW_BUDGET
+            for _, seen in windows
+        )
         return HealthCheckItem(
             name="rate_limit", status="warning" if low else "passed",
-            message=f"Rate limit: {seen.describe()}",
+            message="; ".join(f"{label}: {seen.describe()}" for label, seen in windows),
         )  # fmt: skip
 
     async def _breaker(self, row: Integration) -> HealthCheckItem:
