@@ -14,6 +14,7 @@ import pytest
 from interlink.core.errors import ExternalServiceError, InterlinkError, InvalidOperation
 from interlink.providers.kit.llm import ChatChunk, ChatInput, ToolCallDelta, Usage
 from interlink.providers.ollama import OllamaConnector
+from interlink.providers.ollama.models import GenerateInput
 from interlink.providers.ollama.translate import chat_body
 from interlink.testing import Fault, OllamaMock, RunningMock, serve_mock
 from interlink.testing.contract import stage
@@ -170,6 +171,19 @@ async def test_a_stream_that_fails_after_it_began_ends_with_our_error(
         await _streamed(asked, Fault.error(200, body))
 
     assert failed.value.code == code
+
+
+async def test_a_streamed_generate_comes_a_word_a_chunk_and_stops_at_max_tokens() -> None:
+    [fixture] = [f for f in OllamaConnector.fixtures() if f.name == "generate"]
+    asked = GenerateInput(model="llama3.2", prompt="Why is the sky blue?", max_tokens=4)
+
+    async with stage(OllamaConnector, fixture) as staged:
+        connector, ctx = OllamaConnector(), staged.context()
+        chunks = [chunk async for chunk in connector.stream_generate(ctx, asked)]
+
+    assert "".join(c.content for c in chunks) == "You said: Why is"
+    assert (chunks[-1].finish_reason, chunks[-1].usage) == (
+        "length", Usage(prompt_tokens=7, completion_tokens=4))  # fmt: skip
 
 
 def test_without_tool_choice_ollama_gets_no_tools_for_none_and_one_for_a_name() -> None:

@@ -62,7 +62,9 @@ def test_a_tool_is_called_and_its_result_read_back(ollama: Client) -> None:
     assert answered.message.content == "get_weather said: 18C in Paris"
 
 
-def test_json_output_follows_the_schema_and_generate_stops_at_num_predict(ollama: Client) -> None:
+def test_json_output_follows_the_schema_and_generate_streams_and_stops_at_num_predict(
+    ollama: Client,
+) -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string"},
               "rank": {"type": "integer", "minimum": 1}}, "required": ["city", "rank"]}  # fmt: skip
 
@@ -77,6 +79,9 @@ def test_json_output_follows_the_schema_and_generate_stops_at_num_predict(ollama
     assert shaped.message.content == '{"city": "You said: A city?", "rank": 1}'
     assert plain.message.content == '{"answer": "You said: Hi"}'
     assert (cut.response, cut.done_reason, cut.eval_count) == ("You said:", "length", 2)
+    streamed = list(ollama.generate(model="llama3.2", prompt="Hi", stream=True))
+    assert [part.response for part in streamed] == ["You ", "said: ", "Hi", ""]
+    assert (streamed[-1].done, streamed[-1].context) == (True, [1, 2, 3])
 
 
 def test_embeddings_are_unit_vectors_one_per_text(ollama: Client) -> None:

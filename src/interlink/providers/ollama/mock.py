@@ -215,6 +215,10 @@ class OllamaMock(MockUpstream):
         return json_response({"error": "too many requests"}, status=429, headers=headers)
 
     def server_error_response(self, status: int) -> web.StreamResponse:
+        """Ollama's overload (its queue of OLLAMA_MAX_QUEUE requests is full) is a 503; a model
+        runner that crashed, a 500."""
+        if status == 503:
+            return _error(503, "server busy, please try again.  maximum pending requests exceeded")
         return _error(status, "llama runner process has terminated: exit status 2")
 
     def forbidden_response(self, request: web.Request) -> web.StreamResponse:

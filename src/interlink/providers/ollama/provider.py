@@ -86,19 +86,25 @@ class OllamaConnector(Connector):
         or says `error` ends with our error."""
         body = translate.chat_body(params, stream=True)
         calls = 0
-        async with ctx.http.stream("POST", "/api/chat", json=body) as answer:
-            async for raw in answer.lines():
-                chunk = translate.chat_chunk(answers.line(raw), calls)
-                calls += len(chunk.tool_calls)
-                yield chunk
-                if chunk.finish_reason is not None:
-                    return
-        raise answers.cut_short()
+        async for line in _lines_until_done(ctx, "/api/chat", body):
+            chunk = translate.chat_chunk(line, calls)
+            calls += len(chunk.tool_calls)
+            yield chunk
+
+    async def stream_generate(
+        self, ctx: ActionContext, params: GenerateInput
+    ) -> AsyncIterator[ChatChunk]:
+        """`generate` as it comes (`/api/generate` streamed): the completion's pieces as the
+        chunks' `content`, the last with why it ended and the usage."""
+        body = translate.generate_body(params, stream=True)
+        async for line in _lines_until_done(ctx, "/api/generate", body):
+            yield translate.generate_chunk(line)
 
     @action(idempotent=True)
     async def generate(self, ctx: ActionContext, params: GenerateInput) -> GenerateOutput:
         """Completes a prompt as it is (`/api/generate`), without a conversation."""
-        response = await ctx.http.post("/api/generate", json=_generate_body(params))
+        body = translate.generate_body(params, stream=False)
+        response = await ctx.http.post("/api/generate", json=body)
         answer = answers.document(response)
         return GenerateOutput(
             model=str(answer.get("model", params.model)),
@@ -166,14 +172,15 @@ class OllamaConnector(Connector):
         return StatusOutput(model=params.model, status=str(answer.get("status", "success")))
 
 
-def _generate_body(params: GenerateInput) -> dict[str, Any]:
-    body: dict[str, Any] = {"model": params.model, "prompt": params.prompt, "stream": False}
-    if params.system is not None:
-        body["system"] = params.system
-    output_format = translate.response_format(params.response_format, params.json_schema)
-    if output_format is not None:
-        body["format"] = output_format
-    options = translate.sampling_options(
-        params.max_tokens, params.temperature, params.top_p, params.stop
-    )
-    return body | ({"options": options} if options else {})
+async def _lines_until_done(
+    ctx: ActionContext, path: str, body: dict[str, Any]
+) -> AsyncIterator[dict[str, Any]]:
+    """A streamed answer's lines up to the one that says `done`; one that says `error`, or a
+    stream that stops before `done`, ends with our error."""
+    async with ctx.http.stream("POST", path, json=body) as answer:
+        async for raw in answer.lines():
+            line = answers.line(raw)
+            yield line
+            if line.get("done") is True:
+                return
+    raise answers.cut_short()

@@ -24,6 +24,7 @@ from interlink.providers.kit.llm import (
     ToolCallDelta,
     Usage,
 )
+from interlink.providers.ollama.models import GenerateInput
 
 Obj = dict[str, Any]
 
@@ -41,6 +42,18 @@ def chat_body(params: ChatInput, *, stream: bool) -> Obj:
     if options:
         body["options"] = options
     return body
+
+
+def generate_body(params: GenerateInput, *, stream: bool) -> Obj:
+    """The `/api/generate` request for `params`."""
+    body: Obj = {"model": params.model, "prompt": params.prompt, "stream": stream}
+    if params.system is not None:
+        body["system"] = params.system
+    output_format = response_format(params.response_format, params.json_schema)
+    if output_format is not None:
+        body["format"] = output_format
+    options = sampling_options(params.max_tokens, params.temperature, params.top_p, params.stop)
+    return body | ({"options": options} if options else {})
 
 
 def response_format(kind: str, schema: dict[str, Any] | None) -> str | Obj | None:
@@ -132,6 +145,16 @@ def chat_chunk(line: Any, first_call: int) -> ChatChunk:
         content=str(message.get("content") or ""),
         tool_calls=calls,
         finish_reason=finish_reason(line, first_call + len(calls) > 0) if done else None,
+        usage=usage(line) if done else None,
+    )
+
+
+def generate_chunk(line: Obj) -> ChatChunk:
+    """One streamed line of `/api/generate` as our chunk: its `response` as the content."""
+    done = line.get("done") is True
+    return ChatChunk(
+        content=str(line.get("response") or ""),
+        finish_reason=finish_reason(line, False) if done else None,
         usage=usage(line) if done else None,
     )
 
