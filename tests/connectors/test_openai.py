@@ -338,3 +338,41 @@ async def test_an_integration_chats_through_the_api(
     assert result["message"]["content"] == "You said: Hello"
     assert served.mock.calls.all()[-1].json()["max_completion_tokens"] == 30
     assert served.mock.token not in response.text
+
+
+# answers that are not OpenAI's
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"<html>Bad gateway</html>", "is not JSON"),
+        (b'{"id": "x", "model": "gpt-4o", "choices": []}', "is not OpenAICompletion"),
+    ],
+)
+async def test_an_answer_that_is_not_a_completion_is_the_providers_fault(
+    body: bytes, problem: str
+) -> None:
+    async with openai() as staged:
+        staged.mock.faults.add(Fault.garbage(body), times=1)
+        error = await refused(staged)
+
+    assert error.code == "EXTERNAL_SERVICE_ERROR"
+    assert problem in error.message
+
+
+async def test_an_error_inside_a_stream_ends_it_with_our_error() -> None:
+    async with openai() as staged:
+        staged.mock.faults.add(Fault.garbage(
+            b'data: {"choices": [{"delta": {"content": "Hi"}}]}\n\n'
+            b'data: {"error": {"message": "The server had an error", "type": "server_error"}}\n\n'
+        ), times=1)  # fmt: skip
+        got: list[ChatChunk] = []
+        with pytest.raises(InterlinkError) as raised:
+            await streamed(staged.context(), chat(), got)
+
+    assert [chunk.content for chunk in got] == ["Hi"]
+    assert raised.value.code == "EXTERNAL_SERVICE_ERROR"
+    assert raised.value.details == [
+        {"provider_code": "server_error", "provider_message": "The server had an error"}
+    ]

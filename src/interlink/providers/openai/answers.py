@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from interlink.core.errors import ExternalServiceError, InterlinkError, RateLimitExceeded
 from interlink.providers.kit.llm import (
@@ -122,12 +122,66 @@ class OpenAIModels(BaseModel):
     data: list[OpenAIModel]
 
 
+Shape = TypeVar("Shape", bound=BaseModel)
+
+
+def read(shape: type[Shape], data: Any) -> Shape:
+    """OpenAI's answer as `shape`; one that is not is the external system's fault."""
+    try:
+        return shape.model_validate(data)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        raise ExternalServiceError(
+            f"The external system answered with something that is not {shape.__name__}",
+            details=[{"expected": shape.__name__, "at": ".".join(map(str, first["loc"])),
+                      "problem": first["msg"]}],
+        ) from None  # fmt: skip
+
+
 def finish_reason(reason: str | None) -> FinishReason:
     return FINISH.get(reason or "stop", "stop")
 
 
 def model_info(model: OpenAIModel) -> ModelInfo:
     return ModelInfo(id=model.id, owned_by=model.owned_by)
+
+
+class OpenAIFunctionDelta(BaseModel):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class OpenAIToolCallDelta(BaseModel):
+    index: int = 0
+    id: str | None = None
+    function: OpenAIFunctionDelta = Field(default_factory=OpenAIFunctionDelta)
+
+
+class OpenAIDelta(BaseModel):
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[OpenAIToolCallDelta] | None = None
+
+    def piece(self) -> ChatChunk | None:
+        calls = [
+            ToolCallDelta(
+                index=call.index, id=call.id, name=call.function.name,
+                arguments=call.function.arguments or "",
+            )
+            for call in self.tool_calls or []
+        ]  # fmt: skip
+        content = self.content or self.refusal or ""
+        return ChatChunk(content=content, tool_calls=calls) if content or calls else None
+
+
+class OpenAIChunkChoice(BaseModel):
+    delta: OpenAIDelta = Field(default_factory=OpenAIDelta)
+    finish_reason: str | None = None
+
+
+class OpenAIChunk(BaseModel):
+    choices: list[OpenAIChunkChoice] = Field(default_factory=list)
+    usage: OpenAIUsage | None = None
 
 
 class StreamReader:
@@ -147,36 +201,21 @@ class StreamReader:
         payload = _object(data)
         if "error" in payload:
             raise stream_error(payload["error"])
-        if isinstance(payload.get("usage"), dict):
-            self.usage = OpenAIUsage.model_validate(payload["usage"]).ours()
-        choices = payload.get("choices")
-        first = choices[0] if isinstance(choices, list) and choices else None
-        if not isinstance(first, dict):
+        chunk = read(OpenAIChunk, payload)
+        if chunk.usage is not None:
+            self.usage = chunk.usage.ours()
+        first = chunk.choices[0] if chunk.choices else None
+        if first is None:
             return None
-        if first.get("finish_reason"):
-            self.finish = finish_reason(str(first["finish_reason"]))
-        return _piece(first.get("delta") or {})
+        if first.finish_reason:
+            self.finish = finish_reason(first.finish_reason)
+        return first.delta.piece()
 
     def last(self) -> ChatChunk:
         """The chunk that ends the answer; raises when the stream was cut before `[DONE]`."""
         if not self.done:
             raise ExternalServiceError("The external system's stream ended before the answer did")
         return ChatChunk(finish_reason=self.finish or "stop", usage=self.usage)
-
-
-def _piece(delta: Mapping[str, Any]) -> ChatChunk | None:
-    calls = [
-        ToolCallDelta(
-            index=int(call.get("index", 0)),
-            id=call.get("id"),
-            name=(call.get("function") or {}).get("name"),
-            arguments=(call.get("function") or {}).get("arguments") or "",
-        )
-        for call in delta.get("tool_calls") or []
-        if isinstance(call, dict)
-    ]
-    content = delta.get("content") or delta.get("refusal") or ""
-    return ChatChunk(content=str(content), tool_calls=calls) if content or calls else None
 
 
 def _object(data: str) -> dict[str, Any]:

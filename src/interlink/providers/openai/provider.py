@@ -40,6 +40,7 @@ from interlink.providers.openai.answers import (
     OpenAIModels,
     StreamReader,
     model_info,
+    read,
 )
 from interlink.providers.openai.requests import (
     OpenAISettings,
@@ -106,7 +107,7 @@ class OpenAIConnector(Connector):
             "POST", settings.path(params.model, "/chat/completions"), params=settings.query,
             json=chat_body(params, settings), tokens=chat_tokens(params),
         )  # fmt: skip
-        return OpenAICompletion.model_validate(response.json()).ours()
+        return read(OpenAICompletion, response.json()).ours()
 
     async def stream_chat(self, ctx: ActionContext, params: ChatInput) -> AsyncIterator[ChatChunk]:
         """The answer of `chat` as it is written: OpenAI's Server-Sent Events as chunks, the
@@ -134,12 +135,12 @@ class OpenAIConnector(Connector):
             "POST", settings.path(params.model, "/embeddings"), params=settings.query,
             json=embeddings_body(params), tokens=embeddings_tokens(params),
         )  # fmt: skip
-        return OpenAIEmbeddings.model_validate(response.json()).ours()
+        return read(OpenAIEmbeddings, response.json()).ours()
 
     @action()
     async def list_models(self, ctx: ActionContext, params: ListModelsInput) -> ModelList:
         """Lists the models the key may use (`GET /models`)."""
         settings = OpenAISettings.of(ctx.configuration)
         response = await ctx.http.get("/models", params=settings.query)
-        listed = OpenAIModels.model_validate(response.json())
+        listed = read(OpenAIModels, response.json())
         return ModelList(items=[model_info(model) for model in listed.data])
