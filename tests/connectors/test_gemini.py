@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from interlink.core.errors import (
     ExternalResourceNotFound,
@@ -19,9 +21,12 @@ from interlink.providers.gemini.mock import GeminiMock
 from interlink.providers.gemini.provider import GeminiConnector
 from interlink.providers.gemini.request import UNSIGNED, generate_body
 from interlink.providers.kit.llm import ChatChunk, ChatInput, ChatOutput
-from interlink.testing import Fault
+from interlink.testing import Fault, serve_mock
 from interlink.testing.contract.harness import Stage, stage
+from tests.conftest import ADMIN_KEY, data
+from tests.helpers.integrations import create_active
 
+GATEWAY = "http://testserver/api/v1/ai"
 HELLO = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "Hello there"}]}
 WEATHER = {
     "name": "get_weather",
@@ -350,3 +355,46 @@ async def test_embeddings_are_one_vector_per_text_of_the_models_size() -> None:
     assert [len(vector) for vector in vectors] == [768, 768, 768]
     assert vectors[0] != vectors[1]
     assert refused.code == "EXTERNAL_RESOURCE_NOT_FOUND"
+
+
+# through the API and the gateway
+
+
+async def test_a_gemini_integration_through_the_api_and_the_openai_and_anthropic_surfaces(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    import anthropic
+    import httpx2
+    import openai
+
+    async with serve_mock(GeminiMock()) as running:
+        configuration = {"api_url": running.api_url, "auth_method": "api_key"}
+        credentials = {"api_key": running.mock.token}
+        body = {"name": "Gemini", "type": "gemini", "configuration": configuration}
+        iid = await create_active(client, body | {"credentials": credentials})
+        tested = data(await client.post(f"/api/v1/integrations/{iid}/test"))["connection_test"]
+        async with httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+        ) as http:
+            sdk: Any = {"api_key": ADMIN_KEY, "http_client": http, "max_retries": 0}
+            gpt = openai.AsyncOpenAI(base_url=f"{GATEWAY}/openai/v1", **sdk)
+            claude = anthropic.AsyncAnthropic(base_url=f"{GATEWAY}/anthropic", **sdk)
+            whole = await gpt.chat.completions.create(
+                model="Gemini/gemini-2.5-flash", messages=[{"role": "user", "content": "Hi"}]
+            )
+            stream = await gpt.chat.completions.create(
+                model="Gemini/gemini-2.5-flash", stream=True,
+                messages=[{"role": "user", "content": "one two three four"}],
+            )  # fmt: skip
+            pieces = [c.choices[0].delta.content or "" async for c in stream if c.choices]
+            message = await claude.messages.create(
+                model="Gemini/gemini-2.5-flash", max_tokens=50,
+                messages=[{"role": "user", "content": "Hello"}],
+            )  # fmt: skip
+        paths = [call.path for call in running.mock.calls.all()]
+
+    assert tested["message"].endswith("Connected to the Gemini API")
+    assert whole.choices[0].message.content == "Echo: Hi"
+    assert "".join(pieces) == "Echo: one two three four"
+    assert message.content[0].text == "Echo: Hello"  # type: ignore[union-attr]
+    assert paths[-2].endswith(":streamGenerateContent")
