@@ -12,7 +12,6 @@ from interlink.ai.routes.service import RouteService
 from interlink.ai.usage.budgets import Limit
 from interlink.ai.usage.deps import UsageDeps
 from interlink.ai.usage.meter import UsageMeter
-from interlink.ai.usage.metrics import UsageMetrics
 from interlink.ai.usage.service import UsageService
 from interlink.api.deps import Shared
 from interlink.auth.deps import AuthDeps
@@ -206,7 +205,7 @@ def _meter(
 ) -> UsageMeter:
     limits: SnapshotCache[str, tuple[Limit, ...]] = SnapshotCache(clock, settings.db.cache_seconds)
     db.on_commit({"llm_budgets"}, limits.clear)
-    return UsageMeter(clock, db, events, limits, UsageMetrics(metrics) if metrics else None)
+    return UsageMeter(clock, db, events, limits, metrics)
 
 
 def _sandbox(settings: Settings) -> Sandbox:

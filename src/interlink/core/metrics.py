@@ -141,6 +141,19 @@ class Metrics:
             "Workflow execution status changes (started, completed, failed, cancelled)",
             ["status"], registry=r,
         )  # fmt: skip
+        llm = ["provider", "model", *(["integration_id"] if per_integration else [])]
+        self.llm_tokens = Counter(
+            "interlink_llm_tokens", "Tokens of language-model calls, by kind (prompt, completion)",
+            [*llm, "kind"], registry=r,
+        )  # fmt: skip
+        self.llm_cost = Counter(
+            "interlink_llm_cost_usd", "Dollars language-model calls cost (from the price table)",
+            llm, registry=r,
+        )  # fmt: skip
+        self.llm_calls = Counter(
+            "interlink_llm_calls", "Language-model calls charged (settled after their answer)",
+            llm, registry=r,
+        )  # fmt: skip
         self.scrape_errors = Counter(
             "interlink_metrics_scrape_errors", "Readers that failed during a scrape",
             ["reader"], registry=r,
@@ -184,6 +197,22 @@ class Metrics:
         if child is None:
             child = self._workflows[status] = self.workflow_executions.labels(status)
         child.inc()
+
+    def llm(
+        self,
+        provider: str,
+        model: str,
+        integration_id: str,
+        prompt: int,
+        completion: int,
+        dollars: float,
+    ) -> None:
+        """A language-model call's usage (`integration_id` counted only when allowed)."""
+        labels = (provider, model, *((integration_id,) if self.per_integration else ()))
+        self.llm_tokens.labels(*labels, "prompt").inc(prompt)
+        self.llm_tokens.labels(*labels, "completion").inc(completion)
+        self.llm_cost.labels(*labels).inc(dollars)
+        self.llm_calls.labels(*labels).inc()
 
     # -- read at scrape time --------------------------------------------------------------------
     def on_scrape(self, name: str, reader: Reader) -> None:

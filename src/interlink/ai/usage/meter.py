@@ -20,13 +20,13 @@ from pydantic import BaseModel
 
 from interlink.ai.usage import repository
 from interlink.ai.usage.budgets import Limit, period_start
-from interlink.ai.usage.metrics import UsageMetrics
 from interlink.ai.usage.models import LlmBudget
 from interlink.ai.usage.prices import Price, nanos, price_of
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.driver import Write
 from interlink.core.errors import BudgetExceeded
+from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.events.types import BudgetState, EventRecord, EventType, new_event
@@ -88,7 +88,7 @@ class UsageMeter:
         db: Database,
         events: EventService,
         limits: SnapshotCache[str, tuple[Limit, ...]],
-        metrics: UsageMetrics | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.clock = clock
         self.db = db
@@ -173,7 +173,10 @@ class UsageMeter:
             writes.append(repository.settle(hold.limit.id, hold.period_start, hold.amount, spent))
         await self.db.write(*writes)
         if self.metrics is not None:
-            self.metrics.count(metered.provider, metered.model, metered.integration_id, usage, cost)
+            self.metrics.llm(
+                metered.provider, metered.model, metered.integration_id,
+                usage.prompt_tokens, usage.completion_tokens, float(cost),
+            )  # fmt: skip
         await self._after(metered)
 
     async def settle_output(self, metered: Metered, output: BaseModel, operation: str) -> None:
