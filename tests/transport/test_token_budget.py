@@ -4,6 +4,8 @@ process (memory) and across processes (Redis)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from interlink.core.clock import FrozenClock
@@ -132,3 +134,20 @@ async def test_a_stream_declaring_its_tokens_is_held_as_a_request_is(
         assert answer.status == 200
 
     assert clock.sleeps == [2.0]
+
+
+async def test_calls_racing_for_the_last_tokens_do_not_all_go(
+    processes: list[Transport], upstream: Upstream
+) -> None:
+    upstream.script(status(200, **tokens_left(100, reset="6m0s")))
+    await client_of(processes[0], upstream.url, OPENAI).post("/chat", tokens=1)
+    clients = [client_of(processes[n % 2], upstream.url, OPENAI) for n in range(6)]
+
+    outcomes = await asyncio.gather(
+        *(client.post("/chat", tokens=40) for client in clients), return_exceptions=True
+    )
+
+    went = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+    assert len(went) == 2  # 100 tokens left hold two calls of 40
+    assert all(isinstance(o, RateLimitExceeded) for o in outcomes if o not in went)
+    assert len(upstream.seen) == 3
