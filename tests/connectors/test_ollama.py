@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from interlink.core.errors import ExternalServiceError, InterlinkError, InvalidOperation
 from interlink.providers.kit.llm import ChatChunk, ChatInput, ToolCallDelta, Usage
@@ -18,11 +19,12 @@ from interlink.providers.ollama.models import GenerateInput
 from interlink.providers.ollama.translate import chat_body
 from interlink.testing import Fault, OllamaMock, RunningMock, serve_mock
 from interlink.testing.contract import stage
-from tests.conftest import data, error
+from tests.conftest import ADMIN_KEY, data, error
 from tests.connectors.conftest import create_active, run_operation
 
 PROXY_TOKEN = "proxy-bearer-token-0123456789"
 WEATHER = {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+GATEWAY = "http://testserver/api/v1/ai"
 CLOCK = {"name": "get_time", "parameters": {"type": "object", "properties": {}}}
 
 
@@ -208,7 +210,7 @@ def test_a_tool_calls_arguments_go_as_an_object_and_its_answer_names_the_tool() 
         {"role": "tool", "tool_call_id": "call_0", "content": "18C"},
     ]
 
-    body = chat_body(ChatInput(model="llama3.2", messages=messages), stream=True)  # type: ignore[arg-type]
+    body = chat_body(ChatInput(model="llama3.2", messages=messages), stream=True)
     bad = [*messages[:1], {"role": "assistant", "tool_calls": [call | {"arguments": "[1]"}]}]
 
     assert body["messages"][1]["tool_calls"] == [
@@ -218,3 +220,38 @@ def test_a_tool_calls_arguments_go_as_an_object_and_its_answer_names_the_tool() 
     assert body["stream"] is True
     with pytest.raises(InvalidOperation):
         chat_body(ChatInput.model_validate({"model": "llama3.2", "messages": bad}), stream=False)
+
+
+async def test_an_ollama_integration_through_the_openai_and_anthropic_surfaces(
+    app: FastAPI, client: httpx.AsyncClient, ollama: RunningMock[OllamaMock]
+) -> None:
+    import anthropic
+    import httpx2
+    import openai
+
+    await _integration(client, ollama, {})
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        keys: dict[str, Any] = {"api_key": ADMIN_KEY, "http_client": http, "max_retries": 0}
+        gpt = openai.AsyncOpenAI(base_url=f"{GATEWAY}/openai/v1", **keys)
+        claude = anthropic.AsyncAnthropic(base_url=f"{GATEWAY}/anthropic", **keys)
+        whole = await gpt.chat.completions.create(
+            model="Ollama/llama3.2", messages=[{"role": "user", "content": "Hi"}]
+        )
+        stream = await gpt.chat.completions.create(
+            model="Ollama/llama3.2", stream=True,
+            messages=[{"role": "user", "content": "one two three"}],
+        )  # fmt: skip
+        pieces = [c.choices[0].delta.content or "" async for c in stream if c.choices]
+        vectors = await gpt.embeddings.create(model="Ollama/nomic-embed-text", input=["a", "b"])
+        message = await claude.messages.create(
+            model="Ollama/llama3.2", max_tokens=50, messages=[{"role": "user", "content": "Hello"}]
+        )
+
+    assert whole.choices[0].message.content == "You said: Hi"
+    assert "".join(pieces) == "You said: one two three"
+    assert [len(item.embedding) for item in vectors.data] == [8, 8]
+    assert message.content[0].text == "You said: Hello"  # type: ignore[union-attr]
+    assert [c.path for c in ollama.mock.calls.all()] == [
+        "/api/chat", "/api/chat", "/api/embed", "/api/chat"]  # fmt: skip
