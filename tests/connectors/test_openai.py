@@ -376,3 +376,22 @@ async def test_an_error_inside_a_stream_ends_it_with_our_error() -> None:
     assert raised.value.details == [
         {"provider_code": "server_error", "provider_message": "The server had an error"}
     ]
+
+
+def test_a_configuration_field_that_is_not_valid_is_the_integrations_mistake() -> None:
+    with pytest.raises(InterlinkError) as raised:
+        OpenAISettings.of({"max_tokens_parameter": "tokens"})
+
+    assert raised.value.code == "INVALID_INTEGRATION_CONFIG"
+    assert "max_tokens_parameter" in raised.value.message
+
+
+async def test_a_spent_requests_window_pauses_the_integration_until_its_reset() -> None:
+    async with openai(requests_per_minute=1) as staged:
+        await run(staged)  # the last request of the minute: remaining 0, reset in 1m0s
+
+        error = await refused(staged)
+
+        assert len(staged.calls) == 1
+    assert error.code == "RATE_LIMIT_EXCEEDED"
+    assert error.details == [{"retry_after_seconds": 60.0}]

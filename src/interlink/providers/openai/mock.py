@@ -146,7 +146,9 @@ class OpenAIMock(MockUpstream):
             return error_response(_quota_error())
         window = self.requests.window(self.token)
         if window.remaining == 0:
-            return await self.requests.meter(self.token, _never)
+            spent = self.rate_limited_response(self.requests.retry_after(window))
+            spent.headers.update(self.requests.headers(window) | self._token_headers())
+            return spent
         window.used += 1
         request[HEADERS] = self.requests.headers(window) | self._token_headers()
         try:
@@ -325,10 +327,6 @@ def _drop(request: web.Request) -> None:
     """Closes the connection mid-answer, as a provider's cut stream does."""
     if request.transport is not None:
         request.transport.close()
-
-
-async def _never() -> web.StreamResponse:
-    raise AssertionError("a spent window answers without its handler")
 
 
 async def _body(request: web.Request) -> Obj:

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from interlink.core.errors import InvalidIntegrationConfig
 from interlink.providers.kit.llm import (
     CHARS_PER_TOKEN,
     ChatInput,
@@ -39,7 +40,14 @@ class OpenAISettings(BaseModel):
 
     @classmethod
     def of(cls, configuration: Mapping[str, Any]) -> OpenAISettings:
-        return cls.model_validate(configuration)
+        try:
+            return cls.model_validate(configuration)
+        except ValidationError as invalid:
+            first = invalid.errors()[0]
+            field = ".".join(map(str, first["loc"]))
+            raise InvalidIntegrationConfig(
+                f"The integration's configuration field {field} is not valid: {first['msg']}"
+            ) from None
 
     def path(self, model: str, endpoint: str) -> str:
         """`endpoint` (`/chat/completions`, `/embeddings`) for `model`."""
