@@ -188,6 +188,30 @@ async def test_a_streamed_generate_comes_a_word_a_chunk_and_stops_at_max_tokens(
         "length", Usage(prompt_tokens=7, completion_tokens=4))  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("fixture_name", "body"),
+    [
+        ("chat", b"<html>502 Bad Gateway</html>"),
+        ("chat", b'{"model": "llama3.2", "message": "You said: Hi", "done": true}'),
+        ("embeddings", b'{"model": "nomic-embed-text", "embeddings": [[0.1, 0.2]]}'),
+        ("embeddings", b'{"model": "nomic-embed-text", "embeddings": [["a"], ["b"]]}'),
+        ("list_models", b'{"models": {"llama3.2": {}}}'),
+        ("pull_model", b'{"status": "pulling manifest"}\n'),
+    ],
+    ids=["not json", "no message", "a vector short", "not numbers", "no list", "no success"],
+)
+async def test_an_answer_that_is_not_ollamas_is_an_external_service_error(
+    fixture_name: str, body: bytes
+) -> None:
+    [fixture] = [f for f in OllamaConnector.fixtures() if f.name == fixture_name]
+
+    async with stage(OllamaConnector, fixture) as staged:
+        staged.mock.faults.add(Fault.error(200, body), times=1)
+        result = await staged.run()
+
+    assert result.code == ExternalServiceError.code
+
+
 def test_without_tool_choice_ollama_gets_no_tools_for_none_and_one_for_a_name() -> None:
     asked: dict[str, Any] = {"model": "llama3.2", "messages": [{"role": "user", "content": "?"}]}
     tools = [WEATHER, CLOCK]
