@@ -1,19 +1,30 @@
 """google-genai, Google's SDK, pointed at the Gemini mock (`http_options.base_url`): it gets what
 Gemini answers (text, streams, function calls, JSON, embeddings, models over pages, Google's
-errors), and what our provider sends is what the SDK sends."""
+errors), and what our provider sends is what the SDK sends.
+
+Gemini publishes no OpenAPI description; its API is described by its protocol buffers, which
+google-ai-generativelanguage ships as messages. Every answer the mock gives in a test, and every
+request and answer of the recorded fixtures, parses as its message there (proto3 JSON, no field
+the message lacks)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+import httpx
 import pytest
 from google import genai
+from google.ai import generativelanguage_v1beta as protos
 from google.genai import errors, types
+from google.protobuf.json_format import ParseError
 
+from interlink.providers.gemini.provider import GeminiConnector
 from interlink.providers.gemini.request import generate_body
 from interlink.providers.kit.llm import ChatInput
 from interlink.testing import Fault, GeminiMock, RunningMock, serve_mock_in_thread
+from interlink.testing.calls import Call
 
 MODEL = "gemini-2.5-flash"
 WEATHER = types.FunctionDeclaration(
@@ -25,10 +36,69 @@ WEATHER = types.FunctionDeclaration(
 NO_RETRY = types.HttpRetryOptions(attempts=1)
 
 
+# The messages of a method's request and answer, by the end of its path.
+METHODS: dict[str, tuple[Any, Any]] = {
+    ":generateContent": (protos.GenerateContentRequest, protos.GenerateContentResponse),
+    ":streamGenerateContent": (protos.GenerateContentRequest, protos.GenerateContentResponse),
+    ":batchEmbedContents": (protos.BatchEmbedContentsRequest, protos.BatchEmbedContentsResponse),
+    "/models": (None, protos.ListModelsResponse),
+}
+
+
+def proto_problems(path: str, request: Any, status: int, answer: bytes | None) -> list[str]:
+    """What in a request or an answer (an SSE stream's events each; None: a stream the mock
+    did not keep) its message lacks."""
+    asked, answered = next((m for end, m in METHODS.items() if path.endswith(end)), (None, None))
+    if path.startswith("/v1beta/models/") and ":" not in path:
+        answered = protos.Model
+    bodies = [(asked, json.dumps(request))] if asked and request is not None else []
+    if status < 400 and answered is not None and answer is not None:
+        text = answer.decode()
+        events = [line[6:] for line in text.splitlines() if line.startswith("data: ")]
+        bodies += [(answered, body) for body in events or [text]]
+    problems = []
+    for message, body in bodies:
+        try:
+            message.from_json(body)
+        except ParseError as error:
+            problems.append(f"{path} {message.__name__}: {error}")
+    return problems
+
+
+def call_problems(calls: Iterable[Call]) -> list[str]:
+    return [
+        problem
+        for call in calls
+        if call.answer is not None
+        for problem in proto_problems(
+            call.path, call.json() if call.body else None, call.answer.status, call.answer.body
+        )
+    ]
+
+
 @pytest.fixture
 def served() -> Iterator[RunningMock[GeminiMock]]:
+    """The mock; once the test is done, every request it got and answer it gave fits Gemini's
+    messages."""
     with serve_mock_in_thread(GeminiMock()) as running:
         yield running
+    assert call_problems(running.mock.calls.all()) == []
+
+
+@pytest.mark.parametrize("fixture", GeminiConnector.fixtures(), ids=lambda f: f.name)
+def test_the_fixtures_fit_geminis_messages(fixture: Any) -> None:
+    problems = [
+        problem
+        for exchange in fixture.exchanges
+        for problem in proto_problems(
+            "/v1beta" + exchange.request.path,
+            exchange.request.json_body,
+            exchange.response.status,
+            json.dumps(exchange.response.body).encode(),
+        )
+    ]
+
+    assert problems == []
 
 
 def sdk(served: RunningMock[GeminiMock], key: str | None = None) -> genai.Client:
@@ -67,6 +137,18 @@ def test_a_conversation_is_answered_and_sent_as_our_provider_sends_it(
     assert answer.usage_metadata.total_token_count == (
         answer.usage_metadata.prompt_token_count + answer.usage_metadata.candidates_token_count
     )
+
+
+def test_each_event_of_a_stream_fits_geminis_messages(served: RunningMock[GeminiMock]) -> None:
+    body = {"contents": [{"parts": [{"text": "a b c d e f g"}]}]}
+    path = f"/v1beta/models/{MODEL}:streamGenerateContent"
+
+    answer = httpx.post(f"{served.url}{path}?alt=sse", json=body,
+                        headers={"x-goog-api-key": served.mock.token})  # fmt: skip
+
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert answer.text.count("data: ") == 3
+    assert proto_problems(path, body, answer.status_code, answer.content) == []
 
 
 def test_a_stream_comes_in_pieces_the_last_one_ending_it(served: RunningMock[GeminiMock]) -> None:
