@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from interlink.ai.gateway import anthropic_wire, openai_wire
 from interlink.ai.gateway.deps import Caller, Deps
@@ -24,11 +24,45 @@ from interlink.core.errors import InterlinkError, InvalidRequest
 from interlink.providers.kit.llm import estimated_tokens
 
 Translate = Callable[[InterlinkError], tuple[int, dict[str, Any]]]
-_DOC = {"description": "The API's own error object, our code in `error.code`"}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: _DOC for status in (400, 401, 403, 404, 409, 429, 502, 503, 504)
-}
-_STREAM = {"content": {"text/event-stream": {}}, "description": "With `stream: true`: events"}
+_STATUSES = (400, 401, 402, 403, 404, 409, 422, 429, 500, 502, 503, 504)
+
+
+class OpenAIErrorObject(BaseModel):
+    message: str
+    type: str = "api_error"
+    param: str | None = None
+    code: str = Field(description="Interlink's error code")
+    details: list[Any] = Field(default_factory=list)
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorObject
+
+
+class AnthropicErrorObject(BaseModel):
+    type: str = "api_error"
+    message: str
+    code: str = Field(description="Interlink's error code")
+    details: list[Any] = Field(default_factory=list)
+
+
+class AnthropicError(BaseModel):
+    type: Literal["error"] = "error"
+    error: AnthropicErrorObject
+
+
+def _errors(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """A body refused before the gateway reads it (not JSON, too deep) is in our envelope,
+    whose `error` has the code and message too."""
+    described = {"model": model, "description": "The API's own error object, our code inside"}
+    return {status: described for status in _STATUSES}
+
+
+def _answer(description: str, *, stream: bool = False) -> dict[int | str, dict[str, Any]]:
+    content: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
+    if stream:
+        content["text/event-stream"] = {"schema": {"type": "string"}}
+    return {200: {"description": description, "content": content}}
 
 
 def speaking(translate: Translate) -> type[APIRoute]:
@@ -81,6 +115,18 @@ def _streaming(events: AsyncIterator[bytes], headers: dict[str, str]) -> Streami
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
+_COMPLETION = (
+    "OpenAI's chat.completion object, or with `stream: true` its chat.completion.chunk events "
+    "ending with `data: [DONE]`; the x-interlink-* headers and the `interlink` field say which "
+    "integration and model served it and its cost"
+)
+_MESSAGE = (
+    "Anthropic's message object, or with `stream: true` its events (message_start ... "
+    "message_stop); the x-interlink-* headers and the `interlink` field say which integration "
+    "and model served it and its cost"
+)
+
+
 # -- OpenAI ----------------------------------------------------------------------------------------
 openai = APIRouter(
     prefix="/ai/openai/v1", tags=["ai gateway"], route_class=speaking(openai_wire.error)
@@ -90,7 +136,8 @@ openai = APIRouter(
 @openai.post(
     "/chat/completions",
     summary="Chat completions, OpenAI's way: `model` is a route or <integration>/<model>",
-    responses={**_ERRORS, 200: _STREAM},
+    response_class=JSONResponse,
+    responses={**_errors(OpenAIError), **_answer(_COMPLETION, stream=True)},
 )
 async def openai_chat_completions(
     body: openai_wire.ChatRequest, principal: Caller, deps: Deps, request: Request
@@ -126,7 +173,8 @@ async def _openai_events(
 @openai.post(
     "/embeddings",
     summary="Embeddings, OpenAI's way: `model` is a route or <integration>/<model>",
-    responses=_ERRORS,
+    response_class=JSONResponse,
+    responses={**_errors(OpenAIError), **_answer("OpenAI's list of embeddings")},
 )
 async def openai_embeddings(
     body: openai_wire.EmbeddingsRequest, principal: Caller, deps: Deps
@@ -140,7 +188,8 @@ async def openai_embeddings(
 @openai.get(
     "/models",
     summary="The models to give as `model`: the workspace's routes, then <integration>/<model>",
-    responses=_ERRORS,
+    response_class=JSONResponse,
+    responses={**_errors(OpenAIError), **_answer("OpenAI's list of models")},
 )
 async def openai_models(principal: Caller, deps: Deps) -> Response:
     found = await deps.ai_gateway.models(principal)
@@ -156,7 +205,8 @@ anthropic = APIRouter(
 @anthropic.post(
     "/messages",
     summary="Messages, Anthropic's way: `model` is a route or <integration>/<model>",
-    responses={**_ERRORS, 200: _STREAM},
+    response_class=JSONResponse,
+    responses={**_errors(AnthropicError), **_answer(_MESSAGE, stream=True)},
 )
 async def anthropic_messages(
     body: anthropic_wire.MessagesRequest, principal: Caller, deps: Deps, request: Request
