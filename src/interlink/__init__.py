@@ -82,6 +82,7 @@ _SDK = frozenset(
         "IntegrationNotFound",
         "IntegrationOperations",
         "IntegrationStats",
+        "LlmSpend",
         "IntegrationSummary",
         "Interlink",
         "InterlinkAPIError",

@@ -130,7 +130,10 @@ class Services:
             clock, keyring, events, lambda provider: _api_hosts(registry, provider)
         )
         transport = build_transport(settings, clock, recording, resolver)
-        integrations = IntegrationService(clock, credentials, events, registry, transport.policy)
+        usage = UsageService(clock)
+        integrations = IntegrationService(
+            clock, credentials, events, registry, transport.policy, usage
+        )
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
         known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
         db.on_commit({"api_keys", "workspaces"}, known_keys.clear)
@@ -193,7 +196,7 @@ class Services:
             scheduler=Scheduler(db, workflows.launcher),
             follower=follower,
             metrics=metrics,
-            usage=UsageService(clock),
+            usage=usage,
             meter=meter,
             ai_routes=ai_routes,
             ai_gateway=ai_gateway,

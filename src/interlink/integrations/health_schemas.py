@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Literal
 
 from interlink.core.schemas import ApiOutput, UtcTime
+from interlink.integrations.schemas import LlmSpend
 
 HealthStatus = Literal["healthy", "degraded", "unhealthy", "unknown"]
 CheckStatus = Literal["passed", "warning", "failed", "skipped"]
@@ -32,6 +33,7 @@ class HealthMetrics(ApiOutput):
     average_latency_ms: float | None
     error_rate: float | None
     total_calls_24h: int
+    llm_24h: LlmSpend | None = None  # a language-model integration's last 24 hours
 
 
 class Health(ApiOutput):

@@ -106,15 +106,18 @@ class HealthService:
     async def metrics(self, session: AsyncSession, row: Integration) -> HealthMetrics:
         since = self.clock.now() - timedelta(hours=24)
         calls, failures, total_ms, _ = await StatsRepository(session).totals(row.id, since=since)
+        llm = await self.integrations.llm_spend(session, row, since)
         if calls == 0:
             return HealthMetrics(
-                success_rate_24h=None, average_latency_ms=None, error_rate=None, total_calls_24h=0
-            )
+                success_rate_24h=None, average_latency_ms=None, error_rate=None, total_calls_24h=0,
+                llm_24h=llm,
+            )  # fmt: skip
         return HealthMetrics(
             success_rate_24h=round(100 * (calls - failures) / calls, 2),
             average_latency_ms=round(total_ms / calls, 1),
             error_rate=round(100 * failures / calls, 2),
             total_calls_24h=calls,
+            llm_24h=llm,
         )
 
     # -- steps ------------------------------------------------------------------------------------

@@ -137,11 +137,21 @@ class CredentialsUpdate(ApiInput):
     credentials: InlineCredentials
 
 
+class LlmSpend(ApiOutput):
+    """Language-model calls' tokens and cost (docs/ai.md, "Usage, cost and budgets")."""
+
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: str = Field(description="Dollars as a decimal string")
+
+
 class IntegrationStats(ApiOutput):
     last_used: UtcTime | None = None
     total_calls: int = 0
     success_rate: float | None = None
     average_response_time_ms: float | None = None
+    llm: LlmSpend | None = Field(None, description="A language-model integration's spend")
 
 
 class IntegrationHealth(ApiOutput):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -32,6 +33,7 @@ from interlink.integrations.schemas import (
     IntegrationOut,
     IntegrationStats,
     IntegrationUpdate,
+    LlmSpend,
 )
 from interlink.providers.kit.types import IntegrationType
 from interlink.providers.registry import Registry
@@ -42,6 +44,16 @@ from interlink.vault.service import CredentialService, OpenCredential
 _SIMPLE_FIELDS = ("name", "description")
 
 
+class SpendReader(Protocol):
+    async def spend_of(
+        self,
+        session: AsyncSession,
+        workspace_id: str,
+        integration_id: str,
+        since: datetime | None,
+    ) -> LlmSpend | None: ...
+
+
 class IntegrationService:
     def __init__(
         self,
@@ -50,9 +62,11 @@ class IntegrationService:
         events: EventService,
         registry: Registry,
         policy: AddressPolicy,
+        spend: SpendReader | None = None,
     ) -> None:
         """`policy`: the SSRF guard's, so an api_url the calls would refuse is refused when
-        written."""
+        written. `spend`: language-model usage (`interlink.ai.usage.service.UsageService`)."""
+        self.spend = spend
         self.registry = registry
         self.policy = policy
         self.clock = clock
@@ -112,14 +126,24 @@ class IntegrationService:
 
     async def stats(self, session: AsyncSession, row: Integration) -> IntegrationStats:
         calls, failures, total_ms, last = await StatsRepository(session).totals(row.id)
+        llm = await self.llm_spend(session, row)
         if calls == 0:
-            return IntegrationStats()
+            return IntegrationStats(llm=llm)
         return IntegrationStats(
             last_used=last,
             total_calls=calls,
             success_rate=round(100 * (calls - failures) / calls, 2),
             average_response_time_ms=round(total_ms / calls, 1),
+            llm=llm,
         )
+
+    async def llm_spend(
+        self, session: AsyncSession, row: Integration, since: datetime | None = None
+    ) -> LlmSpend | None:
+        """Its language-model calls' spend (since a time, if given); None without any."""
+        if self.spend is None:
+            return None
+        return await self.spend.spend_of(session, row.workspace_id, row.id, since)
 
     async def masked_credentials(
         self, session: AsyncSession, row: Integration

@@ -43,11 +43,21 @@ class IntegrationConfig(Model):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class LlmSpend(Model):
+    """Language-model calls' tokens and cost (`cost_usd`: dollars as a decimal string)."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: str = "0"
+
+
 class IntegrationStats(Model):
     last_used: datetime | None = None
     total_calls: int = 0
     success_rate: float | None = None
     average_response_time_ms: float | None = None
+    llm: LlmSpend | None = None
 
 
 class IntegrationHealth(Model):
@@ -175,6 +185,7 @@ class HealthMetrics(Model):
     average_latency_ms: float | None = None
     error_rate: float | None = None
     total_calls_24h: int = 0
+    llm_24h: LlmSpend | None = None
 
 
 class HealthStatus(Model):

@@ -70,6 +70,10 @@ async def test_a_call_records_its_tokens_and_cost_per_integration_and_model(
         ("echollm", "echo-1", 2)
     ]
     assert [i["integration_id"] for i in report["by_integration"]] == [iid]
+    spent = {"calls": 2, "prompt_tokens": 7, "completion_tokens": 9, "cost_usd": "0.025000000"}
+    assert data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]["llm"] == spent
+    health = data(await client.get(f"/api/v1/integrations/{iid}/health"))
+    assert health["health"]["metrics"]["llm_24h"] == spent
     metrics = await scrape(client)
     labels = {"provider": "echollm", "model": "echo-1"}
     assert metrics.value("interlink_llm_tokens_total", kind="prompt", **labels) == 7

@@ -4,7 +4,7 @@ integration over a time range."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from interlink.core.clock import Clock
 from interlink.core.errors import NotFound
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
+from interlink.integrations.schemas import LlmSpend
 
 
 class BudgetNotFound(NotFound):
@@ -79,6 +80,24 @@ class UsageService:
             period_start=start, used=limit.shown(used), held=limit.shown(held),
             created_at=row.created_at, created_by=row.created_by,
         )  # fmt: skip
+
+    async def spend_of(
+        self,
+        session: AsyncSession,
+        workspace_id: str,
+        integration_id: str,
+        since: datetime | None,
+    ) -> LlmSpend | None:
+        """An integration's spend since `since` (ever, without it); None without any call."""
+        start = since or datetime(1970, 1, 1, tzinfo=UTC)
+        rows = await UsageRepository(session).totals(
+            workspace_id, start, self.clock.now() + timedelta(days=1), (), integration_id
+        )
+        if not rows or not rows[0]["calls"]:
+            return None
+        spent = _spend(rows[0])
+        del spent["total_tokens"]
+        return LlmSpend.model_validate(spent)
 
     async def report(
         self,
