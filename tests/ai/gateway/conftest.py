@@ -111,11 +111,13 @@ def gwllm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     default_registry.cache_clear()
 
 
-async def llm_integration(client: httpx.AsyncClient, name: str = "Echo") -> str:
+async def llm_integration(
+    client: httpx.AsyncClient, name: str = "Echo", **configuration: Any
+) -> str:
     body = {
         "name": name,
         "type": "gwllm",
-        "configuration": {"auth_method": "api_key"},
+        "configuration": {"auth_method": "api_key", **configuration},
         "credentials": {"api_key": API_KEY},
     }
     return await create_active(client, body)
