@@ -395,3 +395,15 @@ async def test_a_spent_requests_window_pauses_the_integration_until_its_reset() 
         assert len(staged.calls) == 1
     assert error.code == "RATE_LIMIT_EXCEEDED"
     assert error.details == [{"retry_after_seconds": 60.0}]
+
+
+async def test_a_tool_schema_openai_refuses_is_an_invalid_operation_in_its_words() -> None:
+    tool = {"name": "lookup", "parameters": {"type": "array", "items": {"type": "string"}}}
+    async with openai() as staged:
+        error = await refused(staged, tools=[tool])
+
+    assert error.code == "INVALID_OPERATION"
+    assert error.details[0]["provider_message"] == (
+        "Invalid schema for function 'lookup': schema must be a JSON Schema of "
+        "'type: \"object\"', got 'type: \"array\"'."
+    )

@@ -186,9 +186,13 @@ def check_tools(tools: Any) -> None:
             raise OpenAIError(
                 400,
                 f"Invalid schema for function '{name}': schema must be a JSON Schema of "
-                "'type: \"object\"', got 'type: \"None\"'.",
+                f"'type: \"object\"', got 'type: \"{_kind(parameters)}\"'.",
                 code="invalid_function_parameters", param=f"tools[{index}].function.parameters",
             )  # fmt: skip
+
+
+def _kind(schema: Any) -> str:
+    return str(schema.get("type")) if isinstance(schema, dict) else type(schema).__name__
 
 
 def vector(text: str, dimensions: int) -> list[float]:
