@@ -103,6 +103,27 @@ async def test_models_are_pulled_customised_shown_and_deleted(
     ]
 
 
+async def test_models_are_switched_by_loading_one_and_unloading_another(
+    client: httpx.AsyncClient, ollama: RunningMock[OllamaMock]
+) -> None:
+    iid = await _integration(client, ollama, {})
+    messages = [{"role": "user", "content": "Hi"}]
+
+    data(await run_operation(client, iid, "pull_model", model="qwen2.5:0.5b"))
+    data(await run_operation(client, iid, "chat", model="llama3.2", messages=messages))
+    data(await run_operation(client, iid, "load_model", model="qwen2.5:0.5b", keep_alive=-1))
+    both = data(await run_operation(client, iid, "running_models"))["result"]["items"]
+    data(await run_operation(client, iid, "unload_model", model="llama3.2"))
+    left = data(await run_operation(client, iid, "running_models"))["result"]["items"]
+    refused = error(await run_operation(client, iid, "load_model", model="llama3.2",
+                                        keep_alive="a while"))  # fmt: skip
+
+    assert [m["model"] for m in both] == ["llama3.2:latest", "qwen2.5:0.5b"]
+    assert both[1]["expires_at"].startswith("2318-")  # a negative keep_alive: until unloaded
+    assert [m["model"] for m in left] == ["qwen2.5:0.5b"]
+    assert refused["code"] == "INVALID_OPERATION"
+
+
 async def test_a_pull_that_fails_inside_its_stream_says_ollamas_words(
     client: httpx.AsyncClient, ollama: RunningMock[OllamaMock]
 ) -> None:

@@ -114,6 +114,18 @@ def test_the_model_store_pulls_with_progress_creates_shows_and_deletes(ollama: C
     assert names == ["llama3.2:latest", "nomic-embed-text:latest", "terse:latest"]
 
 
+def test_a_model_is_loaded_kept_and_unloaded(ollama: Client) -> None:
+    loaded = ollama.generate(model="llama3.2", keep_alive="10m")
+    running = ollama.ps().models
+    unloaded = ollama.generate(model="llama3.2", keep_alive=0)
+
+    assert (loaded.done_reason, unloaded.done_reason) == ("load", "unload")
+    assert [(m.model, m.context_length) for m in running] == [("llama3.2:latest", 4096)]
+    assert running[0].expires_at is not None
+    assert running[0].expires_at.isoformat() == "2025-06-01T12:10:00+00:00"
+    assert ollama.ps().models == []
+
+
 def test_errors_are_ollamas_status_and_words(ollama: Client) -> None:
     with pytest.raises(ResponseError) as unknown:
         ollama.chat(model="mistral", messages=[{"role": "user", "content": "Hi"}])

@@ -1,5 +1,7 @@
 """A mock of Ollama's API (`ollama`): chat and generate (streamed as newline-delimited JSON or
-not), embeddings, and a model store that pull, create and delete change.
+not), embeddings, a model store that pull, create and delete change, and the models in memory
+(`/api/ps`) that a call loads for its `keep_alive` and a generate without a prompt loads or,
+with `keep_alive` 0, unloads.
 
 As Ollama does: no credential is asked for (a request with a bearer token that is not the
 mock's is refused 401, as a proxy in front would); `stream` is true unless the body says false;
@@ -12,12 +14,15 @@ answers are deterministic (`mock_answers`), the store is `mock_store`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from interlink.core.clock import Clock
 from interlink.providers.ollama import mock_answers as said
 from interlink.providers.ollama.mock_store import LIBRARY, StoredModel, full_name, seeded
 from interlink.testing.base import MockUpstream, json_response
@@ -28,6 +33,10 @@ Obj = dict[str, Any]
 VERSION = "0.12.6"
 NDJSON = "application/x-ndjson"
 ROLES = frozenset({"system", "user", "assistant", "tool"})
+KEEP_ALIVE = 300.0  # seconds a model stays loaded after its last use, unless told otherwise
+FOREVER = datetime(2318, 1, 1, tzinfo=UTC)  # where Ollama puts a negative keep_alive's end
+NUM_CTX = 4096  # the context a model is loaded with
+_DURATION = re.compile(r"(-?\d+(?:\.\d+)?)(ms|s|m|h)?")
 
 
 class OllamaError(Exception):
@@ -38,18 +47,33 @@ class OllamaError(Exception):
 
 class OllamaMock(MockUpstream):
     """Ollama holding `llama3.2:latest` (chat, tools) and `nomic-embed-text:latest`
-    (embeddings); `qwen2.5:0.5b` and `gemma3:1b` can be pulled from its library."""
+    (embeddings); `qwen2.5:0.5b` and `gemma3:1b` can be pulled from its library. `loaded`
+    names models in memory from the start (for KEEP_ALIVE seconds)."""
 
     name: ClassVar[str] = "ollama"
     default_token: ClassVar[str] = "ollama-proxy-token"  # noqa: S105
 
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        clock: Clock | None = None,
+        loaded: list[str] | None = None,
+    ) -> None:
+        self.loaded_at_start = [full_name(name) for name in loaded or []]
+        super().__init__(token=token, clock=clock)
+
     def reset_state(self) -> None:
         self.models: dict[str, StoredModel] = seeded(self.now())
+        until = self.now() + timedelta(seconds=KEEP_ALIVE)
+        # The models in memory, and until when.
+        self.loaded: dict[str, datetime] = {name: until for name in self.loaded_at_start}
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/", self.root)
         router.add_get("/api/version", self.version)
         router.add_get("/api/tags", self.tags)
+        router.add_get("/api/ps", self.running)
         router.add_post("/api/show", self.show)
         router.add_post("/api/chat", self.chat)
         router.add_post("/api/generate", self.generate)
@@ -78,6 +102,16 @@ class OllamaMock(MockUpstream):
         models = sorted(self.models.values(), key=lambda m: m.name)
         return json_response({"models": [model.tag() for model in models]})
 
+    async def running(self, request: web.Request) -> web.StreamResponse:
+        now = self.now()
+        self.loaded = {name: until for name, until in self.loaded.items() if until > now}
+        models = [self.models[name] for name in sorted(self.loaded) if name in self.models]
+        return json_response({"models": [
+            model.tag() | {"expires_at": _stamp(self.loaded[model.name]),
+                           "size_vram": model.size, "context_length": NUM_CTX}
+            for model in models
+        ]})  # fmt: skip
+
     async def show(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)
         return json_response(self._model(body).shown())
@@ -90,6 +124,7 @@ class OllamaMock(MockUpstream):
             raise OllamaError(400, f'"{asked}" does not support chat')
         if tools and "tools" not in model.capabilities:
             raise OllamaError(400, f"registry.ollama.ai/library/{asked} does not support tools")
+        self._use(model, body)
         calls = said.tool_calls(messages, tools)
         text = "" if calls else said.text_answer(messages, body.get("format"))
         options = _object(body, "options")
@@ -117,6 +152,10 @@ class OllamaMock(MockUpstream):
         model, asked = self._model(body, to_run=True), _name(body)
         if "completion" not in model.capabilities:
             raise OllamaError(400, f'"{asked}" does not support generate')
+        loading = self._use(model, body)
+        if not body.get("prompt") and not body.get("system"):  # a load (or unload), no answer
+            return json_response(self._stamp_of(asked) | {"response": "", "done": True,
+                                                          "done_reason": loading})  # fmt: skip
         prompt = str(body.get("prompt") or "")
         messages = [{"role": "system", "content": body.get("system") or model.system or ""},
                     {"role": "user", "content": prompt}]  # fmt: skip
@@ -184,6 +223,16 @@ class OllamaMock(MockUpstream):
         del self.models[model.name]
         return web.Response(status=200)
 
+    def _use(self, model: StoredModel, body: Obj) -> str:
+        """Loads the model for the body's `keep_alive` (0 unloads it); says which it did."""
+        seconds = _seconds(body.get("keep_alive", KEEP_ALIVE))
+        if seconds == 0:
+            self.loaded.pop(model.name, None)
+            return "unload"
+        until = FOREVER if seconds is None else self.now() + timedelta(seconds=seconds)
+        self.loaded[model.name] = until
+        return "load"
+
     def _model(self, body: Obj, *, to_run: bool = False) -> StoredModel:
         """The model the body names; one to run (chat, generate, embed) says to pull it."""
         found = self.models.get(full_name(_name(body)))
@@ -202,7 +251,7 @@ class OllamaMock(MockUpstream):
         return _ndjson_body([*lines, {"error": message}])
 
     def _now(self) -> str:
-        return self.now().isoformat().replace("+00:00", "Z")
+        return _stamp(self.now())
 
     def _stamp_of(self, asked: str) -> Obj:
         """The model as the request named it, and the answer's time."""
@@ -267,6 +316,24 @@ def _tools(body: Obj) -> list[Obj]:
     if not valid:
         raise OllamaError(400, "invalid tool format")
     return tools
+
+
+def _seconds(keep_alive: Any) -> float | None:
+    """`keep_alive` in seconds (a number, or a duration: 300ms, 30s, 5m, 1h); None for a
+    negative one (kept until unloaded)."""
+    if isinstance(keep_alive, int | float) and not isinstance(keep_alive, bool):
+        seconds = float(keep_alive)
+    else:
+        found = _DURATION.fullmatch(str(keep_alive))
+        if found is None:
+            raise OllamaError(400, f'time: invalid duration "{keep_alive}"')
+        unit = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[found.group(2) or "s"]
+        seconds = float(found.group(1)) * unit
+    return None if seconds < 0 else seconds
+
+
+def _stamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 def _object(body: Obj, key: str) -> Obj:

@@ -1,5 +1,6 @@
-"""The inputs and results of Ollama's own actions: generate and model management (pull, show,
-delete, create). Chat, embeddings and the model list take the shared shapes of `kit/llm.py`."""
+"""The inputs and results of Ollama's own actions: generate, model management (pull, show,
+delete, create) and switching (load, unload, the running models). Chat, embeddings and the model
+list take the shared shapes of `kit/llm.py`."""
 
 from __future__ import annotations
 
@@ -81,3 +82,24 @@ class ModelDetails(BaseModel):
     template: str | None = None
     system: str | None = None
     modified_at: str | None = None
+
+
+class LoadModelInput(BaseModel):
+    model: str = MODEL_NAME
+    keep_alive: str | int = Field(
+        "5m",
+        description="How long it stays loaded when unused: seconds, or a duration such as 10m or "
+        "1h; a negative value keeps it loaded until it is unloaded",
+    )
+
+
+class RunningModel(BaseModel):
+    model: str
+    size: int | None = Field(None, description="Bytes it takes in memory")
+    size_vram: int | None = Field(None, description="Bytes of that in the GPU's memory")
+    context_length: int | None = Field(None, description="The context it was loaded with")
+    expires_at: str | None = Field(None, description="When it is unloaded unless used again")
+
+
+class RunningModels(BaseModel):
+    items: list[RunningModel]

@@ -5,7 +5,8 @@ wants a bearer token takes it as the integration's `api_key`. `chat`, `embedding
 `list_models` take and give the shared shapes of `kit/llm.py` (`translate` maps them to
 `/api/chat`); `stream_chat` streams `/api/chat`'s newline-delimited JSON; `generate` is
 `/api/generate`; `pull_model`, `show_model`, `delete_model` and `create_model` manage the
-server's models. Errors are `{"error": "..."}`: 404 for an unknown model, 400 for bad input,
+server's models, `load_model`, `unload_model` and `running_models` which of them are in memory
+(switching models). Errors are `{"error": "..."}`: 404 for an unknown model, 400 for bad input,
 500 for the server's own failures; a streamed answer that fails after it began says so in a
 line of its own (`{"error": ...}`) with status 200. Ollama sends no rate-limit headers.
 """
@@ -34,10 +35,13 @@ from interlink.providers.ollama.models import (
     CreateModelInput,
     GenerateInput,
     GenerateOutput,
+    LoadModelInput,
     ModelDetails,
     ModelInput,
     PullModelInput,
     PullOutput,
+    RunningModel,
+    RunningModels,
     StatusOutput,
 )
 from interlink.transport.auth import auth_headers
@@ -153,6 +157,33 @@ class OllamaConnector(Connector):
             async for raw in answer.lines():
                 progress.add(answers.line(raw), ctx.log)
         return progress.result()
+
+    @action(idempotent=True)
+    async def load_model(self, ctx: ActionContext, params: LoadModelInput) -> StatusOutput:
+        """Loads a model into memory and keeps it there for `keep_alive` (`/api/generate`
+        without a prompt): switching models ahead of the calls that use it."""
+        body = {"model": params.model, "keep_alive": params.keep_alive}
+        answers.document(await ctx.http.post("/api/generate", json=body))
+        return StatusOutput(model=params.model, status="loaded")
+
+    @action(idempotent=True)
+    async def unload_model(self, ctx: ActionContext, params: ModelInput) -> StatusOutput:
+        """Unloads a model from memory now (`/api/generate` with `keep_alive` 0), freeing it
+        for another."""
+        body = {"model": params.model, "keep_alive": 0}
+        answers.document(await ctx.http.post("/api/generate", json=body))
+        return StatusOutput(model=params.model, status="unloaded")
+
+    @action()
+    async def running_models(self, ctx: ActionContext, params: ListModelsInput) -> RunningModels:
+        """Lists the models loaded in memory (`/api/ps`), with when each is unloaded."""
+        answer = answers.document(await ctx.http.get("/api/ps"))
+        models = answer.get("models")
+        if not isinstance(models, list):
+            raise answers.garbled("the running models")
+        return RunningModels(
+            items=[RunningModel.model_validate(m) for m in models if isinstance(m, dict)]
+        )
 
     @action()
     async def delete_model(self, ctx: ActionContext, params: ModelInput) -> StatusOutput:
