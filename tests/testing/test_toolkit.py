@@ -193,7 +193,16 @@ def test_every_reset_format() -> None:
         ResetFormat.ISO_MINUTE: "2025-06-01T12:01Z",
         ResetFormat.ISO_SECONDS: "2025-06-01T12:01:30Z",
         ResetFormat.HTTP_DATE: "Sun, 01 Jun 2025 12:01:30 GMT",
+        ResetFormat.DURATION: "1m30.5s",
     }
+
+
+@pytest.mark.parametrize(
+    ("after", "rendered"),
+    [(0, "0s"), (0.02, "20ms"), (1, "1s"), (59.9996, "1m0s"), (360, "6m0s"), (3723.5, "1h2m3.5s")],
+)
+def test_a_duration_reset_is_written_as_openai_writes_it(after: float, rendered: str) -> None:
+    assert ResetFormat.DURATION.render(NOW + after, NOW) == rendered
 
 
 async def test_near_limit_and_a_reset_only_once_spent(clock: FrozenClock) -> None:

@@ -58,6 +58,7 @@ class ResetFormat(StrEnum):
 
 def _duration(seconds: float) -> str:
     """Seconds as a Go duration, as OpenAI writes its resets: `20ms`, `1s`, `6m0s`, `1h0m0s`."""
+    seconds = round(seconds, 3)
     if seconds < 1:
         return f"{round(seconds * 1000)}ms" if seconds > 0 else "0s"
     hours, rest = divmod(seconds, 3600)
