@@ -15,7 +15,7 @@ MODEL_NAME = Field(min_length=1, max_length=200, description="A model's name, e.
 
 class GenerateInput(BaseModel):
     model: str = MODEL_NAME
-    prompt: str = Field(description="The prompt, completed as it is (no chat template)")
+    prompt: str = Field(description="The prompt, put in the model's template")
     system: str | None = Field(None, description="A system prompt in place of the model's own")
     response_format: Literal["text", "json"] = "text"
     json_schema: dict[str, Any] | None = Field(None, description="Structured output's schema")

@@ -106,7 +106,8 @@ class OllamaConnector(Connector):
 
     @action(idempotent=True)
     async def generate(self, ctx: ActionContext, params: GenerateInput) -> GenerateOutput:
-        """Completes a prompt as it is (`/api/generate`), without a conversation."""
+        """Completes one prompt (`/api/generate`): no conversation, the model's own template
+        around the prompt and the system prompt."""
         body = translate.generate_body(params, stream=False)
         response = await ctx.http.post("/api/generate", json=body)
         answer = answers.document(response)
