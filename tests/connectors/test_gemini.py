@@ -19,7 +19,7 @@ from interlink.core.errors import (
 )
 from interlink.providers.gemini.mock import GeminiMock
 from interlink.providers.gemini.provider import GeminiConnector
-from interlink.providers.gemini.request import UNSIGNED, generate_body
+from interlink.providers.gemini.request import UNSIGNED, generate_body, signed
 from interlink.providers.kit.llm import ChatChunk, ChatInput, ChatOutput
 from interlink.testing import Fault, serve_mock
 from interlink.testing.contract.harness import Stage, stage
@@ -173,13 +173,51 @@ async def test_a_tool_call_and_its_answer_round_trip() -> None:
         answered = await run(staged, messages=CALLED, tools=[WEATHER])
 
     assert called.finish_reason == "tool_calls"
-    assert [(c.id, c.name, c.arguments) for c in called.message.tool_calls] == [
-        ("call_0", "get_weather", '{"city": "get_weather in Oslo"}')
+    assert [(c.name, c.arguments) for c in called.message.tool_calls] == [
+        ("get_weather", '{"city": "get_weather in Oslo"}')
     ]
+    assert called.message.tool_calls[0].id.startswith("call_0__ts__")
     assert answered.message.content == (
         'Tool get_weather returned {"temp": 18}. Tool get_weather returned {"result": "rain"}.'
     )
     assert answered.finish_reason == "stop"
+
+
+async def test_a_calls_thought_signature_goes_back_with_it_in_its_id() -> None:
+    gemini_3 = {"model": "gemini-3-pro-preview", "tools": [WEATHER]}
+    asked = {"role": "user", "content": "get_weather in Oslo"}
+    async with gemini() as staged:
+        called = await run(staged, messages=[asked], **gemini_3)
+        [call] = called.message.tool_calls
+        answer = {"role": "tool", "tool_call_id": call.id, "content": "4C"}
+        turns = [asked, called.message.model_dump(), answer]
+        answered = await run(staged, messages=turns, **gemini_3)
+        elsewhere = [asked, *CALLED[1:]]  # calls another provider made: no signature
+        from_elsewhere = await run(staged, messages=elsewhere, **gemini_3)
+        unsigned = staged.calls[-1].json()["contents"][1]["parts"][1]
+
+    given = staged.calls[0].answer
+    assert given is not None
+    signature = given.json()["candidates"][0]["content"]["parts"][0]["thoughtSignature"]
+    sent_back = staged.calls[1].json()["contents"][1]["parts"][0]
+    assert sent_back == {"functionCall": {"name": "get_weather",
+                                          "args": {"city": "get_weather in Oslo"}},
+                         "thoughtSignature": signature}  # fmt: skip
+    assert answered.message.content == 'Tool get_weather returned {"result": "4C"}.'
+    assert unsigned["thoughtSignature"] == UNSIGNED
+    assert from_elsewhere.finish_reason == "stop"
+
+
+def test_of_parallel_calls_only_the_signed_one_carries_a_signature() -> None:
+    first, second = signed("call_0", "+/8A"), "call_1"
+    calls = [{"id": first, "name": "get_weather", "arguments": "{}"},
+             {"id": second, "name": "get_weather", "arguments": "{}"}]  # fmt: skip
+    params = chat(messages=[*CALLED[:1], {"role": "assistant", "tool_calls": calls}])
+
+    parts = generate_body(params)["contents"][1]["parts"]
+
+    assert first == "call_0__ts__-_8A"
+    assert [part.get("thoughtSignature") for part in parts] == ["+/8A", None]
 
 
 @pytest.mark.parametrize(
@@ -291,7 +329,9 @@ async def test_a_streamed_tool_call_comes_whole_on_the_last_chunk() -> None:
         chunks = await streamed(staged, params)
 
     [call] = [delta for chunk in chunks for delta in chunk.tool_calls]
-    assert (call.index, call.id, call.name) == (0, "call_0", "get_weather")
+    assert (call.index, call.name) == (0, "get_weather")
+    assert call.id is not None
+    assert call.id.startswith("call_0__ts__")
     assert call.arguments == '{"city": "get_weather please"}'
     assert chunks[-1].finish_reason == "tool_calls"
 
@@ -337,9 +377,8 @@ async def test_the_models_are_listed_over_every_page() -> None:
 
     assert result.output is not None
     listed = result.output["items"]
-    assert len(listed) == 1506
-    assert listed[1] == {"id": "gemini-2.5-flash", "owned_by": "google",
-                         "context_window": 1_048_576}  # fmt: skip
+    assert len(listed) == 1507
+    assert {"id": "gemini-2.5-flash", "owned_by": "google", "context_window": 1_048_576} in listed
     assert [dict(call.query).get("pageSize") for call in staged.calls] == ["1000", "1000"]
     assert "pageToken" in staged.calls[1].query
 

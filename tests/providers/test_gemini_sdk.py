@@ -188,6 +188,36 @@ def test_a_function_is_called_and_its_answer_read(served: RunningMock[GeminiMock
     assert answered.text == 'Tool get_weather returned {"temp": 4}.'
 
 
+def test_gemini_3_wants_a_calls_thought_signature_back(served: RunningMock[GeminiMock]) -> None:
+    client = sdk(served)
+    config = types.GenerateContentConfig(
+        tools=[types.Tool(function_declarations=[WEATHER])],
+        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+    )
+    asked = types.Content(role="user", parts=[types.Part(text="get_weather for Oslo")])
+    model = "gemini-3-pro-preview"
+    called = client.models.generate_content(model=model, contents=[asked], config=config)
+    assert called.candidates is not None
+    given = called.candidates[0].content
+    assert given is not None
+    assert given.parts is not None
+    answer = types.Content(role="user", parts=[
+        types.Part.from_function_response(name="get_weather", response={"temp": 4})])  # fmt: skip
+    stripped = given.model_copy(update={"parts": [
+        part.model_copy(update={"thought_signature": None}) for part in given.parts]})  # fmt: skip
+
+    kept = client.models.generate_content(model=model, contents=[asked, given, answer],
+                                          config=config)  # fmt: skip
+    with pytest.raises(errors.ClientError) as refused:
+        client.models.generate_content(model=model, contents=[asked, stripped, answer],
+                                       config=config)  # fmt: skip
+
+    assert given.parts[0].thought_signature
+    assert kept.text == 'Tool get_weather returned {"temp": 4}.'
+    assert refused.value.code == 400
+    assert "missing a thought_signature" in (refused.value.message or "")
+
+
 def test_json_output_follows_the_schema(served: RunningMock[GeminiMock]) -> None:
     schema = {"type": "object", "properties": {"name": {"type": "string"},
               "tags": {"type": "array", "items": {"type": "string"}}}}  # fmt: skip
@@ -231,7 +261,7 @@ def test_the_models_are_listed_page_by_page(served: RunningMock[GeminiMock]) -> 
     listed = list(client.models.list(config={"page_size": 2}))
 
     assert [model.name for model in listed] == list(served.mock.models)
-    assert [dict(call.query).get("pageSize") for call in served.mock.calls.all()] == ["2"] * 3
+    assert [dict(call.query).get("pageSize") for call in served.mock.calls.all()] == ["2"] * 4
     assert listed[1].input_token_limit == 1_048_576
 
 

@@ -9,10 +9,11 @@ import json
 from typing import Any
 
 from interlink.core.errors import ExternalServiceError
+from interlink.providers.gemini.request import signed
 from interlink.providers.gemini.wire import (
     Candidate,
-    FunctionCall,
     GenerateContentResponse,
+    Part,
     UsageMetadata,
     read,
 )
@@ -121,10 +122,14 @@ def _text(candidate: Candidate | None) -> str:
     return "".join(part.text for part in parts if part.text is not None and not part.thought)
 
 
-def _function_calls(candidate: Candidate | None) -> list[FunctionCall]:
+def _function_calls(candidate: Candidate | None) -> list[Part]:
     parts = candidate.content.parts if candidate and candidate.content else []
-    return [part.function_call for part in parts if part.function_call is not None]
+    return [part for part in parts if part.function_call is not None]
 
 
-def _call(call: FunctionCall, index: int) -> ToolCall:
-    return ToolCall(id=call.id or f"call_{index}", name=call.name, arguments=json.dumps(call.args))
+def _call(part: Part, index: int) -> ToolCall:
+    """The call, its thought signature kept in its id (see `request.signed`)."""
+    call = part.function_call
+    assert call is not None
+    call_id = signed(call.id or f"call_{index}", part.thought_signature)
+    return ToolCall(id=call_id, name=call.name, arguments=json.dumps(call.args))

@@ -8,8 +8,9 @@ As Gemini does: the key is read from `x-goog-api-key` (or `?key=`); none is 403
 per-minute quota (requests; input tokens per model when `input_tokens_per_minute` is set) is 429
 `RESOURCE_EXHAUSTED` with `QuotaFailure` and `RetryInfo` (and no header); a prompt over the
 model's input limit is 400 `INVALID_ARGUMENT`; an unknown model 404 `NOT_FOUND`; an overloaded
-model 503 `UNAVAILABLE`. No answer carries rate-limit headers. What the models write is in
-`mock_generate`.
+model 503 `UNAVAILABLE`. No answer carries rate-limit headers. A thinking model signs its first
+function call (`thoughtSignature`); `gemini-3-pro-preview`, as Gemini 3 does, refuses a call of
+the current turn sent back without one (400). What the models write is in `mock_generate`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from interlink.providers.gemini import mock_generate as generate
-from interlink.providers.gemini.mock_models import DIMENSIONS, seeded
+from interlink.providers.gemini.mock_models import DIMENSIONS, SIGNATURES_CHECKED, seeded
 from interlink.providers.google_workspace.mock_errors import STATUSES
 from interlink.testing.base import MockUpstream, json_response, read_json
 from interlink.testing.toolkit import (
@@ -153,6 +154,14 @@ class GeminiMock(MockUpstream):
         if counted > most:
             raise GeminiError(400, f"The input token count ({counted}) exceeds the maximum "
                                    f"number of tokens allowed ({most}).")  # fmt: skip
+        position = generate.unsigned_call(contents) if model in SIGNATURES_CHECKED else None
+        if position is not None:
+            raise GeminiError(400, "Function call is missing a thought_signature in functionCall "
+                                   "parts. This is required for tools to work correctly, and "
+                                   "missing thought_signature may lead to degraded model "
+                                   f"performance. Additional data, position {position}. Please "
+                                   "refer to https://ai.google.dev/gemini-api/docs/thought-"
+                                   "signatures for more details.")  # fmt: skip
         self._spend_tokens(model, counted)
         return found, body
 
@@ -174,6 +183,8 @@ class GeminiMock(MockUpstream):
         model, body = chosen
         self.answered += 1
         reply, prompt = generate.reply(body), generate.prompt_tokens(body)
+        if model.get("thinking"):
+            generate.sign(reply)
         chunks, written = [], 0
         for piece in generate.pieces(reply) if streamed else [reply]:
             written += generate.tokens(piece.text) + generate.tokens(json.dumps(piece.calls))

@@ -10,6 +10,7 @@ text names it (or, with mode `ANY`, the first one allowed), its string arguments
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -144,6 +145,33 @@ def pieces(found: Reply) -> list[Reply]:
     replies = [Reply([{"text": chunk}], None) for chunk in chunks] or [Reply([], None)]
     replies[-1] = Reply(replies[-1].parts + calls, found.finish, found.blocked)
     return replies
+
+
+def sign(found: Reply) -> None:
+    """A thinking model's signature on its first function call, as Gemini gives one: opaque
+    base64 (here drawn from the call)."""
+    for part in found.parts:
+        if "functionCall" in part:
+            digest = hashlib.sha256(json.dumps(part["functionCall"]).encode()).digest()
+            part["thoughtSignature"] = base64.b64encode(b"\xfb\xff" + digest).decode()
+            return
+
+
+def unsigned_call(contents: list[Any]) -> int | None:
+    """The position of a function call of the current turn (from the last user text on) sent
+    back without its thought signature: the first call of each model turn needs one."""
+    start = max((n for n, content in enumerate(contents) if _asks(content)), default=0)
+    for n, content in enumerate(contents[start:], start):
+        calls = [p for p in pick(content, "parts") or [] if pick(p, "functionCall")]
+        if calls and not pick(calls[0], "thoughtSignature"):
+            return n
+    return None
+
+
+def _asks(content: Any) -> bool:
+    """A user turn with text (not only function responses): where a turn starts."""
+    parts = pick(content, "parts") or []
+    return pick(content, "role") != "model" and any("text" in p for p in parts)
 
 
 def vector(text: str, dimensions: int) -> list[float]:

@@ -27,6 +27,9 @@ def _embedding(name: str, title: str, version: str, dimensions: int) -> dict[str
 
 def seeded() -> list[dict[str, Any]]:
     return [
+        _chat(
+            "gemini-3-pro-preview", "Gemini 3 Pro Preview", "3-pro-preview-11-2025", 65_536, True
+        ),
         _chat("gemini-2.5-pro", "Gemini 2.5 Pro", "2.5", 65_536, True),
         _chat("gemini-2.5-flash", "Gemini 2.5 Flash", "001", 65_536, True),
         _chat("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", "001", 65_536, True),
@@ -36,4 +39,6 @@ def seeded() -> list[dict[str, Any]]:
     ]
 
 
+# Models that refuse a function call of the current turn sent back without its thought signature.
+SIGNATURES_CHECKED = frozenset({"models/gemini-3-pro-preview"})
 DIMENSIONS = {"models/gemini-embedding-001": 3072, "models/text-embedding-004": 768}

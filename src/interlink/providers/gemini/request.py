@@ -16,10 +16,28 @@ from interlink.providers.kit.llm import ChatInput, ChatMessage, Tool
 
 Obj = dict[str, Any]
 MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
-# Gemini 3 checks that a function call sent back carries the thought signature it came with;
-# Interlink's tool calls keep none, so they carry the value Google's docs give for calls from
-# elsewhere (https://ai.google.dev/gemini-api/docs/thought-signatures).
+# Gemini 3 checks that a function call sent back carries the thought signature it came with
+# (https://ai.google.dev/gemini-api/docs/thought-signatures). A call's signature travels in its
+# id, after SIGNED and in URL-safe base64, as the id is all that every client (OpenAI's and
+# Anthropic's SDKs through the gateway, a workflow) gives back; a call that came from elsewhere
+# carries the value Google gives for those.
+SIGNED = "__ts__"
 UNSIGNED = "skip_thought_signature_validator"
+
+
+def signed(call_id: str, signature: str | None) -> str:
+    """The id of a call Gemini made, with its thought signature when it has one."""
+    if not signature:
+        return call_id
+    return f"{call_id}{SIGNED}{signature.replace('+', '-').replace('/', '_').rstrip('=')}"
+
+
+def signature(call_id: str) -> str | None:
+    """The thought signature a call's id carries (standard base64), if any."""
+    _, found, kept = call_id.partition(SIGNED)
+    if not found or not kept:
+        return None
+    return kept.replace("-", "+").replace("_", "/") + "=" * (-len(kept) % 4)
 
 
 def generate_body(params: ChatInput) -> Obj:
@@ -74,9 +92,14 @@ def _parts(message: ChatMessage, called: dict[str, str]) -> list[Obj]:
         response = {"name": name, "response": _object(message.content or "")}
         return [{"functionResponse": response}]
     parts: list[Obj] = [{"text": message.content}] if message.content else []
-    for call in message.tool_calls:
+    signatures = [signature(call.id) for call in message.tool_calls]
+    # Gemini signs the first of parallel calls only; calls none of which is signed came from
+    # elsewhere.
+    fallback = None if any(signatures) else UNSIGNED
+    for call, signed_by in zip(message.tool_calls, signatures, strict=True):
         function = {"name": call.name, "args": _arguments(call.arguments)}
-        parts.append({"functionCall": function, "thoughtSignature": UNSIGNED})
+        sign = signed_by or fallback
+        parts.append({"functionCall": function} | ({"thoughtSignature": sign} if sign else {}))
     return parts or [{"text": ""}]
 
 

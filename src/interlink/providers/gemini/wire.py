@@ -26,6 +26,7 @@ class Part(Wire):
     text: str | None = None
     thought: bool = False  # a thinking model's summary of its thoughts, not the answer
     function_call: FunctionCall | None = None
+    thought_signature: str | None = None  # base64: the model's thoughts behind a call
 
 
 class Content(Wire):
