@@ -389,8 +389,8 @@ class OperationService:
                     f"The {connector.spec.name} connector failed in {action.name}"
                 )
             finally:
-                if metered is not None and self.meter is not None:  # failed: not charged
-                    await asyncio.shield(self.meter.release(metered))
+                if metered is not None:  # the call failed: what it held is let go, not charged
+                    await asyncio.shield(self._release(metered))
         finished = self.clock.now()
         operation.completed_at = finished
         operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
@@ -420,6 +420,13 @@ class OperationService:
                 await self.meter.settle_output(metered, output, name)
             except Exception:  # the call happened: its answer stands, its usage is lost
                 log.exception("usage_not_recorded", operation=name)
+
+    async def _release(self, metered: Any) -> None:
+        if self.meter is not None:
+            try:
+                await self.meter.release(metered)
+            except Exception:  # the hold stays until its budget's period ends
+                log.exception("usage_hold_not_released")
 
     async def _load(self, workspace_id: str, integration_id: str) -> Loaded:
         async def read() -> Loaded:
