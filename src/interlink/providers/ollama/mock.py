@@ -172,7 +172,7 @@ class OllamaMock(MockUpstream):
 
     async def embed(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        self._model(body, to_run=True)
+        self._use(self._model(body, to_run=True), body)
         texts = body.get("input", [])
         texts = [texts] if isinstance(texts, str) else texts
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
@@ -221,6 +221,7 @@ class OllamaMock(MockUpstream):
         body = await _body(request)
         model = self._model(body)
         del self.models[model.name]
+        self.loaded.pop(model.name, None)
         return web.Response(status=200)
 
     def _use(self, model: StoredModel, body: Obj) -> str:
