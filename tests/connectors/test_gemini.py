@@ -430,10 +430,24 @@ async def test_a_gemini_integration_through_the_api_and_the_openai_and_anthropic
                 model="Gemini/gemini-2.5-flash", max_tokens=50,
                 messages=[{"role": "user", "content": "Hello"}],
             )  # fmt: skip
+            streamed_at = len(running.mock.calls.all()) - 2
+            asked: Any = [{"role": "user", "content": "get_weather in Oslo"}]
+            tools: Any = [{"type": "function", "function": WEATHER}]
+            called = await gpt.chat.completions.create(
+                model="Gemini/gemini-3-pro-preview", messages=asked, tools=tools
+            )
+            call = called.choices[0].message.tool_calls[0]  # type: ignore[index]
+            answer = {"role": "tool", "tool_call_id": call.id, "content": "4C"}
+            turns = [*asked, called.choices[0].message.model_dump(exclude_none=True), answer]
+            answered = await gpt.chat.completions.create(
+                model="Gemini/gemini-3-pro-preview", messages=turns, tools=tools
+            )
         paths = [call.path for call in running.mock.calls.all()]
 
     assert tested["message"].endswith("Connected to the Gemini API")
     assert whole.choices[0].message.content == "Echo: Hi"
     assert "".join(pieces) == "Echo: one two three four"
     assert message.content[0].text == "Echo: Hello"  # type: ignore[union-attr]
-    assert paths[-2].endswith(":streamGenerateContent")
+    assert paths[streamed_at].endswith(":streamGenerateContent")
+    assert "__ts__" in call.id  # the thought signature, back to Gemini 3 through OpenAI's SDK
+    assert answered.choices[0].message.content == 'Tool get_weather returned {"result": "4C"}.'
