@@ -172,3 +172,26 @@ async def test_a_call_keeps_the_version_it_started_with(
 
     assert (held.version, [t.model for t in held.targets()]) == (1, ["echo-1"])
     assert now.model == "echo-2"
+
+
+async def test_a_target_that_cannot_be_called_is_passed_over(
+    client: httpx.AsyncClient, openai_client: openai.AsyncOpenAI
+) -> None:
+    await llm_integration(client)
+    inactive = {"name": "Asleep", "type": "gwllm", "configuration": {"auth_method": "api_key"}}
+    created = await client.post(
+        "/api/v1/integrations", json=inactive | {"credentials": {"api_key": "k"}}
+    )
+    assert created.status_code == 201
+    targets = [
+        {"integration": "Gone", "model": "echo-1"},
+        {"integration": "Asleep", "model": "echo-1"},
+        {"integration": "Echo", "model": "echo-1"},
+    ]
+    await client.post("/api/v1/ai/routes", json={"name": "smart", "targets": targets})
+
+    completion = await openai_client.chat.completions.create(model="smart", messages=USER)
+
+    assert (completion.model_extra or {})["interlink"]["fallbacks"] == 2
+    codes = sorted(f["data"]["error_code"] for f in await _events(client))
+    assert codes == ["CONFLICT", "MODEL_NOT_FOUND"]

@@ -73,6 +73,11 @@ class Integration(Protocol):
     created_at: datetime
 
 
+# What makes a route's target one that cannot be called at all: its integration is gone (by id
+# or by name) or not active.
+UNAVAILABLE_CODES = frozenset({"INTEGRATION_NOT_FOUND", "MODEL_NOT_FOUND", "CONFLICT"})
+
+
 @dataclass
 class Served:
     """Which integration and model answered, what it cost, and how many targets failed first."""
@@ -305,6 +310,7 @@ class Gateway:
         failed = 0
         for target in plan.targets:
             held: Any = None
+            ready: _Call | None = None
             try:
                 ready = await self._target(principal, target, operation)
                 asked = params.model_copy(update={"model": target.model})
@@ -317,11 +323,15 @@ class Gateway:
                 if held is not None:
                     await asyncio.shield(self.meter.release(held))
                 last = failed + 1 == len(plan.targets)
-                if plan.route is None or last or failure.code not in FALLBACK_CODES:
+                # A target that cannot be called (its integration gone or inactive) is passed.
+                unavailable = ready is None and failure.code in UNAVAILABLE_CODES
+                worth = unavailable or failure.code in FALLBACK_CODES
+                if plan.route is None or last or not worth:
                     raise
                 failed += 1
                 await self._fell_back(principal, plan, target, failure)
                 continue
+            assert ready is not None
             served = Served(
                 integration_id=ready.row.id,
                 integration=ready.row.name,
