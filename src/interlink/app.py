@@ -142,6 +142,8 @@ def _routes() -> tuple[BaseRoute, ...]:
     api = APIRouter(prefix="/api/v1")
     routers = (  # matched in this order, one route after another: the hot path first
         operations_router,
+        ai_openai_router,  # the model gateway: hot as operations are
+        ai_anthropic_router,
         integrations_router,
         health_router,
         connectors_router,
@@ -153,8 +155,6 @@ def _routes() -> tuple[BaseRoute, ...]:
         hooks_router,
         workflows_router,
         usage_router,
-        ai_openai_router,
-        ai_anthropic_router,
         ai_routes_router,
     )
     for router in routers:
