@@ -83,6 +83,9 @@ class LanguageModelMeter(Protocol):
 
     async def release(self, metered: Any) -> None: ...
 
+    async def expire_holds(self) -> int:
+        """Let go of the holds of calls whose process died; returns how many."""
+
 
 class OperationService:
     def __init__(
@@ -269,6 +272,8 @@ class OperationService:
         await asyncio.gather(*(self.recorder.record(op, [self._finished(op)]) for op in overdue))
         if overdue:
             log.warning("operations_interrupted", operation_ids=[op.id for op in overdue])
+        if self.meter is not None:  # and the budget holds of language-model calls that died
+            await self.meter.expire_holds()
         return len(overdue)
 
     async def _prepare(

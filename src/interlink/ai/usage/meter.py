@@ -10,9 +10,10 @@ or failed call is released, not charged; a cut stream is charged what it used (`
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -43,6 +44,7 @@ from interlink.providers.kit.llm import (
 log = structlog.get_logger(__name__)
 
 UNSAID_MAX_TOKENS = 1024  # a chat without `max_tokens` is held as if it asked for this many
+HOLD_SECONDS = 3600  # a call not settled within this is taken for dead: its hold is let go
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Hold:
 class Metered:
     """A call under way: who makes it, its price, its estimate and what it holds."""
 
+    id: str
     workspace_id: str
     integration_id: str
     provider: str
@@ -117,10 +120,14 @@ class UsageMeter:
             for limit in await self._limits(workspace_id)
             if limit.covers(integration_id)
         )
-        metered = Metered(workspace_id, integration_id, provider, params.model, price, most, holds)
+        metered = Metered(
+            uuid.uuid4().hex, workspace_id, integration_id, provider, params.model, price, most,
+            holds,
+        )  # fmt: skip
         if holds:
+            expires = now + timedelta(seconds=HOLD_SECONDS)
             writes = [w for h in holds for w in repository.reserve(
-                h.limit.id, h.period_start, h.amount, h.limit.amount
+                metered.id, h.limit.id, h.period_start, h.amount, h.limit.amount, expires
             )]  # fmt: skip
             if not await self.db.write(*writes):
                 await self._refuse(metered)
@@ -167,11 +174,9 @@ class UsageMeter:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "cost_nanos": nanos(cost), "counted": was_counted, "created_at": self.clock.now(),
         }  # fmt: skip
-        writes: list[Write] = [repository.insert_usage(row)]
-        for hold in metered.holds:
-            spent = hold.limit.charge(usage, metered.price)
-            writes.append(repository.settle(hold.limit.id, hold.period_start, hold.amount, spent))
-        await self.db.write(*writes)
+        if not await self.db.write(repository.insert_usage(row), *self._settled(metered, usage)):
+            await self.db.write(repository.insert_usage(row))  # a hold was let go by the sweep
+            await self._settle_one_by_one(metered, usage)
         if self.metrics is not None:
             self.metrics.llm(
                 metered.provider, metered.model, metered.integration_id,
@@ -198,10 +203,42 @@ class UsageMeter:
 
     async def release(self, metered: Metered) -> None:
         """The call failed or was refused: let go of what it held, charging nothing."""
-        if metered.holds:
-            await self.db.write(*(
-                repository.settle(h.limit.id, h.period_start, h.amount, 0) for h in metered.holds
+        writes = self._settled(metered, None)
+        if writes and not await self.db.write(*writes):
+            await self._settle_one_by_one(metered, None)
+
+    def _settled(self, metered: Metered, usage: Usage | None) -> list[Write]:
+        """Let go of each hold and count `usage` in its budget; abandoned, writing nothing, if
+        a hold is gone (let go of by the sweep: the call took too long)."""
+        return [w for h in metered.holds for w in repository.settle(
+            metered.id, h.limit.id, h.period_start, h.amount, _spent(h, usage, metered.price),
+            required=True,
+        )]  # fmt: skip
+
+    async def _settle_one_by_one(self, metered: Metered, usage: Usage | None) -> None:
+        """As `_settled`, each hold alone: one the sweep let go of is not let go of twice,
+        only its use is counted."""
+        for hold in metered.holds:
+            spent = _spent(hold, usage, metered.price)
+            args = (metered.id, hold.limit.id, hold.period_start)
+            if not await self.db.write(
+                *repository.settle(*args, hold.amount, spent, required=True)
+            ):
+                await self.db.write(*repository.settle(*args, 0, spent))
+
+    async def expire_holds(self) -> int:
+        """Let go of the holds of calls taken for dead (not settled within `HOLD_SECONDS`: their
+        process died); returns how many."""
+        async with self.db.read() as session:
+            expired = await repository.UsageRepository(session).expired(self.clock.now())
+        for hold in expired:
+            await self.db.write(*repository.settle(
+                hold["id"], hold["budget_id"], hold["period_start"], hold["amount"], 0,
+                required=True,
             ))  # fmt: skip
+        if expired:
+            log.warning("usage_holds_expired", holds=len(expired))
+        return len(expired)
 
     async def _after(self, metered: Metered) -> None:
         for hold in metered.holds:
@@ -239,6 +276,10 @@ class UsageMeter:
         await self.events.publish(writes, event)
         if await self.db.write(*writes):
             log.info("budget_event_sent", budget_id=limit.id, event_type=str(kind))
+
+
+def _spent(hold: Hold, usage: Usage | None, price: Price) -> int:
+    return 0 if usage is None else hold.limit.charge(usage, price)
 
 
 def limit_of(row: LlmBudget) -> Limit:

@@ -48,6 +48,19 @@ class LlmBudget(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
+class LlmBudgetHold(Base):
+    """What one call under way holds of a budget's period, until it is settled; past
+    `expires_at` its call is taken for dead and the hold let go."""
+
+    __tablename__ = "llm_budget_holds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the call's
+    budget_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period_start: Mapped[datetime]
+    amount: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class LlmBudgetSpend(Base):
     """A budget's period: what calls used, and what calls under way hold (their estimates)."""
 

@@ -7,17 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, bindparam, func, select, update
+from sqlalchemy import Insert, Select, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interlink.ai.usage.models import LlmBudget, LlmBudgetSpend, LlmUsage
+from interlink.ai.usage.models import LlmBudget, LlmBudgetHold, LlmBudgetSpend, LlmUsage
 from interlink.core.db import Base
 from interlink.core.driver import Query, Statement, Write
 from interlink.core.pagination import PageParams, fetch_page
 
 _USAGE = Base.metadata.tables[LlmUsage.__tablename__]
 _SPEND = Base.metadata.tables[LlmBudgetSpend.__tablename__]
+_HOLDS = Base.metadata.tables[LlmBudgetHold.__tablename__]
 _USAGE_COLUMNS = tuple(column.name for column in _USAGE.c if column.name != "id")
 
 
@@ -61,22 +62,53 @@ _MARK = {
     )
     for flag in ("threshold_sent", "exhausted_sent")
 }
+_INSERT_HOLD = Statement.insert(_HOLDS, tuple(column.name for column in _HOLDS.c))
+_DROP_HOLD = Statement.of(
+    delete(_HOLDS).where(
+        _HOLDS.c.id == bindparam("hold_id"), _HOLDS.c.budget_id == bindparam("budget_id")
+    )
+)
 SPEND_OF = Query(select(_SPEND.c.used, _SPEND.c.reserved).where(_THIS_PERIOD))
 
 
-def reserve(budget_id: str, period_start: datetime, amount: int, limit: int) -> list[Write]:
-    """Hold `amount` of a budget's period, or abandon the whole transaction."""
+def reserve(
+    hold_id: str,
+    budget_id: str,
+    period_start: datetime,
+    amount: int,
+    limit: int,
+    expires_at: datetime,
+) -> list[Write]:
+    """Hold `amount` of a budget's period (noted as the hold `hold_id`), or abandon the whole
+    transaction."""
     period = {"budget_id": budget_id, "period_start": period_start}
+    hold = {**period, "id": hold_id, "amount": amount, "expires_at": expires_at}
     return [
         Write(_OPEN_PERIOD, period),
         Write(_RESERVE, {**period, "amount": amount, "limit": limit}, required=True),
-    ]
+        Write(_INSERT_HOLD, hold),
+    ]  # fmt: skip
 
 
-def settle(budget_id: str, period_start: datetime, held: int, spent: int) -> Write:
-    """Let go of what was held and count what was spent."""
+def settle(
+    hold_id: str,
+    budget_id: str,
+    period_start: datetime,
+    held: int,
+    spent: int,
+    *,
+    required: bool = False,
+) -> list[Write]:
+    """Let go of the hold and count what was spent; `required`: only if the hold is still
+    there (or abandon the transaction)."""
     values = {"budget_id": budget_id, "period_start": period_start, "amount": held, "spent": spent}
-    return Write(_SETTLE, values)
+    return [
+        Write(_DROP_HOLD, {"hold_id": hold_id, "budget_id": budget_id}, required=required),
+        Write(_SETTLE, values),
+    ]  # fmt: skip
+
+
+EXPIRED = select(_HOLDS).where(_HOLDS.c.expires_at < bindparam("now")).limit(500)
 
 
 def mark(flag: str, budget_id: str, period_start: datetime) -> Write:
@@ -111,6 +143,10 @@ class UsageRepository:
     async def page(self, workspace_id: str, params: PageParams) -> tuple[Sequence[LlmBudget], int]:
         query = select(LlmBudget).where(LlmBudget.workspace_id == workspace_id)
         return await fetch_page(self.session, query, params, (LlmBudget.created_at,), LlmBudget.id)
+
+    async def expired(self, now: datetime) -> list[dict[str, Any]]:
+        """Holds whose call is taken for dead (at most 500)."""
+        return [dict(r._mapping) for r in await self.session.execute(EXPIRED, {"now": now})]
 
     async def spend(self, budget_id: str, period_start: datetime) -> tuple[int, int]:
         """(used, reserved) of a budget's period."""
