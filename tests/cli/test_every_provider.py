@@ -1,7 +1,8 @@
 """Every provider's actions run end to end against its mock, as a user runs them: on a live
 `interlink serve`, an integration made through the API with the mock's credentials runs a
-recorded fixture's action through the REST API, the Python SDK and the CLI, and each answers
-with what the provider's recorded run returned."""
+recorded fixture's action through the REST API, the Python SDK and the CLI; and a script runs it
+through the provider's direct interface (`interlink.direct`). Each answers with what the
+provider's recorded run returned."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from interlink import Interlink
+from interlink import Interlink, direct
 from interlink.core.clock import FrozenClock
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.fixtures import Fixture
@@ -79,6 +80,25 @@ def _integration(
     return integration_id
 
 
+def _direct(
+    provider: type[Connector],
+    fixture: Fixture,
+    running: RunningMock[MockUpstream],
+    parameters: dict[str, Any],
+) -> Any:
+    """The action run from a script, through the provider's direct class."""
+    prefix = direct.direct_prefix(provider)
+    auth_method = str(fixture.configuration.get("auth_method", provider.spec.default_auth_method))
+    configuration = getattr(direct, f"{prefix}IntegrationConfiguration")(
+        api_url=running.api_url,
+        auth_method=auth_method,
+        **_served(fixture.configuration, running),
+        **running.mock.integration_credentials(auth_method),
+    )
+    with getattr(direct, f"{prefix}Integration")(configuration) as integration:
+        return integration.run(fixture.action, **parameters)
+
+
 def _shape(value: Any) -> Any:
     """What a result must keep from run to run: its fields, not their values (ids and times
     differ between the recorded run and this one)."""
@@ -114,10 +134,11 @@ def test_an_action_runs_through_the_api_the_sdk_and_the_cli(
         "ops", "run", integration_id, fixture.action, *[a for p in pairs for a in ("--param", p)]
     )
 
+    by_direct = _direct(provider, fixture, running, parameters)
+
     assert by_api.status_code == 200, by_api.text
     api_result = by_api.json()["data"]
     assert [api_result["status"], by_sdk.status, by_cli["status"]] == ["completed"] * 3
     expected = _shape(fixture.output)
-    assert [_shape(api_result["result"]), _shape(by_sdk.result), _shape(by_cli["result"])] == [
-        expected
-    ] * 3
+    shapes = [_shape(api_result["result"]), _shape(by_sdk.result), _shape(by_cli["result"])]
+    assert [*shapes, _shape(by_direct)] == [expected] * 4

@@ -16,7 +16,6 @@ from interlink.config import TransportSettings
 from interlink.core.clock import SystemClock
 from interlink.providers.kit.action import Action, Connector
 from interlink.providers.kit.context import ActionContext
-from interlink.transport.auth import auth_headers
 from interlink.transport.breaker import MemoryBreakers
 from interlink.transport.client import Transport
 from interlink.transport.ratelimit import MemoryBudgetStore, RateLimiter
@@ -74,9 +73,7 @@ class AsyncDirectIntegration:
         retried here as in the service."""
         connector = self.connector
         auth_method = str(self._configuration["auth_method"])
-        headers = auth_headers(
-            auth_method, self._credentials, bearer_scheme=connector.bearer_scheme
-        )
+        headers = connector.auth_headers(auth_method, self._credentials)
         settings = call_settings(self._configuration, TransportSettings())
         client = self._transport.client(
             "direct", settings, connector.facts(), headers, idempotent=chosen.idempotent

@@ -54,7 +54,7 @@ from interlink.providers.catalog import describe
 from interlink.providers.kit.action import Action, Connector
 from interlink.providers.kit.context import ActionContext
 from interlink.providers.registry import Registry
-from interlink.transport.auth import AllowedHosts, auth_headers
+from interlink.transport.auth import AllowedHosts
 from interlink.transport.client import CallLabels, CallSettings, Reauthenticate, Transport
 from interlink.transport.settings import call_settings
 from interlink.vault.masking import MASK, secret_values
@@ -364,7 +364,7 @@ class OperationService:
                 rejected=True,
             )  # fmt: skip
             method = str(row.configuration.get("auth_method", "oauth"))
-            return auth_headers(method, current, bearer_scheme=connector.bearer_scheme)
+            return connector.auth_headers(method, current)
 
         return current, reauthenticate
 
