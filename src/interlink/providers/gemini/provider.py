@@ -92,7 +92,7 @@ class GeminiConnector(Connector):
     def who(cls, answer: Mapping[str, Any]) -> str:
         return "Connected to the Gemini API"
 
-    @action(idempotent=True)
+    @action()  # sent once, as every paid chat: a dropped connection may have been billed
     async def chat(self, ctx: ActionContext, params: ChatInput) -> ChatOutput:
         """Sends a conversation to a Gemini model and gives its answer (`generateContent`).
 
