@@ -112,3 +112,28 @@ async def test_a_route_falls_back_from_an_overloaded_provider_to_the_next(
     assert [(f["integration"], f["model"], f["error_code"]) for f in fallbacks] == [
         ("Claude", CLAUDE, "EXTERNAL_SERVICE_ERROR")
     ]
+
+
+async def test_bad_input_and_a_provider_answering_garbage_get_clear_errors_and_no_charge(
+    client: httpx.AsyncClient, openai_client: openai.AsyncOpenAI
+) -> None:
+    async with serve_mock(OpenAIMock(context_window=20)) as small:
+        await _integration(client, "Small", "openai", small)
+        long: Any = [{"role": "user", "content": "word " * 200}]
+        with pytest.raises(openai.BadRequestError) as too_long:
+            await openai_client.chat.completions.create(model="Small/gpt-4o-mini", messages=long)
+        small.mock.faults.add(Fault.garbage(), times=1)
+        with pytest.raises(openai.InternalServerError) as garbage:
+            await openai_client.chat.completions.create(model="Small/gpt-4o-mini", messages=HELLO)
+        bad_tool: Any = [{"type": "function", "function": {"name": "no spaces allowed"}}]
+        with pytest.raises(openai.BadRequestError) as malformed:
+            await openai_client.chat.completions.create(
+                model="Small/gpt-4o-mini", messages=HELLO, tools=bad_tool
+            )
+
+    assert too_long.value.code == "INVALID_OPERATION"
+    assert "context" in str(too_long.value.body).lower()
+    assert garbage.value.code == "EXTERNAL_SERVICE_ERROR"
+    assert malformed.value.code == "INVALID_REQUEST"
+    assert "tools" in str(malformed.value.body)
+    assert data(await client.get("/api/v1/ai/usage"))["total"]["calls"] == 0

@@ -19,7 +19,6 @@ from interlink.providers.kit.llm import (
     ChatMessage,
     ChatOutput,
     FinishReason,
-    Tool,
     ToolCall,
     Usage,
 )
@@ -79,18 +78,21 @@ class MessagesRequest(_Open):
         messages = [ChatMessage(role="system", content=_text(self.system))] if self.system else []
         for message in self.messages:
             messages += _messages(message)
-        return ChatInput(
-            model=self.model,
-            messages=messages,
-            tools=[
-                Tool(name=t.name, description=t.description, parameters=t.input_schema)
-                for t in self.tools
-            ],
-            tool_choice=_tool_choice(self.tool_choice),
-            max_tokens=self.max_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            stop=self.stop_sequences,
+        tools = [  # as data, so that a bad tool's error names where it is (tools.0.name)
+            {"name": t.name, "description": t.description, "parameters": t.input_schema}
+            for t in self.tools
+        ]
+        return ChatInput.model_validate(
+            dict(
+                model=self.model,
+                messages=messages,
+                tools=tools,
+                tool_choice=_tool_choice(self.tool_choice),
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                top_p=self.top_p,
+                stop=self.stop_sequences,
+            )
         )
 
 

@@ -21,7 +21,6 @@ from interlink.providers.kit.llm import (
     EmbeddingsInput,
     EmbeddingsOutput,
     ModelInfo,
-    Tool,
     ToolCall,
     Usage,
 )
@@ -104,20 +103,23 @@ class ChatRequest(_Open):
         return value
 
     def chat_input(self) -> ChatInput:
-        return ChatInput(
-            model=self.model,
-            messages=[_message(m) for m in self.messages],
-            tools=[
-                Tool(**t.function.model_dump(include={"name", "description", "parameters"}))
-                for t in self.tools
-            ],
-            tool_choice=_tool_choice(self.tool_choice),
-            response_format="text" if _format(self.response_format) is None else "json",
-            json_schema=_format(self.response_format),
-            max_tokens=self.max_completion_tokens or self.max_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            stop=[self.stop] if isinstance(self.stop, str) else list(self.stop or []),
+        return ChatInput.model_validate(
+            dict(
+                model=self.model,
+                messages=[_message(m) for m in self.messages],
+                # as data, so that a bad tool's error names where it is (tools.0.name)
+                tools=[
+                    t.function.model_dump(include={"name", "description", "parameters"})
+                    for t in self.tools
+                ],
+                tool_choice=_tool_choice(self.tool_choice),
+                response_format="text" if _format(self.response_format) is None else "json",
+                json_schema=_format(self.response_format),
+                max_tokens=self.max_completion_tokens or self.max_tokens,
+                temperature=self.temperature,
+                top_p=self.top_p,
+                stop=[self.stop] if isinstance(self.stop, str) else list(self.stop or []),
+            )
         )
 
 
