@@ -136,3 +136,13 @@ async def test_a_stream_cut_midway_ends_with_an_error_event(
 async def _read(sdk: anthropic.AsyncAnthropic, model: str) -> str:
     async with sdk.messages.stream(model=model, max_tokens=100, messages=USER) as stream:
         return "".join([piece async for piece in stream.text_stream])
+
+
+async def test_the_models_are_listed_anthropics_way(
+    client: httpx.AsyncClient, anthropic_client: anthropic.AsyncAnthropic
+) -> None:
+    await llm_integration(client)
+
+    models = [model async for model in anthropic_client.models.list()]
+
+    assert [(m.id, m.type) for m in models] == [("Echo/echo-1", "model"), ("Echo/echo-2", "model")]

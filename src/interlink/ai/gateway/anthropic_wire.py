@@ -19,6 +19,7 @@ from interlink.providers.kit.llm import (
     ChatMessage,
     ChatOutput,
     FinishReason,
+    ModelInfo,
     ToolCall,
     Usage,
 )
@@ -221,6 +222,18 @@ class EventWriter:
             return b""
         self.open = None
         return event("content_block_stop", {"index": self.block})
+
+
+def models(found: list[ModelInfo]) -> dict[str, Any]:
+    """Anthropic's page of models, all on one page; a release date Interlink does not know is
+    the epoch, as Anthropic gives it then."""
+    data = [
+        {"type": "model", "id": m.id, "display_name": m.id, "created_at": "1970-01-01T00:00:00Z",
+         "lifecycle": "active"}
+        for m in found
+    ]  # fmt: skip
+    first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+    return {"data": data, "has_more": False, "first_id": first, "last_id": last}
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -225,6 +225,16 @@ async def anthropic_messages(
     return _streaming(events, openai_wire.headers(streamed.served, cost=False))
 
 
+@anthropic.get(
+    "/models",
+    summary="The models to give as `model`, Anthropic's way: routes, then <integration>/<model>",
+    response_class=JSONResponse,
+    responses={**_errors(AnthropicError), **_answer("Anthropic's page of models (one page)")},
+)
+async def anthropic_models(principal: Caller, deps: Deps) -> Response:
+    return JSONResponse(anthropic_wire.models(await deps.ai_gateway.models(principal)))
+
+
 async def _anthropic_events(
     streamed: Streamed, writer: anthropic_wire.EventWriter
 ) -> AsyncIterator[bytes]:
