@@ -11,8 +11,9 @@ import httpx
 import openai
 import pytest
 
+from interlink.providers.kit.llm import ChatInput, ChatMessage
 from tests.ai.gateway.conftest import llm_integration
-from tests.conftest import data
+from tests.conftest import ADMIN_KEY, data
 
 USER: Any = [{"role": "user", "content": "hello there world"}]
 PRICES = {"echo-1": {"input": "1000", "output": "2000"}, "cut": {"input": "1000", "output": "0"}}
@@ -101,3 +102,21 @@ async def test_a_route_falls_back_from_an_integration_whose_budget_is_spent(
 async def _drain(stream: Any) -> None:
     async for _ in stream:
         pass
+
+
+async def test_a_stream_its_caller_leaves_is_charged_what_it_used_at_once(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    await llm_integration(client, prices=PRICES)
+    services = app.state.services
+    principal = await services.auth.authenticate(services.db, ADMIN_KEY)
+    asked = ChatInput(model="x", messages=[ChatMessage(role="user", content="hello there world")])
+
+    streamed = await services.ai_gateway.stream(principal, "Echo/echo-1", asked)
+    first = await anext(streamed.chunks)
+    await streamed.chunks.aclose()  # the caller went away after one chunk
+
+    assert first.content == "hello"
+    total = await _usage(client)
+    assert (total["calls"], total["prompt_tokens"], total["completion_tokens"]) == (1, 4, 1)
+    assert streamed.served.cost == Decimal("0.006")  # counted: 4 x $1,000/M + 1 x $2,000/M

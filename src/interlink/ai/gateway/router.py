@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -160,8 +161,9 @@ async def _openai_events(
     streamed: Streamed, writer: openai_wire.ChunkWriter, include_usage: bool
 ) -> AsyncIterator[bytes]:
     try:
-        async for chunk in streamed.chunks:
-            yield writer.chunk(chunk)
+        async with aclosing(streamed.chunks) as chunks:  # a caller gone: charged at once
+            async for chunk in chunks:
+                yield writer.chunk(chunk)
     except InterlinkError as failure:  # cut mid-way: OpenAI says so in a last data event
         yield openai_wire.sse(openai_wire.error(failure)[1])
         return
@@ -240,8 +242,9 @@ async def _anthropic_events(
 ) -> AsyncIterator[bytes]:
     yield writer.start()
     try:
-        async for chunk in streamed.chunks:
-            yield writer.chunk(chunk)
+        async with aclosing(streamed.chunks) as chunks:
+            async for chunk in chunks:
+                yield writer.chunk(chunk)
     except InterlinkError as failure:  # cut mid-way: Anthropic sends an error event
         yield anthropic_wire.event("error", {"error": anthropic_wire.error(failure)[1]["error"]})
         return

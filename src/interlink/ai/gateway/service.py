@@ -5,7 +5,7 @@ credentials, transport, budget and breaker), fall back along a route, and meter 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -97,7 +97,7 @@ class Streamed:
     """A streamed answer: `served` is final once `chunks` is exhausted (its cost then known)."""
 
     served: Served
-    chunks: AsyncIterator[ChatChunk]
+    chunks: AsyncGenerator[ChatChunk, None]
     usage: Usage = field(default_factory=Usage)
 
 
@@ -184,7 +184,7 @@ class Gateway:
         head: ChatChunk | None,
         rest: AsyncIterator[ChatChunk],
         params: ChatInput,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         """The chunks, then the call charged: the usage the provider said, else counted (a
         stream cut mid-way is charged for what it used)."""
         written: list[str] = []
@@ -389,6 +389,6 @@ def _streaming(target: _Call) -> LanguageModels:
     return cast(LanguageModels, instance)
 
 
-async def _empty() -> AsyncIterator[ChatChunk]:
+async def _empty() -> AsyncGenerator[ChatChunk, None]:
     return
     yield
