@@ -99,7 +99,7 @@ async def test_test_and_health_read_githubs_answers(
     assert health["health"]["status"] == "healthy"
     assert health["health"]["checks"] == run["checks"]
     assert set(health["health"]["metrics"]) == {
-        "success_rate_24h", "average_latency_ms", "error_rate", "total_calls_24h"
+        "success_rate_24h", "average_latency_ms", "error_rate", "total_calls_24h", "llm_24h"
     }  # fmt: skip
     changed = data(await client.get("/api/v1/events?type=integration.health_changed"))["items"]
     assert changed[0]["data"]["previous_status"] == "unknown"

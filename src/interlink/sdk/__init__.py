@@ -27,6 +27,7 @@ from interlink.sdk.custom_providers import (
     CustomProviderDeleted,
 )
 from interlink.sdk.errors import (
+    AiRouteNotFound,
     ApiKeyNotFound,
     AuthenticationFailed,
     BudgetExceeded,
@@ -56,6 +57,8 @@ from interlink.sdk.errors import (
     InvalidOperation,
     InvalidRequest,
     MethodNotAllowed,
+    ModelNotFound,
+    NoRouteTarget,
     NotFound,
     OperationInterrupted,
     OperationNotFound,
@@ -158,6 +161,7 @@ from interlink.sdk.workflows import (
 
 __all__ = [
     "TERMINAL_STATUSES",
+    "AiRouteNotFound",
     "ApiKey",
     "ApiKeyClient",
     "ApiKeyCreated",
@@ -238,6 +242,8 @@ __all__ = [
     "InvalidRequest",
     "LlmSpend",
     "MethodNotAllowed",
+    "ModelNotFound",
+    "NoRouteTarget",
     "NotFound",
     "OperationInfo",
     "OperationInterrupted",

@@ -6,10 +6,12 @@ InterlinkSDKError
   InterlinkAPIError (code, message, details, request_id, status_code)
     InternalError (INTERNAL_ERROR), HttpError (HTTP_ERROR)
     InvalidRequest (INVALID_REQUEST)
-      InvalidIntegrationConfig, InvalidCredentials, InvalidOperation, UrlNotAllowed
+      InvalidIntegrationConfig, InvalidCredentials, InvalidOperation, UrlNotAllowed,
+      NoRouteTarget
     Unauthenticated, AuthenticationFailed, Forbidden, CredentialHostNotAllowed, PermissionDenied
     NotFound (NOT_FOUND)
-      IntegrationNotFound, BudgetNotFound, CredentialNotFound, ApiKeyNotFound, WorkspaceNotFound,
+      IntegrationNotFound, BudgetNotFound, AiRouteNotFound, ModelNotFound, CredentialNotFound,
+      ApiKeyNotFound, WorkspaceNotFound,
       WebhookNotFound, DeliveryNotFound, OperationNotFound, ExternalResourceNotFound,
       WorkflowNotFound, ExecutionNotFound
     StepFailed, MethodNotAllowed, Conflict, BudgetExceeded, RateLimitExceeded, PayloadTooLarge,
@@ -157,6 +159,18 @@ class BudgetNotFound(NotFound):
     code = "BUDGET_NOT_FOUND"
 
 
+class AiRouteNotFound(NotFound):
+    """Route not found."""
+
+    code = "AI_ROUTE_NOT_FOUND"
+
+
+class ModelNotFound(NotFound):
+    """No route or model of that name (the AI gateway)."""
+
+    code = "MODEL_NOT_FOUND"
+
+
 class IntegrationNotFound(NotFound):
     """Integration not found."""
 
@@ -269,6 +283,12 @@ class ParameterValidationError(InterlinkAPIError):
     """The parameters do not match the operation's schema."""
 
     code = "PARAMETER_VALIDATION_ERROR"
+
+
+class NoRouteTarget(InvalidRequest):
+    """No target of the route can take this request."""
+
+    code = "NO_ROUTE_TARGET"
 
 
 class InvalidDeclaration(InterlinkAPIError):
