@@ -36,7 +36,8 @@ async def test_create_answers_the_seed_shape(client: httpx.AsyncClient) -> None:
     assert body["created_by"].startswith("key_")
     assert body["health"]["status"] == "unknown"
     assert body["stats"] == {
-        "last_used": None, "total_calls": 0, "success_rate": None, "average_response_time_ms": None
+        "last_used": None, "total_calls": 0, "success_rate": None, "average_response_time_ms": None,
+        "llm": None,  # ours, beside the seed's: a language model's spend
     }  # fmt: skip
 
 
