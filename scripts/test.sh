@@ -11,6 +11,8 @@ PYTHON="${PYTHON:-python3.11}"
 echo "== API descriptions"
 .venv/bin/python scripts/fetch_api_descriptions.py \
   || echo "warning: API descriptions not fetched: the checks of the mocks against them skip"
+echo "== test peers"
+bash scripts/install_test_peers.sh
 echo "== ruff";           .venv/bin/ruff check src tests benchmarks
 echo "== ruff format";    .venv/bin/ruff format --check src tests benchmarks
 echo "== mypy";           .venv/bin/mypy

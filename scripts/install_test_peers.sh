@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the real peers some tests start (a browser, directory and identity servers) where this
+# machine can: Debian packages with apt-get (as root), npm packages with npm. Whatever cannot be
+# installed is reported, and the tests that need it skip with that reason.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+apt_missing=()
+need_apt() { # need_apt PACKAGE PATH: install PACKAGE unless PATH exists
+  [ -e "$2" ] || apt_missing+=("$1")
+}
+
+# -- what the tests need ------------------------------------------------------------------------
+
+# -----------------------------------------------------------------------------------------------
+
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "installing Debian packages: ${apt_missing[*]}"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${apt_missing[@]}" > /dev/null 2>&1 \
+        || { apt-get update -q > /dev/null 2>&1 \
+             && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${apt_missing[@]}" > /dev/null 2>&1; }; } \
+      || echo "warning: could not install ${apt_missing[*]}: the tests that need them skip"
+  else
+    echo "warning: not root or no apt-get; missing ${apt_missing[*]}: the tests that need them skip"
+  fi
+fi
