@@ -23,6 +23,7 @@ from interlink.api.middleware import BodyGuardMiddleware, RequestContextMiddlewa
 from interlink.api.services import Services
 from interlink.auth.router import router as auth_router
 from interlink.config import Settings
+from interlink.console.router import router as console_router
 from interlink.core import collector
 from interlink.core.clock import Clock, SystemClock
 from interlink.core.db import Database
@@ -163,3 +164,4 @@ def _routes() -> tuple[BaseRoute, ...]:
     every.include_router(api)
     every.include_router(_health_routes())
     return (*hot_routes(api.prefix), *every.routes)
+    every.include_router(console_router)  # the web console, /console (left out of OpenAPI)

@@ -195,3 +195,17 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_database(self) -> bool:
         return self.db.url is None
+class ConsoleSettings(BaseSettings):
+    """The web console at `/console`: its sessions and how it sits behind a proxy."""
+
+    model_config = _env("INTERLINK_CONSOLE_")
+    enabled: bool = True
+    # A session ends after this long without a request, and this long after it was opened.
+    idle_timeout_seconds: int = Field(1800, ge=60, le=7 * 86_400)
+    absolute_timeout_seconds: int = Field(43_200, ge=300, le=30 * 86_400)
+    # Read `X-Forwarded-Prefix` (the path a reverse proxy serves the service under). Only behind
+    # a proxy that sets it on every request: a client could otherwise choose the links' prefix.
+    trust_forwarded_prefix: bool = False
+
+
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)

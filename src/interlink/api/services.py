@@ -21,6 +21,7 @@ from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
 from interlink.core.clock import Clock
+from interlink.console.deps import ConsoleDeps
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
@@ -243,7 +244,7 @@ def _read_by_routes(
     services: Services,
 ) -> tuple[
     Shared, AuthDeps, VaultDeps, IntegrationDeps, ProviderDeps, EventDeps, WebhookDeps, HookDeps,
-    WorkflowDeps, CustomProviderDeps, UsageDeps, RouteDeps, GatewayDeps,
+    WorkflowDeps, CustomProviderDeps, UsageDeps, RouteDeps, GatewayDeps, ConsoleDeps,
 ]:  # fmt: skip
     """Never called: mypy checks here that `Services` has what each of them reads."""
     return (services,) * 13

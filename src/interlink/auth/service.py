@@ -111,6 +111,25 @@ class AuthService:
             last_used_at=row.last_used_at,
         )
 
+    async def key_principal(
+        self, session: AsyncSession, workspace_id: str, key_id: str
+    ) -> Principal:
+        """The caller behind a key known by its id (a console session's), as the key is now:
+        401 once it has been revoked or has expired."""
+        row = await ApiKeyRepository(session).get(workspace_id, key_id)
+        if row is None or row.revoked_at is not None:
+            raise Unauthenticated("the API key has been revoked")
+        if row.expires_at is not None and row.expires_at <= self.clock.now():
+            raise Unauthenticated("the API key has expired")
+        return Principal(
+            workspace_id=row.workspace_id,
+            subject=row.id,
+            scopes=frozenset(row.scopes),
+            key_id=row.id,
+            rate_limit=row.rate_limit,
+            last_used_at=row.last_used_at,
+        )
+
     def touch_due(self, principal: Principal) -> bool:
         """Whether the key's last use should be written now (at most once a minute)."""
         if principal.key_id is None or principal.via_token:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,16 @@ from interlink.vault.oauth import expiry_notice
 from interlink.vault.service import OpenCredential
 
 _LOW_BUDGET = 0.1  # warn below a tenth of the provider's budget
+
+
+@dataclass(frozen=True)
+class HourStats:
+    """Calls in one hour: how many, how many failed, their total duration."""
+
+    hour: datetime
+    calls: int
+    failures: int
+    total_ms: int
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,15 @@ class HealthService:
             total_calls_24h=calls,
             llm_24h=llm,
         )
+
+    async def hourly(
+        self, session: AsyncSession, workspace_id: str, integration_id: str | None = None
+    ) -> list[HourStats]:
+        """The last 24 hours' calls, hour by hour, of a workspace's integrations (or one): the
+        same counts as `metrics`, for charts."""
+        since = self.clock.now() - timedelta(hours=24)
+        rows = await StatsRepository(session).hourly(workspace_id, since, integration_id)
+        return [HourStats(hour, calls, failures, ms) for hour, calls, failures, ms in rows]
 
     # -- steps ------------------------------------------------------------------------------------
     async def _load(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interlink.core.db import Base
 from interlink.core.driver import Statement, Write
 from interlink.core.pagination import PageParams, fetch_page
-from interlink.integrations.models import IntegrationStatsHour, Operation
+from interlink.integrations.models import Integration, IntegrationStatsHour, Operation
 
 
 class OperationRepository:
@@ -159,3 +159,24 @@ class StatsRepository:
             query = query.where(IntegrationStatsHour.hour >= since)
         calls, failures, total_ms, last = (await self.session.execute(query)).one()
         return int(calls), int(failures), int(total_ms), last
+
+    async def hourly(
+        self, workspace_id: str, since: datetime, integration_id: str | None = None
+    ) -> list[tuple[datetime, int, int, int]]:
+        """(hour, calls, failures, total_ms) of a workspace's integrations (or one), per hour."""
+        query = (
+            select(
+                IntegrationStatsHour.hour,
+                func.sum(IntegrationStatsHour.calls),
+                func.sum(IntegrationStatsHour.failures),
+                func.sum(IntegrationStatsHour.total_ms),
+            )
+            .join(Integration, Integration.id == IntegrationStatsHour.integration_id)
+            .where(Integration.workspace_id == workspace_id, IntegrationStatsHour.hour >= since)
+            .group_by(IntegrationStatsHour.hour)
+            .order_by(IntegrationStatsHour.hour)
+        )
+        if integration_id is not None:
+            query = query.where(IntegrationStatsHour.integration_id == integration_id)
+        rows = (await self.session.execute(query)).all()
+        return [(hour, int(c), int(f), int(ms)) for hour, c, f, ms in rows]

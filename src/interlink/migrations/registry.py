@@ -7,6 +7,7 @@ def import_models() -> None:
     import interlink.ai.routes.models
     import interlink.ai.usage.models
     import interlink.auth.models
+    import interlink.console.models
     import interlink.custom_providers.models
     import interlink.events.models
     import interlink.hooks.models
