@@ -25,9 +25,31 @@ CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
 UNMATCHED = "unmatched"  # the route label of a request no route matched (bounded, unlike paths)
 SCRAPE_SECONDS = 5.0  # one reader's limit per scrape
 _CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_LLM_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+_TOKEN_RATE_BUCKETS = (1, 5, 10, 20, 40, 60, 80, 100, 150, 200, 300, 500, 1000)
 _DELIVERY_OUTCOMES = {"succeeded": "succeeded", "pending": "retrying", "failed": "failed"}
 
 Reader = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class LlmCall:
+    """One language-model call as the metrics count it."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    dollars: float
+    seconds: float
+    first_token_seconds: float | None = None  # streamed
+    error_code: str | None = None
+
+    def tokens_per_second(self) -> float | None:
+        """Completion tokens over the time spent generating them (after the first token, when
+        streamed); None without both."""
+        generating = self.seconds - (self.first_token_seconds or 0.0)
+        if self.completion_tokens <= 0 or generating <= 0:
+            return None
+        return self.completion_tokens / generating
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +176,23 @@ class Metrics:
             "interlink_llm_calls", "Language-model calls charged (settled after their answer)",
             llm, registry=r,
         )  # fmt: skip
+        self.llm_errors = Counter(
+            "interlink_llm_errors", "Language-model calls that failed, by error code",
+            [*llm, "code"], registry=r,
+        )  # fmt: skip
+        self.llm_duration = Histogram(
+            "interlink_llm_call_duration_seconds", "Time of a language-model call, to its end",
+            llm, buckets=_LLM_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.llm_first_token = Histogram(
+            "interlink_llm_time_to_first_token_seconds", "Time to a streamed answer's first chunk",
+            llm, buckets=_LLM_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.llm_token_rate = Histogram(
+            "interlink_llm_output_tokens_per_second",
+            "Completion tokens per second of generation (after the first token, when streamed)",
+            llm, buckets=_TOKEN_RATE_BUCKETS, registry=r,
+        )  # fmt: skip
         self.scrape_errors = Counter(
             "interlink_metrics_scrape_errors", "Readers that failed during a scrape",
             ["reader"], registry=r,
@@ -198,21 +237,22 @@ class Metrics:
             child = self._workflows[status] = self.workflow_executions.labels(status)
         child.inc()
 
-    def llm(
-        self,
-        provider: str,
-        model: str,
-        integration_id: str,
-        prompt: int,
-        completion: int,
-        dollars: float,
-    ) -> None:
-        """A language-model call's usage (`integration_id` counted only when allowed)."""
+    def llm(self, provider: str, model: str, integration_id: str, call: LlmCall) -> None:
+        """A language-model call's usage and timing (`integration_id` counted only when
+        allowed)."""
         labels = (provider, model, *((integration_id,) if self.per_integration else ()))
-        self.llm_tokens.labels(*labels, "prompt").inc(prompt)
-        self.llm_tokens.labels(*labels, "completion").inc(completion)
-        self.llm_cost.labels(*labels).inc(dollars)
+        self.llm_tokens.labels(*labels, "prompt").inc(call.prompt_tokens)
+        self.llm_tokens.labels(*labels, "completion").inc(call.completion_tokens)
+        self.llm_cost.labels(*labels).inc(call.dollars)
         self.llm_calls.labels(*labels).inc()
+        if call.error_code is not None:
+            self.llm_errors.labels(*labels, call.error_code).inc()
+        self.llm_duration.labels(*labels).observe(call.seconds)
+        if call.first_token_seconds is not None:
+            self.llm_first_token.labels(*labels).observe(call.first_token_seconds)
+        rate = call.tokens_per_second()
+        if rate is not None:
+            self.llm_token_rate.labels(*labels).observe(rate)
 
     # -- read at scrape time --------------------------------------------------------------------
     def on_scrape(self, name: str, reader: Reader) -> None:

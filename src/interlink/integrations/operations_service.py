@@ -81,7 +81,9 @@ class LanguageModelMeter(Protocol):
 
     async def settle_output(self, metered: Any, output: BaseModel, operation: str) -> None: ...
 
-    async def release(self, metered: Any) -> None: ...
+    async def release(
+        self, metered: Any, error_code: str | None = None, operation: str = "chat"
+    ) -> None: ...
 
     async def expire_holds(self) -> int:
         """Let go of the holds of calls whose process died; returns how many."""
@@ -395,7 +397,8 @@ class OperationService:
                 )
             finally:
                 if metered is not None:  # the call failed: what it held is let go, not charged
-                    await asyncio.shield(self._release(metered))
+                    code = error.code if error is not None else None
+                    await asyncio.shield(self._release(metered, code, action.name))
         finished = self.clock.now()
         operation.completed_at = finished
         operation.duration_ms = int((finished - operation.started_at).total_seconds() * 1000)
@@ -426,10 +429,11 @@ class OperationService:
             except Exception:  # the call happened: its answer stands, its usage is lost
                 log.exception("usage_not_recorded", operation=name)
 
-    async def _release(self, metered: Any) -> None:
+    async def _release(self, metered: Any, error_code: str | None, operation: str) -> None:
+        """Let go of the call's hold; a failure (`error_code`) counts as its model's error."""
         if self.meter is not None:
             try:
-                await self.meter.release(metered)
+                await self.meter.release(metered, error_code, operation)
             except Exception:  # the hold stays until its budget's period ends
                 log.exception("usage_hold_not_released")
 

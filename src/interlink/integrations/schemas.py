@@ -140,10 +140,19 @@ class CredentialsUpdate(ApiInput):
 class LlmSpend(ApiOutput):
     """Language-model calls' tokens and cost (docs/ai.md, "Usage, cost and budgets")."""
 
-    calls: int
+    calls: int = Field(description="Calls made, failed ones included")
     prompt_tokens: int
     completion_tokens: int
     cost_usd: str = Field(description="Dollars as a decimal string")
+    errors: int = Field(0, description="Calls the provider failed (not charged)")
+    error_rate: float | None = Field(None, description="errors / calls")
+    latency_ms: float | None = Field(None, description="Mean time of a call, to its last token")
+    time_to_first_token_ms: float | None = Field(
+        None, description="Mean time to a streamed answer's first chunk"
+    )
+    tokens_per_second: float | None = Field(
+        None, description="Completion tokens per second of generation (after the first token)"
+    )
 
 
 class IntegrationStats(ApiOutput):

@@ -55,11 +55,16 @@ async def test_a_failed_call_is_not_charged_and_a_cut_stream_is_charged_what_it_
     with pytest.raises(openai.APIError):
         await _drain(stream)
 
-    assert after_failure["calls"] == 0
+    # the failure is the model's error, charged nothing
+    assert (after_failure["calls"], after_failure["errors"], after_failure["total_tokens"]) == (
+        1, 1, 0,
+    )  # fmt: skip
+    assert Decimal(after_failure["cost_usd"]) == 0
     total = await _usage(client)
     # counted: the prompt's 17 characters and the one word streamed ("hello"), 4 to a token
-    assert (total["calls"], total["prompt_tokens"], total["completion_tokens"]) == (1, 4, 1)
+    assert (total["calls"], total["prompt_tokens"], total["completion_tokens"]) == (2, 4, 1)
     assert Decimal(total["cost_usd"]) == Decimal("0.004")
+    assert (total["errors"], total["error_rate"]) == (2, 1.0)  # the cut stream failed too
 
 
 async def test_a_spent_budget_is_refused_in_openais_shape(

@@ -5,6 +5,7 @@ stream, a route falls back from a provider that fails, and the calls are charged
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import anthropic
@@ -136,4 +137,6 @@ async def test_bad_input_and_a_provider_answering_garbage_get_clear_errors_and_n
     assert garbage.value.code == "EXTERNAL_SERVICE_ERROR"
     assert malformed.value.code == "INVALID_REQUEST"
     assert "tools" in str(malformed.value.body)
-    assert data(await client.get("/api/v1/ai/usage"))["total"]["calls"] == 0
+    total = data(await client.get("/api/v1/ai/usage"))["total"]
+    assert (total["total_tokens"], Decimal(total["cost_usd"])) == (0, 0)
+    assert total["errors"] == total["calls"]

@@ -62,18 +62,24 @@ async def test_a_call_records_its_tokens_and_cost_per_integration_and_model(
     assert data(embedded)["status"] == "completed"
 
     report = data(await client.get(f"/api/v1/ai/usage?integration_id={iid}"))
-    assert report["total"] == {
-        "calls": 2, "prompt_tokens": 7, "completion_tokens": 9, "total_tokens": 16,
-        "cost_usd": "0.025000000",
+    total = report["total"]
+    assert {key: total[key] for key in ("calls", "errors", "error_rate")} == {
+        "calls": 2, "errors": 0, "error_rate": 0.0
     }  # fmt: skip
+    tokens = (total["prompt_tokens"], total["completion_tokens"], total["total_tokens"])
+    assert tokens == (7, 9, 16)
+    assert total["cost_usd"] == "0.025000000"
+    assert total["latency_ms"] is not None
+    assert total["time_to_first_token_ms"] is None
     assert [(m["provider"], m["model"], m["calls"]) for m in report["by_model"]] == [
         ("echollm", "echo-1", 2)
     ]
     assert [i["integration_id"] for i in report["by_integration"]] == [iid]
     spent = {"calls": 2, "prompt_tokens": 7, "completion_tokens": 9, "cost_usd": "0.025000000"}
-    assert data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]["llm"] == spent
+    stats = data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]["llm"]
+    assert {key: stats[key] for key in spent} == spent
     health = data(await client.get(f"/api/v1/integrations/{iid}/health"))
-    assert health["health"]["metrics"]["llm_24h"] == spent
+    assert health["health"]["metrics"]["llm_24h"] == stats
     metrics = await scrape(client)
     labels = {"provider": "echollm", "model": "echo-1"}
     assert metrics.value("interlink_llm_tokens_total", kind="prompt", **labels) == 7
@@ -131,7 +137,10 @@ async def test_a_failed_call_is_not_charged(client: httpx.AsyncClient) -> None:
     assert error(failed)["code"] == "EXTERNAL_SERVICE_ERROR"
     shown = data(await client.get(f"/api/v1/ai/budgets/{budget['id']}"))
     assert (shown["unit"], shown["limit"], shown["used"], shown["held"]) == ("usd", "1", "0", "0")
-    assert data(await client.get("/api/v1/ai/usage"))["total"]["calls"] == 0
+    total = data(await client.get("/api/v1/ai/usage"))["total"]
+    assert (total["calls"], total["errors"], total["total_tokens"], total["cost_usd"]) == (
+        1, 1, 0, "0E-9",
+    )  # fmt: skip
 
 
 async def test_a_dollar_budget_is_charged_the_priced_usage(client: httpx.AsyncClient) -> None:

@@ -6,6 +6,7 @@ without usage accounting."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -37,10 +38,19 @@ class Meter(Protocol):
         """A `Held` call; raises BUDGET_EXCEEDED when a budget would be passed."""
 
     async def settle(
-        self, metered: Any, usage: Usage, operation: str, *, was_counted: bool = False
+        self,
+        metered: Any,
+        usage: Usage,
+        operation: str,
+        *,
+        was_counted: bool = False,
+        first_token_at: datetime | None = None,
+        error_code: str | None = None,
     ) -> None: ...
 
-    async def release(self, metered: Any) -> None: ...
+    async def release(
+        self, metered: Any, error_code: str | None = None, operation: str = "chat"
+    ) -> None: ...
 
 
 class Unmetered:
@@ -55,11 +65,20 @@ class Unmetered:
         return None
 
     async def settle(
-        self, metered: Any, usage: Usage, operation: str, *, was_counted: bool = False
+        self,
+        metered: Any,
+        usage: Usage,
+        operation: str,
+        *,
+        was_counted: bool = False,
+        first_token_at: datetime | None = None,
+        error_code: str | None = None,
     ) -> None:
         return None
 
-    async def release(self, metered: Any) -> None:
+    async def release(
+        self, metered: Any, error_code: str | None = None, operation: str = "chat"
+    ) -> None:
         return None
 
 

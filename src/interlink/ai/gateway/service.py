@@ -112,6 +112,14 @@ class _Call:
 
 
 @dataclass(frozen=True)
+class _Timing:
+    """When a streamed answer's first chunk came, and the error that cut it."""
+
+    first_token_at: datetime | None = None
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
 class _Plan:
     targets: Sequence[Target]
     route: str | None = None
@@ -162,19 +170,22 @@ class Gateway:
 
         async def first(
             target: _Call, asked: BaseModel
-        ) -> tuple[ChatChunk | None, AsyncIterator[ChatChunk]]:
+        ) -> tuple[ChatChunk | None, AsyncIterator[ChatChunk], datetime]:
             assert isinstance(asked, ChatInput)
             chunks = _streaming(target).stream_chat(target.ctx, asked)
             try:
-                return await anext(chunks), chunks
+                head = await anext(chunks)
             except StopAsyncIteration:
-                return None, chunks
+                head = None
             except InterlinkError as failure:
                 raise target.ctx.secrets.error(failure) from None
+            return head, chunks, self.clock.now()
 
-        (head, rest), served, held = await self._along(principal, plan, "chat", params, first)
+        (head, rest, first_at), served, held = await self._along(
+            principal, plan, "chat", params, first
+        )
         streamed = Streamed(served, _empty())
-        streamed.chunks = self._relay(streamed, held, head, rest, params)
+        streamed.chunks = self._relay(streamed, held, head, rest, params, first_at)
         return streamed
 
     async def _relay(
@@ -184,11 +195,13 @@ class Gateway:
         head: ChatChunk | None,
         rest: AsyncIterator[ChatChunk],
         params: ChatInput,
+        first_at: datetime,
     ) -> AsyncGenerator[ChatChunk, None]:
         """The chunks, then the call charged: the usage the provider said, else counted (a
-        stream cut mid-way is charged for what it used)."""
+        stream cut mid-way is charged for what it used, and counted as the model's error)."""
         written: list[str] = []
         said: Usage | None = None
+        error_code: str | None = None
         try:
             chunk = head
             while chunk is not None:
@@ -197,6 +210,9 @@ class Gateway:
                 said = chunk.usage or said
                 yield chunk
                 chunk = await anext(rest, None)
+        except InterlinkError as failure:
+            error_code = failure.code
+            raise
         finally:
             text = "".join(written)
             used = said or Usage(
@@ -204,18 +220,31 @@ class Gateway:
                 completion_tokens=len(text) // CHARS_PER_TOKEN,
             )
             streamed.usage = used
-            settling = self._settle(held, streamed.served, used, "stream_chat", said is None)
+            timing = _Timing(first_at if head is not None else None, error_code)
+            settling = self._settle(
+                held, streamed.served, used, "stream_chat", said is None, timing
+            )
             await asyncio.shield(settling)
 
     async def _settle(
-        self, held: Any, served: Served, usage: Usage, operation: str, counted: bool = False
+        self,
+        held: Any,
+        served: Served,
+        usage: Usage,
+        operation: str,
+        counted: bool = False,
+        timing: _Timing | None = None,
     ) -> None:
         """Charge the call; its answer stands even when its usage cannot be written."""
         served.cost = cost_of(held, usage)
         if held is None:
             return
+        timing = timing or _Timing()
         try:
-            await self.meter.settle(held, usage, operation, was_counted=counted)
+            await self.meter.settle(
+                held, usage, operation, was_counted=counted,
+                first_token_at=timing.first_token_at, error_code=timing.error_code,
+            )  # fmt: skip
         except Exception:
             log.exception("usage_not_recorded", integration_id=served.integration_id)
 
@@ -320,8 +349,8 @@ class Gateway:
                 )  # fmt: skip
                 answer = await call(ready, asked)
             except InterlinkError as failure:
-                if held is not None:
-                    await asyncio.shield(self.meter.release(held))
+                if held is not None:  # not charged; counted as the model's error
+                    await asyncio.shield(self._release(held, failure, operation))
                 last = failed + 1 == len(plan.targets)
                 # A target that cannot be called (its integration gone or inactive) is passed.
                 unavailable = ready is None and failure.code in UNAVAILABLE_CODES
@@ -343,6 +372,13 @@ class Gateway:
             )
             return answer, served, held
         raise ModelNotFound(f"The route {plan.route!r} has no target")
+
+    async def _release(self, held: Any, failure: InterlinkError, operation: str) -> None:
+        code = None if failure.code == "BUDGET_EXCEEDED" else failure.code
+        try:
+            await self.meter.release(held, code, operation)
+        except Exception:
+            log.exception("usage_hold_not_released")
 
     async def _run(self, target: _Call, operation: str, params: BaseModel) -> BaseModel:
         secrets = target.ctx.secrets

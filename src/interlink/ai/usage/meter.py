@@ -1,6 +1,8 @@
 """Metering language-model calls: before a call, its estimate is held in every budget that
 covers it (or the call is refused); after, the hold is settled to the real usage, the usage row
-written and counted, and `budget.*` events sent once per period.
+written and counted, and `budget.*` events sent once per period. Each call's row also keeps
+its duration, its time to the first token (streamed) and, for a failed call, its error code
+(no tokens, no cost): what monitoring per model reads.
 
 A hold is one conditional UPDATE per budget in one transaction (`repository.reserve`): calls
 racing for the last of a budget are serialized by the database, so together they never hold
@@ -27,7 +29,7 @@ from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.driver import Write
 from interlink.core.errors import BudgetExceeded
-from interlink.core.metrics import Metrics
+from interlink.core.metrics import LlmCall, Metrics
 from interlink.core.snapshots import SnapshotCache
 from interlink.events.service import EventService
 from interlink.events.types import BudgetState, EventRecord, EventType, new_event
@@ -66,6 +68,7 @@ class Metered:
     price: Price
     estimate: Usage
     holds: tuple[Hold, ...]
+    started_at: datetime
 
 
 def estimate(params: ChatInput | EmbeddingsInput) -> Usage:
@@ -122,7 +125,7 @@ class UsageMeter:
         )
         metered = Metered(
             uuid.uuid4().hex, workspace_id, integration_id, provider, params.model, price, most,
-            holds,
+            holds, now,
         )  # fmt: skip
         if holds:
             expires = now + timedelta(seconds=HOLD_SECONDS)
@@ -163,16 +166,29 @@ class UsageMeter:
 
     # -- after the call -------------------------------------------------------------------------
     async def settle(
-        self, metered: Metered, usage: Usage, operation: str, *, was_counted: bool = False
+        self,
+        metered: Metered,
+        usage: Usage,
+        operation: str,
+        *,
+        was_counted: bool = False,
+        first_token_at: datetime | None = None,
+        error_code: str | None = None,
     ) -> None:
         """Charge the call's real `usage` (`was_counted`: counted here, the provider did not
-        say): its usage row, its budgets' spend, the metrics, and the events it causes."""
+        say): its usage row, its budgets' spend, the metrics, and the events it causes.
+        `first_token_at`: when a streamed answer's first chunk came; `error_code`: the call
+        failed (a stream cut midway is charged what it used)."""
         cost = metered.price.cost(usage)
+        now = self.clock.now()
+        took = _ms(now - metered.started_at)
+        first = None if first_token_at is None else _ms(first_token_at - metered.started_at)
         row = {
             "workspace_id": metered.workspace_id, "integration_id": metered.integration_id,
             "provider": metered.provider, "model": metered.model, "operation": operation,
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "cost_nanos": nanos(cost), "counted": was_counted, "created_at": self.clock.now(),
+            "cost_nanos": nanos(cost), "counted": was_counted, "created_at": now,
+            "error_code": error_code, "duration_ms": took, "first_token_ms": first,
         }  # fmt: skip
         if not await self.db.write(repository.insert_usage(row), *self._settled(metered, usage)):
             await self.db.write(repository.insert_usage(row))  # a hold was let go by the sweep
@@ -180,7 +196,8 @@ class UsageMeter:
         if self.metrics is not None:
             self.metrics.llm(
                 metered.provider, metered.model, metered.integration_id,
-                usage.prompt_tokens, usage.completion_tokens, float(cost),
+                LlmCall(usage.prompt_tokens, usage.completion_tokens, float(cost),
+                        took / 1000, _seconds(first), error_code),
             )  # fmt: skip
         await self._after(metered)
 
@@ -192,17 +209,32 @@ class UsageMeter:
             await self.release(metered)
 
     async def settle_stream(
-        self, metered: Metered, params: ChatInput, usage: Usage | None, text: str
+        self,
+        metered: Metered,
+        params: ChatInput,
+        usage: Usage | None,
+        text: str,
+        *,
+        first_token_at: datetime | None = None,
+        error_code: str | None = None,
     ) -> None:
         """Settle a streamed chat (also one cut midway): the usage the stream said, or else
         counted from its prompt and the text it gave."""
-        if usage is not None:
-            await self.settle(metered, usage, "stream_chat")
-        else:
-            await self.settle(metered, counted(params, text), "stream_chat", was_counted=True)
+        said = usage is not None
+        await self.settle(
+            metered, usage if usage is not None else counted(params, text), "stream_chat",
+            was_counted=not said, first_token_at=first_token_at, error_code=error_code,
+        )  # fmt: skip
 
-    async def release(self, metered: Metered) -> None:
-        """The call failed or was refused: let go of what it held, charging nothing."""
+    async def release(
+        self, metered: Metered, error_code: str | None = None, operation: str = "chat"
+    ) -> None:
+        """The call failed or was refused: let go of what it held, charging nothing. With the
+        provider's `error_code`, the failed `operation` is written as the model's (for its
+        error rate)."""
+        if error_code is not None:
+            await self.settle(metered, Usage(), operation, error_code=error_code)
+            return
         writes = self._settled(metered, None)
         if writes and not await self.db.write(*writes):
             await self._settle_one_by_one(metered, None)
@@ -276,6 +308,14 @@ class UsageMeter:
         await self.events.publish(writes, event)
         if await self.db.write(*writes):
             log.info("budget_event_sent", budget_id=limit.id, event_type=str(kind))
+
+
+def _ms(elapsed: timedelta) -> int:
+    return max(0, round(elapsed.total_seconds() * 1000))
+
+
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else ms / 1000
 
 
 def _spent(hold: Hold, usage: Usage | None, price: Price) -> int:

@@ -28,6 +28,9 @@ class LlmUsage(Base):
     cost_nanos: Mapped[int] = mapped_column(BigInteger)
     counted: Mapped[bool]  # the tokens were counted here: the provider did not say
     created_at: Mapped[datetime]
+    error_code: Mapped[str | None] = mapped_column(String(60))  # a failed call's (no tokens)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    first_token_ms: Mapped[int | None] = mapped_column(Integer)  # a streamed call's
 
 
 class LlmBudget(Base):

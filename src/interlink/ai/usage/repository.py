@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, bindparam, delete, func, select, update
+from sqlalchemy import Insert, Select, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,6 +67,30 @@ _DROP_HOLD = Statement.of(
     delete(_HOLDS).where(
         _HOLDS.c.id == bindparam("hold_id"), _HOLDS.c.budget_id == bindparam("budget_id")
     )
+)
+_GENERATING = (LlmUsage.error_code.is_(None)) & (
+    LlmUsage.duration_ms > func.coalesce(LlmUsage.first_token_ms, 0)
+)
+# What monitoring per model reads: failures, durations, times to the first token, and the
+# completion tokens of successful calls over the time spent generating them.
+_TIMING = (
+    func.count(LlmUsage.error_code).label("errors"),
+    func.count(LlmUsage.duration_ms).label("timed"),
+    func.coalesce(func.sum(LlmUsage.duration_ms), 0).label("duration_ms"),
+    func.count(LlmUsage.first_token_ms).label("first_tokens"),
+    func.coalesce(func.sum(LlmUsage.first_token_ms), 0).label("first_token_ms"),
+    func.coalesce(func.sum(case((_GENERATING, LlmUsage.completion_tokens), else_=0)), 0).label(
+        "generated_tokens"
+    ),
+    func.coalesce(
+        func.sum(
+            case(
+                (_GENERATING, LlmUsage.duration_ms - func.coalesce(LlmUsage.first_token_ms, 0)),
+                else_=0,
+            )
+        ),
+        0,
+    ).label("generating_ms"),
 )
 SPEND_OF = Query(select(_SPEND.c.used, _SPEND.c.reserved).where(_THIS_PERIOD))
 
@@ -172,6 +196,7 @@ class UsageRepository:
             func.coalesce(func.sum(LlmUsage.prompt_tokens), 0).label("prompt_tokens"),
             func.coalesce(func.sum(LlmUsage.completion_tokens), 0).label("completion_tokens"),
             func.coalesce(func.sum(LlmUsage.cost_nanos), 0).label("cost_nanos"),
+            *_TIMING,
         ).where(
             LlmUsage.workspace_id == workspace_id,
             LlmUsage.created_at >= since,

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from interlink.core.schemas import ApiInput, ApiOutput, UtcTime
+from interlink.integrations.schemas import LlmSpend
 
 Dollars = Annotated[Decimal, Field(gt=0, le=10_000_000, max_digits=18, decimal_places=9)]
 
@@ -49,12 +50,8 @@ class BudgetDeleted(ApiOutput):
     deleted: bool = True
 
 
-class Spend(ApiOutput):
-    calls: int
-    prompt_tokens: int
-    completion_tokens: int
+class Spend(LlmSpend):
     total_tokens: int
-    cost_usd: str = Field(description="Dollars as a decimal string")
 
 
 class IntegrationSpend(Spend):

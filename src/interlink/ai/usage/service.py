@@ -126,11 +126,31 @@ class UsageService:
 
 def _spend(row: dict[str, Any]) -> dict[str, Any]:
     prompt, completion = int(row["prompt_tokens"]), int(row["completion_tokens"])
+    calls, errors = int(row["calls"]), int(row["errors"])
     return {
-        "calls": int(row["calls"]), "prompt_tokens": prompt, "completion_tokens": completion,
+        "calls": calls, "prompt_tokens": prompt, "completion_tokens": completion,
         "total_tokens": prompt + completion,
         "cost_usd": str(dollars(int(row["cost_nanos"])).quantize(_CENT_FRACTION)),
+        **_monitoring(row, calls, errors),
     }  # fmt: skip
+
+
+def _monitoring(row: dict[str, Any], calls: int, errors: int) -> dict[str, Any]:
+    """Error rate, mean latency and time to first token, and generation speed."""
+    generating_ms = int(row["generating_ms"])
+    return {
+        "errors": errors,
+        "error_rate": round(errors / calls, 4) if calls else None,
+        "latency_ms": _mean(int(row["duration_ms"]), int(row["timed"])),
+        "time_to_first_token_ms": _mean(int(row["first_token_ms"]), int(row["first_tokens"])),
+        "tokens_per_second": round(int(row["generated_tokens"]) * 1000 / generating_ms, 1)
+        if generating_ms > 0
+        else None,
+    }
+
+
+def _mean(total: int, count: int) -> float | None:
+    return round(total / count, 1) if count else None
 
 
 _CENT_FRACTION = dollars(1)  # shown to the nano-dollar
