@@ -167,6 +167,19 @@ class LogSettings(BaseSettings):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class ConsoleSettings(BaseSettings):
+    """The web console at `/console`: its sessions and how it sits behind a proxy."""
+
+    model_config = _env("INTERLINK_CONSOLE_")
+    enabled: bool = True
+    # A session ends after this long without a request, and this long after it was opened.
+    idle_timeout_seconds: int = Field(1800, ge=60, le=7 * 86_400)
+    absolute_timeout_seconds: int = Field(43_200, ge=300, le=30 * 86_400)
+    # Read `X-Forwarded-Prefix` (the path a reverse proxy serves the service under). Only behind
+    # a proxy that sets it on every request: a client could otherwise choose the links' prefix.
+    trust_forwarded_prefix: bool = False
+
+
 class Settings(BaseSettings):
     model_config = _env("INTERLINK_")
     server: ServerSettings = Field(default_factory=ServerSettings)
@@ -181,6 +194,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     bootstrap: BootstrapSettings = Field(default_factory=BootstrapSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property
     def database_url(self) -> str:
@@ -195,17 +209,3 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_database(self) -> bool:
         return self.db.url is None
-class ConsoleSettings(BaseSettings):
-    """The web console at `/console`: its sessions and how it sits behind a proxy."""
-
-    model_config = _env("INTERLINK_CONSOLE_")
-    enabled: bool = True
-    # A session ends after this long without a request, and this long after it was opened.
-    idle_timeout_seconds: int = Field(1800, ge=60, le=7 * 86_400)
-    absolute_timeout_seconds: int = Field(43_200, ge=300, le=30 * 86_400)
-    # Read `X-Forwarded-Prefix` (the path a reverse proxy serves the service under). Only behind
-    # a proxy that sets it on every request: a client could otherwise choose the links' prefix.
-    trust_forwarded_prefix: bool = False
-
-
-    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
