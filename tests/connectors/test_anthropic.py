@@ -229,6 +229,36 @@ async def test_a_prompt_the_learned_token_window_cannot_hold_is_refused_before_s
         assert len(staged.calls) == sent_before  # Anthropic never saw it
 
 
+async def test_max_tokens_the_learned_output_window_cannot_hold_are_refused_unsent() -> (
+    None
+):
+    async with anthropic(output_tokens_per_minute=1000) as staged:
+        await run(staged, max_tokens=600)  # its 600 held, then set right to the few written
+        sent_before = len(staged.calls)
+        with pytest.raises(InterlinkError) as raised:
+            await run(staged, max_tokens=2000)  # more than the whole window
+
+        assert raised.value.code == "RATE_LIMIT_EXCEEDED"
+        assert raised.value.details[0]["output_token_limit"] == 1000
+        assert len(staged.calls) == sent_before  # Anthropic never saw it
+
+
+async def test_the_mock_counts_max_tokens_against_the_output_window_as_anthropic_does() -> None:
+    mock = AnthropicMock(output_tokens_per_minute=1000)
+    async with serve_mock(mock) as served, httpx.AsyncClient(base_url=served.url) as http:
+        headers = {"x-api-key": mock.token, "anthropic-version": "2023-06-01"}
+        ok = await http.post("/v1/messages", headers=headers, json=HELLO | {"max_tokens": 900})
+        refused = await http.post("/v1/messages", headers=headers, json=HELLO | {"max_tokens": 999})
+
+    written = ok.json()["usage"]["output_tokens"]
+    assert ok.headers["anthropic-ratelimit-output-tokens-limit"] == "1000"
+    assert ok.headers["anthropic-ratelimit-output-tokens-remaining"] == str(1000 - written)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["type"] == "rate_limit_error"
+    assert "of 1,000 output tokens per minute" in refused.json()["error"]["message"]
+    assert int(refused.headers["retry-after"]) > 0
+
+
 # streamed answers
 
 

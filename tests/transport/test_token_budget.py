@@ -5,6 +5,7 @@ process (memory) and across processes (Redis)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -151,3 +152,110 @@ async def test_calls_racing_for_the_last_tokens_do_not_all_go(
     assert len(went) == 2  # 100 tokens left hold two calls of 40
     assert all(isinstance(o, RateLimitExceeded) for o in outcomes if o not in went)
     assert len(upstream.seen) == 3
+
+
+def _anthropic_window(name: str) -> RateLimitHeaders:
+    prefix = f"anthropic-ratelimit-{name}"
+    return RateLimitHeaders(f"{prefix}-limit", f"{prefix}-remaining", f"{prefix}-reset", "iso8601")
+
+
+ANTHROPIC = ProviderFacts(
+    rate_headers=replace(
+        _anthropic_window("requests"),
+        tokens=_anthropic_window("input-tokens"),
+        output_tokens=_anthropic_window("output-tokens"),
+    )
+)
+RESET = "2026-01-01T00:00:30Z"  # 30 s after the transports' clock
+
+
+def windows_left(inputs: int, outputs: int, reset: str = RESET) -> dict[str, str]:
+    """Anthropic's three windows: plenty of requests, `inputs` and `outputs` tokens left."""
+    return {
+        "anthropic-ratelimit-requests-limit": "50", "anthropic-ratelimit-requests-remaining": "49",
+        "anthropic-ratelimit-requests-reset": reset,
+        "anthropic-ratelimit-input-tokens-limit": "30000",
+        "anthropic-ratelimit-input-tokens-remaining": str(inputs),
+        "anthropic-ratelimit-input-tokens-reset": reset,
+        "anthropic-ratelimit-output-tokens-limit": "8000",
+        "anthropic-ratelimit-output-tokens-remaining": str(outputs),
+        "anthropic-ratelimit-output-tokens-reset": reset,
+    }  # fmt: skip
+
+
+async def test_a_call_whose_max_tokens_the_output_window_cannot_hold_waits_for_its_reset(
+    processes: list[Transport], upstream: Upstream, clock: FrozenClock
+) -> None:
+    upstream.script(status(200, **windows_left(inputs=29_000, outputs=500)))
+    await client_of(processes[0], upstream.url, ANTHROPIC).post("/v1/messages", tokens=10)
+
+    await client_of(processes[1], upstream.url, ANTHROPIC, max_wait=60).post(
+        "/v1/messages", tokens=10, output_tokens=1000
+    )  # its prompt fits the input window; its max_tokens not the output window
+
+    assert clock.sleeps == [30.0]
+    assert len(upstream.seen) == 2
+    seen = processes[0].observed_output_tokens["int_1"]
+    assert seen.describe() == "500/8000 remaining"
+
+
+async def test_granted_calls_take_their_max_tokens_off_the_output_window(
+    processes: list[Transport], upstream: Upstream, clock: FrozenClock
+) -> None:
+    upstream.script(status(200, **windows_left(inputs=29_000, outputs=1000)), status(200))
+    await client_of(processes[0], upstream.url, ANTHROPIC).post("/v1/messages", tokens=1)
+    await client_of(processes[1], upstream.url, ANTHROPIC).post(
+        "/v1/messages", tokens=1, output_tokens=600
+    )  # 400 left until Anthropic says again
+
+    await client_of(processes[0], upstream.url, ANTHROPIC, max_wait=60).post(
+        "/v1/messages", tokens=1, output_tokens=600
+    )
+
+    assert clock.sleeps == [30.0]
+
+
+async def test_max_tokens_over_the_whole_output_window_are_refused_before_sending(
+    processes: list[Transport], upstream: Upstream, clock: FrozenClock
+) -> None:
+    upstream.script(status(200, **windows_left(inputs=30_000, outputs=8000)))
+    await client_of(processes[0], upstream.url, ANTHROPIC).post("/v1/messages", tokens=10)
+
+    with pytest.raises(RateLimitExceeded) as raised:
+        await client_of(processes[1], upstream.url, ANTHROPIC, max_wait=600).post(
+            "/v1/messages", tokens=10, output_tokens=64_000
+        )
+
+    assert raised.value.message == (
+        "This call may write up to 64000 tokens (its max_tokens), more than the provider's "
+        "output-token limit of 8000 per window"
+    )
+    assert raised.value.details == [
+        {"output_tokens_needed": 64_000, "output_tokens_remaining": 8000,
+         "output_token_limit": 8000}
+    ]  # fmt: skip
+    assert len(upstream.seen) == 1
+    assert clock.sleeps == []
+
+
+async def test_an_output_window_resetting_past_the_wait_bound_is_refused_with_its_numbers(
+    processes: list[Transport], upstream: Upstream, clock: FrozenClock
+) -> None:
+    upstream.script(status(200, **windows_left(inputs=30_000, outputs=300)))
+    await client_of(processes[0], upstream.url, ANTHROPIC).post("/v1/messages", tokens=10)
+
+    with pytest.raises(RateLimitExceeded) as raised:
+        await client_of(processes[1], upstream.url, ANTHROPIC, max_wait=5).post(
+            "/v1/messages", tokens=10, output_tokens=1024
+        )
+
+    assert raised.value.message == (
+        "This call may write up to 1024 tokens (its max_tokens) and the provider's output-token "
+        "budget has 300 left; it resets in 30.0 s (waited up to 5 s)"
+    )
+    assert raised.value.details == [
+        {"output_tokens_needed": 1024, "output_tokens_remaining": 300,
+         "retry_after_seconds": 30.0}
+    ]  # fmt: skip
+    assert raised.value.headers["Retry-After"] == "30"
+    assert len(upstream.seen) == 1

@@ -44,7 +44,12 @@ from interlink.transport.breaker import Breakers
 from interlink.transport.buckets import Route, RouteBuckets
 from interlink.transport.classify import Disposition, ErrorTable, Verdict
 from interlink.transport.header_check import header_problems
-from interlink.transport.headers import RateLimitHeaders, RateObservation, retry_after
+from interlink.transport.headers import (
+    TOKEN_WINDOWS,
+    RateLimitHeaders,
+    RateObservation,
+    retry_after,
+)
 from interlink.transport.pool import SessionOptions, SessionPool
 from interlink.transport.ratelimit import Rate, RateLimiter, TokenBudget
 from interlink.transport.response import ProviderResponse
@@ -151,6 +156,7 @@ class Transport:
         self.pool = SessionPool(policy)
         self.observed: dict[str, RateObservation] = {}
         self.observed_tokens: dict[str, RateObservation] = {}  # a language model's token window
+        self.observed_output_tokens: dict[str, RateObservation] = {}  # and its output window
 
     def client(
         self,
@@ -238,14 +244,17 @@ class ProviderClient:
         idempotency_key: str | None = None,
         authenticated: bool = True,
         tokens: int = 0,
+        output_tokens: int = 0,
     ) -> ProviderResponse:
         """`authenticated=False`: sent without the integration's credential, to a URL that is
         not the provider's API (one the user gave: a Teams incoming webhook). `tokens`: what
         the call will use of the provider's token window (a language model's prompt and
-        answer), taken from the budget learned from its headers before the call leaves."""
+        answer), taken from the budget learned from its headers before the call leaves;
+        `output_tokens`, of its output-token window (the answer's `max_tokens`, for a provider
+        that counts the answer apart)."""
         call = self._prepare(
             method.upper(), path, params, json, form, headers, idempotency_key, authenticated,
-            tokens,
+            (tokens, output_tokens),
         )  # fmt: skip
         probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
         try:
@@ -267,17 +276,19 @@ class ProviderClient:
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         tokens: int = 0,
+        output_tokens: int = 0,
     ) -> AsyncIterator[ProviderStream]:
         """The answer as it comes (`ProviderStream.lines()`, `.events()`), for as long as the
         block runs. It is called as `request` calls: credential hosts, breaker, budget (and
-        `tokens` as for `request`), SSRF guard, retries (only before the answer's first byte),
-        and an answer the error table does not call OK raises our error. The call counts as
-        done for the breaker once the answer has begun; its body is read without the session's
-        total timeout, each read bounded by it instead (a stream may rightly outlast it)."""
+        `tokens` and `output_tokens` as for `request`), SSRF guard, retries (only before the
+        answer's first byte), and an answer the error table does not call OK raises our error.
+        The call counts as done for the breaker once the answer has begun; its body is read
+        without the session's total timeout, each read bounded by it instead (a stream may
+        rightly outlast it)."""
         async with contextlib.AsyncExitStack() as opened:
             call = self._prepare(
                 method.upper(), path, params, json, None, headers, idempotency_key,
-                tokens=tokens, stream=opened,
+                tokens=(tokens, output_tokens), stream=opened,
             )  # fmt: skip
             probe = await self.enter_circuit(self._circuit_name(call.url), self.settings.call_hold)
             try:
@@ -319,13 +330,16 @@ class ProviderClient:
         elif probe:
             await breakers.release_probe(self.key)
 
-    async def take_budget(self, route: Route | None = None, tokens: int = 0) -> None:
-        """The rate budget (learned pauses, the token window for a call's `tokens`, then every
-        rate), waited for within `max_wait`; else RATE_LIMIT_EXCEEDED."""
+    async def take_budget(
+        self, route: Route | None = None, tokens: int = 0, output_tokens: int = 0
+    ) -> None:
+        """The rate budget (learned pauses, the token windows for a call's `tokens` and
+        `output_tokens`, then every rate), waited for within `max_wait`; else
+        RATE_LIMIT_EXCEEDED."""
         settings, meter = self.settings, self.meter
         try:
             waited = await self.transport.limiter.acquire(
-                self.key, settings.rates, settings.max_wait, route, tokens
+                self.key, settings.rates, settings.max_wait, route, tokens, output_tokens
             )
         except RateLimitExceeded:
             if meter is not None:
@@ -345,7 +359,7 @@ class ProviderClient:
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
         authenticated: bool = True,
-        tokens: int = 0,
+        tokens: tuple[int, int] = (0, 0),
         stream: contextlib.AsyncExitStack | None = None,
     ) -> _Call:
         """The call, checked before anything is sent: its URL, where its credential may go,
@@ -364,7 +378,8 @@ class ProviderClient:
             idempotency_key=idempotency_key,
             route=buckets.route(method, urlsplit(url).path) if buckets is not None else None,
             repeatable=self.may_repeat(method, idempotency_key),
-            tokens=tokens,
+            tokens=tokens[0],
+            output_tokens=tokens[1],
             authenticated=authenticated,
             stream=stream,
         )
@@ -409,7 +424,7 @@ class ProviderClient:
             else contextlib.nullcontext()
         )
         async with slot:
-            await self.take_budget(call.route, call.tokens)
+            await self.take_budget(call.route, call.tokens, call.output_tokens)
             started = time.perf_counter()
             try:
                 response = await self._send(call, headers)
@@ -563,12 +578,17 @@ class ProviderClient:
     async def _learn_tokens(
         self, spec: RateLimitHeaders, headers: dict[str, str], now: float
     ) -> None:
-        seen = spec.observe_tokens(headers, now)
-        if seen is None or seen.remaining is None or seen.reset_at is None:
-            return
-        self.transport.observed_tokens[self.key] = seen
-        budget = TokenBudget(seen.remaining, seen.reset_at, seen.limit)
-        await self.transport.limiter.learn_tokens(self.key, budget)
+        observed = {
+            "tokens": self.transport.observed_tokens,
+            "output_tokens": self.transport.observed_output_tokens,
+        }
+        for window in TOKEN_WINDOWS:
+            seen = spec.observe_tokens(headers, now, window)
+            if seen is None or seen.remaining is None or seen.reset_at is None:
+                continue
+            observed[window][self.key] = seen
+            budget = TokenBudget(seen.remaining, seen.reset_at, seen.limit)
+            await self.transport.limiter.learn_tokens(self.key, budget, window)
 
     def _bucket_of_429(self, response: ProviderResponse | None) -> str | None:
         """The bucket a rate-limited answer speaks of; None (the whole integration) when it is
@@ -689,6 +709,7 @@ class _Call:
     route: Route | None  # its route bucket, for a provider that counts per bucket
     repeatable: bool  # may be sent again after a 5xx or a dropped connection
     tokens: int = 0  # what it declares it will use of the provider's token window
+    output_tokens: int = 0  # and of its output-token window
     authenticated: bool = True  # False: sent without the credential (see `request`)
     stream: contextlib.AsyncExitStack | None = None  # a stream's: where its answer stays open
     streams: list[aiohttp.ClientResponse] = field(default_factory=list)  # the one kept open

@@ -8,6 +8,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
+# A provider's token windows: `tokens` (the prompt, or prompt and answer where one window counts
+# both) and `output_tokens` (the answer alone, where the provider counts it apart).
+TokenWindow = Literal["tokens", "output_tokens"]
+TOKEN_WINDOWS: tuple[TokenWindow, ...] = ("tokens", "output_tokens")
+
 
 @dataclass(frozen=True)
 class RateObservation:
@@ -38,8 +43,11 @@ class RateLimitHeaders:
     with fewer requests left.
 
     `tokens`: the provider's window of tokens (a language model's, OpenAI's
-    `x-ratelimit-remaining-tokens`), read apart from the requests by `observe_tokens`: the
-    budget a call declaring its tokens takes from."""
+    `x-ratelimit-remaining-tokens`, Anthropic's input tokens), read apart from the requests by
+    `observe_tokens`: the budget a call declaring its tokens takes from. `output_tokens`: a
+    second window for the answer's tokens alone, for a provider that counts them apart
+    (Anthropic's `anthropic-ratelimit-output-tokens-*`): the budget a call declaring its
+    `output_tokens` (its `max_tokens`) takes from."""
 
     limit: str = "x-ratelimit-limit"
     remaining: str = "x-ratelimit-remaining"
@@ -47,6 +55,7 @@ class RateLimitHeaders:
     reset_kind: Literal["epoch", "delta", "delta_ms", "iso8601", "duration"] = "epoch"
     also: RateLimitHeaders | None = None
     tokens: RateLimitHeaders | None = None
+    output_tokens: RateLimitHeaders | None = None
 
     def observe(self, headers: dict[str, str], now: float) -> RateObservation | None:
         found = [self._window(headers, now)]
@@ -55,8 +64,11 @@ class RateLimitHeaders:
         seen = [observation for observation in found if observation is not None]
         return min(seen, key=lambda o: (o.remaining != 0, o.remaining), default=None)
 
-    def observe_tokens(self, headers: dict[str, str], now: float) -> RateObservation | None:
-        return None if self.tokens is None else self.tokens.observe(headers, now)
+    def observe_tokens(
+        self, headers: dict[str, str], now: float, window: TokenWindow = "tokens"
+    ) -> RateObservation | None:
+        spec = self.tokens if window == "tokens" else self.output_tokens
+        return None if spec is None else spec.observe(headers, now)
 
     def _window(self, headers: dict[str, str], now: float) -> RateObservation | None:
         remaining = _number(headers.get(self.remaining))

@@ -75,10 +75,13 @@ class AnthropicMock(MockUpstream):
 
     Budgets per minute on the mock's clock, each with Anthropic's headers (resets in RFC 3339):
     `requests_per_minute`, `input_tokens_per_minute` (a prompt larger than what is left is a
-    429 `rate_limit_error` with `retry-after`) and `output_tokens_per_minute`, with
-    `anthropic-ratelimit-tokens-*` saying the tighter of the two. `credit_exhausted` refuses
-    messages as an empty balance does; `fail_next_stream("overloaded" | "cut")` makes the next
-    stream send an `overloaded_error` event, or drop the connection, after its first delta.
+    429 `rate_limit_error` with `retry-after`) and `output_tokens_per_minute`, which, as
+    Anthropic's rate-limits page says, counts a request's `max_tokens` when it begins (more than
+    what is left is a 429) and is set right to the tokens written when it ends (a stream's, when
+    its last event is sent); `anthropic-ratelimit-tokens-*` says the tighter of the two.
+    `credit_exhausted` refuses messages as an empty balance does;
+    `fail_next_stream("overloaded" | "cut")` makes the next stream send an `overloaded_error`
+    event, or drop the connection, after its first delta.
     """
 
     name: ClassVar[str] = "anthropic"
@@ -219,16 +222,21 @@ class AnthropicMock(MockUpstream):
             if self.credit_exhausted:
                 raise invalid(CREDIT_MESSAGE)
             refusal = self._spend_input(asked.prompt_tokens())
+            if refusal is None:
+                refusal = self._hold_output(int(asked.body["max_tokens"]))
             if refusal is not None:
                 return refusal
         except ReplyError as error:
             return error_response(error.status, error.kind, error.message)
         message_id = self._next("msg", 16)
         message = reply(asked, message_id, lambda: self._next("toolu", 14))
-        self.output_tokens.window(self.token).used += message["usage"]["output_tokens"]
-        if asked.body.get("stream") is True:
-            return await self._stream(request, message)
-        return json_response(message)
+        held, most = self.output_tokens.window(self.token), int(asked.body["max_tokens"])
+        try:
+            if asked.body.get("stream") is True:
+                return await self._stream(request, message)
+            return json_response(message)
+        finally:  # the estimate set right to what was written
+            held.used += message["usage"]["output_tokens"] - most
 
     def _spend_input(self, count: int) -> web.StreamResponse | None:
         window = self.input_tokens.window(self.token)
@@ -241,6 +249,22 @@ class AnthropicMock(MockUpstream):
             wait = retry_after_header(self.input_tokens.retry_after(window))
             return error_response(429, "rate_limit_error", message, {"retry-after": wait})
         window.used += count
+        return None
+
+    def _hold_output(self, max_tokens: int) -> web.StreamResponse | None:
+        """Counts `max_tokens` against the output window (refused when more than is left)."""
+        window = self.output_tokens.window(self.token)
+        if max_tokens > window.remaining:
+            message = (
+                f"This request would exceed the rate limit for your organization ({ORGANIZATION}) "
+                f"of {window.limit:,} output tokens per minute. For details, refer to: "
+                "https://docs.claude.com/en/api/rate-limits. You can see the response headers for "
+                "current usage. Please reduce the prompt length or the maximum tokens requested, "
+                "or try again later."
+            )
+            wait = retry_after_header(self.output_tokens.retry_after(window))
+            return error_response(429, "rate_limit_error", message, {"retry-after": wait})
+        window.used += max_tokens
         return None
 
     async def _stream(self, request: web.Request, message: dict[str, Any]) -> web.StreamResponse:

@@ -5,9 +5,11 @@ Anthropic's errors are `{"type": "error", "error": {"type", "message"}}`: its me
 the error's details. `overloaded_error` (529) is a 5xx, retried only when the request may be
 repeated (a chat is not: Anthropic dedupes nothing, and a second answer is paid twice);
 `rate_limit_error` (429) waits for `retry-after`. The budget learns its requests window from
-`anthropic-ratelimit-requests-*` and its token window from `anthropic-ratelimit-input-tokens-*`
-(resets in RFC 3339): a chat declares its prompt's estimated tokens, so one that the window
-cannot hold waits for its reset or is refused before Anthropic says 429.
+`anthropic-ratelimit-requests-*`, its token window from `anthropic-ratelimit-input-tokens-*` and
+its output-token window from `anthropic-ratelimit-output-tokens-*` (resets in RFC 3339): a chat
+declares its prompt's estimated tokens against the first and its `max_tokens` against the second
+(Anthropic counts a request's output tokens from its `max_tokens` before answering), so one that
+either window cannot hold waits for its reset or is refused before Anthropic says 429.
 """
 
 from __future__ import annotations
@@ -57,9 +59,10 @@ class AnthropicConnector(Connector):
     errors: ClassVar[ErrorTable] = ErrorTable(
         {529: Verdict(Disposition.RETRY, ExternalServiceError)}  # overloaded_error
     )
-    # The requests window, and the input tokens' as the token budget a chat's prompt takes from.
+    # The requests window; the input tokens' as the token budget a chat's prompt takes from,
+    # the output tokens' as the one its max_tokens take from.
     rate_headers: ClassVar[RateLimitHeaders | None] = replace(
-        _window("requests"), tokens=_window("input-tokens")
+        _window("requests"), tokens=_window("input-tokens"), output_tokens=_window("output-tokens")
     )
     pagination: ClassVar[Pagination | None] = BodyCursor(
         items="data", has_more="has_more", item_cursor="id", param="after_id", size="limit"
@@ -86,7 +89,10 @@ class AnthropicConnector(Connector):
         `tool_use` and `tool_result` blocks; without `max_tokens`, the integration's
         `default_max_tokens` or the model's own limit is sent, as Anthropic requires one."""
         body = message_body(params, ctx.configuration)
-        response = await ctx.http.post("/v1/messages", json=body, tokens=estimated_tokens(params))
+        response = await ctx.http.post(
+            "/v1/messages", json=body, tokens=estimated_tokens(params),
+            output_tokens=body["max_tokens"],
+        )  # fmt: skip
         return AnthropicMessage.model_validate(response.json()).ours()
 
     async def stream_chat(self, ctx: ActionContext, params: ChatInput) -> AsyncIterator[ChatChunk]:
@@ -94,8 +100,10 @@ class AnthropicConnector(Connector):
         last with why it stopped and the tokens used."""
         body = message_body(params, ctx.configuration) | {"stream": True}
         reader = StreamReader()
-        tokens = estimated_tokens(params)
-        async with ctx.http.stream("POST", "/v1/messages", json=body, tokens=tokens) as answer:
+        tokens, most = estimated_tokens(params), body["max_tokens"]
+        async with ctx.http.stream(
+            "POST", "/v1/messages", json=body, tokens=tokens, output_tokens=most
+        ) as answer:
             async for event in answer.events():
                 chunk = reader.read(event.event, event.data)
                 if chunk is not None:
