@@ -106,6 +106,13 @@ class WorkflowService:
     ) -> tuple[Sequence[Workflow], int]:
         return await WorkflowRepository(session).page(workspace_id, params)
 
+    async def versions(
+        self, session: AsyncSession, workspace_id: str, workflow_id: str
+    ) -> list[dict[str, Any]]:
+        """The definitions of every version, oldest first (export reads them)."""
+        row = await self.get(session, workspace_id, workflow_id)
+        return await WorkflowRepository(session).definitions(row.id)
+
     async def update(
         self, session: AsyncSession, principal: Principal, workflow_id: str, body: WorkflowPatch
     ) -> tuple[Workflow, str | None]:

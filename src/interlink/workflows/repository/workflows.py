@@ -43,6 +43,15 @@ class WorkflowRepository:
             )
         )
 
+    async def definitions(self, workflow_id: str) -> list[dict[str, Any]]:
+        """Every saved definition of the workflow, oldest first."""
+        query = (
+            select(WorkflowVersion.definition)
+            .where(WorkflowVersion.workflow_id == workflow_id)
+            .order_by(WorkflowVersion.version)
+        )
+        return list((await self.session.scalars(query)).all())
+
     async def find(self, workflow_id: str) -> Workflow | None:
         """By id alone, for callers that have no workspace (a webhook trigger, the scheduler)."""
         return await self.session.get(Workflow, workflow_id)
