@@ -20,8 +20,8 @@ from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
-from interlink.core.clock import Clock
 from interlink.console.deps import ConsoleDeps
+from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
 from interlink.core.snapshots import SnapshotCache
@@ -247,4 +247,4 @@ def _read_by_routes(
     WorkflowDeps, CustomProviderDeps, UsageDeps, RouteDeps, GatewayDeps, ConsoleDeps,
 ]:  # fmt: skip
     """Never called: mypy checks here that `Services` has what each of them reads."""
-    return (services,) * 13
+    return (services,) * 14
