@@ -39,6 +39,7 @@ from interlink.integrations.operations_router import router as operations_router
 from interlink.integrations.router import router as integrations_router
 from interlink.providers.router import router as connectors_router
 from interlink.startup import prepare
+from interlink.transfer.router import router as transfer_router
 from interlink.vault.router import router as credentials_router
 from interlink.webhooks.router import router as webhooks_router
 from interlink.workflows.router import router as workflows_router
@@ -157,6 +158,7 @@ def _routes() -> tuple[BaseRoute, ...]:
         workflows_router,
         usage_router,
         ai_routes_router,
+        transfer_router,
     )
     for router in routers:
         api.include_router(router)
