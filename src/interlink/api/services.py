@@ -155,22 +155,24 @@ class Services:
         health = HealthService(clock, db, integrations, operations, events)
         jobs = Jobs(settings.jobs, settings.database_url, settings.server.data_dir)
         durable = Durable(settings.jobs, clock, db, jobs, keyring, operations, health)
-        sandbox = _sandbox(settings)
-        workflows = WorkflowService(
-            clock, jobs, events, integrations, credentials, registry, sandbox, recording
-        )
-        requests = StepRequests(db, transport, settings.transport, credentials)
-        engine = Engine(clock, db, events, jobs, Tools(operations, requests, sandbox), recording)
-        _read_at_scrape(metrics, transport, QueueStats(db, clock))
-        follower = EventFollower(
-            db, clock, jobs, workflows.launcher, bell, settings.jobs.workflow_event_poll_seconds
-        )
         ai_routes = RouteService(clock, db, settings.db.cache_seconds)
         db.on_commit({"ai_route_versions"}, ai_routes.cached.clear)
         ai_gateway = Gateway(
             clock, db, operations, ai_routes, meter, events, settings.db.cache_seconds
         )
         db.on_commit({"integrations", "workspaces"}, ai_gateway.listed.clear)
+        sandbox = _sandbox(settings)
+        workflows = WorkflowService(
+            clock, jobs, events, integrations, credentials, registry, sandbox, recording,
+            ai_routes,
+        )  # fmt: skip
+        requests = StepRequests(db, transport, settings.transport, credentials)
+        tools = Tools(operations, requests, sandbox, ai_gateway)
+        engine = Engine(clock, db, events, jobs, tools, recording)
+        _read_at_scrape(metrics, transport, QueueStats(db, clock))
+        follower = EventFollower(
+            db, clock, jobs, workflows.launcher, bell, settings.jobs.workflow_event_poll_seconds
+        )
         return cls(
             settings=settings,
             clock=clock,

@@ -126,6 +126,14 @@ class OperationService:
         )
         return [describe(a) for a in connector.actions.values()] if connector else []
 
+    async def input_schema(
+        self, workspace_id: str, integration_id: str, name: str
+    ) -> dict[str, Any]:
+        """The JSON Schema of an operation's parameters (a model's tool, in an `llm` step)."""
+        row, _ = await self._load(workspace_id, integration_id)
+        _, action = await self._action(row, name)
+        return action.input_model.model_json_schema()
+
     # -- running ----------------------------------------------------------------------------------
     async def execute(
         self,

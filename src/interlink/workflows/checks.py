@@ -4,6 +4,8 @@ templates and conditions (compiled in the sandbox), and what its steps name in t
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.auth.scopes import Principal, Scope
@@ -22,6 +24,12 @@ from interlink.workflows.sandbox import Sandbox
 from interlink.workflows.steps import STEP_TYPES
 from interlink.workflows.steps.base import ActionShape, IntegrationActions
 from interlink.workflows.templates import TemplateFailure
+
+
+class Routes(Protocol):
+    """The workspace's AI routes, by name (`interlink.ai.routes.service.RouteService`)."""
+
+    async def current(self, workspace_id: str, name: str) -> object | None: ...
 
 
 class SavingWorkspace:
@@ -60,6 +68,12 @@ class SavingWorkspace:
         }
         return IntegrationActions(row.type, shapes)
 
+    async def has_route(self, name: str) -> bool:
+        routes = self.checks.routes
+        if routes is None:
+            return False
+        return await routes.current(self.principal.workspace_id, name) is not None
+
 
 class DefinitionChecks:
     def __init__(
@@ -68,11 +82,13 @@ class DefinitionChecks:
         credentials: CredentialService,
         registry: Registry,
         sandbox: Sandbox,
+        routes: Routes | None = None,
     ) -> None:
         self.integrations = integrations
         self.credentials = credentials
         self.registry = registry
         self.sandbox = sandbox
+        self.routes = routes
 
     async def check(
         self, session: AsyncSession, principal: Principal, definition: Definition

@@ -311,6 +311,16 @@ class Engine:
             return Attempt.failed(_failure(exc, f"item {index} failed unexpectedly", item=True))
         return Attempt(output)
 
+    async def run_part(
+        self, plan: Plan, spec: StepSpec, part: str, payload: Mapping[str, Any], key: str
+    ) -> Attempt:
+        """One durable part of a step that goes on (its type's `act`), keyed `key`."""
+        run = StepRun(plan.execution_id, plan.workspace_id, spec.name, key, {}, self.tools)
+        try:
+            return Attempt(await STEP_TYPES[spec.type].act(run, part, payload))
+        except Exception as exc:
+            return Attempt.failed(_failure(exc, f"{part} of the {spec.type} step failed"))
+
     async def end(
         self,
         plan: Plan,
@@ -536,6 +546,13 @@ class Resumed:
         )  # fmt: skip
         return Attempt.from_json(found)
 
+    async def act(
+        self, spec: StepSpec, attempt: int, part: str, payload: Mapping[str, Any]
+    ) -> Attempt:
+        key = f"{self.run.key(spec, attempt)}:{part}"
+        found = await _act(self.run.plan.to_json(), spec, part, dict(payload), key)
+        return Attempt.from_json(found)
+
     async def flush(self) -> None:
         await bound().flush(self.run.held)
 
@@ -583,6 +600,16 @@ async def _run_item(
     """One item of a foreach: its result as JSON (DBOS records it)."""
     nested = (STEP_TYPES[type_], config)
     found = await bound().run_item(Plan.from_json(plan), spec, index, item, context, nested, key)
+    return found.to_json()
+
+
+@step("interlink.workflows.part")
+async def _act(
+    plan: dict[str, Any], spec: StepSpec, part: str, payload: dict[str, Any], key: str
+) -> dict[str, Any]:
+    """One part of a step that goes on (an `llm` step's chat round or tool call): its result
+    as JSON (DBOS records it)."""
+    found = await bound().run_part(Plan.from_json(plan), spec, part, payload, key)
     return found.to_json()
 
 

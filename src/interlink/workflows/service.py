@@ -24,7 +24,7 @@ from interlink.jobs import Jobs
 from interlink.providers.registry import Registry
 from interlink.vault.service import CredentialService
 from interlink.workflows import lifecycle, schedules
-from interlink.workflows.checks import DefinitionChecks
+from interlink.workflows.checks import DefinitionChecks, Routes
 from interlink.workflows.engine import SIGNAL, run_workflow_id
 from interlink.workflows.launcher import Launcher
 from interlink.workflows.lifecycle import LIVE
@@ -57,13 +57,14 @@ class WorkflowService:
         registry: Registry,
         sandbox: Sandbox,
         metrics: Metrics | None = None,
+        routes: Routes | None = None,
     ) -> None:
         self.clock = clock
         self.sandbox = sandbox
         self.metrics = metrics
         self.jobs = jobs
         self.events = events
-        self.checks = DefinitionChecks(integrations, credentials, registry, sandbox)
+        self.checks = DefinitionChecks(integrations, credentials, registry, sandbox, routes)
         self.launcher = Launcher(clock, jobs)
 
     # -- workflows --------------------------------------------------------------------------------

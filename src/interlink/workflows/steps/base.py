@@ -23,7 +23,9 @@ from interlink.workflows.results import Attempt, StepError, StepResult
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from decimal import Decimal
 
+    from interlink.providers.kit.llm import ChatInput, ChatOutput
     from interlink.workflows.steps.spec import StepSpec
 
 
@@ -59,6 +61,32 @@ class Operations(Protocol):
         idempotency_key: str | None = None,
     ) -> Any: ...
 
+    async def input_schema(
+        self, workspace_id: str, integration_id: str, name: str
+    ) -> dict[str, Any]: ...
+
+
+class Served(Protocol):
+    """Which integration and model answered a routed chat, and what it cost."""
+
+    integration_id: str
+    integration: str
+    provider: str
+    model: str
+    route: str | None
+    route_version: int | None
+    fallbacks: int
+    cost: Decimal
+
+
+class Models(Protocol):
+    """How a step asks a language model along a route (the AI gateway: its policy, fallback,
+    budgets and metering)."""
+
+    async def chat(
+        self, principal: Principal, model: str, params: ChatInput
+    ) -> tuple[ChatOutput, Served]: ...
+
 
 class Requests(Protocol):
     """How a step makes an HTTP request (through the transport: SSRF guard, retries)."""
@@ -93,6 +121,7 @@ class Tools:
     operations: Operations
     requests: Requests
     expressions: Expressions
+    models: Models | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +182,13 @@ class Resuming(Protocol):
         also see `item` and `index`."""
         ...
 
+    async def act(
+        self, spec: StepSpec, attempt: int, part: str, payload: Mapping[str, Any]
+    ) -> Attempt:
+        """One durable part of the step: its type's `act` with `payload`, its side effects keyed
+        `{the step's key}:{part}`; a replayed run gets the part's recorded result."""
+        ...
+
     async def flush(self) -> None: ...
 
 
@@ -181,6 +217,10 @@ class Workspace(Protocol):
     async def has_credential(self, credential_id: str) -> bool: ...
 
     async def integration(self, integration_id: str) -> IntegrationActions | None: ...
+
+    async def has_route(self, name: str) -> bool:
+        """Whether the workspace has an AI route of that name."""
+        ...
 
 
 @dataclass
@@ -256,3 +296,7 @@ class StepType(Generic[C]):
     async def resume(self, run: Resuming, spec: StepSpec, attempt: int, opened: Attempt) -> Attempt:
         """For a step that goes on: what it does in the run after acting, and its result."""
         return opened
+
+    async def act(self, step: StepRun, part: str, payload: Mapping[str, Any]) -> Any:
+        """For a step that goes on: one durable part of its work (`Resuming.act`)."""
+        raise NotImplementedError
