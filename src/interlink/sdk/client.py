@@ -48,6 +48,9 @@ class Call(Generic[T]):
     json: Any = None
     params: Mapping[str, Any] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # False for a call the server may have acted on (and billed) when the link broke: sent again
+    # only when the connection was never made.
+    resend: bool = True
 
 
 def resolve_base_url(base_url: str | None) -> str:
@@ -123,6 +126,10 @@ def read_data(response: httpx.Response) -> Any:
     return body
 
 
+def _may_resend(call: Call[Any], exc: httpx.TransportError) -> bool:
+    return call.resend or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+
+
 def _connection_error(exc: httpx.TransportError, url: str) -> InterlinkConnectionError:
     return InterlinkConnectionError(f"Cannot reach Interlink at {url}: {exc}")
 
@@ -187,7 +194,7 @@ class SyncHTTP:
                     call.method, call.path, json=call.json, params=params, headers=headers
                 )
             except httpx.TransportError as exc:
-                delay = self.retry.delay_after_error(attempt)
+                delay = self.retry.delay_after_error(attempt) if _may_resend(call, exc) else None
                 if delay is None:
                     raise _connection_error(exc, self.base_url) from exc
             else:
@@ -202,8 +209,8 @@ class SyncHTTP:
         """The lines of a streamed answer (Server-Sent Events), read as they come; an error
         answer is raised as its exception before any line. Not retried."""
         request = self._client.build_request(
-            call.method, call.path, params=_params(call), headers=dict(call.headers),
-            timeout=STREAM_TIMEOUT,
+            call.method, call.path, json=call.json, params=_params(call),
+            headers=dict(call.headers), timeout=STREAM_TIMEOUT,
         )  # fmt: skip
         try:
             response = self._client.send(request, stream=True)
@@ -270,7 +277,7 @@ class AsyncHTTP:
                     call.method, call.path, json=call.json, params=params, headers=headers
                 )
             except httpx.TransportError as exc:
-                delay = self.retry.delay_after_error(attempt)
+                delay = self.retry.delay_after_error(attempt) if _may_resend(call, exc) else None
                 if delay is None:
                     raise _connection_error(exc, self.base_url) from exc
             else:
@@ -284,8 +291,8 @@ class AsyncHTTP:
     async def stream(self, call: Call[Any]) -> AsyncIterator[AsyncIterator[str]]:
         """The asynchronous twin of SyncHTTP.stream."""
         request = self._client.build_request(
-            call.method, call.path, params=_params(call), headers=dict(call.headers),
-            timeout=STREAM_TIMEOUT,
+            call.method, call.path, json=call.json, params=_params(call),
+            headers=dict(call.headers), timeout=STREAM_TIMEOUT,
         )  # fmt: skip
         try:
             response = await self._client.send(request, stream=True)

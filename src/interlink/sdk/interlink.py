@@ -1,12 +1,15 @@
 """One client for everything: `Interlink(api_key=...)` and `AsyncInterlink`, whose attributes
 (integrations, operations, health, credentials, connectors, custom_providers, webhooks,
-workflows, api_keys, events) share one connection pool."""
+workflows, api_keys, events, ai_routes, budgets, usage, ai) share one connection pool."""
 
 from __future__ import annotations
 
 from typing import Any, Self
 
+from interlink.sdk.ai_routes import AiRouteClient, AsyncAiRouteClient
 from interlink.sdk.api_keys import ApiKeyClient, AsyncApiKeyClient
+from interlink.sdk.budgets import AsyncBudgetClient, AsyncUsageClient, BudgetClient, UsageClient
+from interlink.sdk.chat import AsyncChatClient, ChatClient
 from interlink.sdk.client import AsyncHTTP, SyncHTTP
 from interlink.sdk.connectors import AsyncConnectorClient, ConnectorClient
 from interlink.sdk.credentials import AsyncCredentialClient, CredentialClient
@@ -40,6 +43,10 @@ class Interlink:
         self.workflows = WorkflowClient(http=self.http)
         self.api_keys = ApiKeyClient(http=self.http)
         self.events = EventClient(http=self.http)
+        self.ai_routes = AiRouteClient(http=self.http)
+        self.budgets = BudgetClient(http=self.http)
+        self.usage = UsageClient(http=self.http)
+        self.ai = ChatClient(http=self.http)
 
     def get_integration_client(self, integration_id: str) -> IntegrationOperations:
         return self.operations.get_integration_client(integration_id)
@@ -69,6 +76,10 @@ class AsyncInterlink:
         self.workflows = AsyncWorkflowClient(http=self.http)
         self.api_keys = AsyncApiKeyClient(http=self.http)
         self.events = AsyncEventClient(http=self.http)
+        self.ai_routes = AsyncAiRouteClient(http=self.http)
+        self.budgets = AsyncBudgetClient(http=self.http)
+        self.usage = AsyncUsageClient(http=self.http)
+        self.ai = AsyncChatClient(http=self.http)
 
     def get_integration_client(self, integration_id: str) -> AsyncIntegrationOperations:
         return self.operations.get_integration_client(integration_id)

@@ -9,7 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from interlink.ai.usage.deps import Deps
-from interlink.ai.usage.schemas import BudgetCreate, BudgetDeleted, BudgetOut, UsageReport
+from interlink.ai.usage.schemas import (
+    BudgetChange,
+    BudgetCreate,
+    BudgetDeleted,
+    BudgetOut,
+    UsageReport,
+)
 from interlink.ai.usage.service import BudgetNotFound
 from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
@@ -68,6 +74,22 @@ async def get_budget(
     budget_id: BudgetId, principal: IntegrationsRead, session: Session, deps: Deps
 ) -> Envelope[BudgetOut]:
     row = await deps.usage.get(session, principal.workspace_id, budget_id)
+    return ok(await deps.usage.describe(session, row))
+
+
+@router.patch(
+    "/budgets/{budget_id}",
+    summary="Change a budget's limit (in its unit) or threshold; its period's use is kept",
+    responses=responses(*_AUTH, InvalidRequest, BudgetNotFound),
+)
+async def update_budget(
+    budget_id: BudgetId,
+    body: BudgetChange,
+    principal: IntegrationsWrite,
+    session: Session,
+    deps: Deps,
+) -> Envelope[BudgetOut]:
+    row = await deps.usage.update(session, principal.workspace_id, budget_id, body)
     return ok(await deps.usage.describe(session, row))
 
 

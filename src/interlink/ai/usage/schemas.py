@@ -31,6 +31,21 @@ class BudgetCreate(ApiInput):
         return self
 
 
+class BudgetChange(ApiInput):
+    """A budget's new limit (in its own unit: `limit_tokens` or `limit_usd`) or threshold; its
+    period's use is kept."""
+
+    limit_tokens: Annotated[int, Field(ge=1, le=10**15)] | None = None
+    limit_usd: Dollars | None = Field(None, description='Dollars, e.g. "25.00"')
+    threshold_percent: Annotated[int, Field(ge=1, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> BudgetChange:
+        if self.limit_tokens is not None and self.limit_usd is not None:
+            raise ValueError("give at most one of limit_tokens and limit_usd")
+        return self
+
+
 class BudgetOut(ApiOutput):
     id: str
     integration_id: str | None

@@ -15,6 +15,7 @@ from interlink.ai.usage.models import LlmBudget
 from interlink.ai.usage.prices import dollars
 from interlink.ai.usage.repository import UsageRepository
 from interlink.ai.usage.schemas import (
+    BudgetChange,
     BudgetCreate,
     BudgetOut,
     IntegrationSpend,
@@ -24,7 +25,7 @@ from interlink.ai.usage.schemas import (
 )
 from interlink.auth.scopes import Principal
 from interlink.core.clock import Clock
-from interlink.core.errors import NotFound
+from interlink.core.errors import InvalidRequest, NotFound
 from interlink.core.ids import new_id
 from interlink.core.pagination import PageParams
 from interlink.integrations.schemas import LlmSpend
@@ -65,6 +66,27 @@ class UsageService:
         self, session: AsyncSession, workspace_id: str, params: PageParams
     ) -> tuple[Sequence[LlmBudget], int]:
         return await UsageRepository(session).page(workspace_id, params)
+
+    async def update(
+        self, session: AsyncSession, workspace_id: str, budget_id: str, change: BudgetChange
+    ) -> LlmBudget:
+        """A new limit (in the budget's unit) or threshold; the period's use stays."""
+        row = await self.get(session, workspace_id, budget_id)
+        given: Unit | None = (
+            "tokens" if change.limit_tokens is not None
+            else "usd" if change.limit_usd is not None else None
+        )  # fmt: skip
+        if given is not None and given != row.unit:
+            raise InvalidRequest(
+                f"Budget {row.id} counts {row.unit}: give limit_{row.unit} "
+                "(delete it and create another to count the other unit)"
+            )
+        if given is not None:
+            row.amount = amount_of(given, change.limit_tokens, change.limit_usd)
+        if change.threshold_percent is not None:
+            row.threshold_percent = change.threshold_percent
+        await session.flush()
+        return row
 
     async def delete(self, session: AsyncSession, workspace_id: str, budget_id: str) -> None:
         row = await self.get(session, workspace_id, budget_id)
