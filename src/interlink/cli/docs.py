@@ -26,8 +26,8 @@ One command for operators and for people who drive a server from a shell: `serve
 `init`, `db`, `vault`, `workspaces` and `mock` work on this machine's data dir or database;
 `providers new` writes a new provider's folder (into the source checkout, or a package of its
 own: see docs/connectors/writing-a-connector.md); every other group (`keys`, `integrations`,
-`connectors`, `ops`, `credentials`, `webhooks`, `workflows`, `executions`, `events`) is a thin
-layer over the Python SDK and calls a running server.
+`connectors`, `ops`, `credentials`, `webhooks`, `workflows`, `executions`, `events`, `ai`) is a
+thin layer over the Python SDK and calls a running server.
 
 ## Getting started
 
@@ -59,7 +59,8 @@ is installed (it comes with `uvicorn[standard]`). `--param key=value` (and `--in
 `--data`) parse a value that is JSON (`42`, `true`, `[1,2]`) as JSON and keep anything else as
 a string. Commands that wait (`ops run --async --wait`, `workflows run --wait`) show a spinner,
 and `workflows run --wait` prints each step as it finishes; both stop after `--timeout`
-seconds.
+seconds. `ai chat` prints the answer to stdout as it streams in, and who served it, its tokens
+and its cost to stderr once it ends.
 
 ## Exit codes
 

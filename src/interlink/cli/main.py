@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from interlink.cli import (
+    ai,
     connectors,
     credentials,
     custom_providers,
@@ -52,3 +53,4 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(executions.app, name="executions")
 app.add_typer(events.app, name="events")
+app.add_typer(ai.app, name="ai")
