@@ -12,6 +12,17 @@ need_apt() { # need_apt PACKAGE PATH: install PACKAGE unless PATH exists
 
 # -- what the tests need ------------------------------------------------------------------------
 
+# Single sign-on (tests/auth/sso): OpenLDAP's slapd, and panva's oidc-provider run with Node.js.
+need_apt slapd /usr/sbin/slapd
+oidc_peer=tests/peers/oidc
+if ! command -v npm > /dev/null; then
+  echo "warning: no npm: the OpenID Connect tests skip"
+elif [ ! -d "$oidc_peer/node_modules/oidc-provider" ] \
+    || [ "$oidc_peer/package-lock.json" -nt "$oidc_peer/node_modules/.package-lock.json" ]; then
+  (cd "$oidc_peer" && npm ci --no-audit --no-fund --loglevel=error > /dev/null) \
+    || echo "warning: npm ci in $oidc_peer failed: the OpenID Connect tests skip"
+fi
+
 # -----------------------------------------------------------------------------------------------
 
 if [ "${#apt_missing[@]}" -gt 0 ]; then

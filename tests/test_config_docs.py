@@ -26,11 +26,22 @@ def _variables() -> dict[str, Any]:
         group_class = group.annotation
         assert isinstance(group_class, type)
         assert issubclass(group_class, BaseSettings)
-        prefix = group_class.model_config.get("env_prefix", "")
-        for name, field in group_class.model_fields.items():
-            default = field.get_default(call_default_factory=True)
-            variables[f"{prefix}{name}".upper()] = default
+        variables.update(_group_variables(group_class))
     return variables
+
+
+def _group_variables(group_class: type[BaseSettings]) -> dict[str, Any]:
+    """A group's variables, and those of the groups nested in it (`settings.sso.oidc`)."""
+    variables: dict[str, Any] = {}
+    prefix = group_class.model_config.get("env_prefix", "")
+    for name, field in group_class.model_fields.items():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseSettings):
+            variables.update(_group_variables(nested))
+            continue
+        variables[f"{prefix}{name}".upper()] = field.get_default(call_default_factory=True)
+    return variables
+
 
 
 def _rows(text: str) -> dict[str, list[str]]:

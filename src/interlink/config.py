@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _RATE = re.compile(r"^\s*(0|\d+\s*/\s*(second|minute|hour|day))\s*$")
@@ -155,6 +155,65 @@ class JwtSettings(BaseSettings):
     token_ttl_seconds: int = Field(900, ge=60, le=86_400)
 
 
+class SsoRule(BaseModel):
+    """One rule of single sign-on: an identity whose `claim` equals `equals` (any element of a
+    list claim; or matches the glob `matches`) signs in to `workspace` with `scopes`."""
+
+    model_config = ConfigDict(extra="forbid")
+    claim: str = Field(min_length=1)
+    equals: str | None = None
+    matches: str | None = None
+    workspace: str = Field(pattern=r"^ws_")
+    scopes: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> SsoRule:
+        if (self.equals is None) == (self.matches is None):
+            raise ValueError("a rule takes exactly one of `equals` and `matches`")
+        return self
+
+
+class OidcSettings(BaseSettings):
+    model_config = _env("INTERLINK_SSO_OIDC_")
+    issuer: str | None = None  # https://login.example.com/realms/acme; discovery is read from it
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: list[str] = ["openid", "email", "profile"]
+    redirect_url: str | None = None  # https://interlink.example.com/console/sso/oidc/callback
+    display_name: str = "single sign-on"
+    # Audiences of IdP tokens accepted as API bearer tokens; the client id when empty.
+    api_audiences: list[str] = []
+    algorithms: list[str] = ["RS256", "ES256", "PS256", "EdDSA"]
+    timeout_seconds: float = Field(10, gt=0, le=60)
+
+
+class LdapSettings(BaseSettings):
+    model_config = _env("INTERLINK_SSO_LDAP_")
+    url: str | None = None  # ldap://dc1.example.com:389 or ldaps://...:636
+    start_tls: bool = False
+    ca_file: Path | None = None  # trusted CAs for LDAPS and StartTLS; the system's when unset
+    bind_dn: str | None = None  # a service account that finds the user's DN...
+    bind_password: SecretStr | None = None
+    user_base: str | None = None
+    user_filter: str = "(uid={username})"
+    user_dn_template: str | None = None  # ...or the DN itself: uid={username},ou=people,dc=...
+    group_attribute: str | None = "memberOf"  # groups from this attribute of the user...
+    group_base: str | None = None  # ...and/or from a search under this base
+    group_filter: str = "(member={dn})"
+    email_attribute: str = "mail"
+    name_attribute: str = "cn"
+    timeout_seconds: int = Field(10, ge=1, le=60)
+
+
+class SsoSettings(BaseSettings):
+    """Single sign-on (docs/sso.md): OpenID Connect, LDAP, and the rules that map identities."""
+
+    model_config = _env("INTERLINK_SSO_")
+    rules: list[SsoRule] = []
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+    ldap: LdapSettings = Field(default_factory=LdapSettings)
+
+
 class BootstrapSettings(BaseSettings):
     model_config = _env("INTERLINK_BOOTSTRAP_")
     api_key: SecretStr | None = None
@@ -190,6 +249,7 @@ class Settings(BaseSettings):
     transport: TransportSettings = Field(default_factory=TransportSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
+    sso: SsoSettings = Field(default_factory=SsoSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     bootstrap: BootstrapSettings = Field(default_factory=BootstrapSettings)

@@ -18,6 +18,7 @@ from interlink.auth.deps import AuthDeps
 from interlink.auth.models import ApiKey
 from interlink.auth.ratelimit import RequestRateLimiter
 from interlink.auth.service import AuthService
+from interlink.auth.sso.service import SsoService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
 from interlink.console.deps import ConsoleDeps
@@ -79,6 +80,7 @@ class Services:
     db: Database
     keyring: Keyring
     auth: AuthService
+    sso: SsoService
     rate_limiter: RequestRateLimiter
     events: EventService
     credentials: CredentialService
@@ -136,6 +138,7 @@ class Services:
             clock, credentials, events, registry, transport.policy, usage
         )
         refresher = OAuthRefresher(clock, db, credentials, transport, events)
+        sso = SsoService(settings.sso, clock)
         known_keys: SnapshotCache[str, ApiKey] = SnapshotCache(clock, settings.db.cache_seconds)
         db.on_commit({"api_keys", "workspaces"}, known_keys.clear)
         loaded: SnapshotCache[tuple[str, str], Loaded] = SnapshotCache(
@@ -178,7 +181,8 @@ class Services:
             clock=clock,
             db=db,
             keyring=keyring,
-            auth=AuthService(clock, TokenVerifier(settings.jwt), known_keys),
+            auth=AuthService(clock, TokenVerifier(settings.jwt, sso.api_tokens), known_keys),
+            sso=sso,
             rate_limiter=RequestRateLimiter(settings.api.rate_limit, settings.redis.url),
             events=events,
             credentials=credentials,

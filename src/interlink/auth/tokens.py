@@ -9,6 +9,8 @@ from typing import Any
 
 import jwt
 
+from interlink.auth.sso.errors import SsoRefused
+from interlink.auth.sso.idtokens import IdpTokens
 from interlink.config import JwtSettings
 
 _ASYMMETRIC = {
@@ -42,8 +44,9 @@ class TokenIssuingDisabled(Exception):
 
 
 class TokenVerifier:
-    def __init__(self, settings: JwtSettings) -> None:
+    def __init__(self, settings: JwtSettings, idp: IdpTokens | None = None) -> None:
         self.settings = settings
+        self.idp = idp  # tokens of the single sign-on provider, mapped by settings.sso.rules
         allowed = set(settings.algorithms) & (_ASYMMETRIC | _SYMMETRIC)  # never "none"
         self.algorithms = sorted(allowed)
         self._jwks = (
@@ -71,6 +74,11 @@ class TokenVerifier:
         return jwt.encode(body, secret, algorithm=algorithm), expires
 
     async def verify(self, token: str) -> dict[str, Any]:
+        if self.idp is not None and self.idp.issued(token):
+            try:
+                return await self.idp.claims(token)
+            except SsoRefused as exc:
+                raise TokenInvalid(exc.message) from None
         if not self.enabled:
             raise TokenInvalid("bearer tokens are not enabled on this server")
         try:
