@@ -203,6 +203,20 @@ async def test_a_malformed_tool_is_refused_when_the_workflow_is_saved(
     assert says in named[0]["message"]
 
 
+async def test_tools_in_a_foreachs_llm_step_are_refused(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    notes = await http_integration(client, upstream.url)
+    nested = {"type": "llm", "config": {"route": "smart", "prompt": "{{ item }}",
+                                        "tools": [_notify(notes)]}}  # fmt: skip
+    step = {"name": "each", "type": "foreach", "config": {"items": [1], "step": nested}}
+
+    details = await _refused(client, step)
+
+    assert {"step": "each", "field": "config.step.config.tools",
+            "message": "a foreach's llm step takes no tools"} in details  # fmt: skip
+
+
 # -- a model that never stops calling tools --------------------------------------------------------
 @pytest.fixture
 async def insistent() -> AsyncIterator[str]:
