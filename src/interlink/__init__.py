@@ -159,6 +159,7 @@ _SDK = frozenset(
         "WorkflowStep",
         "WorkspaceNotFound",
         "get_integration_client",
+        "progress_of",
     }
 )
 

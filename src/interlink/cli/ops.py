@@ -3,15 +3,22 @@ worker and followed until it ends), read the history."""
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import islice
 from typing import Annotated
 
 import typer
 
 from interlink.cli.output import EXIT_UNSUCCESSFUL, Json, Limit, console, emit_json, errors, table
-from interlink.cli.remote import Pairs, connect, pairs
-from interlink.cli.waiting import PollInterval, Timeout, progress, wait_until
-from interlink.sdk import IntegrationOperations, OperationResult, OperationStatus
+from interlink.cli.remote import RETRY, Pairs, Remote, connect, pairs
+from interlink.cli.waiting import (
+    OperationProgress,
+    PollInterval,
+    Timeout,
+    operation_progress,
+    wait_until,
+)
+from interlink.sdk import AsyncInterlink, IntegrationOperations, OperationResult, OperationStatus
 
 app = typer.Typer(help="Operations: list, run, follow, history.", no_args_is_help=True)
 
@@ -46,24 +53,22 @@ def _follow(
     started: OperationResult,
     timeout: float,
     poll_interval: float,
-    quiet: bool,
+    shown: OperationProgress | None,
 ) -> OperationStatus:
     latest = operations.get_operation_status(started.operation, started.operation_id)
-    with progress(quiet, f"operation {started.operation_id} {latest.status}") as bar:
 
-        def look() -> bool:
-            nonlocal latest
-            latest = operations.get_operation_status(started.operation, started.operation_id)
-            bar.update(
-                bar.task_ids[0], description=f"operation {latest.operation_id} {latest.status}"
-            )
-            return latest.status in FINISHED
+    def look() -> bool:
+        nonlocal latest
+        latest = operations.get_operation_status(started.operation, started.operation_id)
+        if shown is not None:
+            shown.describe(f"operation {latest.operation_id} {latest.status}")
+        return latest.status in FINISHED
 
-        if latest.status not in FINISHED:
-            wait_until(
-                look, lambda: f"operation {latest.operation_id} is still {latest.status}",
-                timeout, poll_interval,
-            )  # fmt: skip
+    if latest.status not in FINISHED:
+        wait_until(
+            look, lambda: f"operation {latest.operation_id} is still {latest.status}",
+            timeout, poll_interval,
+        )  # fmt: skip
     return latest
 
 
@@ -105,16 +110,28 @@ def run(
     poll_interval: PollInterval = 0.5,
     as_json: Json = False,
 ) -> None:
-    """Run an operation with `--param key=value` parameters. Exits 4 when a followed
-    operation failed (an operation run now that fails is an API error: exit 1)."""
+    """Run an operation with `--param key=value` parameters. While it runs (now, or queued
+    with --wait) a bar shows the progress it reports (the steps and bytes of an Ollama
+    pull), read from the event stream; out of a terminal, a line a report; nothing with
+    --json. Exits 4 when a followed operation failed (an operation run now that fails is an
+    API error: exit 1)."""
     parameters = pairs(param)
+    quiet = as_json or (run_async and not wait)
+    remote = ctx.find_object(Remote) or Remote()
+    events = partial(AsyncInterlink, remote.api_key, base_url=remote.url, retry=RETRY)
     with connect(ctx) as client:
         operations = client.get_integration_client(integration_id)
-        result: OperationResult = operations.execute_operation(
-            operation, parameters, run_async=run_async
-        )
-        if run_async and wait:
-            result = _follow(operations, result, timeout, poll_interval, as_json)
+        with operation_progress(events, quiet, f"{operation} running") as shown:
+            result: OperationResult = operations.execute_operation(
+                operation, parameters, run_async=run_async,
+                request_id=shown.request_id if shown else None,
+            )  # fmt: skip
+            if run_async and wait:
+                if shown is not None:
+                    shown.follow(result.operation_id)
+                result = _follow(operations, result, timeout, poll_interval, shown)
+            if shown is not None:
+                shown.wait_for_end(result.operation_id)
     if as_json:
         emit_json(result)
     else:

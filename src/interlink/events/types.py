@@ -30,6 +30,7 @@ class EventType(StrEnum):
     OPERATION_STARTED = "operation.started"
     OPERATION_COMPLETED = "operation.completed"
     OPERATION_FAILED = "operation.failed"
+    OPERATION_PROGRESS = "operation.progress"
     WEBHOOK_TEST = "webhook.test"
     WEBHOOK_DISABLED = "webhook.disabled"
     WORKFLOW_STARTED = "workflow.started"
@@ -91,6 +92,20 @@ class OperationFinished(BaseModel):
     status: str
     duration_ms: int
     error_code: str | None = None
+
+
+class OperationProgress(BaseModel):
+    """How far a running operation has got, as its action said (at most about one a second)."""
+
+    operation_id: str
+    integration_id: str
+    operation: str
+    status: str = Field(description="The action's words, e.g. Ollama's 'pulling 37aee890d948'")
+    completed: int | None = Field(None, description="Units done (bytes for a pull)")
+    total: int | None = Field(None, description="Units in all, when known")
+    request_id: str | None = Field(
+        None, description="The X-Request-ID of the API request running it (none when queued)"
+    )
 
 
 class CredentialRefreshFailed(BaseModel):
@@ -163,6 +178,7 @@ PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.OPERATION_STARTED: OperationStarted,
     EventType.OPERATION_COMPLETED: OperationFinished,
     EventType.OPERATION_FAILED: OperationFinished,
+    EventType.OPERATION_PROGRESS: OperationProgress,
     EventType.WEBHOOK_TEST: WebhookTest,
     EventType.WEBHOOK_DISABLED: WebhookDisabled,
     EventType.WORKFLOW_STARTED: WorkflowState,

@@ -46,6 +46,7 @@ from interlink.events.types import (
     new_event,
 )
 from interlink.integrations.models import Integration, Operation
+from interlink.integrations.operation_progress import ProgressPublisher
 from interlink.integrations.operation_record import AnyOperation, OperationRecord
 from interlink.integrations.operation_recorder import OperationRecorder
 from interlink.integrations.operations_repository import OperationRepository
@@ -114,6 +115,7 @@ class OperationService:
         self.events = events
         self.loaded: SnapshotCache[tuple[str, str], Loaded] = loaded or SnapshotCache(clock, 0)
         self.recorder = OperationRecorder(db, events)
+        self.progress = ProgressPublisher(db, events, clock)
         self._interrupted_after = timedelta(seconds=transport_settings.interrupted_after_seconds)
 
     # -- the catalog of one integration -----------------------------------------------------------
@@ -388,11 +390,13 @@ class OperationService:
     ) -> InterlinkError | None:
         error: InterlinkError | None = None
         secrets = ctx.secrets  # what comes back is kept and shown without the credential's values
+        ctx.progress_sink = progress = self.progress.reporter(operation, secrets)
         metered: Any = None  # a language model's call holds its estimate in its budgets
         with secrets.active():
             try:
                 metered = await self._reserve(connector, ctx, params, operation)
                 output = await connector().run(action.name, ctx, params)
+                await progress.flush()
                 await self._settle(metered, output, action.name)
                 metered = None
                 operation.result = secrets.data(output.model_dump(mode="json"))

@@ -113,6 +113,7 @@ from interlink.sdk.events import (
     EventClient,
     EventStream,
     SseReader,
+    progress_of,
 )
 from interlink.sdk.health import (
     AsyncIntegrationHealthMonitor,
@@ -333,5 +334,7 @@ __all__ = [
     "WorkflowNotFound",
     "WorkflowStep",
     "WorkspaceNotFound",
+    "WrongPassphrase",
     "get_integration_client",
+    "progress_of",
 ]

@@ -7,6 +7,10 @@ there; iterate it for each event as it is committed, oldest first, and close it 
     with client.stream_events(["operation.*"]) as events:
         for event in events:
             ...
+
+`progress_of` picks one operation's `operation.progress` events out of a stream: by its id, or,
+for one run now (whose id comes with its answer), by the `request_id` its `execute_operation`
+sent.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from interlink.sdk.models import Event
 from interlink.sdk.pagination import AsyncPager, PageCall, SyncPager
 
 PATH = "/events"
+PROGRESS = "operation.progress"
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -68,6 +73,19 @@ class SseReader:
         except ValueError:
             message = f"The event stream sent a message that is not an event: {text[:200]}"
             raise HttpError(message) from None
+
+
+def progress_of(
+    event: Event, *, operation_id: str | None = None, request_id: str | None = None
+) -> bool:
+    """Whether `event` is an `operation.progress` of the operation with `operation_id`, or of
+    the one the request with `request_id` (X-Request-ID) runs."""
+    if event.event != PROGRESS:
+        return False
+    found = event.data
+    return (operation_id is not None and found.get("operation_id") == operation_id) or (
+        request_id is not None and found.get("request_id") == request_id
+    )
 
 
 def _since(value: datetime | str | None) -> str | None:

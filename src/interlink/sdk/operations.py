@@ -25,11 +25,16 @@ class calls:
 
     @staticmethod
     def execute(
-        integration_id: str, operation: str, parameters: dict[str, Any] | None, run_async: bool
+        integration_id: str,
+        operation: str,
+        parameters: dict[str, Any] | None,
+        run_async: bool,
+        request_id: str | None = None,
     ) -> Call[OperationResult]:
         path = f"/integrations/{integration_id}/operations/{operation}"
         body = {"parameters": parameters or {}, "async": run_async}
-        return Call("POST", path, OperationResult.model_validate, json=body)
+        headers = {"X-Request-ID": request_id} if request_id else {}
+        return Call("POST", path, OperationResult.model_validate, json=body, headers=headers)
 
     @staticmethod
     def status(integration_id: str, operation: str, operation_id: str) -> Call[OperationStatus]:
@@ -53,9 +58,17 @@ class IntegrationOperations:
         return self._http.run(calls.list(self.integration_id))
 
     def execute_operation(
-        self, operation: str, parameters: dict[str, Any] | None = None, *, run_async: bool = False
+        self,
+        operation: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        run_async: bool = False,
+        request_id: str | None = None,
     ) -> OperationResult:
-        return self._http.run(calls.execute(self.integration_id, operation, parameters, run_async))
+        """`request_id`: sent as X-Request-ID; an operation run now carries it in its
+        `operation.progress` events, so their follower knows them before the answer comes."""
+        call = calls.execute(self.integration_id, operation, parameters, run_async, request_id)
+        return self._http.run(call)
 
     def get_operation_status(self, operation: str, operation_id: str) -> OperationStatus:
         return self._http.run(calls.status(self.integration_id, operation, operation_id))
@@ -83,9 +96,14 @@ class AsyncIntegrationOperations:
         return await self._http.run(calls.list(self.integration_id))
 
     async def execute_operation(
-        self, operation: str, parameters: dict[str, Any] | None = None, *, run_async: bool = False
+        self,
+        operation: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        run_async: bool = False,
+        request_id: str | None = None,
     ) -> OperationResult:
-        call = calls.execute(self.integration_id, operation, parameters, run_async)
+        call = calls.execute(self.integration_id, operation, parameters, run_async, request_id)
         return await self._http.run(call)
 
     async def get_operation_status(self, operation: str, operation_id: str) -> OperationStatus:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -12,6 +12,12 @@ from interlink.core.errors import IntegrationError
 from interlink.core.secrets import Scrubber
 from interlink.providers.kit.pagination import MAX_PAGES, Paged, PageRequest, Pagination, follow
 from interlink.transport.client import ProviderClient
+
+
+class ProgressSink(Protocol):
+    """Where an action's progress goes: an operation's `operation.progress` events."""
+
+    async def __call__(self, status: str, completed: int | None, total: int | None) -> None: ...
 
 
 @dataclass
@@ -25,6 +31,17 @@ class ActionContext:
     log: Any = field(default_factory=lambda: structlog.get_logger("interlink.connector"))
     # How the provider pages its lists (its `Connector.pagination`, set by `Connector.run`).
     pagination: Pagination | None = None
+    # Where `progress` reports go (set by the operation that runs the action; else nowhere).
+    progress_sink: ProgressSink | None = None
+
+    async def progress(
+        self, status: str, completed: int | None = None, total: int | None = None
+    ) -> None:
+        """Says how far a long action has got (`status`, and `completed` of `total` units, e.g.
+        bytes). An operation publishes it as `operation.progress`, at most about once a second,
+        and its last report when the action returns; outside an operation it goes nowhere."""
+        if self.progress_sink is not None:
+            await self.progress_sink(status, completed, total)
 
     @property
     def http(self) -> ProviderClient:

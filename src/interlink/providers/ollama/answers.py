@@ -92,33 +92,53 @@ def _object(answer: Obj, key: str) -> Obj:
 
 
 class Progress:
-    """A pull's progress lines followed to the end: the last status, and the largest
-    `completed` and `total` seen (each layer counts from zero again)."""
+    """A pull's progress lines followed to the end: the last status, the largest `completed`
+    and `total` seen (each layer counts from zero again), and the bytes of all layers so far."""
 
     def __init__(self, model: str) -> None:
         self.model = model
         self.status = ""
         self.completed: int | None = None
         self.total: int | None = None
+        self._layers: dict[str, tuple[int, int]] = {}  # digest: (completed, total)
 
     def add(self, found: Obj, log: Any) -> None:
         status = str(found.get("status", ""))
         self.completed = _larger(self.completed, found.get("completed"))
         self.total = _larger(self.total, found.get("total"))
+        self._count(found)
         if status != self.status:  # a new step: the log follows the pull as it runs
             log.info("ollama_pull_progress", model=self.model, status=status,
                      completed=found.get("completed"), total=found.get("total"))  # fmt: skip
         self.status = status
 
+    def _count(self, found: Obj) -> None:
+        layer, total = found.get("digest"), _larger(None, found.get("total"))
+        if isinstance(layer, str) and total is not None:
+            done = _larger(None, found.get("completed")) or 0  # Ollama leaves out a 0
+            self._layers[layer] = (min(done, total), total)
+
+    def bytes(self) -> tuple[int | None, int | None]:
+        """The bytes downloaded and to download, over the layers announced so far."""
+        if not self._layers:
+            return None, None
+        done, sizes = zip(*self._layers.values(), strict=True)
+        return sum(done), sum(sizes)
+
     def result(self) -> PullOutput:
         if self.status != "success":
-            raise ExternalServiceError(
-                "Ollama's pull ended before it said success",
-                details=[{"provider_status": 200, "provider_message": self.status or "nothing"}],
-            )
+            raise ended_early("pull", self.status)
         return PullOutput(
             model=self.model, status=self.status, completed=self.completed, total=self.total
         )
+
+
+def ended_early(what: str, status: str) -> ExternalServiceError:
+    """A pull's or a create's progress that stopped before its `success` line."""
+    return ExternalServiceError(
+        f"Ollama's {what} ended before it said success",
+        details=[{"provider_status": 200, "provider_message": status or "nothing"}],
+    )
 
 
 def _larger(seen: int | None, value: Any) -> int | None:

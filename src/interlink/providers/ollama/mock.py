@@ -48,7 +48,8 @@ class OllamaError(Exception):
 class OllamaMock(MockUpstream):
     """Ollama holding `llama3.2:latest` (chat, tools) and `nomic-embed-text:latest`
     (embeddings); `qwen2.5:0.5b` and `gemma3:1b` can be pulled from its library. `loaded`
-    names models in memory from the start (for KEEP_ALIVE seconds)."""
+    names models in memory from the start (for KEEP_ALIVE seconds). `pace`: seconds (on its
+    clock) between two lines of a pull's or a create's progress, as a download takes time."""
 
     name: ClassVar[str] = "ollama"
     default_token: ClassVar[str] = "ollama-proxy-token"  # noqa: S105
@@ -59,8 +60,10 @@ class OllamaMock(MockUpstream):
         token: str | None = None,
         clock: Clock | None = None,
         loaded: list[str] | None = None,
+        pace: float = 0.0,
     ) -> None:
         self.loaded_at_start = [full_name(name) for name in loaded or []]
+        self.pace = pace
         super().__init__(token=token, clock=clock)
 
     def reset_state(self) -> None:
@@ -193,13 +196,12 @@ class OllamaMock(MockUpstream):
                 request, body, lines, "pull model manifest: file does not exist"
             )
         for layer, total in found.layers:
-            step = {"status": f"pulling {layer.removeprefix('sha256:')[:12]}", "digest": layer}
-            lines += [step | {"total": total, "completed": n} for n in (0, total // 2, total)]
+            lines += _layer_progress(layer, total)
         lines += [{"status": s} for s in ("verifying sha256 digest", "writing manifest", "success")]
         self.models[name] = replace(found, modified_at=self._now())
         if body.get("stream") is False:
             return json_response({"status": "success"})
-        return _ndjson_body(lines)
+        return await self._progress(request, lines)
 
     async def create(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)
@@ -215,7 +217,7 @@ class OllamaMock(MockUpstream):
             return json_response({"status": "success"})
         steps = [f"using existing layer {base.layers[0][0]}", f"creating new layer {made.digest}",
                  "writing manifest", "success"]  # fmt: skip
-        return _ndjson_body([{"status": step} for step in steps])
+        return await self._progress(request, [{"status": step} for step in steps])
 
     async def delete(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)
@@ -242,6 +244,13 @@ class OllamaMock(MockUpstream):
         if found is None:
             raise OllamaError(404, f"model '{_name(body)}' not found")
         return found
+
+    async def _progress(self, request: web.Request, lines: list[Obj]) -> web.StreamResponse:
+        """A pull's or a create's progress: a line every `pace` seconds, or all in one body
+        (what the fixtures record) when the mock has no pace."""
+        if not self.pace:
+            return _ndjson_body(lines)
+        return await _stream(request, lines, self.clock, self.pace)
 
     async def _failed(
         self, request: web.Request, body: Obj, lines: list[Obj], message: str
@@ -353,16 +362,29 @@ def _durations(counts: Obj) -> Obj:
 
 
 def _ndjson_body(lines: list[Obj]) -> web.Response:
-    """Newline-delimited JSON in one body (a pull's or a create's progress)."""
+    """Newline-delimited JSON in one body (a pull's or a create's progress, all at once)."""
     text = "".join(json.dumps(line) + "\n" for line in lines)
     return web.Response(text=text, content_type=NDJSON)
 
 
-async def _stream(request: web.Request, lines: list[Obj]) -> web.StreamResponse:
-    """Newline-delimited JSON written a line at a time, as Ollama streams an answer."""
+def _layer_progress(layer: str, total: int) -> list[Obj]:
+    """A layer's download as Ollama reports it: its size first (`completed` 0 is left out, as
+    Ollama's Go encoder omits empty fields), then the bytes done, a tenth at a time."""
+    step: Obj = {"status": f"pulling {layer.removeprefix('sha256:')[:12]}", "digest": layer,
+                 "total": total}  # fmt: skip
+    return [step] + [step | {"completed": total * n // 10} for n in range(1, 11)]
+
+
+async def _stream(
+    request: web.Request, lines: list[Obj], clock: Clock | None = None, pace: float = 0.0
+) -> web.StreamResponse:
+    """Newline-delimited JSON written a line at a time, as Ollama streams an answer; `pace`
+    seconds on `clock` between two lines (a pull's download taking its time)."""
     response = web.StreamResponse(headers={"Content-Type": NDJSON})
     await response.prepare(request)
-    for line in lines:
+    for number, line in enumerate(lines):
+        if number and clock is not None:
+            await clock.sleep(pace)
         await response.write(json.dumps(line).encode() + b"\n")
     await response.write_eof()
     return response

@@ -150,13 +150,15 @@ class OllamaConnector(Connector):
 
     @action(idempotent=True)
     async def pull_model(self, ctx: ActionContext, params: PullModelInput) -> PullOutput:
-        """Downloads a model from its registry (`/api/pull`), following the progress to the
-        end: the last status (success) and the largest `completed`/`total` seen."""
+        """Downloads a model from its registry (`/api/pull`), reporting its progress as it
+        goes (each step, and the bytes of the layers so far); returns the last status
+        (success) and the largest `completed`/`total` seen."""
         body = {"model": params.model, "insecure": params.insecure, "stream": True}
         progress = answers.Progress(params.model)
         async with ctx.http.stream("POST", "/api/pull", json=body) as answer:
             async for raw in answer.lines():
                 progress.add(answers.line(raw), ctx.log)
+                await ctx.progress(progress.status, *progress.bytes())
         return progress.result()
 
     @action(idempotent=True)
@@ -195,13 +197,20 @@ class OllamaConnector(Connector):
     @action(idempotent=True)
     async def create_model(self, ctx: ActionContext, params: CreateModelInput) -> StatusOutput:
         """Creates a custom model from another (`/api/create`, as a Modelfile's FROM, SYSTEM,
-        TEMPLATE and PARAMETER lines would); creating it again replaces it."""
-        body: dict[str, Any] = {"model": params.model, "from": params.from_model, "stream": False}
+        TEMPLATE and PARAMETER lines would), reporting each step as it goes; creating it again
+        replaces it."""
+        body: dict[str, Any] = {"model": params.model, "from": params.from_model, "stream": True}
         body |= {k: v for k, v in (("system", params.system), ("template", params.template)) if v}
         if params.parameters:
             body["parameters"] = params.parameters
-        answer = answers.document(await ctx.http.post("/api/create", json=body))
-        return StatusOutput(model=params.model, status=str(answer.get("status", "success")))
+        status = ""
+        async with ctx.http.stream("POST", "/api/create", json=body) as answer:
+            async for raw in answer.lines():
+                status = str(answers.line(raw).get("status", ""))
+                await ctx.progress(status)
+        if status != "success":
+            raise answers.ended_early("create", status)
+        return StatusOutput(model=params.model, status=status)
 
 
 async def _lines_until_done(
