@@ -189,14 +189,21 @@ def health(
     ctx: typer.Context,
     integration_id: IntegrationId,
     check: Annotated[bool, typer.Option("--check", help="Run a health check now")] = False,
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep",
+            help="Run a check now, with a tiny real completion (language models; it is charged)",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Show the last health check and the last 24 hours' metrics (or run a check now)."""
     with connect(ctx) as client:
         monitor = client.health
         status: HealthStatus | HealthCheckResult = (
-            monitor.check_health(integration_id)
-            if check
+            monitor.check_health(integration_id, deep=deep)
+            if check or deep
             else monitor.get_health_status(integration_id)
         )
     if as_json:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.api.errors import responses
@@ -67,10 +69,21 @@ async def get_health(
 @router.post(
     "/{integration_id}/health/check",
     summary="Run the health checks now",
+    description=(
+        "With `deep=true`, a language model (openai, anthropic, gemini, ollama) also answers a "
+        "one-token completion of a one-word prompt with its `configuration.default_model` (else "
+        "its provider's cheapest): the `completion` check, with its latency and time to first "
+        "token, charged to its budgets like any call. Other integrations are checked as without it."
+    ),
     responses=_ERRORS,
 )
 async def check_health(
-    integration_id: str, principal: IntegrationsWrite, deps: Deps
+    integration_id: str,
+    principal: IntegrationsWrite,
+    deps: Deps,
+    deep: Annotated[
+        bool, Query(description="Also make a tiny real completion (language models only)")
+    ] = False,
 ) -> Envelope[HealthCheckReport]:
-    run = await deps.health.check(principal, integration_id)
+    run = await deps.health.check(principal, integration_id, deep=deep)
     return ok(HealthCheckReport(integration_id=integration_id, health_check=run))

@@ -26,6 +26,7 @@ class HealthCheckItem(ApiOutput):
     status: CheckStatus
     message: str
     latency_ms: int | None = None
+    time_to_first_token_ms: int | None = None  # a deep check's completion: its first token
 
 
 class HealthMetrics(ApiOutput):

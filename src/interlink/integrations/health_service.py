@@ -1,5 +1,6 @@
 """Test and health: the connector's credential check, run through the transport like any call,
-read as connection, authentication, rate limit, circuit breaker and permission checks."""
+read as connection, authentication, rate limit, circuit breaker and permission checks; a deep
+check of a language model adds a tiny real completion (`health_completion`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from interlink.core.errors import (
 )
 from interlink.events.service import EventService
 from interlink.events.types import EventType, IntegrationHealthChanged, new_event
+from interlink.integrations.health_completion import CompletionCheck, speaks
 from interlink.integrations.health_schemas import (
     ConnectionTest,
     HealthCheckItem,
@@ -89,15 +91,22 @@ class HealthService:
             timestamp=self.clock.now(),
         )
 
-    async def check(self, principal: Principal, integration_id: str) -> HealthCheckRun:
+    async def check(
+        self, principal: Principal, integration_id: str, *, deep: bool = False
+    ) -> HealthCheckRun:
+        """`deep`: a language model also answers a one-token completion, charged as any call
+        (other integrations are checked as without it)."""
         row, connector, credentials = await self._load(principal.workspace_id, integration_id)
         probe = await self._probe(row, connector, credentials)
+        deeper = deep and connector is not None and speaks(connector)
+        completion = await self._completion(row, connector, credentials, probe) if deeper else None
         checks = [
             self._connection(connector, probe),
             self._authentication(probe),
             self._rate_limit(row),
             await self._breaker(row),
             self._permissions(connector, probe),
+            *([completion] if completion is not None else []),
         ]
         status = _overall(checks)
         message = (
@@ -173,6 +182,21 @@ class HealthService:
         notice = self._expiry_notice(row, connector, credential)
         return Probe(result, error, int((time.perf_counter() - started) * 1000), notice=notice)
 
+    async def _completion(
+        self,
+        row: Integration,
+        connector: type[Connector] | None,
+        credential: OpenCredential,
+        probe: Probe,
+    ) -> HealthCheckItem:
+        if connector is None or probe.error is not None:
+            return HealthCheckItem(
+                name="completion", status="skipped", message="Not tried: the check failed first"
+            )
+        ctx = await self.operations.context(row, connector, credential, operation="stream_chat")
+        identity = (row.workspace_id, row.id, row.type)
+        return await CompletionCheck(connector, ctx, self.operations.meter, identity).run()
+
     def _expiry_notice(
         self, row: Integration, connector: type[Connector], credential: OpenCredential
     ) -> str | None:
@@ -241,13 +265,15 @@ class HealthService:
         return HealthCheckItem(name="authentication", status="skipped", message="Not reached")
 
     def _rate_limit(self, row: Integration) -> HealthCheckItem:
-        """The requests left, and a language model's tokens left, as the provider last said."""
+        """The requests left, and a language model's tokens left (and its output tokens, where
+        the provider counts them apart), as the provider last said."""
         transport = self.operations.transport
         windows = [
             (label, seen)
             for label, seen in (
                 ("Rate limit", transport.observed.get(row.id)),
                 ("Tokens", transport.observed_tokens.get(row.id)),
+                ("Output tokens", transport.observed_output_tokens.get(row.id)),
             )
             if seen is not None and seen.remaining is not None
         ]

@@ -24,8 +24,11 @@ class calls:
         return Call("GET", f"/integrations/{integration_id}/health", _status)
 
     @staticmethod
-    def check(integration_id: str) -> Call[HealthCheckResult]:
-        return Call("POST", f"/integrations/{integration_id}/health/check", _check)
+    def check(integration_id: str, deep: bool = False) -> Call[HealthCheckResult]:
+        path = f"/integrations/{integration_id}/health/check"
+        if not deep:
+            return Call("POST", path, _check)
+        return Call("POST", path, _check, params={"deep": "true"}, resend=False)  # it is billed
 
 
 class IntegrationHealthMonitor(SyncResource):
@@ -34,8 +37,10 @@ class IntegrationHealthMonitor(SyncResource):
     def get_health_status(self, integration_id: str) -> HealthStatus:
         return self._http.run(calls.status(integration_id))
 
-    def check_health(self, integration_id: str) -> HealthCheckResult:
-        return self._http.run(calls.check(integration_id))
+    def check_health(self, integration_id: str, *, deep: bool = False) -> HealthCheckResult:
+        """Runs the checks now; `deep`: a language model also answers a one-token completion
+        (charged like any call)."""
+        return self._http.run(calls.check(integration_id, deep))
 
 
 class AsyncIntegrationHealthMonitor(AsyncResource):
@@ -44,5 +49,5 @@ class AsyncIntegrationHealthMonitor(AsyncResource):
     async def get_health_status(self, integration_id: str) -> HealthStatus:
         return await self._http.run(calls.status(integration_id))
 
-    async def check_health(self, integration_id: str) -> HealthCheckResult:
-        return await self._http.run(calls.check(integration_id))
+    async def check_health(self, integration_id: str, *, deep: bool = False) -> HealthCheckResult:
+        return await self._http.run(calls.check(integration_id, deep))

@@ -178,6 +178,7 @@ class HealthCheckItem(Model):
     status: str
     message: str
     latency_ms: int | None = None
+    time_to_first_token_ms: int | None = None
 
 
 class HealthMetrics(Model):
