@@ -334,7 +334,6 @@ __all__ = [
     "WorkflowNotFound",
     "WorkflowStep",
     "WorkspaceNotFound",
-    "WrongPassphrase",
     "get_integration_client",
     "progress_of",
 ]
