@@ -43,7 +43,6 @@ def _group_variables(group_class: type[BaseSettings]) -> dict[str, Any]:
     return variables
 
 
-
 def _rows(text: str) -> dict[str, list[str]]:
     """The table rows of `text` that start with a variable, as {variable: the other cells}."""
     rows: dict[str, list[str]] = {}

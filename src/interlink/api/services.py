@@ -22,6 +22,7 @@ from interlink.auth.sso.service import SsoService
 from interlink.auth.tokens import TokenVerifier
 from interlink.config import Settings
 from interlink.console.deps import ConsoleDeps
+from interlink.console.sso_routes import SsoDeps
 from interlink.core.clock import Clock
 from interlink.core.db import Database
 from interlink.core.metrics import Metrics
@@ -250,7 +251,7 @@ def _read_by_routes(
     services: Services,
 ) -> tuple[
     Shared, AuthDeps, VaultDeps, IntegrationDeps, ProviderDeps, EventDeps, WebhookDeps, HookDeps,
-    WorkflowDeps, CustomProviderDeps, UsageDeps, RouteDeps, GatewayDeps, ConsoleDeps,
+    WorkflowDeps, CustomProviderDeps, UsageDeps, RouteDeps, GatewayDeps, ConsoleDeps, SsoDeps,
 ]:  # fmt: skip
     """Never called: mypy checks here that `Services` has what each of them reads."""
-    return (services,) * 14
+    return (services,) * 15
