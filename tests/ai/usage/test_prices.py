@@ -47,3 +47,22 @@ def test_wrong_prices_in_configuration_are_the_configurations_fault(prices: obje
     with pytest.raises(InvalidIntegrationConfig) as raised:
         price_of("openai", "gpt-4o", {"prices": prices})
     assert raised.value.details[0]["field"] == "configuration.prices"
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "expected"),
+    [
+        ("anthropic", "claude-opus-4-7", ("5", "25")),  # not Opus 4's $15 / $75 by its prefix
+        ("anthropic", "claude-opus-4-1-20250805", ("15", "75")),
+        ("anthropic", "claude-opus-5-5", ("4", "20")),
+        ("anthropic", "claude-sonnet-5", ("2", "10")),
+        ("openai", "o1-mini-2024-09-12", ("1.10", "4.40")),  # not o1's by its prefix
+        ("gemini", "gemini-2.5-flash-lite-preview-09-2025", ("0.10", "0.40")),
+    ],
+)
+def test_a_newer_model_of_a_family_is_not_priced_as_an_older_prefix(
+    provider: str, model: str, expected: tuple[str, str]
+) -> None:
+    price = price_of(provider, model, {})
+
+    assert (price.input, price.output) == (Decimal(expected[0]), Decimal(expected[1]))
