@@ -124,7 +124,7 @@ def test_chat_streams_the_answer_and_says_who_served_it_and_the_cost(
     from_stdin = cli.run("ai", "chat", f"{name}/gpt-4o", "-", input="Piped in")
 
     assert streamed.stdout == "You said: Hello there\n"
-    assert f"{name} / gpt-4o-mini via route {route}@1 after 1 fallbacks" in streamed.stderr
+    assert f"{name} / gpt-4o-mini via route {route}@1 after 1 fallback:" in streamed.stderr
     assert "tokens, $0.0" in streamed.stderr
     assert answer["content"] == "You said: Hello"
     assert (answer["served"]["integration_id"], answer["served"]["model"]) == (iid, "gpt-4o")
@@ -197,3 +197,19 @@ def test_invalid_budgets_are_refused(cli: Cli, gpt: tuple[str, str]) -> None:
     assert "BUDGET_NOT_FOUND" in missing.stderr
     assert cli.json("ai", "budgets", "show", budget["id"])["limit"] == "2.5"
     cli.ok("ai", "budgets", "delete", budget["id"], "--yes")
+
+
+def test_a_stream_cut_midway_keeps_the_text_and_ends_with_the_error(
+    cli: Cli, gpt: tuple[str, str], mock: RunningMock[OpenAIMock]
+) -> None:
+    _, name = gpt
+    mock.mock.cut_stream_after = 2
+    try:
+        result = cli.run("ai", "chat", f"{name}/gpt-4o-mini", "Hello there, how are you")
+    finally:
+        mock.mock.cut_stream_after = None
+
+    assert result.exit_code == 1
+    assert result.stdout.startswith("You")
+    assert result.stdout.endswith("\n")
+    assert "EXTERNAL_SERVICE_ERROR" in result.stderr

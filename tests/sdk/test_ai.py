@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from interlink import (
@@ -21,7 +22,10 @@ from interlink import (
     BudgetClient,
     BudgetExceeded,
     ChatClient,
+    Conflict,
+    ExternalServiceError,
     Interlink,
+    InterlinkConnectionError,
     InvalidRequest,
     ModelNotFound,
     UsageClient,
@@ -30,6 +34,7 @@ from interlink.providers.openai.mock import OpenAIMock
 from interlink.testing import RunningMock
 from tests.e2e.server import Server
 from tests.helpers.ai_server import DATABASES, ai_server, openai_integration, openai_mock
+from tests.sdk.conftest import Recorder, Sleeps
 
 API_KEY = "sk_test_sdk_ai_0123456789abcdefghijklmn"
 HELLO = "You said: Hello"
@@ -87,6 +92,8 @@ def test_a_route_is_created_changed_as_versions_and_deleted(
     route = f"smart-{name}"
 
     first = routes.create_route(route, [{"integration": name, "model": "gpt-4o"}])
+    with pytest.raises(Conflict):
+        routes.create_route(route, [{"integration": name, "model": "gpt-4o"}])
     second = routes.update_route(
         route,
         [AiRouteTarget(integration=name, model="gpt-4o-mini", price=0.6)],
@@ -259,3 +266,48 @@ async def test_the_async_twins_route_chat_stream_and_budget(
     assert [v.version for v in versions] == [1]
     assert route.name in names
     assert report.total.calls == 2
+
+
+def test_a_stream_cut_by_the_provider_raises_the_gateways_error_after_the_text_it_gave(
+    client: Interlink, gpt: tuple[str, str], mock: RunningMock[OpenAIMock]
+) -> None:
+    _, name = gpt
+    mock.mock.cut_stream_after = 2
+    try:
+        with (
+            client.ai.stream_chat(f"{name}/gpt-4o-mini", "Hello there, how are you") as stream,
+            pytest.raises(ExternalServiceError) as cut,
+        ):
+            for _ in stream:
+                pass
+    finally:
+        mock.mock.cut_stream_after = None
+
+    assert cut.value.code == "EXTERNAL_SERVICE_ERROR"
+    assert stream.answer().content
+    assert stream.answer().served is None
+
+
+COMPLETION = {
+    "id": "chatcmpl-1",
+    "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}}],
+    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    "interlink": {"integration_id": "int_1", "model": "gpt-4o", "cost": "0.01"},
+}
+
+
+def test_a_chat_is_sent_again_only_when_its_connection_was_never_made() -> None:
+    never_made = Recorder(httpx.ConnectError("refused"), httpx.Response(200, json=COMPLETION))
+    broke = Recorder(httpx.ReadError("reset"), httpx.Response(200, json=COMPLETION))
+    sleeps = Sleeps()
+
+    answer = ChatClient("sk_x", transport=httpx.MockTransport(never_made), sleep=sleeps).chat(
+        "smart", "Hello"
+    )
+    with pytest.raises(InterlinkConnectionError):
+        ChatClient("sk_x", transport=httpx.MockTransport(broke), sleep=sleeps).chat("smart", "Hi")
+
+    assert answer.served is not None
+    assert (answer.content, answer.served.cost) == ("hi", "0.01")
+    assert (len(never_made.requests), len(broke.requests)) == (2, 1)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from interlink.sdk.base import AsyncResource, SyncResource
 from interlink.sdk.client import Call
-from interlink.sdk.models import Deleted, Model
+from interlink.sdk.models import Deleted, LlmSpend, Model
 from interlink.sdk.pagination import AsyncPager, PageCall, SyncPager
 
 PATH = "/ai/budgets"
@@ -33,12 +33,10 @@ class Budget(Model):
     created_by: str
 
 
-class Spend(Model):
-    calls: int
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    cost_usd: str
+class Spend(LlmSpend):
+    """Calls (failed ones included), tokens, dollars (a decimal string)."""
+
+    total_tokens: int = 0
 
 
 class IntegrationSpend(Spend):

@@ -28,7 +28,8 @@ def _refused(exc: BudgetExceeded) -> NoReturn:
         for d in exc.details
         if isinstance(d, dict) and "budget_id" in d
     ]
-    fail("; ".join([exc.message, *notes]), exc.code, EXIT_ERROR)
+    asked = f" [request {exc.request_id}]" if exc.request_id else ""
+    fail("\n  ".join([exc.message + asked, *notes]), exc.code, EXIT_ERROR)
 
 
 def _footer(answer: ChatAnswer) -> str:
@@ -36,7 +37,8 @@ def _footer(answer: ChatAnswer) -> str:
     if served is None:
         return "(the stream did not say who served it)"
     route = f" via route {served.route}@{served.route_version}" if served.route else ""
-    fallbacks = f" after {served.fallbacks} fallbacks" if served.fallbacks else ""
+    plural = "s" if served.fallbacks > 1 else ""
+    fallbacks = f" after {served.fallbacks} fallback{plural}" if served.fallbacks else ""
     return (
         f"{served.integration or served.integration_id} / {served.model}{route}{fallbacks}: "
         f"{used.prompt_tokens} + {used.completion_tokens} tokens, ${served.cost}"
