@@ -15,6 +15,13 @@ __version__ = "0.1.0"
 # The SDK's names (interlink.sdk.__all__, kept equal by tests/sdk/test_exports.py).
 _SDK = frozenset(
     {
+        "AsyncTransferClient",
+        "BundleVersionUnsupported",
+        "InvalidBundle",
+        "WrongPassphrase",
+        "ImportItem",
+        "ImportResult",
+        "TransferClient",
         "AiRoute",
         "AiRouteClient",
         "AiRouteDeleted",

@@ -21,6 +21,7 @@ from interlink.cli import (
     providers,
     remote,
     serve,
+    transfer,
     vault,
     webhooks,
     worker,
@@ -39,6 +40,8 @@ app.command("serve")(serve.serve)
 app.command("worker")(worker.worker)
 app.command("init")(init.init)
 app.command("mock")(mock.mock)
+app.command("export")(transfer.export)
+app.command("import")(transfer.import_)
 app.add_typer(db.app, name="db")
 app.add_typer(vault.app, name="vault")
 app.add_typer(workspaces.app, name="workspaces")

@@ -62,6 +62,7 @@ from interlink.sdk.errors import (
     AuthenticationFailed,
     BudgetExceeded,
     BudgetNotFound,
+    BundleVersionUnsupported,
     CircuitOpen,
     Conflict,
     CredentialHostNotAllowed,
@@ -81,6 +82,7 @@ from interlink.sdk.errors import (
     InterlinkConnectionError,
     InterlinkSDKError,
     InternalError,
+    InvalidBundle,
     InvalidCredentials,
     InvalidDeclaration,
     InvalidIntegrationConfig,
@@ -106,6 +108,7 @@ from interlink.sdk.errors import (
     WebhookNotFound,
     WorkflowNotFound,
     WorkspaceNotFound,
+    WrongPassphrase,
 )
 from interlink.sdk.events import (
     AsyncEventClient,
@@ -181,6 +184,12 @@ from interlink.sdk.pagination import (
 from interlink.sdk.retry import (
     RetryPolicy,
 )
+from interlink.sdk.transfer import (
+    AsyncTransferClient,
+    ImportItem,
+    ImportResult,
+    TransferClient,
+)
 from interlink.sdk.webhooks import (
     AsyncWebhookClient,
     WebhookClient,
@@ -219,6 +228,7 @@ __all__ = [
     "AsyncIntegrationOperations",
     "AsyncInterlink",
     "AsyncPager",
+    "AsyncTransferClient",
     "AsyncUsageClient",
     "AsyncWebhookClient",
     "AsyncWorkflowClient",
@@ -227,6 +237,7 @@ __all__ = [
     "BudgetClient",
     "BudgetExceeded",
     "BudgetNotFound",
+    "BundleVersionUnsupported",
     "ChatAnswer",
     "ChatChunk",
     "ChatClient",
@@ -268,6 +279,8 @@ __all__ = [
     "HealthStatus",
     "HttpError",
     "IdempotencyKeyReused",
+    "ImportItem",
+    "ImportResult",
     "Integration",
     "IntegrationClient",
     "IntegrationConfig",
@@ -285,6 +298,7 @@ __all__ = [
     "InterlinkConnectionError",
     "InterlinkSDKError",
     "InternalError",
+    "InvalidBundle",
     "InvalidCredentials",
     "InvalidDeclaration",
     "InvalidIntegrationConfig",
@@ -319,6 +333,7 @@ __all__ = [
     "SyncPager",
     "TestResult",
     "TooManyRequests",
+    "TransferClient",
     "Unauthenticated",
     "UnsupportedMediaType",
     "UrlNotAllowed",
@@ -334,6 +349,7 @@ __all__ = [
     "WorkflowNotFound",
     "WorkflowStep",
     "WorkspaceNotFound",
+    "WrongPassphrase",
     "get_integration_client",
     "progress_of",
 ]

@@ -7,7 +7,7 @@ InterlinkSDKError
     InternalError (INTERNAL_ERROR), HttpError (HTTP_ERROR)
     InvalidRequest (INVALID_REQUEST)
       InvalidIntegrationConfig, InvalidCredentials, InvalidOperation, UrlNotAllowed,
-      NoRouteTarget
+      NoRouteTarget, BundleVersionUnsupported, InvalidBundle, WrongPassphrase
     Unauthenticated, AuthenticationFailed, Forbidden, CredentialHostNotAllowed, PermissionDenied
     NotFound (NOT_FOUND)
       IntegrationNotFound, BudgetNotFound, AiRouteNotFound, ModelNotFound, CredentialNotFound,
@@ -289,6 +289,24 @@ class NoRouteTarget(InvalidRequest):
     """No target of the route can take this request."""
 
     code = "NO_ROUTE_TARGET"
+
+
+class BundleVersionUnsupported(InvalidRequest):
+    """The bundle's format version is not the one the server reads."""
+
+    code = "BUNDLE_VERSION_UNSUPPORTED"
+
+
+class InvalidBundle(InvalidRequest):
+    """The bundle is malformed: `details` names each bad field."""
+
+    code = "INVALID_BUNDLE"
+
+
+class WrongPassphrase(InvalidRequest):
+    """The passphrase does not open the bundle's secrets."""
+
+    code = "WRONG_PASSPHRASE"
 
 
 class InvalidDeclaration(InterlinkAPIError):

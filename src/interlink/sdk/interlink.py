@@ -23,6 +23,7 @@ from interlink.sdk.operations import (
     IntegrationClient,
     IntegrationOperations,
 )
+from interlink.sdk.transfer import AsyncTransferClient, TransferClient
 from interlink.sdk.webhooks import AsyncWebhookClient, WebhookClient
 from interlink.sdk.workflows import AsyncWorkflowClient, WorkflowClient
 
@@ -43,6 +44,7 @@ class Interlink:
         self.workflows = WorkflowClient(http=self.http)
         self.api_keys = ApiKeyClient(http=self.http)
         self.events = EventClient(http=self.http)
+        self.transfer = TransferClient(http=self.http)
         self.ai_routes = AiRouteClient(http=self.http)
         self.budgets = BudgetClient(http=self.http)
         self.usage = UsageClient(http=self.http)
@@ -76,6 +78,7 @@ class AsyncInterlink:
         self.workflows = AsyncWorkflowClient(http=self.http)
         self.api_keys = AsyncApiKeyClient(http=self.http)
         self.events = AsyncEventClient(http=self.http)
+        self.transfer = AsyncTransferClient(http=self.http)
         self.ai_routes = AsyncAiRouteClient(http=self.http)
         self.budgets = AsyncBudgetClient(http=self.http)
         self.usage = AsyncUsageClient(http=self.http)
