@@ -170,3 +170,23 @@ async def test_deep_changes_nothing_for_an_integration_that_is_no_language_model
     names = [c["name"] for c in deep["checks"]]
     assert names == [c["name"] for c in plain["checks"]]
     assert "completion" not in names
+
+
+async def test_no_completion_is_tried_when_the_credentials_are_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    async with serve_mock(AnthropicMock()) as running:
+        body = {
+            "name": "Claude", "type": "anthropic",
+            "configuration": {"api_url": running.api_url, "auth_method": "api_key"},
+            "credentials": {"api_key": "sk-ant-wrong"},
+        }  # fmt: skip
+        iid = await create_active(client, body)
+
+        run = await _check(client, iid, deep=True)
+
+        assert _chats(running, "/v1/messages") == []
+    checks = {c["name"]: c for c in run["checks"]}
+    assert checks["authentication"]["status"] == "failed"
+    assert checks["completion"]["status"] == "skipped"
+    assert checks["completion"]["message"] == "Not tried: the check failed first"
