@@ -172,6 +172,7 @@ def test_budgets_usage_and_a_spent_budget_refused_clearly(
     assert report["total"]["calls"] == 2
     assert [m["model"] for m in report["by_model"]] == ["gpt-4o-mini"]
     assert "openai/gpt-4o-mini" in table
+    assert "first token ms" in table
     assert deleted == {"id": budget["id"], "deleted": True}
 
 

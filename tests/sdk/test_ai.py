@@ -4,7 +4,9 @@ PostgreSQL when set) whose openai integration calls OpenAI's mock on a loopback 
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -218,6 +220,8 @@ def test_budgets_are_created_changed_and_enforced_and_usage_is_reported(
     assert budget.id in listed
     assert report.total.calls == 2
     assert [(m.provider, m.model) for m in report.by_model] == [("openai", "gpt-4o-mini")]
+    assert (report.by_model[0].errors, report.by_model[0].error_rate) == (0, 0)
+    assert report.by_model[0].latency_ms is not None
     assert [i.integration_id for i in report.by_integration] == [iid]
     assert Decimal(report.total.cost_usd) > 0
     assert deleted.deleted is True
@@ -311,3 +315,33 @@ def test_a_chat_is_sent_again_only_when_its_connection_was_never_made() -> None:
     assert answer.served is not None
     assert (answer.content, answer.served.cost) == ("hi", "0.01")
     assert (len(never_made.requests), len(broke.requests)) == (2, 1)
+
+
+def test_a_tool_call_comes_whole_and_streamed_and_a_range_of_usage_can_be_asked(
+    client: Interlink, gpt: tuple[str, str]
+) -> None:
+    iid, name = gpt
+    weather = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+    asked = {"tools": [weather], "tool_choice": "required"}
+
+    whole = client.ai.chat(f"{name}/gpt-4o", "The weather in Paris?", **asked)
+    with client.ai.stream_chat(f"{name}/gpt-4o", "The weather in Paris?", **asked) as stream:
+        list(stream)
+    streamed = stream.answer()
+    later = client.usage.get_usage(since=datetime.now(UTC) + timedelta(days=1), integration_id=iid)
+
+    assert whole.finish_reason == streamed.finish_reason == "tool_calls"
+    assert (
+        [c.name for c in whole.tool_calls]
+        == [c.name for c in streamed.tool_calls]
+        == ["get_weather"]
+    )
+    assert json.loads(streamed.tool_calls[0].arguments).keys() == {"city"}
+    assert streamed.tool_calls[0].id
+    assert later.total.calls == 0

@@ -44,12 +44,18 @@ class IntegrationConfig(Model):
 
 
 class LlmSpend(Model):
-    """Language-model calls' tokens and cost (`cost_usd`: dollars as a decimal string)."""
+    """Language-model calls' tokens and cost (`cost_usd`: dollars as a decimal string), and how
+    they went: failed calls, mean latency and time to first token (ms), tokens per second."""
 
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: str = "0"
+    errors: int = 0
+    error_rate: float | None = None
+    latency_ms: float | None = None
+    time_to_first_token_ms: float | None = None
+    tokens_per_second: float | None = None
 
 
 class IntegrationStats(Model):

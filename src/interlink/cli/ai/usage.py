@@ -26,7 +26,8 @@ def usage(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Show language-model spend: in all, per integration and per model."""
+    """Show language-model spend: in all, per integration and per model (with each model's
+    failed calls, mean latency, time to first token and tokens per second)."""
     with connect(ctx) as client:
         report = client.usage.get_usage(since=since, until=until, integration_id=integration)
     if as_json:
@@ -35,7 +36,12 @@ def usage(
     columns = ("calls", "prompt tokens", "completion tokens", "dollars")
     period = f"{report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC"
     table(columns, [_numbers(report.total)], f"spend from {period}")
-    rows = [(i.integration_id, *_numbers(i)) for i in report.by_integration]
-    table(("integration", *columns), rows, "per integration")
-    rows = [(f"{m.provider}/{m.model}", *_numbers(m)) for m in report.by_model]
-    table(("model", *columns), rows, "per model")
+    per_integration = [(i.integration_id, *_numbers(i)) for i in report.by_integration]
+    table(("integration", *columns), per_integration, "per integration")
+    per_model = [
+        (f"{m.provider}/{m.model}", *_numbers(m), m.errors, m.latency_ms,
+         m.time_to_first_token_ms, m.tokens_per_second)
+        for m in report.by_model
+    ]  # fmt: skip
+    watched = ("errors", "latency ms", "first token ms", "tokens/s")
+    table(("model", *columns, *watched), per_model, "per model")
