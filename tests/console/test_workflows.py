@@ -5,11 +5,14 @@ and retry, and a read-only key's view. Workflows run on the embedded worker."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from interlink.console.timeline import timeline
+from interlink.workflows.schemas import ExecutionOut, StepOut
 from tests.conftest import data
 from tests.console.readers import assert_clean, browser_with, post_form
 from tests.jobs.conftest import settings as settings  # the embedded worker
@@ -112,6 +115,7 @@ async def test_an_executions_steps_as_a_timeline_and_cancel(
     assert all(0 <= float(o) <= 100 and 0 < float(w) <= 100 for _, o, w in bars)
     assert 'class="state state-ok">completed<' in shown.text
     assert "Cancel" in shown.text
+    assert 'hx-trigger="every 2s"' in shown.text  # a live execution's page follows it
     assert_clean(shown.text)
 
     cancelled = await post_form(signed_in, page, f"{page}/cancel")
@@ -120,6 +124,7 @@ async def test_an_executions_steps_as_a_timeline_and_cancel(
     assert "The execution is cancelled." in after.text
     assert 'class="state state-off">cancelled<' in after.text
     assert ">Cancel<" not in after.text
+    assert "hx-trigger" not in after.text
     assert (await execution(client, execution_id))["status"] == "cancelled"
     again = await post_form(signed_in, page, f"{page}/cancel")
     assert again.status_code == 409
@@ -191,3 +196,26 @@ async def test_a_read_only_key_sees_no_write_controls_and_is_refused(
         assert run.status_code == 403
     assert (await execution(client, execution_id))["status"] == "waiting"
     await client.post(f"/api/v1/executions/{execution_id}", json={"action": "cancel"})
+
+
+def test_the_timeline_places_each_step_within_the_executions_span() -> None:
+    start = datetime(2026, 12, 7, 12, tzinfo=UTC)
+
+    def step(name: str, status: str, begin: float | None, end: float | None) -> StepOut:
+        return StepOut(
+            name=name, type="set", status=status, attempts=1, output=None, error=None,
+            started_at=start + timedelta(seconds=begin) if begin is not None else None,
+            completed_at=start + timedelta(seconds=end) if end is not None else None,
+        )  # fmt: skip
+
+    execution = ExecutionOut(
+        id="exec_1", workflow_id="wf_1", workflow_version=1, status="running", trigger="manual",
+        run=1, input={}, output=None, error=None, started_at=start, completed_at=None,
+        steps=[
+            step("first", "completed", 0, 2), step("instant", "completed", 2, 2),
+            step("now", "running", 5, None), step("later", "pending", None, None),
+        ],
+    )  # fmt: skip
+    bars = timeline(execution, start + timedelta(seconds=10))
+    shown = [(b.offset, b.width, b.duration_ms) for b in bars]
+    assert shown == [(0.0, 20.0, 2000.0), (20.0, 0.5, 0.0), (50.0, 50.0, 5000.0), (0.0, 0.0, None)]

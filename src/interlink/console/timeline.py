@@ -28,8 +28,8 @@ def timeline(execution: ExecutionOut, now: datetime) -> list[Bar]:
             continue
         finish = step.completed_at or end
         seconds = max((finish - step.started_at).total_seconds(), 0.0)
-        offset = _percent((step.started_at - start).total_seconds(), span)
-        width = min(max(_percent(seconds, span), 0.5), 100.0 - offset)
+        width = max(_percent(seconds, span), 0.5)
+        offset = min(_percent((step.started_at - start).total_seconds(), span), 100.0 - width)
         bars.append(Bar(step, offset, width, round(seconds * 1000, 1)))
     return bars
 
