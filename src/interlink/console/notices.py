@@ -21,6 +21,11 @@ NOTICES = {
     "retried": "The execution runs again from its failed step.",
     "started": "The execution has started.",
     "revoked": "The API key is revoked: it no longer works.",
+    "activated": "The integration is active.",
+    "deactivated": "The integration is inactive: its operations are refused until it is activated.",
+    "connection_passed": "The connection test passed.",
+    "connection_failed": "The connection test failed: its health below says why.",
+    "ran": "The operation ran: it is in the history below.",
 }
 
 
