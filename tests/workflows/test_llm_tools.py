@@ -12,6 +12,9 @@ import httpx
 import pytest
 from aiohttp import web
 
+from interlink.providers.anthropic.mock import AnthropicMock
+from interlink.providers.gemini.mock import GeminiMock
+from interlink.providers.ollama.mock import OllamaMock
 from interlink.providers.openai.mock import OpenAIMock
 from interlink.testing.faults import Fault
 from interlink.testing.server import RunningMock, serve_mock
@@ -155,6 +158,62 @@ async def test_the_models_tool_call_runs_the_operation_and_its_result_goes_back(
     sent = [c for c in openai.mock.calls if c.path == "/v1/chat/completions"]
     tools = json.loads(sent[0].body)["tools"]
     assert set(tools[0]["function"]["parameters"]["properties"]) == set(call["arguments"])
+
+
+async def test_a_routes_model_calls_tools_and_every_round_is_charged(
+    client: httpx.AsyncClient, openai: RunningMock[OpenAIMock], upstream: Upstream
+) -> None:
+    models = await _models(client, openai.api_url)
+    await _route(client, "smart", models)
+    notes = await http_integration(client, upstream.url)
+    config = {"route": "smart", "prompt": "please notify the team",
+              "tools": [_notify(notes, parameters=NOTES)]}  # fmt: skip
+    workflow = await create_workflow(client, [{"name": "ask", "type": "llm", "config": config}])
+
+    ended = await run_to_end(client, workflow["id"])
+
+    assert ended["status"] == "completed", [s["error"] for s in ended["steps"]]
+    output = step_of(ended, "ask")["output"]
+    assert [(c["name"], c["result"]["status"]) for c in output["tool_calls"]] == [("notify", 200)]
+    assert (output["route"], output["integration_id"], output["rounds"]) == ("smart", models, 2)
+    usage = data(await client.get("/api/v1/ai/usage"))["total"]
+    assert usage["calls"] == 2
+    assert float(output["cost"]) == pytest.approx(float(usage["cost_usd"]))
+
+
+PROVIDERS = [
+    (OpenAIMock, "openai", "gpt-4o-mini"),
+    (AnthropicMock, "anthropic", "claude-haiku-4-5-20251001"),
+    (GeminiMock, "gemini", "gemini-2.5-flash"),
+    (OllamaMock, "ollama", "llama3.2"),
+]
+
+
+@pytest.mark.parametrize(("mock", "kind", "model"), PROVIDERS, ids=[p[1] for p in PROVIDERS])
+async def test_each_providers_tool_call_runs_the_operation_once(
+    client: httpx.AsyncClient, upstream: Upstream, mock: Any, kind: str, model: str
+) -> None:
+    fixed = NOTES | {"idempotency_key": None}  # Gemini's mock fills a nullable string badly
+    async with serve_mock(mock()) as running:
+        configuration = {"api_url": running.api_url, "auth_method": "api_key"}
+        body = {"name": kind, "type": kind, "configuration": configuration}
+        if kind != "ollama":
+            body["credentials"] = {"api_key": running.mock.token}
+        models = await create_active(client, body)
+        notes = await http_integration(client, upstream.url)
+        config = {"integration": models, "model": model, "prompt": "please notify the team",
+                  "max_tokens": 500, "tools": [_notify(notes, parameters=fixed)]}  # fmt: skip
+        workflow = await create_workflow(client, [{"name": "ask", "type": "llm", "config": config}])
+
+        ended = await run_to_end(client, workflow["id"])
+
+    assert ended["status"] == "completed", [s["error"] for s in ended["steps"]]
+    output = step_of(ended, "ask")["output"]
+    assert [c["error"] for c in output["tool_calls"]] == [None], output
+    assert [(s["method"], s["path"]) for s in upstream.seen] == [("POST", "/notes")]
+    assert [(c["name"], c["result"]["status"]) for c in output["tool_calls"]] == [("notify", 200)]
+    assert output["rounds"] == 2
+    assert output["text"]
 
 
 async def test_arguments_the_operation_refuses_go_back_to_the_model_as_its_error(

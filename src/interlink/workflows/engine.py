@@ -314,10 +314,14 @@ class Engine:
     async def run_part(
         self, plan: Plan, spec: StepSpec, part: str, payload: Mapping[str, Any], key: str
     ) -> Attempt:
-        """One durable part of a step that goes on (its type's `act`), keyed `key`."""
+        """One durable part of a step that goes on (its type's `act`), keyed `key`, bounded by
+        the step's timeout."""
         run = StepRun(plan.execution_id, plan.workspace_id, spec.name, key, {}, self.tools)
         try:
-            return Attempt(await STEP_TYPES[spec.type].act(run, part, payload))
+            call = STEP_TYPES[spec.type].act(run, part, payload)
+            return Attempt(await (asyncio.wait_for(call, spec.timeout) if spec.timeout else call))
+        except TimeoutError:
+            return Attempt.failed(StepError("STEP_TIMEOUT", f"{part} took too long"))
         except Exception as exc:
             return Attempt.failed(_failure(exc, f"{part} of the {spec.type} step failed"))
 
