@@ -6,6 +6,7 @@ raised; no completion without `deep`, nor for an integration that is no language
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -93,8 +94,9 @@ async def test_a_deep_check_makes_one_tiny_completion_and_charges_it(
     [chat] = _chats(running, path)
     assert limit(chat.json()) == 1
     usage = data(await client.get(f"/api/v1/ai/usage?integration_id={iid}"))["total"]
-    assert usage["calls"] == 1
+    assert (usage["calls"], usage["errors"]) == (1, 0)
     assert usage["total_tokens"] >= 1
+    assert usage["time_to_first_token_ms"] is not None
     shown = data(await client.get(f"/api/v1/integrations/{iid}/health"))["health"]
     assert "completion" in {c["name"] for c in shown["checks"]}
 
@@ -155,7 +157,8 @@ async def test_a_model_the_provider_refuses_fails_the_completion_with_its_words(
     assert completion["message"] == "EXTERNAL_RESOURCE_NOT_FOUND: model: claude-none-1"
     assert run["status"] == "unhealthy"
     usage = data(await client.get(f"/api/v1/ai/usage?integration_id={iid}"))["total"]
-    assert usage["total_tokens"] == 0  # a refused call is not charged
+    assert (usage["calls"], usage["errors"]) == (1, 1)  # in the model's error rate, as any call
+    assert (usage["total_tokens"], Decimal(usage["cost_usd"])) == (0, 0)  # and not charged
 
 
 async def test_deep_changes_nothing_for_an_integration_that_is_no_language_model(

@@ -8,8 +8,10 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, cast
 
+from interlink.core.clock import Clock
 from interlink.core.errors import BudgetExceeded, InterlinkError, InvalidIntegrationConfig
 from interlink.integrations.health_schemas import HealthCheckItem
 from interlink.integrations.operations_service import LanguageModelMeter
@@ -20,8 +22,6 @@ from interlink.providers.kit.llm import (
     ChatChunk,
     ChatInput,
     ChatMessage,
-    ChatOutput,
-    FinishReason,
     ListModelsInput,
     ModelList,
     Usage,
@@ -52,8 +52,8 @@ def speaks(connector: type[Connector]) -> bool:
 class _Answer:
     text: str = ""
     usage: Usage | None = None
-    finish: FinishReason = "length"
     first_ms: int | None = None
+    first_at: datetime | None = None
 
 
 class CompletionCheck:
@@ -65,10 +65,12 @@ class CompletionCheck:
         ctx: ActionContext,
         meter: LanguageModelMeter | None,
         identity: tuple[str, str, str],  # workspace id, integration id, integration type
+        clock: Clock,
     ) -> None:
         self.connector = connector
         self.ctx = ctx
         self.meter = meter
+        self.clock = clock
         self.workspace_id, self.integration_id, self.type = identity
 
     async def run(self) -> HealthCheckItem:
@@ -103,21 +105,31 @@ class CompletionCheck:
         return names[0]
 
     async def _metered(self, params: ChatInput) -> HealthCheckItem:
+        """The completion, held in the budgets before and charged after, as any call is: a
+        failed one is let go of and recorded with its code (the model's error rate)."""
+        meter = self.meter
         held: Any = None
-        if self.meter is not None:
-            held = await self.meter.reserve(
+        if meter is not None:
+            held = await meter.reserve(
                 self.workspace_id, self.integration_id, self.type, self.ctx.configuration, params
             )
         started = time.perf_counter()
         try:
             answer = await self._stream(params, started)
+        except InterlinkError as failure:
+            if held is not None and meter is not None:
+                await asyncio.shield(meter.release(held, failure.code, OPERATION))
+            raise
         except BaseException:
-            if held is not None and self.meter is not None:
-                await asyncio.shield(self.meter.release(held))
+            if held is not None and meter is not None:
+                await asyncio.shield(meter.release(held))
             raise
         took = _ms(started)
-        if held is not None and self.meter is not None:
-            await self.meter.settle_output(held, _output(params, answer), OPERATION)
+        if held is not None and meter is not None:
+            await meter.settle(
+                held, _used(params, answer), OPERATION, was_counted=answer.usage is None,
+                first_token_at=answer.first_at,
+            )  # fmt: skip
         return _passed(params, answer, took)
 
     async def _stream(self, params: ChatInput, started: float) -> _Answer:
@@ -125,27 +137,22 @@ class CompletionCheck:
         streaming = cast(_Streams, self.connector())
         async for chunk in streaming.stream_chat(self.ctx, params):
             if answer.first_ms is None:
-                answer.first_ms = _ms(started)
+                answer.first_ms, answer.first_at = _ms(started), self.clock.now()
             answer.text += chunk.content
             answer.usage = chunk.usage or answer.usage
-            answer.finish = chunk.finish_reason or answer.finish
         return answer
 
 
-def _output(params: ChatInput, answer: _Answer) -> ChatOutput:
-    """The answer as a chat's, with the usage the provider said (else counted)."""
-    usage = answer.usage or Usage(
+def _used(params: ChatInput, answer: _Answer) -> Usage:
+    """The usage the stream said, else counted as the meter counts a stream's."""
+    return answer.usage or Usage(
         prompt_tokens=estimated_tokens(params),
         completion_tokens=len(answer.text) // CHARS_PER_TOKEN,
-    )
-    message = ChatMessage(role="assistant", content=answer.text)
-    return ChatOutput(
-        id=OPERATION, model=params.model, message=message, finish_reason=answer.finish, usage=usage
     )
 
 
 def _passed(params: ChatInput, answer: _Answer, took: int) -> HealthCheckItem:
-    used = _output(params, answer).usage
+    used = _used(params, answer)
     first = "no token" if answer.first_ms is None else f"first token in {answer.first_ms} ms"
     return HealthCheckItem(
         name="completion", status="passed", latency_ms=took,

@@ -195,7 +195,8 @@ class HealthService:
             )
         ctx = await self.operations.context(row, connector, credential, operation="stream_chat")
         identity = (row.workspace_id, row.id, row.type)
-        return await CompletionCheck(connector, ctx, self.operations.meter, identity).run()
+        meter = self.operations.meter
+        return await CompletionCheck(connector, ctx, meter, identity, self.clock).run()
 
     def _expiry_notice(
         self, row: Integration, connector: type[Connector], credential: OpenCredential

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -54,6 +54,7 @@ from interlink.integrations.service import IntegrationService
 from interlink.providers.catalog import describe
 from interlink.providers.kit.action import Action, Connector
 from interlink.providers.kit.context import ActionContext
+from interlink.providers.kit.llm import Usage
 from interlink.providers.registry import Registry
 from interlink.transport.auth import AllowedHosts
 from interlink.transport.client import CallLabels, CallSettings, Reauthenticate, Transport
@@ -81,6 +82,18 @@ class LanguageModelMeter(Protocol):
         """Hold the call's estimate in its budgets (None: no language model's call)."""
 
     async def settle_output(self, metered: Any, output: BaseModel, operation: str) -> None: ...
+
+    async def settle(
+        self,
+        metered: Any,
+        usage: Usage,
+        operation: str,
+        *,
+        was_counted: bool = False,
+        first_token_at: datetime | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        """Charge the call's `usage` (`was_counted`: counted here, the provider did not say)."""
 
     async def release(
         self, metered: Any, error_code: str | None = None, operation: str = "chat"
