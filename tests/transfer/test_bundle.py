@@ -208,3 +208,24 @@ async def test_a_failure_midway_leaves_nothing_imported(
 async def _integrations(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     found = data(await client.get("/api/v1/integrations", params={"page_size": 100}))
     return list(found["items"])
+
+
+async def test_overwriting_without_secrets_keeps_the_secrets_held_here(
+    client: httpx.AsyncClient, other_workspace: httpx.AsyncClient
+) -> None:
+    await seed(client)
+    data(await import_(other_workspace, await export(client, PASSPHRASE), PASSPHRASE))
+    hook = data(await other_workspace.get("/api/v1/webhooks"))["items"][0]
+    await other_workspace.put(
+        f"/api/v1/webhooks/{hook['id']}", json={"events": ["integration.deleted"]}
+    )
+    result = data(await import_(other_workspace, await export(client), on_conflict="overwrite"))
+    updated = next(i for i in result["items"] if i["kind"] == "webhook_endpoint")
+    assert (updated["action"], updated["changes"], updated["needs_secret"]) == (
+        "update", ["events"], [],
+    )  # fmt: skip
+    again = data(await other_workspace.get(f"/api/v1/webhooks/{hook['id']}"))
+    assert again["events"] == ["integration.created"]
+    assert set(again["headers"]) == {"Authorization", "X-Team"}
+    sealed = await export(other_workspace, PASSPHRASE)
+    assert data(await import_(client, sealed, PASSPHRASE))["counts"]["update"] == 0

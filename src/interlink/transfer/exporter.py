@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +48,7 @@ class Exporter:
             webhook_endpoints=await self._webhooks(session, workspace_id, secrets),
         )
         if passphrase is not None:
-            bundle.secrets = sealing.seal(secrets, passphrase)
+            bundle.secrets = await asyncio.to_thread(sealing.seal, secrets, passphrase)
         return bundle
 
     async def _custom_providers(

@@ -1,16 +1,18 @@
 """Secrets sealed under a passphrase: Argon2id (RFC 9106) derives the key, AES-256-GCM seals.
 
-Both from `cryptography` (Argon2id since its 44.0). The salt and the KDF's parameters travel in
-the bundle, so a bundle stays readable when the defaults change."""
+Argon2id from `argon2-cffi` (the reference C implementation; it lets go of the GIL while it
+works, so the event loop goes on answering: `cryptography`'s Argon2id and scrypt held it for the
+whole derivation here), AES-256-GCM from `cryptography`. The salt and the KDF's parameters travel
+in the bundle, so a bundle stays readable when the defaults change."""
 
 from __future__ import annotations
 
 import base64
 import os
 
+from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from interlink.transfer.errors import InvalidBundle, WrongPassphrase
 from interlink.transfer.schemas import FORMAT_VERSION, Kdf, SealedSecrets, Secrets
@@ -45,14 +47,15 @@ def open_secrets(sealed: SealedSecrets, passphrase: str) -> Secrets:
 
 
 def _key(kdf: Kdf, passphrase: str) -> bytes:
-    argon = Argon2id(
-        salt=_unb64(kdf.salt, "secrets.kdf.salt"),
-        length=32,
-        iterations=kdf.iterations,
-        lanes=kdf.lanes,
+    return hash_secret_raw(
+        passphrase.encode(),
+        _unb64(kdf.salt, "secrets.kdf.salt"),
+        time_cost=kdf.iterations,
         memory_cost=kdf.memory_kib,
+        parallelism=kdf.lanes,
+        hash_len=32,
+        type=Type.ID,
     )
-    return argon.derive(passphrase.encode())
 
 
 def _b64(raw: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -58,7 +59,7 @@ class TransferService:
         run; otherwise every change is made in `session`, which the caller commits or drops."""
         principal.require(Scope.ADMIN, "Importing a bundle")
         bundle = parse(document)
-        secrets = _secrets(bundle, passphrase)
+        secrets = await _secrets(bundle, passphrase)
         ctx = Context(session, principal, self.domains, secrets, dry_run)
         steps = (
             (CustomProviders(), bundle.custom_providers),
@@ -101,7 +102,8 @@ def parse(document: Any) -> Bundle:
         raise InvalidBundle(f"The bundle is malformed: {fields}", details=details) from None
 
 
-def _secrets(bundle: Bundle, passphrase: str | None) -> Secrets | None:
+async def _secrets(bundle: Bundle, passphrase: str | None) -> Secrets | None:
+    """Opened off the event loop: the key derivation takes a few hundred milliseconds."""
     if bundle.secrets is None:
         return None
     if passphrase is None:
@@ -109,4 +111,4 @@ def _secrets(bundle: Bundle, passphrase: str | None) -> Secrets | None:
             "This bundle's secrets are sealed: give the passphrase it was exported with",
             details=[{"field": "passphrase", "message": "required for this bundle"}],
         )
-    return sealing.open_secrets(bundle.secrets, passphrase)
+    return await asyncio.to_thread(sealing.open_secrets, bundle.secrets, passphrase)

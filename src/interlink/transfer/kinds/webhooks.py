@@ -8,6 +8,7 @@ from typing import Any
 from interlink.transfer.domains import collect
 from interlink.transfer.importer import Context, Created
 from interlink.transfer.schemas import Kind, WebhookEndpointItem
+from interlink.vault.masking import MASK
 from interlink.webhooks.schemas import SecretRotate, WebhookCreate, WebhookUpdate
 
 _FIELDS = ("name", "description", "url", "events", "retry_policy", "enabled")
@@ -70,20 +71,24 @@ class WebhookEndpoints:
             fields["description"] = f"{item.description or ''} (imported copy)".strip()
         body = WebhookCreate.model_validate(_policy_filled(fields))
         row, _ = await ctx.domains.webhooks.create(ctx.session, ctx.principal, body)
-        return Created(row.id, _needs(ctx, item))
+        return Created(row.id, _needs(ctx, item, created=True))
 
     async def update(
         self, ctx: Context, item: WebhookEndpointItem, row: Any, wanted: dict[str, Any]
     ) -> Created:
         service, ws = ctx.domains.webhooks, ctx.principal.workspace_id
         fields = {k: v for k, v in wanted.items() if k != "secret"}
+        if ctx.secrets is None:  # its own secret headers are kept (the mask keeps a value)
+            stored = {name.lower() for name in row.headers}
+            kept = {n: MASK for n in item.secret_headers if n.lower() in stored}
+            fields["headers"] = {**fields["headers"], **kept}
         await service.update(ctx.session, ws, row.id, WebhookUpdate.model_validate(
             _policy_filled(fields)))  # fmt: skip
         current = await self.current(ctx, row, wanted)
         if "secret" in wanted and current["secret"] != wanted["secret"]:
             rotate = SecretRotate.model_validate({"secret": wanted["secret"]})
             await service.rotate_secret(ctx.session, ws, row.id, rotate)
-        return Created(row.id, _needs(ctx, item))
+        return Created(row.id, _needs(ctx, item, created=False))
 
 
 def _policy_filled(fields: dict[str, Any]) -> dict[str, Any]:
@@ -103,8 +108,10 @@ def _secret_headers(ctx: Context, item: WebhookEndpointItem) -> dict[str, str]:
     return {} if ctx.secrets is None else ctx.secrets.webhook_headers.get(item.id, {})
 
 
-def _needs(ctx: Context, item: WebhookEndpointItem) -> list[str]:
-    if ctx.secrets is not None:
+def _needs(ctx: Context, item: WebhookEndpointItem, *, created: bool) -> list[str]:
+    """Without the bundle's secrets: a new endpoint signs with a secret made now; one changed
+    keeps its own secret and secret headers."""
+    if ctx.secrets is not None or not created:
         return []
     return ["secret (a new one was made: rotate it to yours)"] + [
         f"headers.{name}" for name in item.secret_headers
