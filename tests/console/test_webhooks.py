@@ -203,3 +203,17 @@ def _delivery_html(page: str, delivery_id: str) -> str:
     start = page.index(f'<tbody class="delivery" id="{delivery_id}">')
     attempts_end = page.index("</table>", start)
     return page[start : page.index("</tbody>", attempts_end)]
+
+
+async def test_credential_headers_and_the_secret_never_show(
+    client: httpx.AsyncClient, signed_in: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    token = "Bearer hdr_secret_value_93c1f0e2"
+    hook = await create_webhook(
+        client, receiver.url("h"), secret="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+        headers={"Authorization": token, "X-Team": "ops"},
+    )  # fmt: skip
+    page = await signed_in.get(f"/console/webhooks/{hook['id']}")
+    assert "<code>X-Team: ops</code>" in page.text
+    assert "Authorization: ••••" in page.text
+    assert_clean(page.text, token, hook["secret"], "hdr_secret_value_93c1f0e2")
