@@ -1,7 +1,8 @@
 """An operation's progress as `operation.progress` events: an Ollama pull through the API, run
-now or queued for the worker, reports its steps and bytes on the live stream (a real socket),
-its last report before `operation.completed`; an action that reports nothing writes none; and
-the reports are thinned to one a second by the injected clock, the last one kept."""
+now or queued for the worker, reports its steps and bytes on the live stream (a real socket), a
+create its steps, each its last report before `operation.completed`; an action that reports
+nothing writes none; and the reports are thinned to one a second by the injected clock, the
+last one kept."""
 
 from __future__ import annotations
 
@@ -122,6 +123,12 @@ async def test_a_pull_run_now_reports_its_progress_on_the_stream_then_ends(
                 headers={"X-Request-ID": "req-pull-1"},
             )  # fmt: skip
             messages = await until_finished(stream)
+            custom = {"model": "terse", "from_model": "qwen2.5:0.5b", "system": "Be terse."}
+            await call(
+                api, "POST", f"/integrations/{integration_id}/operations/create_model",
+                json={"parameters": custom},
+            )  # fmt: skip
+            created = await until_finished(stream)
 
     assert status == 200, answer
     operation_id = answer["data"]["operation_id"]
@@ -144,6 +151,10 @@ async def test_a_pull_run_now_reports_its_progress_on_the_stream_then_ends(
         WEIGHTS + TEMPLATE,
     )
     assert messages[-1]["data"]["data"]["operation_id"] == operation_id
+    steps = [m["data"]["data"]["status"] for m in created[:-1]]  # 4 lines in 0.3 s: 2 reports
+    assert steps[0].startswith("using existing layer sha256:")
+    assert steps[-1] == "success"
+    assert created[-1]["event"] == "operation.completed"
 
 
 async def test_a_queued_pull_reports_from_the_worker_and_a_silent_action_reports_nothing(
