@@ -60,7 +60,11 @@ is installed (it comes with `uvicorn[standard]`). `--param key=value` (and `--in
 a string. Commands that wait (`ops run --async --wait`, `workflows run --wait`) show a spinner,
 and `workflows run --wait` prints each step as it finishes; both stop after `--timeout`
 seconds. `ai chat` prints the answer to stdout as it streams in, and who served it, its tokens
-and its cost to stderr once it ends.
+and its cost to stderr once it ends. `ops run` (now, or `--async --wait`) shows the progress an
+operation reports (the steps and bytes of an Ollama pull) as a bar, fed by its
+`operation.progress` events on the live stream and gone when the operation ends; on stdout that
+is not a terminal, each report is a line (`pull_model: pulling 37aee890d948 40%`); `--json`
+shows none. A key that cannot read events runs the operation without a bar.
 
 ## Exit codes
 
