@@ -193,3 +193,19 @@ async def test_no_completion_is_tried_when_the_credentials_are_refused(
     assert checks["authentication"]["status"] == "failed"
     assert checks["completion"]["status"] == "skipped"
     assert checks["completion"]["message"] == "Not tried: the check failed first"
+
+
+async def test_a_default_model_that_is_no_model_name_fails_the_completion_not_the_check(
+    client: httpx.AsyncClient,
+) -> None:
+    async with serve_mock(OpenAIMock()) as running:
+        iid = await _integration(client, "openai", running, default_model="m" * 300)
+
+        run = await _check(client, iid, deep=True)
+
+        assert _chats(running, "/chat/completions") == []
+    [completion] = [c for c in run["checks"] if c["name"] == "completion"]
+    assert completion["status"] == "failed"
+    assert completion["message"].startswith(
+        "INVALID_INTEGRATION_CONFIG: configuration.default_model is not a model name"
+    )

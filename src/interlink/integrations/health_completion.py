@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
+from pydantic import ValidationError
+
 from interlink.core.clock import Clock
 from interlink.core.errors import BudgetExceeded, InterlinkError, InvalidIntegrationConfig
-from interlink.integrations.health_schemas import HealthCheckItem
+from interlink.integrations.health_schemas import CheckStatus, HealthCheckItem
 from interlink.integrations.operations_service import LanguageModelMeter
 from interlink.providers.kit.action import Connector
 from interlink.providers.kit.context import ActionContext
@@ -93,7 +95,13 @@ class CompletionCheck:
         if not isinstance(model, str) or not model:
             model = await self._first_listed()
         message = ChatMessage(role="user", content=PROMPT)
-        return ChatInput(model=model, messages=[message], max_tokens=1)
+        try:
+            return ChatInput(model=model, messages=[message], max_tokens=1)
+        except ValidationError:
+            raise InvalidIntegrationConfig(
+                "configuration.default_model is not a model name (1 to 200 characters)",
+                details=[{"field": "configuration.default_model"}],
+            ) from None
 
     async def _first_listed(self) -> str:
         listed = await self.connector().run("list_models", self.ctx, ListModelsInput())
@@ -164,10 +172,8 @@ def _passed(params: ChatInput, answer: _Answer, took: int) -> HealthCheckItem:
     )  # fmt: skip
 
 
-def _item(status: str, message: str) -> HealthCheckItem:
-    return HealthCheckItem.model_validate(
-        {"name": "completion", "status": status, "message": message}
-    )
+def _item(status: CheckStatus, message: str) -> HealthCheckItem:
+    return HealthCheckItem(name="completion", status=status, message=message)
 
 
 def _ms(started: float) -> int:
