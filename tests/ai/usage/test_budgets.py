@@ -139,7 +139,7 @@ async def test_a_failed_call_is_not_charged(client: httpx.AsyncClient) -> None:
     assert (shown["unit"], shown["limit"], shown["used"], shown["held"]) == ("usd", "1", "0", "0")
     total = data(await client.get("/api/v1/ai/usage"))["total"]
     assert (total["calls"], total["errors"], total["total_tokens"], total["cost_usd"]) == (
-        1, 1, 0, "0E-9",
+        1, 1, 0, "0.000000000",
     )  # fmt: skip
 
 

@@ -48,7 +48,7 @@ async def test_a_models_latency_first_token_speed_and_errors_are_shown(
     )  # fmt: skip
     assert (model["latency_ms"], model["time_to_first_token_ms"]) == (1750.0, 500.0)
     assert model["tokens_per_second"] == 20.0
-    assert (model["completion_tokens"], model["cost_usd"]) == (40, "0E-9")  # not priced
+    assert (model["completion_tokens"], model["cost_usd"]) == (40, "0.000000000")  # not priced
     stats = data(await client.get(f"/api/v1/integrations/{iid}"))["stats"]["llm"]
     assert (stats["errors"], stats["tokens_per_second"]) == (1, 20.0)
     metrics = await scrape(client)

@@ -152,7 +152,7 @@ def _spend(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "calls": calls, "prompt_tokens": prompt, "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "cost_usd": str(dollars(int(row["cost_nanos"])).quantize(_CENT_FRACTION)),
+        "cost_usd": f"{dollars(int(row['cost_nanos'])).quantize(_CENT_FRACTION):f}",
         **_monitoring(row, calls, errors),
     }  # fmt: skip
 
