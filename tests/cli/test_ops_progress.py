@@ -1,6 +1,7 @@
 """`ops run` shows the progress an operation reports (an Ollama pull, its mock taking 2.5 s),
-read from the live stream, run now or queued with --wait; --json prints the result alone. Out
-of a terminal (the test's runner) each report is a line of its own."""
+read from the live stream, run now or queued with --wait; --json prints the result alone, and a
+key that cannot read events runs it without. Out of a terminal (the test's runner) each report
+is a line of its own."""
 
 from __future__ import annotations
 
@@ -72,3 +73,18 @@ def test_a_queued_pull_followed_with_wait_shows_the_workers_progress(
     assert "completed in" in shown
     assert reports(queued) == []  # not followed: nothing to show
     assert "queued" in queued
+
+
+def test_a_key_that_cannot_read_events_runs_the_operation_without_progress(
+    cli: Cli, tmp_path: Path, ollama: RunningMock[OllamaMock]
+) -> None:
+    integration_id = ollama_integration(cli, tmp_path, ollama)
+    writer = cli.json("keys", "create", "runner", "--scope", "integrations:write")["key"]
+
+    ran = cli.run(
+        "--api-key", writer, "ops", "run", integration_id, "pull_model", "-p", "model=gemma3:1b"
+    )
+
+    assert ran.exit_code == 0, ran.stderr
+    assert reports(ran.stdout) == []
+    assert "completed in" in ran.stdout

@@ -107,7 +107,9 @@ class OperationProgress:
             )
 
     def close(self) -> None:
-        self._stop()
+        if self._reader.is_alive():
+            with suppress(RuntimeError):  # its loop has just ended by itself
+                self._stop()
         self._reader.join(timeout=ENDING)
 
     def _run(self) -> None:
