@@ -12,6 +12,9 @@ need_apt() { # need_apt PACKAGE PATH: install PACKAGE unless PATH exists
 
 # -- what the tests need ------------------------------------------------------------------------
 
+# The console's browser tests (tests/console/test_browser.py): Debian's Chromium, driven by Playwright.
+need_apt chromium /usr/bin/chromium
+
 # Single sign-on (tests/auth/sso): OpenLDAP's slapd, and panva's oidc-provider run with Node.js.
 need_apt slapd /usr/sbin/slapd
 oidc_peer=tests/peers/oidc
