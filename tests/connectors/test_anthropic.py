@@ -229,9 +229,7 @@ async def test_a_prompt_the_learned_token_window_cannot_hold_is_refused_before_s
         assert len(staged.calls) == sent_before  # Anthropic never saw it
 
 
-async def test_max_tokens_the_learned_output_window_cannot_hold_are_refused_unsent() -> (
-    None
-):
+async def test_max_tokens_the_learned_output_window_cannot_hold_are_refused_unsent() -> None:
     async with anthropic(output_tokens_per_minute=1000) as staged:
         await run(staged, max_tokens=600)  # its 600 held, then set right to the few written
         sent_before = len(staged.calls)
@@ -241,6 +239,18 @@ async def test_max_tokens_the_learned_output_window_cannot_hold_are_refused_unse
         assert raised.value.code == "RATE_LIMIT_EXCEEDED"
         assert raised.value.details[0]["output_token_limit"] == 1000
         assert len(staged.calls) == sent_before  # Anthropic never saw it
+
+
+async def test_an_unsaid_max_tokens_is_at_most_what_the_output_window_holds() -> None:
+    async with anthropic(output_tokens_per_minute=8000) as staged:
+        await run(staged, max_tokens=10)  # learns the window: 8,000 less the few written
+        answer = await run(staged, model="claude-sonnet-4-5-20250929")  # its own: 64,000
+        learned = staged.calls[0].answer
+        assert learned is not None
+        left = int(learned.headers["anthropic-ratelimit-output-tokens-remaining"])
+
+        assert answer["message"]["content"] == "You said: Hello"
+        assert staged.calls[-1].json()["max_tokens"] == left
 
 
 async def test_the_mock_counts_max_tokens_against_the_output_window_as_anthropic_does() -> None:

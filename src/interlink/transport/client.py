@@ -48,6 +48,7 @@ from interlink.transport.headers import (
     TOKEN_WINDOWS,
     RateLimitHeaders,
     RateObservation,
+    TokenWindow,
     retry_after,
 )
 from interlink.transport.pool import SessionOptions, SessionPool
@@ -300,6 +301,22 @@ class ProviderClient:
             answer = self._answer(ended, call.method)
             assert call.streams, "an OK answer of a stream is kept open"
             yield ProviderStream(answer.status, answer.headers, answer.url, call.streams[-1])
+
+    def window_room(self, window: TokenWindow) -> int | None:
+        """What the provider's token `window` holds for the next call, as this process last saw
+        it in the headers: its remaining tokens, or its whole limit once it has reset (None
+        before any header)."""
+        seen = self._observed(window).get(self.key)
+        if seen is None or seen.remaining is None:
+            return None
+        if seen.reset_at is not None and seen.reset_at <= self._now() and seen.limit:
+            return seen.limit
+        return seen.remaining
+
+    def _observed(self, window: TokenWindow) -> dict[str, RateObservation]:
+        if window == "tokens":
+            return self.transport.observed_tokens
+        return self.transport.observed_output_tokens
 
     def may_repeat(self, method: str, idempotency_key: str | None) -> bool:
         """Whether a request may be sent again after a 5xx or a dropped connection: an
@@ -578,15 +595,11 @@ class ProviderClient:
     async def _learn_tokens(
         self, spec: RateLimitHeaders, headers: dict[str, str], now: float
     ) -> None:
-        observed = {
-            "tokens": self.transport.observed_tokens,
-            "output_tokens": self.transport.observed_output_tokens,
-        }
         for window in TOKEN_WINDOWS:
             seen = spec.observe_tokens(headers, now, window)
             if seen is None or seen.remaining is None or seen.reset_at is None:
                 continue
-            observed[window][self.key] = seen
+            self._observed(window)[self.key] = seen
             budget = TokenBudget(seen.remaining, seen.reset_at, seen.limit)
             await self.transport.limiter.learn_tokens(self.key, budget, window)
 

@@ -87,8 +87,9 @@ class AnthropicConnector(Connector):
 
         System messages become the system prompt, tools and tool results Anthropic's
         `tool_use` and `tool_result` blocks; without `max_tokens`, the integration's
-        `default_max_tokens` or the model's own limit is sent, as Anthropic requires one."""
-        body = message_body(params, ctx.configuration)
+        `default_max_tokens` or the model's own limit (at most what the key's output-token
+        window holds) is sent, as Anthropic requires one."""
+        body = message_body(params, ctx.configuration, ctx.http.window_room("output_tokens"))
         response = await ctx.http.post(
             "/v1/messages", json=body, tokens=estimated_tokens(params),
             output_tokens=body["max_tokens"],
@@ -98,7 +99,8 @@ class AnthropicConnector(Connector):
     async def stream_chat(self, ctx: ActionContext, params: ChatInput) -> AsyncIterator[ChatChunk]:
         """The answer of `chat` as it is written: Anthropic's Server-Sent Events as chunks, the
         last with why it stopped and the tokens used."""
-        body = message_body(params, ctx.configuration) | {"stream": True}
+        room = ctx.http.window_room("output_tokens")
+        body = message_body(params, ctx.configuration, room) | {"stream": True}
         reader = StreamReader()
         tokens, most = estimated_tokens(params), body["max_tokens"]
         async with ctx.http.stream(

@@ -4,7 +4,8 @@ System messages become the top-level `system` prompt; an assistant's tool calls 
 `tool_use` blocks and tool messages `tool_result` blocks of a user turn; consecutive messages of
 one role are joined into one turn, as the API asks roles to alternate. `max_tokens`, which
 Anthropic requires, comes from the request, else the integration's `default_max_tokens`, else
-the model's own output limit.
+the model's own output limit, at most what the key's output-token window holds now (as last
+seen in Anthropic's headers; never below FALLBACK_MAX_TOKENS), so that the call can go.
 """
 
 from __future__ import annotations
@@ -37,24 +38,32 @@ FALLBACK_MAX_TOKENS = 4_096
 JSON_INSTRUCTION = "Answer with one JSON value only, without any text around it."
 
 
-def max_tokens(params: ChatInput, configuration: Mapping[str, Any]) -> int:
-    """The answer's token limit: the request's, the integration's default, the model's own."""
+def max_tokens(
+    params: ChatInput, configuration: Mapping[str, Any], output_room: int | None = None
+) -> int:
+    """The answer's token limit: the request's, the integration's default, the model's own (at
+    most `output_room`, what the output-token window holds, or FALLBACK_MAX_TOKENS)."""
     if params.max_tokens is not None:
         return params.max_tokens
     configured = configuration.get("default_max_tokens")
     if isinstance(configured, int) and not isinstance(configured, bool) and configured > 0:
         return configured
     model = params.model
-    return next(
+    most = next(
         (n for prefix, n in MODEL_MAX_TOKENS if model.startswith(prefix)), FALLBACK_MAX_TOKENS
     )
+    if output_room is None:
+        return most
+    return min(most, max(output_room, FALLBACK_MAX_TOKENS))
 
 
-def message_body(params: ChatInput, configuration: Mapping[str, Any]) -> dict[str, Any]:
+def message_body(
+    params: ChatInput, configuration: Mapping[str, Any], output_room: int | None = None
+) -> dict[str, Any]:
     """The Messages API's body for `params` (without `stream`)."""
     body: dict[str, Any] = {
         "model": params.model,
-        "max_tokens": max_tokens(params, configuration),
+        "max_tokens": max_tokens(params, configuration, output_room),
         "messages": turns(params.messages),
     }
     system = system_prompt(params)
