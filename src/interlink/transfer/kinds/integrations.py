@@ -52,6 +52,8 @@ class Integrations:
             "configuration": row.configuration, "metadata": row.metadata_,
             "status": row.status, "credential_id": None if owned else row.credential_id,
         }  # fmt: skip
+        if wanted["status"] == "configured":
+            current["status"] = "configured"  # never activated there: no way back, no change
         if "credentials" in wanted:
             current["credentials"] = await service.revealed_credentials(ctx.session, row)
         return current
