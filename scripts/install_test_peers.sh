@@ -25,6 +25,14 @@ elif [ ! -d "$oidc_peer/node_modules/oidc-provider" ] \
   (cd "$oidc_peer" && npm ci --no-audit --no-fund --loglevel=error > /dev/null) \
     || echo "warning: npm ci in $oidc_peer failed: the OpenID Connect tests skip"
 fi
+# SAML 2.0 (tests/auth/sso/test_saml.py): SimpleSAMLphp as the identity provider, served by
+# php-cli's built-in server; xmlsec1 checks the signatures on Interlink's side (pysaml2).
+need_apt simplesamlphp /usr/share/simplesamlphp/www
+need_apt php-cli /usr/bin/php
+need_apt xmlsec1 /usr/bin/xmlsec1
+php_has() { command -v php > /dev/null && php -r "exit($1 ? 0 : 1);" 2> /dev/null; }
+php_has 'class_exists("DOMDocument")' || apt_missing+=(php-xml)
+php_has 'function_exists("mb_strlen")' || apt_missing+=(php-mbstring)
 
 # -----------------------------------------------------------------------------------------------
 

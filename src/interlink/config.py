@@ -205,6 +205,16 @@ class LdapSettings(BaseSettings):
     timeout_seconds: int = Field(10, ge=1, le=60)
 
 
+class SamlSettings(BaseSettings):
+    model_config = _env("INTERLINK_SSO_SAML_")
+    idp_metadata_url: str | None = None  # the IdP's metadata: entity id, SSO URL, signing cert
+    sp_entity_id: str | None = None  # this service provider's entity id, as the IdP knows it
+    acs_url: str | None = None  # https://interlink.example.com/console/sso/saml/acs
+    display_name: str = "SAML single sign-on"
+    xmlsec_binary: Path = Path("/usr/bin/xmlsec1")
+    timeout_seconds: int = Field(10, ge=1, le=60)
+
+
 class SsoSettings(BaseSettings):
     """Single sign-on (docs/sso.md): OpenID Connect, LDAP, and the rules that map identities."""
 
@@ -212,6 +222,7 @@ class SsoSettings(BaseSettings):
     rules: list[SsoRule] = []
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     ldap: LdapSettings = Field(default_factory=LdapSettings)
+    saml: SamlSettings = Field(default_factory=SamlSettings)
 
 
 class BootstrapSettings(BaseSettings):

@@ -15,11 +15,12 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from interlink.auth.sso.service import SsoService
-from interlink.config import LdapSettings, OidcSettings, SsoRule, SsoSettings
+from interlink.config import LdapSettings, OidcSettings, SamlSettings, SsoRule, SsoSettings
 from tests.auth.conftest import MakeApp
 from tests.conftest import ADMIN_KEY, client_for, data
-from tests.peers import oidc_provider, slapd
+from tests.peers import oidc_provider, simplesamlphp, slapd
 from tests.peers.oidc_provider import OidcPeer, User
+from tests.peers.simplesamlphp import SamlIdp, SamlUser
 from tests.peers.slapd import Directory, Person
 
 REDIRECT_URL = "http://testserver/console/sso/oidc/callback"
@@ -33,6 +34,13 @@ LDAP_PEOPLE = [
     Person("carol", "carol-pw", "carol@example.test", ("support",)),
     Person("bob", "bob-pw", "bob@example.test", ("sales",)),
 ]
+SAML_USERS = {
+    login: SamlUser(user.password, {"uid": [login], "mail": [str(user.claims["email"])],
+                                    "groups": list(user.claims["groups"])})
+    for login, user in OIDC_USERS.items()
+}  # fmt: skip
+SP_ENTITY_ID = "http://testserver/console/sso/saml/metadata"
+ACS_URL = "http://testserver/console/sso/saml/acs"
 ID_TOKEN_TTL = 300
 
 
@@ -74,6 +82,22 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
         pytest.skip(reason)
     with slapd.slapd(tmp_path_factory.mktemp("slapd"), LDAP_PEOPLE) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def saml_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamlIdp]:
+    reason = simplesamlphp.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    workdir = tmp_path_factory.mktemp("simplesamlphp")
+    with simplesamlphp.simplesamlphp(workdir, SP_ENTITY_ID, ACS_URL, SAML_USERS) as idp:
+        yield idp
+
+
+def saml_settings(idp: SamlIdp) -> SamlSettings:
+    return SamlSettings(
+        idp_metadata_url=idp.metadata_url, sp_entity_id=SP_ENTITY_ID, acs_url=ACS_URL
+    )
 
 
 def rules(workspace_id: str) -> list[SsoRule]:

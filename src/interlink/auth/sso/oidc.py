@@ -17,11 +17,10 @@ from urllib.parse import urlencode
 from interlink.auth.sso.discovery import OidcProvider
 from interlink.auth.sso.errors import SsoRefused, SsoUnavailable
 from interlink.auth.sso.idtokens import IdTokenVerifier
+from interlink.auth.sso.pending import PENDING_FOR_SECONDS
 from interlink.auth.sso.rules import Identity
 from interlink.config import OidcSettings
 from interlink.core.clock import Clock
-
-PENDING_FOR_SECONDS = 600
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ of an existing workspace, by the one mapping of `rules.principal_for`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -14,10 +15,14 @@ from interlink.auth.sso.errors import SsoNotConfigured, SsoRefused
 from interlink.auth.sso.idtokens import IdpTokens, IdTokenVerifier
 from interlink.auth.sso.ldap import LdapDirectory
 from interlink.auth.sso.oidc import OidcLogin, PendingLogin
+from interlink.auth.sso.pending import PendingSaml
 from interlink.auth.sso.rules import Identity, check_rules, principal_for
 from interlink.config import SsoSettings
 from interlink.core.clock import Clock
 from interlink.core.db import Database
+
+if TYPE_CHECKING:  # pysaml2 takes seconds to import: only where SAML is configured
+    from interlink.auth.sso.saml import SamlLogin
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,12 @@ class SsoService:
             if oidc.client_id and oidc.redirect_url:
                 self.oidc = OidcLogin(oidc, provider, verifier, clock)
         self.ldap = LdapDirectory(settings.ldap) if settings.ldap.url else None
+        self.saml: SamlLogin | None = None
+        saml = settings.saml
+        if saml.idp_metadata_url and saml.sp_entity_id and saml.acs_url:
+            from interlink.auth.sso.saml import SamlLogin
+
+            self.saml = SamlLogin(saml, clock)
 
     async def start_oidc(self) -> tuple[str, PendingLogin]:
         """Where to send the browser, and what to keep (sealed) until it comes back."""
@@ -59,6 +70,20 @@ class SsoService:
         if self.ldap is None:
             raise SsoNotConfigured("LDAP sign-in is not configured on this server")
         return await self._signed_in(db, await self.ldap.authenticate(username, password))
+
+    async def start_saml(self) -> tuple[str, PendingSaml]:
+        """Where to send the browser with an AuthnRequest, and what to keep (sealed)."""
+        return await self._saml().start()
+
+    async def finish_saml(
+        self, db: Database, pending: PendingSaml, saml_response: str
+    ) -> SsoSignIn:
+        return await self._signed_in(db, await self._saml().finish(pending, saml_response))
+
+    def _saml(self) -> SamlLogin:
+        if self.saml is None:
+            raise SsoNotConfigured("SAML sign-in is not configured on this server")
+        return self.saml
 
     def _oidc(self) -> OidcLogin:
         if self.oidc is None:
