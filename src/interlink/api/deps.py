@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Protocol
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,3 +135,7 @@ CredentialsWrite = Annotated[Principal, Depends(require(Scope.CREDENTIALS_WRITE)
 WebhooksRead = Annotated[Principal, Depends(require(Scope.WEBHOOKS_READ))]
 WebhooksWrite = Annotated[Principal, Depends(require(Scope.WEBHOOKS_WRITE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
+
+# A versioned resource's version asked for (its current one without it); bounded, so that no
+# number the database cannot hold reaches a query.
+OlderVersion = Annotated[int | None, Query(ge=1, le=1_000_000, description="An older version")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Response
 from pydantic import WithJsonSchema
 
-from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.deps import IntegrationsRead, IntegrationsWrite, OlderVersion, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.core.envelope import Envelope, ok
@@ -79,7 +79,7 @@ async def get_custom_provider(
     principal: IntegrationsRead,
     session: Session,
     deps: Deps,
-    version: Annotated[int | None, Query(ge=1, description="An older version")] = None,
+    version: OlderVersion = None,
 ) -> Envelope[CustomProviderOut]:
     row = await deps.custom_providers.get(session, principal.workspace_id, key, version)
     return ok(CustomProviderOut.of(row))

@@ -73,6 +73,19 @@ async def test_a_bad_route_is_refused_with_the_field_named(
     assert field in error(refused)["details"][0]["field"]
 
 
+@pytest.mark.parametrize("version", ["0", "99999999999999999999999", "x"])
+async def test_a_version_out_of_range_is_refused_with_the_field_named(
+    client: httpx.AsyncClient, version: str
+) -> None:
+    await client.post("/api/v1/ai/routes", json=_route("smart", "echo-1"))
+
+    for path in ("/api/v1/ai/routes/smart", "/api/v1/custom-providers/acme"):
+        refused = await client.get(path, params={"version": version})
+
+        assert refused.status_code == 400
+        assert error(refused)["details"][0]["field"] == "version"
+
+
 async def test_a_route_falls_back_on_a_failing_target_and_says_so(
     client: httpx.AsyncClient, openai_client: openai.AsyncOpenAI
 ) -> None:

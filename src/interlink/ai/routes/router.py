@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 
 from interlink.ai.routes.deps import Deps
 from interlink.ai.routes.errors import AiRouteNotFound
 from interlink.ai.routes.schemas import RouteChange, RouteDeleted, RouteIn, RouteOut
-from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
+from interlink.api.deps import IntegrationsRead, IntegrationsWrite, OlderVersion, Session
 from interlink.api.errors import responses
 from interlink.api.idempotency import IdempotentRoute
 from interlink.core.envelope import Envelope, ok
@@ -65,7 +65,7 @@ async def get_ai_route(
     principal: IntegrationsRead,
     session: Session,
     deps: Deps,
-    version: Annotated[int | None, Query(ge=1, description="An older version")] = None,
+    version: OlderVersion = None,
 ) -> Envelope[RouteOut]:
     row = await deps.ai_routes.get(session, principal.workspace_id, name, version)
     return ok(RouteOut.of(row))
