@@ -27,6 +27,7 @@ log = structlog.get_logger(__name__)
 
 INTERVAL = timedelta(seconds=1)  # between two progress events of one operation, at least
 MAX_STATUS = 200  # characters of an action's status kept in an event
+Report = tuple[str, int | None, int | None]  # status, completed, total
 
 
 class ProgressPublisher:
@@ -52,7 +53,7 @@ class ProgressPublisher:
 
 class ProgressReporter:
     """One operation's `ActionContext.progress_sink`: sends a report when a second has passed
-    since the last one sent, else keeps it as the one `flush` sends."""
+    since the last one sent, else keeps it (and nothing more) as the one `flush` sends."""
 
     __slots__ = ("_held", "_last_sent", "_operation", "_publisher", "_request_id", "_secrets")
 
@@ -63,12 +64,27 @@ class ProgressReporter:
         self._operation = operation
         self._secrets = secrets
         self._last_sent: datetime | None = None
-        self._held: OperationProgress | None = None
+        self._held: Report | None = None
         self._request_id: str | None = None
 
     async def __call__(self, status: str, completed: int | None, total: int | None) -> None:
+        now = self._publisher.clock.now()
         if self._last_sent is None:  # the first report, in the task of the request if any
             self._request_id = _current_request_id()
+        elif now - self._last_sent < INTERVAL:
+            self._held = (status, completed, total)
+            return
+        self._last_sent, self._held = now, None
+        await self._send((status, completed, total))
+
+    async def flush(self) -> None:
+        """Send the last report, if the limit held it back."""
+        held, self._held = self._held, None
+        if held is not None:
+            await self._send(held)
+
+    async def _send(self, report: Report) -> None:
+        status, completed, total = report
         progress = OperationProgress(
             operation_id=self._operation.id,
             integration_id=self._operation.integration_id,
@@ -78,20 +94,6 @@ class ProgressReporter:
             total=total,
             request_id=self._request_id,
         )
-        now = self._publisher.clock.now()
-        if self._last_sent is not None and now - self._last_sent < INTERVAL:
-            self._held = progress
-            return
-        self._last_sent, self._held = now, None
-        await self._send(progress)
-
-    async def flush(self) -> None:
-        """Send the last report, if the limit held it back."""
-        held, self._held = self._held, None
-        if held is not None:
-            await self._send(held)
-
-    async def _send(self, progress: OperationProgress) -> None:
         try:
             await self._publisher.publish(self._operation, progress)
         except Exception:
