@@ -56,6 +56,7 @@ _SDK = frozenset(
         "Event",
         "EventClient",
         "EventStream",
+        "SseMessages",
         "SseReader",
         "AsyncCustomProviderClient",
         "CustomProvider",

@@ -184,6 +184,7 @@ from interlink.sdk.pagination import (
 from interlink.sdk.retry import (
     RetryPolicy,
 )
+from interlink.sdk.sse import SseMessages
 from interlink.sdk.transfer import (
     AsyncTransferClient,
     ImportItem,
@@ -327,6 +328,7 @@ __all__ = [
     "ServedBy",
     "ServiceUnavailable",
     "Spend",
+    "SseMessages",
     "SseReader",
     "StatusChange",
     "StepFailed",

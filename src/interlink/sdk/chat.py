@@ -26,6 +26,7 @@ from interlink.sdk.base import AsyncResource, SyncResource
 from interlink.sdk.client import Call
 from interlink.sdk.errors import HttpError, api_error
 from interlink.sdk.models import Model
+from interlink.sdk.sse import SseMessages
 
 PATH = "/ai/openai/v1"
 DONE = "[DONE]"
@@ -138,12 +139,13 @@ class _Chunks:
     def __init__(self) -> None:
         self.seen: list[ChatChunk] = []
         self.done = False
+        self._messages = SseMessages()
 
     def feed(self, line: str) -> ChatChunk | None:
-        if not line.startswith("data:") or self.done:
-            return None  # blank lines between events, comments
-        text = line[5:].strip()
-        if text == DONE:
+        text = self._messages.feed(line)
+        if text is None or self.done:
+            return None
+        if text.strip() == DONE:
             self.done = True
             return None
         try:

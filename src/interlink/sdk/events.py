@@ -26,6 +26,7 @@ from interlink.sdk.client import Call
 from interlink.sdk.errors import HttpError
 from interlink.sdk.models import Event
 from interlink.sdk.pagination import AsyncPager, PageCall, SyncPager
+from interlink.sdk.sse import SseMessages
 
 PATH = "/events"
 PROGRESS = "operation.progress"
@@ -59,15 +60,12 @@ class SseReader:
     ends a message with data; comments (the keep-alive pings) and other fields are skipped."""
 
     def __init__(self) -> None:
-        self._data: list[str] = []
+        self._messages = SseMessages()
 
     def feed(self, line: str) -> Event | None:
-        if line.startswith("data:"):
-            self._data.append(line[5:].removeprefix(" "))
+        text = self._messages.feed(line)
+        if text is None:
             return None
-        if line or not self._data:
-            return None  # id:, event:, retry:, a ": ping" comment, or an empty message
-        text, self._data = "\n".join(self._data), []
         try:
             return Event.model_validate(json.loads(text))
         except ValueError:
