@@ -73,8 +73,9 @@ def read_until(stream: IO[str], marker: str, limit: int = 200) -> list[str]:
     raise AssertionError(f"{marker!r} not seen in: {lines}")
 
 
-def start(data_dir: Path, extra_env: dict[str, str] | None = None) -> Server:
-    port = free_port()
+def start(data_dir: Path, extra_env: dict[str, str] | None = None, port: int = 0) -> Server:
+    """`interlink serve` on `port` (a free one when 0), once it answers."""
+    port = port or free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")},
         "INTERLINK_DATA_DIR": str(data_dir),
