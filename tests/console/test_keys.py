@@ -127,3 +127,18 @@ async def test_only_an_admin_key_may(app: FastAPI, client: httpx.AsyncClient) ->
 async def test_the_admin_key_never_shows(signed_in: httpx.AsyncClient) -> None:
     page = await signed_in.get(PAGE)
     assert ADMIN_KEY not in page.text
+
+
+async def test_revoking_the_sessions_own_key_signs_it_out(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    async with browser_with(app, client, "admin") as (own, key):
+        page = await own.get(PAGE)
+        assert "this session ends with it" in page.text
+        key_id = next(k["id"] for k in data(await client.get("/api/v1/api-keys"))["items"]
+                      if key.startswith(k["prefix"]) and k["name"] == "reader")  # fmt: skip
+        revoked = await post_form(own, PAGE, f"{PAGE}/{key_id}/revoke")
+        assert revoked.status_code == 303
+        after = await own.get(revoked.headers["location"])
+        assert after.status_code == 303
+        assert after.headers["location"].startswith("/console/sign-in")
