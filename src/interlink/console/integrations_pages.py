@@ -4,7 +4,7 @@ route declares the same scope as its API twin."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -20,7 +20,9 @@ from interlink.console.pages import pages_router
 from interlink.console.templates import link, render
 from interlink.core.errors import InterlinkError
 from interlink.core.pagination import PageParams
-from interlink.integrations.models import Integration
+
+if TYPE_CHECKING:
+    from interlink.integrations.models import Integration
 
 router = pages_router()
 STATUSES = ("configured", "active", "inactive", "error")
