@@ -1,6 +1,8 @@
-"""Single sign-on in the console: OpenID Connect's start and callback, and the LDAP sign-in form.
-Each ends in `ConsoleSessions.open`, as a sign-in with an API key does. What a sign-in must come
-back with (state, nonce, PKCE verifier) waits in a cookie sealed with the vault's keyring."""
+"""Single sign-on in the console: OpenID Connect's start and callback, SAML's start and assertion
+consumer service, and the LDAP sign-in form. Each ends in `ConsoleSessions.open`, as a sign-in
+with an API key does. What a sign-in must come back with (OIDC's state, nonce and PKCE verifier;
+SAML's request id) waits in a cookie sealed with the vault's keyring that only its return path
+sees."""
 
 from __future__ import annotations
 
