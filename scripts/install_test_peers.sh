@@ -39,6 +39,13 @@ php_has 'function_exists("mb_strlen")' || apt_missing+=(php-mbstring)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
     echo "installing Debian packages: ${apt_missing[*]}"
+    # No package may start its service (slapd, the web server SimpleSAMLphp pulls in): the tests
+    # start their own, on free loopback ports.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy"
+      trap 'rm -f "$policy"' EXIT
+    fi
     { DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${apt_missing[@]}" > /dev/null 2>&1 \
         || { apt-get update -q > /dev/null 2>&1 \
              && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${apt_missing[@]}" > /dev/null 2>&1; }; } \
