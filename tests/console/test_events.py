@@ -3,18 +3,25 @@ session by the API's own event stream, on a real socket."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
+from interlink.app import create_app
 from interlink.config import Settings
+from interlink.console.events_pages import REAUTHORIZE
+from interlink.core.clock import FrozenClock
 from tests.conftest import ADMIN_KEY, data
 from tests.console.readers import assert_clean, browser_with
-from tests.events.test_stream import Listener, serving
+from tests.e2e.server import free_port
+from tests.events.test_stream import LIMIT, Listener, serving
+from tests.helpers.polling import eventually
 
 _HIDDEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -109,3 +116,44 @@ async def test_the_live_tail_follows_the_event_stream_under_the_session(
     assert message["id"].startswith("evt_")
     assert message["data"]["event"] == "integration.activated"
     assert message["data"]["integration_id"] == first
+
+
+@asynccontextmanager
+async def _serving_on(settings: Settings, clock: FrozenClock) -> AsyncIterator[str]:
+    app = create_app(settings, clock=clock)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return server.started
+
+    await eventually(started, bool, LIMIT)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, LIMIT)
+
+
+async def test_a_stream_ends_to_be_authorized_again_and_an_ended_session_gets_no_more(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    async with _serving_on(settings, clock) as url, _signed_in(url) as http:
+        async with http.get(f"{url}/console/events/stream") as response:
+            assert response.status == 200
+            clock.advance(REAUTHORIZE.total_seconds())
+            async with asyncio.timeout(LIMIT):
+                await response.content.read()  # to its end: the server closed it
+        async with http.get(f"{url}/console/events/stream") as again:
+            assert again.status == 200  # the session is still good: the browser goes on
+        async with http.get(f"{url}/console/") as page:
+            token = _HIDDEN.search(await page.text())
+        assert token
+        signed_out = {"csrf_token": token.group(1)}
+        async with http.post(f"{url}/console/sign-out", data=signed_out, allow_redirects=False):
+            pass
+        async with http.get(f"{url}/console/events/stream", allow_redirects=False) as ended:
+            assert ended.status == 303
+            assert ended.headers["location"].startswith("/console/sign-in")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from interlink.events.types import EventType
 
 router = pages_router()
 PING_SECONDS = 15
+REAUTHORIZE = timedelta(minutes=5)  # a stream ends then; the browser reconnects through sign-in
 _EVENT_ID = re.compile(r"^evt_[0-9a-hjkmnp-tv-z]{26}$")
 _TYPE = re.compile(r"^[a-z0-9_.*]{0,100}$")
 _SHOWN = PageParams(page=1, page_size=50)
@@ -71,14 +73,20 @@ async def stream(
 ) -> EventSourceResponse:
     """The workspace's events from now on (or after `Last-Event-ID`, which a browser resends
     when it reconnects), as `GET /api/v1/events/stream` sends them, each as an unnamed message
-    (so that the page's `onmessage` gets them all; the type is in its data)."""
+    (so that the page's `onmessage` gets them all; the type is in its data). It ends after
+    REAUTHORIZE: the browser's reconnection (with `Last-Event-ID`) passes the session's checks
+    again, so a session that ended meanwhile gets no more events."""
     if last_event_id is not None and not _EVENT_ID.match(last_event_id):
         raise InvalidRequest("`Last-Event-ID` must be an event id such as evt_01j...")
     wanted = type_filter([type] if type else [])
+    clock = deps.event_stream.clock
+    until = clock.now() + REAUTHORIZE
+
+    async def done() -> bool:
+        return clock.now() >= until or await request.is_disconnected()
+
     cursor = await deps.event_stream.start(principal.workspace_id, last_event_id)
-    follow = deps.event_stream.follow(
-        principal.workspace_id, wanted, cursor, request.is_disconnected
-    )
+    follow = deps.event_stream.follow(principal.workspace_id, wanted, cursor, done)
 
     async def messages() -> AsyncIterator[ServerSentEvent]:
         async for row in follow:

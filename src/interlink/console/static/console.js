@@ -85,7 +85,10 @@
     var stateBox = document.querySelector("[data-tail-state]");
     var source = new EventSource(body.getAttribute("data-tail"));
     source.onopen = function () { show(stateBox, "ok", "live"); };
-    source.onerror = function () { show(stateBox, "warn", "reconnecting"); };
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) show(stateBox, "bad", "stopped: reload the page");
+      else show(stateBox, "warn", "reconnecting");
+    };
     source.onmessage = function (message) {
       var event = JSON.parse(message.data);
       if (document.getElementById(event.id)) return;
