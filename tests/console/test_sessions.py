@@ -128,6 +128,8 @@ async def test_static_files_are_cached_by_content(signed_in: httpx.AsyncClient) 
     assert asset.status_code == 200
     assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert asset.headers["content-type"].startswith("text/javascript")
+    assert asset.headers["content-encoding"] == "gzip"  # httpx asks for it, and unpacks it
+    assert asset.text.startswith("var htmx=")
     stale = await signed_in.get(
         path.replace("/static/", "/static/0").replace("/vendor", "x/vendor")
     )

@@ -3,6 +3,7 @@ each one for a year, and a new release's file has a new URL."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ class Asset:
     digest: str
     body: bytes
     media_type: str
+    gzipped: bytes  # what a browser that accepts gzip is sent (about a third of the body)
 
 
 @cache
@@ -30,7 +32,8 @@ def assets() -> dict[str, Asset]:
         body = path.read_bytes()
         name = path.relative_to(STATIC).as_posix()
         media = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/plain"
-        found[name] = Asset(name, hashlib.sha256(body).hexdigest()[:16], body, media)
+        digest = hashlib.sha256(body).hexdigest()[:16]
+        found[name] = Asset(name, digest, body, media, gzip.compress(body, mtime=0))
     return found
 
 

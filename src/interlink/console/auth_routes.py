@@ -26,12 +26,15 @@ signed = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 
 
 @public.get("/static/{digest}/{name:path}", name="console:asset")
-async def asset(digest: str, name: str) -> Response:
+async def asset(request: Request, digest: str, name: str) -> Response:
     found = find(digest, name)
     if found is None:
         return Response(status_code=404)
-    cache = "public, max-age=31536000, immutable"
-    return Response(found.body, media_type=found.media_type, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(found.gzipped, media_type=found.media_type, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
 
 
 @public.get("/sign-in", name="console:sign_in")
