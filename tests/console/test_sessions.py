@@ -141,3 +141,25 @@ async def test_links_follow_a_trusted_forwarded_prefix(app, browser: httpx.Async
     page = await browser.get("/console/sign-in", headers={"X-Forwarded-Prefix": "/tools/il"})
     assert 'action="/tools/il/console/sign-in"' in page.text
     assert "Path=/tools/il/console/sign-in" in page.headers["set-cookie"]
+
+
+async def test_htmx_sends_the_csrf_token_as_a_header(signed_in: httpx.AsyncClient) -> None:
+    page = await signed_in.get("/console/")
+    token = csrf_of(page.text)
+    assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in page.text
+    response = await signed_in.post(
+        "/console/sign-out", headers={"X-CSRF-Token": token, "HX-Request": "true"}
+    )
+    assert response.status_code == 303
+    assert (await signed_in.get("/console/")).status_code == 303  # signed out
+
+
+async def test_sign_in_never_lands_on_another_site(browser: httpx.AsyncClient) -> None:
+    form = await browser.get("/console/sign-in", params={"next": "//evil.example/x"})
+    response = await browser.post(
+        "/console/sign-in",
+        data={"api_key": ADMIN_KEY, "csrf_token": csrf_of(form.text), "next": "//evil.example/x"},
+    )
+    assert response.headers["location"] == "/console/"
+    again = await sign_in(browser)
+    assert again.headers["location"] == "/console/"
