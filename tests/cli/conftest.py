@@ -5,10 +5,9 @@ as a user would, with INTERLINK_URL and INTERLINK_API_KEY set."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -22,12 +21,6 @@ API_KEY = "sk_test_cli_0123456789abcdefghijklmnop"
 GITHUB_TOKEN = "ghp_cli_abcdefghijklmnopqrstuvwxyz"
 
 
-def _drain(stream: IO[str] | None) -> None:
-    """Read a pipe of the server to its end, so its logs never fill the pipe and block it."""
-    if stream is not None:
-        threading.Thread(target=stream.read, daemon=True).start()
-
-
 @pytest.fixture(scope="session")
 def cli_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {
@@ -37,8 +30,6 @@ def cli_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "INTERLINK_JOBS_POLLING_INTERVAL_SECONDS": "0.1",
     }
     running = start(tmp_path_factory.mktemp("cli") / "data", env)
-    _drain(running.process.stdout)
-    _drain(running.process.stderr)
     try:
         yield running
     finally:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,28 @@ class Server:
     process: subprocess.Popen[str]
     port: int
     banner: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)  # what it wrote after its banner
+    _written: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    def wait_for_output(self, marker: str, timeout: float = START_TIMEOUT) -> None:
+        """Until a line the server wrote (stdout or stderr) holds `marker`."""
+        with self._written:
+            seen = self._written.wait_for(
+                lambda: any(marker in line for line in self.output), timeout
+            )
+        assert seen, f"{marker!r} not seen in: {self.output[-50:]}"
+
+    def drain(self, stream: IO[str] | None) -> None:
+        """Read a pipe of the server to its end in a thread, so its logs never fill the pipe
+        and block it; each line is kept in `output`."""
+        if stream is not None:
+            threading.Thread(target=self._keep, args=(stream,), daemon=True).start()
+
+    def _keep(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._written:
+                self.output.append(line.rstrip("\n"))
+                self._written.notify_all()
 
     @property
     def url(self) -> str:
@@ -94,5 +117,7 @@ def start(data_dir: Path, extra_env: dict[str, str] | None = None, port: int = 0
     server = Server(process=process, port=port)
     assert process.stdout is not None
     server.banner = read_until(process.stdout, "admin API key")
+    server.drain(process.stdout)
+    server.drain(process.stderr)
     server.wait_ready()
     return server

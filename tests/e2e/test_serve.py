@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import PG_URL, reset_postgres
-from tests.e2e.server import Server, read_until, start
+from tests.e2e.server import Server, start
 
 KEY = re.compile(r"sk_[A-Za-z0-9_\-]{20,}")
 # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells why it ended.
@@ -129,8 +129,7 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path) -> None:
             continued += connection.recv(1)
         assert continued.startswith(b"HTTP/1.1 100"), continued
         server.process.send_signal(signal.SIGTERM)
-        assert server.process.stderr is not None
-        read_until(server.process.stderr, "Shutting down")
+        server.wait_for_output("Shutting down")
         connection.sendall(body[5:])
         answer = b""
         while chunk := connection.recv(65536):

@@ -5,12 +5,10 @@ CLI's tests of routes, budgets, usage and chat run against."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -22,12 +20,6 @@ from tests.e2e.server import Server, start
 from tests.helpers.databases import reset_postgres
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def _drain(stream: IO[str] | None) -> None:
-    """Read a pipe of the server to its end, so its logs never fill the pipe and block it."""
-    if stream is not None:
-        threading.Thread(target=stream.read, daemon=True).start()
 
 
 @contextmanager
@@ -44,8 +36,6 @@ def ai_server(database: str, data_dir: Path, api_key: str) -> Iterator[Server]:
         asyncio.run(reset_postgres(PG_URL))
         env["INTERLINK_DATABASE_URL"] = PG_URL
     running = start(data_dir, env)
-    _drain(running.process.stdout)
-    _drain(running.process.stderr)
     try:
         yield running
     finally:
