@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -21,6 +22,8 @@ from sqlalchemy import select
 from interlink.app import create_app
 from interlink.auth.models import Workspace
 from interlink.config import RedisSettings, Settings
+from interlink.core.clock import Clock, FrozenClock
+from interlink.events.router import REAUTHORIZE_SECONDS
 from interlink.events.types import EventRecord, EventType, IntegrationState, new_event
 from tests.conftest import ADMIN_KEY, REDIS_URL
 from tests.e2e.server import free_port
@@ -37,8 +40,8 @@ class Running:
 
 
 @asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[Running]:
-    app = create_app(settings)
+async def serving(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Running]:
+    app = create_app(settings, clock=clock)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -114,6 +117,27 @@ async def test_a_committed_event_reaches_the_stream(settings: Settings) -> None:
     assert message["data"]["event"] == "integration.created"
     assert message["data"]["data"]["integration_id"] == integration_id
     assert set(message["data"]) == {"id", "event", "timestamp", "data"}
+
+
+async def test_a_stream_whose_key_is_revoked_ends(settings: Settings) -> None:
+    clock = FrozenClock(datetime(2026, 12, 7, 12, tzinfo=UTC))
+    async with serving(settings, clock) as running, aiohttp.ClientSession(headers=AUTH) as admin:
+        asked = {"name": "tail", "scopes": ["integrations:read"]}
+        async with admin.post(f"{running.url}/api/v1/api-keys", json=asked) as created:
+            key = (await created.json())["data"]
+        reader = {"Authorization": f"Bearer {key['key']}"}
+        async with listening(running.url, headers=reader) as stream:
+            await _create(running.url, "seen")
+            assert (await stream.next())["event"] == "integration.created"
+            async with admin.delete(f"{running.url}/api/v1/api-keys/{key['id']}") as revoked:
+                assert revoked.status == 200
+            clock.advance(REAUTHORIZE_SECONDS)
+            await _create(running.url, "not seen")
+
+            async with asyncio.timeout(LIMIT):
+                rest = await stream.response.content.read()  # to its end: the server closed it
+
+    assert b"integration.created" not in rest
 
 
 async def test_a_filter_keeps_only_the_wanted_types(settings: Settings) -> None:

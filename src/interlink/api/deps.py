@@ -118,6 +118,29 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     return check
 
 
+def still_authorized(request: Request, scope: Scope, every: float) -> Callable[[], Awaitable[bool]]:
+    """For a long answer (a stream): whether its caller still authenticates and holds `scope`,
+    asked again at most once every `every` seconds (a key revoked or expired since, a token
+    past its expiry, ends it)."""
+    found = services_of(request)
+    credential = _bearer(request)
+    checked = found.clock.now()
+
+    async def check() -> bool:
+        nonlocal checked
+        now = found.clock.now()
+        if (now - checked).total_seconds() < every:
+            return True
+        checked = now
+        try:
+            principal = await found.auth.authenticate(found.db, credential)
+        except Unauthenticated:
+            return False
+        return principal.allows(scope)
+
+    return check
+
+
 async def authorize(request: Request, scope: Scope) -> Principal:
     """The caller, if it holds `scope` (what `require(scope)` gives a route)."""
     principal = await resolve_principal(request)

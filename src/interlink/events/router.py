@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from interlink.api.deps import IntegrationsRead, Session
+from interlink.api.deps import IntegrationsRead, Session, still_authorized
 from interlink.api.errors import responses
+from interlink.auth.scopes import Scope
 from interlink.core.envelope import Envelope, ok
 from interlink.core.errors import Forbidden, InvalidRequest, TooManyRequests, Unauthenticated
 from interlink.core.pagination import Page, PageParams, page_params
@@ -19,6 +20,7 @@ from interlink.events.stream import type_filter
 
 _EVENT_ID = re.compile(r"^evt_[0-9a-hjkmnp-tv-z]{26}$")
 PING_SECONDS = 15
+REAUTHORIZE_SECONDS = 30  # a stream whose key was revoked since ends within this
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -75,9 +77,12 @@ async def stream_events(
         raise InvalidRequest("`Last-Event-ID` must be an event id such as evt_01j...")
     wanted = type_filter(type or [])
     cursor = await deps.event_stream.start(principal.workspace_id, last_event_id)
-    events = deps.event_stream.follow(
-        principal.workspace_id, wanted, cursor, request.is_disconnected
-    )
+    allowed = still_authorized(request, Scope.INTEGRATIONS_READ, REAUTHORIZE_SECONDS)
+
+    async def ended() -> bool:
+        return await request.is_disconnected() or not await allowed()
+
+    events = deps.event_stream.follow(principal.workspace_id, wanted, cursor, ended)
 
     async def messages() -> AsyncIterator[ServerSentEvent]:
         async for row in events:
