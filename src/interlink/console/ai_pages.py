@@ -4,15 +4,14 @@ and by integration with its monitoring fields, and the budgets with their use)."
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import Query, Request, Response
 
 from interlink.ai.routes.deps import Deps as RouteDeps
 from interlink.ai.routes.schemas import RouteOut
-from interlink.ai.usage.schemas import BudgetOut
 from interlink.api.deps import IntegrationsRead, Session
+from interlink.console.charts import used_percent
 from interlink.console.deps import Deps
 from interlink.console.pages import pages_router
 from interlink.console.templates import render
@@ -72,12 +71,3 @@ async def spend(
         names={i.id: i.name for i in integrations},
         budgets=[(b, used_percent(b)) for b in budgets],
     )  # fmt: skip
-
-
-def used_percent(budget: BudgetOut) -> float | None:
-    """How much of a budget's period is used, in percent (None when it cannot be said)."""
-    try:
-        limit = Decimal(budget.limit)
-        return None if limit <= 0 else float(round(100 * Decimal(budget.used) / limit, 1))
-    except InvalidOperation:
-        return None

@@ -1,13 +1,15 @@
 """Hourly call stats as the series of the console's charts: the last 24 hours, one point an hour
-(an hour without calls has none)."""
+(an hour without calls has none); and a budget's use as a meter shows it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from interlink.ai.usage.schemas import BudgetOut
 from interlink.integrations.health_service import HourStats
 
 
@@ -50,3 +52,12 @@ def day_charts(hours: Sequence[HourStats], now: datetime, prefix: str) -> list[C
 
 def _data(x: list[int], *series: tuple[str, list[Any], str]) -> dict[str, Any]:
     return {"x": x, "series": [{"label": n, "values": v, "unit": u} for n, v, u in series]}
+
+
+def used_percent(budget: BudgetOut) -> float | None:
+    """How much of a budget's period is used, in percent (None when it cannot be said)."""
+    try:
+        limit = Decimal(budget.limit)
+        return None if limit <= 0 else float(round(100 * Decimal(budget.used) / limit, 1))
+    except InvalidOperation:
+        return None

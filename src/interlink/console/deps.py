@@ -20,6 +20,7 @@ from interlink.console.security import check_csrf
 from interlink.console.sessions import COOKIE, ConsoleSessions, SessionEnded, SignedIn
 from interlink.core.clock import Clock
 from interlink.core.db import Database
+from interlink.custom_providers.service import CustomProviderService
 from interlink.events.service import EventService
 from interlink.integrations.health_service import HealthService
 from interlink.integrations.operations_service import OperationService
@@ -34,6 +35,7 @@ class ConsoleDeps(Protocol):
     db: Database
     auth: AuthService
     integrations: IntegrationService
+    custom_providers: CustomProviderService
     operations: OperationService
     health: HealthService
     events: EventService

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.auth.scopes import Principal, Scope
+from interlink.console.catalog_form import rotation_fields
 from interlink.console.charts import day_charts
 from interlink.console.deps import ConsoleDeps, Deps
 from interlink.console.notices import back, notice_of
@@ -112,6 +113,7 @@ async def _detail(
         "history": history,
         "charts": day_charts(hours, deps.clock.now(), "integration"),
         "can_write": principal.allows(Scope.INTEGRATIONS_WRITE),
+        "rotation": await rotation_fields(session, deps.integrations, row),
     }
 
 

@@ -26,6 +26,9 @@ NOTICES = {
     "connection_passed": "The connection test passed.",
     "connection_failed": "The connection test failed: its health below says why.",
     "ran": "The operation ran: it is in the history below.",
+    "created": "The integration is created. Activate it to run its operations.",
+    "rotated": "The credentials are replaced: the integration uses the new ones from now on.",
+    "not_rotated": "The credentials are unchanged: give every field the auth method needs.",
 }
 
 

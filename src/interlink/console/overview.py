@@ -4,7 +4,6 @@ service, and shown only with the same scope, as the API route it mirrors."""
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import Request, Response
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlink.api.deps import Caller, Session
 from interlink.auth.scopes import Principal, Scope
-from interlink.console.charts import day_charts
+from interlink.console.charts import day_charts, used_percent
 from interlink.console.deps import ConsoleDeps, Deps
 from interlink.console.pages import pages_router
 from interlink.console.templates import render
@@ -64,18 +63,10 @@ async def _budgets_near_limit(session: AsyncSession, deps: ConsoleDeps, ws: str)
     near = []
     for row in rows:
         budget = await deps.usage.describe(session, row)
-        percent = _percent(budget.used, budget.limit)
+        percent = used_percent(budget)
         if percent is not None and percent >= budget.threshold_percent:
             near.append((budget, percent))
     return near
-
-
-def _percent(used: str, limit: str) -> float | None:
-    try:
-        total = Decimal(limit)
-        return None if total <= 0 else float(round(100 * Decimal(used) / total, 1))
-    except InvalidOperation:
-        return None
 
 
 def _scopes(principal: Principal) -> dict[str, bool]:
