@@ -1,13 +1,16 @@
 """The console in a real browser: Debian's Chromium driven by Playwright against a real
 `interlink serve` on loopback, on SQLite and (with INTERLINK_TEST_DATABASE_URL) PostgreSQL.
 
-Screenshots of each page visited go to `.artifacts/screenshots/<database>/` (not committed). An
+Screenshots of each page visited go to `.artifacts/screenshots/<database>/` (not committed); with
+INTERLINK_DOCS_SCREENSHOTS=<dir>, the SQLite run also writes the pages docs/console.md shows
+(`DOCS`: the viewport only, 1280x800) to that directory. An
 idle or absolute expiry is tested in process with an injected clock (test_sessions.py); here a
 session the server ended (its key revoked) sends the browser back to the sign-in page."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +33,15 @@ ADMIN = "sk_console_browser_admin_0123456789abcdef"
 TOKEN = "ghp_console_browser_secret_7f3e9d2c1b"  # the GitHub mock's token: never on a page
 SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
 MOST_PAGES = 40
+VIEWPORT = {"width": 1280, "height": 800}
+DOCS = {  # a screenshot's name -> the docs' picture of it (docs/images/console/<name>.png)
+    "sign-in": "sign-in", "overview-with-calls": "overview",
+    "page-console-integrations": "integrations", "integration": "integration",
+    "catalog": "catalog", "create-integration": "create-integration",
+    "webhook-replayed": "webhook", "execution-waiting": "execution", "events-live": "events",
+    "page-console-api-keys": "api-keys", "page-console-ai-spend": "ai-spend",
+    "import-plan": "import-plan",
+}  # fmt: skip
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"
@@ -52,6 +64,10 @@ class Served:
         folder = SHOTS / self.database
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        docs = os.environ.get("INTERLINK_DOCS_SCREENSHOTS")
+        if docs and name in DOCS and self.database == "sqlite":
+            Path(docs).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(docs) / f"{DOCS[name]}.png"), animations="disabled")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +77,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with playwright_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM), headless=True, args=ARGS,
+            executable_path=str(CHROMIUM), headless=True, args=ARGS, viewport=VIEWPORT,
         )  # fmt: skip
         context.set_default_timeout(15_000)
         yield context
@@ -174,6 +190,8 @@ def test_no_secret_in_any_page(page: Any, served: Served) -> None:
             "a[href]", "els => els.map(e => e.getAttribute('href'))"
         ):
             target = href.split("#")[0]
+            if target.startswith("/console/export/"):  # a download (CSV), not a page
+                continue
             if target.startswith("/console/") and "/static/" not in target and target not in seen:
                 queue.append(target)
     assert len(seen) >= 3

@@ -4,6 +4,7 @@ integration's page, and what a read-only key sees and is refused."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from aiohttp import web
 from fastapi import FastAPI
 
+from interlink.providers.custom.sample import SAMPLE
 from tests.conftest import data
 from tests.console.readers import assert_clean, browser_with, post_form
 from tests.helpers.servers import serve_app
@@ -172,3 +174,22 @@ async def test_a_read_only_key_sees_no_create_and_is_refused(
         refused = await post_form(reader, "/console/catalog", "/console/catalog/http", sent)
         assert refused.status_code == 403
         assert await _integrations(client) == []
+
+
+async def test_a_custom_provider_is_created_from_its_own_entry(
+    client: httpx.AsyncClient, signed_in: httpx.AsyncClient, upstream: tuple[str, list[str]]
+) -> None:
+    declaration = {**copy.deepcopy(SAMPLE), "base_url": f"{upstream[0]}/v1"}
+    assert (await client.post("/api/v1/custom-providers", json=declaration)).status_code == 201
+    page = await signed_in.get("/console/catalog")
+    assert 'href="/console/catalog/custom?provider=acme"' in page.text
+    assert 'href="/console/catalog/custom"' not in page.text  # the bare type needs a provider
+    form = "/console/catalog/custom?provider=acme"
+    shown = await signed_in.get(form)
+    assert '<input type="hidden" name="provider" value="acme">' in shown.text
+    sent = {"name": "Acme items", "provider": "acme", "credential.api_key.api_key": SECRET}
+    made = await post_form(signed_in, form, "/console/catalog/custom", sent)
+    assert made.status_code == 303, made.text
+    [created] = await _integrations(client)
+    described = data(await client.get(f"/api/v1/integrations/{created['id']}"))
+    assert described["configuration"]["provider"] == "acme"

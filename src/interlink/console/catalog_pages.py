@@ -24,7 +24,7 @@ from interlink.console.pages import pages_router
 from interlink.console.templates import render
 from interlink.core.errors import InterlinkError, InvalidCredentials, NotFound
 from interlink.providers.catalog_service import catalog
-from interlink.providers.registry import default_registry
+from interlink.providers.registry import CUSTOM, default_registry
 from interlink.providers.schemas import ConnectorType
 
 router = pages_router()
@@ -91,8 +91,10 @@ async def rotate_credentials(
 
 
 async def _types(session: AsyncSession, deps: ConsoleDeps, ws: str) -> list[ConnectorType]:
+    """The catalog, less the bare `custom` type: one is made from a declared provider."""
     declared = await deps.custom_providers.catalog(session, ws)
-    return sorted([*catalog(default_registry()), *declared], key=lambda t: t.name.lower())
+    built_in = [t for t in catalog(default_registry()) if t.type != CUSTOM.type]
+    return sorted([*built_in, *declared], key=lambda t: t.name.lower())
 
 
 async def _facts(
