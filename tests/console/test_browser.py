@@ -67,6 +67,7 @@ class Served:
         docs = os.environ.get("INTERLINK_DOCS_SCREENSHOTS")
         if docs and name in DOCS and self.database == "sqlite":
             Path(docs).mkdir(parents=True, exist_ok=True)
+            page.evaluate("window.scrollTo(0, 0)")  # the page's top, as a reader opens it
             page.screenshot(path=str(Path(docs) / f"{DOCS[name]}.png"), animations="disabled")
 
 

@@ -174,6 +174,16 @@ async def test_a_read_only_key_sees_no_create_and_is_refused(
         refused = await post_form(reader, "/console/catalog", "/console/catalog/http", sent)
         assert refused.status_code == 403
         assert await _integrations(client) == []
+        made = data(await client.post("/api/v1/integrations", json={
+            "name": "Theirs", "type": "http", "configuration": {"api_url": upstream[0]},
+            "credentials": {"api_key": SECRET},
+        }))  # fmt: skip
+        page = f"/console/integrations/{made['id']}"
+        assert "Rotate credentials" not in (await reader.get(page)).text
+        fields = {"credential.api_key.api_key": ROTATED}
+        rotated = await post_form(reader, page, f"{page}/credentials", fields)
+        assert rotated.status_code == 403
+        assert "integrations:write" in rotated.text
 
 
 async def test_a_custom_provider_is_created_from_its_own_entry(

@@ -20,6 +20,7 @@ from interlink.core.errors import InvalidRequest
 from interlink.transfer import router as api
 from interlink.transfer.deps import Deps, TransferDeps, transfer_of
 from interlink.transfer.schemas import Policy
+from interlink.transfer.service import EXPORT_SCOPES
 
 router = pages_router()
 BUNDLE_MAX = 10 * 1024 * 1024  # bytes of an uploaded bundle
@@ -127,5 +128,6 @@ def _bundle_text(raw: bytes) -> tuple[str, str]:
 def _page(request: Request, principal: Principal, *, status: int = 200, **extra: Any) -> Response:
     return render(
         request, "transfer.html", status, section="transfer", policies=POLICIES,
-        is_admin=principal.allows(Scope.ADMIN), **extra,
+        is_admin=principal.allows(Scope.ADMIN),
+        can_export=all(principal.allows(s) for s in EXPORT_SCOPES), **extra,
     )  # fmt: skip
