@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interlink.api.deps import IntegrationsRead, IntegrationsWrite, Session
 from interlink.auth.scopes import Principal, Scope
 from interlink.console.catalog_form import (
+    CREDENTIAL,
     CreateForm,
     body_of,
     create_form,
@@ -60,7 +61,7 @@ async def create(
     sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     async with deps.db.read() as session:
         entry, form = await _facts(session, deps, principal, type_name, provider)
-    kept = {k: v for k, v in sent.items() if not k.startswith("credential.")}
+    kept = {k: v for k, v in sent.items() if not k.startswith(CREDENTIAL)}
     body, error = body_of(type_name, provider, form, sent)
     if body is None:
         return _form(request, entry, form, kept, error, 400)
