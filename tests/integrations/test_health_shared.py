@@ -69,7 +69,7 @@ async def test_a_circuit_opened_by_one_process_shows_in_anothers_health(
 
     assert seen["circuit_breaker"] == {
         "name": "circuit_breaker", "status": "failed", "message": "Circuit open",
-        "latency_ms": None,
+        "latency_ms": None, "time_to_first_token_ms": None,
     }  # fmt: skip
     assert seen["connection"]["message"].startswith("CIRCUIT_OPEN")
     assert github.mock.calls.count("/user") == 2  # the second process did not ask
