@@ -7,29 +7,15 @@ from typing import Any
 
 from interlink.transfer.domains import collect
 from interlink.transfer.importer import Context, Created
+from interlink.transfer.kinds.by_id import ById
 from interlink.transfer.schemas import CredentialItem, Kind
 from interlink.vault.schemas import CredentialCreate, CredentialUpdate
 
 _FIELDS = ("name", "description", "type", "provider", "allowed_hosts", "metadata")
 
 
-class Credentials:
+class Credentials(ById):
     kind: Kind = "credential"
-
-    def name(self, item: CredentialItem) -> str:
-        return item.name
-
-    def source_id(self, item: CredentialItem) -> str | None:
-        return item.id
-
-    def row_id(self, row: Any) -> str:
-        return str(row.id)
-
-    def row_name(self, row: Any) -> str | None:
-        return str(row.name)
-
-    def renamed(self, name: str, n: int) -> str:
-        return f"{name} (imported)" if n == 1 else f"{name} (imported {n})"
 
     async def existing(self, ctx: Context) -> Sequence[Any]:
         service, ws = ctx.domains.credentials, ctx.principal.workspace_id

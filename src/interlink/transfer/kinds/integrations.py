@@ -8,26 +8,12 @@ from typing import Any
 from interlink.integrations.schemas import IntegrationCreate, IntegrationUpdate
 from interlink.transfer.domains import collect
 from interlink.transfer.importer import Context, Created
+from interlink.transfer.kinds.by_id import ById
 from interlink.transfer.schemas import IntegrationItem, Kind
 
 
-class Integrations:
+class Integrations(ById):
     kind: Kind = "integration"
-
-    def name(self, item: IntegrationItem) -> str:
-        return item.name
-
-    def source_id(self, item: IntegrationItem) -> str | None:
-        return item.id
-
-    def row_id(self, row: Any) -> str:
-        return str(row.id)
-
-    def row_name(self, row: Any) -> str | None:
-        return str(row.name)
-
-    def renamed(self, name: str, n: int) -> str:
-        return f"{name} (imported)" if n == 1 else f"{name} (imported {n})"
 
     async def existing(self, ctx: Context) -> Sequence[Any]:
         service, ws = ctx.domains.integrations, ctx.principal.workspace_id

@@ -7,6 +7,7 @@ from typing import Any
 
 from interlink.transfer.domains import collect
 from interlink.transfer.importer import Context, Created
+from interlink.transfer.kinds.by_id import ById
 from interlink.transfer.schemas import Kind, WebhookEndpointItem
 from interlink.vault.masking import MASK
 from interlink.webhooks.schemas import SecretRotate, WebhookCreate, WebhookUpdate
@@ -14,23 +15,14 @@ from interlink.webhooks.schemas import SecretRotate, WebhookCreate, WebhookUpdat
 _FIELDS = ("name", "description", "url", "events", "retry_policy", "enabled")
 
 
-class WebhookEndpoints:
+class WebhookEndpoints(ById):
     kind: Kind = "webhook_endpoint"
 
     def name(self, item: WebhookEndpointItem) -> str:
         return item.name or item.url
 
-    def source_id(self, item: WebhookEndpointItem) -> str | None:
-        return item.id
-
-    def row_id(self, row: Any) -> str:
-        return str(row.id)
-
     def row_name(self, row: Any) -> str | None:
         return str(row.name or row.url)
-
-    def renamed(self, name: str, n: int) -> str:
-        return f"{name} (imported)" if n == 1 else f"{name} (imported {n})"
 
     async def existing(self, ctx: Context) -> Sequence[Any]:
         service, ws = ctx.domains.webhooks, ctx.principal.workspace_id

@@ -7,29 +7,15 @@ from typing import Any
 
 from interlink.transfer.domains import collect
 from interlink.transfer.importer import Context, Created, collapsed, tail_to_add
+from interlink.transfer.kinds.by_id import ById
 from interlink.transfer.schemas import Kind, WorkflowItem
 from interlink.workflows.schemas import WorkflowCreate, WorkflowPatch
 
 _FIELDS = ("name", "description", "is_public", "enabled", "triggers")
 
 
-class Workflows:
+class Workflows(ById):
     kind: Kind = "workflow"
-
-    def name(self, item: WorkflowItem) -> str:
-        return item.name
-
-    def source_id(self, item: WorkflowItem) -> str | None:
-        return item.id
-
-    def row_id(self, row: Any) -> str:
-        return str(row.id)
-
-    def row_name(self, row: Any) -> str | None:
-        return str(row.name)
-
-    def renamed(self, name: str, n: int) -> str:
-        return f"{name} (imported)" if n == 1 else f"{name} (imported {n})"
 
     async def existing(self, ctx: Context) -> Sequence[Any]:
         service, ws = ctx.domains.workflows, ctx.principal.workspace_id
