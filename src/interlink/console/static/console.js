@@ -11,14 +11,19 @@
     var data = JSON.parse(block.textContent);
     var series = [{}];
     var columns = [data.x];
+    var percent = data.series.every(function (s) { return s.unit === "%"; });
     data.series.forEach(function (s, i) {
+      // Points too: an hour with calls between two without is a lone value, which no line shows.
       series.push({ label: s.label, stroke: colours[i % colours.length], width: 2,
+                    points: { show: true, size: 5 },
                     value: function (u, v) { return v == null ? "-" : v + (s.unit || ""); } });
       columns.push(s.values);
     });
+    var scales = { x: { time: true } };
+    if (percent) scales.y = { range: [0, 100] };
     var width = Math.max(280, figure.clientWidth - 8);
     var plot = new uPlot({ width: width, height: 180, series: series,
-                           axes: [{}, { size: 60 }], scales: { x: { time: true } } },
+                           axes: [{}, { size: 60 }], scales: scales },
                          columns, figure.querySelector(".chart-area"));
     figure.classList.add("drawn");
     window.addEventListener("resize", function () {
