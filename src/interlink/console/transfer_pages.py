@@ -17,7 +17,7 @@ from interlink.auth.scopes import Principal, Scope
 from interlink.console.pages import pages_router
 from interlink.console.templates import render
 from interlink.core.errors import InvalidRequest
-from interlink.transfer import router as api
+from interlink.transfer import csv_lists as api
 from interlink.transfer.deps import Deps, TransferDeps, transfer_of
 from interlink.transfer.schemas import Policy
 from interlink.transfer.service import EXPORT_SCOPES
